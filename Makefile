@@ -1,0 +1,71 @@
+# The two commands a new user runs:
+#   make run    set up and run the shop at http://127.0.0.1:8000 (SQLite, demo data, staff login printed)
+#   make test   set up and run the whole test suite (PostgreSQL and Redis on 127.0.0.1 by default)
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/shop
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
+PYTEST_ARGS ?=
+
+.PHONY: run test test-sqlite install install-test lint format migrate seed check-deploy clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## The quickstart: embedded defaults (SQLite, local media, console email, eager Celery,
+## dummy payments), DEBUG on, demo data and a staff login printed.
+run: install
+	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=true $(PY) manage.py seed_demo
+	@echo "Serving the shop at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+
+## The whole test suite with coverage, against PostgreSQL and Redis. DATABASE_URL and
+## REDIS_URL from the environment win over the local defaults.
+test: install-test
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
+		$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+## The same suite on SQLite (the quickstart's database); PostgreSQL-only tests are left out.
+test-sqlite: install-test
+	DATABASE_URL="sqlite:///$(CURDIR)/.test-sqlite.db" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
+		$(PY) -m pytest -m "not postgresql" -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-test
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrate: install
+	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
+
+seed: install
+	DJANGO_DEBUG=true $(PY) manage.py seed_demo
+
+## What production must pass: `check --deploy` with production-like settings.
+check-deploy: install
+	DJANGO_DEBUG=false DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		DJANGO_ALLOWED_HOSTS=shop.example.com \
+		$(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) .pytest_cache .coverage htmlcov staticfiles .test-sqlite.db

@@ -1,0 +1,1 @@
+"""Writes and business rules of the catalog app (see CONVENTIONS.md)."""

@@ -1,0 +1,11 @@
+"""The Celery app: Redis as broker when REDIS_URL is set, tasks run eagerly otherwise."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("shop")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,1 @@
+"""Writes and business rules of the orders app (see CONVENTIONS.md)."""

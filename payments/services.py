@@ -1,0 +1,1 @@
+"""Writes and business rules of the payments app (see CONVENTIONS.md)."""

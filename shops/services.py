@@ -1,0 +1,1 @@
+"""Writes and business rules of the shops app (see CONVENTIONS.md)."""

@@ -1,0 +1,125 @@
+"""The settings read the environment: defaults run everything locally, variables switch parts."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import json
+from django.conf import settings
+print(json.dumps({
+    "debug": settings.DEBUG,
+    "database": settings.DATABASES["default"]["ENGINE"],
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "celery_eager": settings.CELERY_TASK_ALWAYS_EAGER,
+    "broker": settings.CELERY_BROKER_URL,
+    "email": settings.EMAIL_BACKEND,
+    "payments": settings.PAYMENT_PROVIDER,
+    "storage": settings.STORAGES["default"]["BACKEND"],
+    "ssl_redirect": getattr(settings, "SECURE_SSL_REDIRECT", False),
+}))
+"""
+
+
+def run_settings(**variables: str) -> subprocess.CompletedProcess:
+    """Load the settings in a fresh process that sees only `variables` (no .env, no CI env)."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_ENV_FILE": "",
+        **variables,
+    }
+    return subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def load_settings(**variables: str) -> dict:
+    result = run_settings(**variables)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_defaults_run_everything_on_one_machine():
+    values = load_settings(DJANGO_DEBUG="true")
+    assert values == {
+        "debug": True,
+        "database": "django.db.backends.sqlite3",
+        "cache": "django.core.cache.backends.locmem.LocMemCache",
+        "celery_eager": True,
+        "broker": "memory://",
+        "email": "django.core.mail.backends.console.EmailBackend",
+        "payments": "dummy",
+        "storage": "django.core.files.storage.FileSystemStorage",
+        "ssl_redirect": False,
+    }
+
+
+def test_debug_is_off_unless_turned_on():
+    values = load_settings(DJANGO_SECRET_KEY="x" * 60)
+    assert values["debug"] is False
+    assert values["ssl_redirect"] is True
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_settings()
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_each_variable_switches_its_part_to_the_real_service():
+    values = load_settings(
+        DJANGO_DEBUG="true",
+        DATABASE_URL="postgres://shop:secret@db.internal:5432/shop",
+        REDIS_URL="redis://cache.internal:6379/0",
+        SENDGRID_API_KEY="SG.test",
+        STRIPE_SECRET_KEY="sk_test_123",
+        AWS_STORAGE_BUCKET_NAME="shop-media",
+    )
+    assert values["database"] == "django.db.backends.postgresql"
+    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["celery_eager"] is False
+    assert values["broker"] == "redis://cache.internal:6379/0"
+    assert values["email"] == "anymail.backends.sendgrid.EmailBackend"
+    assert values["payments"] == "stripe"
+    assert values["storage"] == "storages.backends.s3.S3Storage"
+
+
+def test_check_deploy_reports_nothing_with_production_settings():
+    env = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_ENV_FILE": "",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "k3y-" + "a1B2c3D4e5F6g7H8i9J0" * 3,
+        "DJANGO_ALLOWED_HOSTS": "shop.example.com",
+        "DATABASE_URL": "sqlite:///:memory:",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_the_suite_runs_on_the_database_named_by_database_url():
+    url = os.environ.get("DATABASE_URL", "sqlite://")
+    expected = "postgresql" if url.startswith(("postgres://", "postgresql://")) else "sqlite"
+    assert connection.vendor == expected
