@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django_countries.fields import CountryField
 
 
 class UserManager(BaseUserManager):
@@ -42,6 +44,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Email preferences; transactional mail (verification, password reset) ignores them.
+    marketing_emails = models.BooleanField(default=False)
+    order_updates = models.BooleanField(default=True)
+    erased_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the person erased the account (personal data gone)."
+    )
 
     objects = UserManager()
 
@@ -68,3 +76,56 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
+
+    @property
+    def preferences(self) -> dict[str, bool]:
+        return {name: getattr(self, name) for name in PREFERENCE_FIELDS}
+
+
+PREFERENCE_FIELDS = ("marketing_emails", "order_updates")
+
+
+class Address(models.Model):
+    """An entry of a person's address book."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="addresses"
+    )
+    full_name = models.CharField(max_length=200)
+    line1 = models.CharField("address line 1", max_length=200)
+    line2 = models.CharField("address line 2", max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    region = models.CharField("state / region", max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = CountryField()
+    phone = models.CharField(max_length=32, blank=True)
+    is_default = models.BooleanField("default shipping address", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "addresses"
+        ordering = ["-is_default", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(is_default=True),
+                name="accounts_address_one_default_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name}, {self.line1}, {self.city}, {self.country.code}"
+
+    def as_snapshot(self) -> dict[str, str]:
+        """The address as plain data, for orders that must not change when the book does."""
+        return {
+            "full_name": self.full_name,
+            "line1": self.line1,
+            "line2": self.line2,
+            "city": self.city,
+            "region": self.region,
+            "postal_code": self.postal_code,
+            "country": self.country.code,
+            "phone": self.phone,
+        }

@@ -1,8 +1,311 @@
-"""Writes and business rules of the accounts app (see CONVENTIONS.md)."""
+"""Writes and business rules of the accounts app (see CONVENTIONS.md).
 
-from django.db import transaction
+The API and the pages share these: the same users, email addresses (allauth's, so a
+verification on one side counts on the other), password rules and emails.
+"""
 
-from accounts.models import User
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.models import EmailAddress, EmailConfirmation, EmailConfirmationHMAC
+from allauth.socialaccount.models import SocialAccount
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from accounts.exceptions import InvalidCredentials, InvalidResetToken, InvalidVerificationKey
+from accounts.models import PREFERENCE_FIELDS, Address, User
+from accounts.selectors import user_get_by_email
+from config.errors import DomainValidationError
+
+# --- Users --------------------------------------------------------------------------
+
+
+def _validate_password(password: str, *, user: User, field: str) -> None:
+    try:
+        password_validation.validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        raise DomainValidationError(exc.messages[0], fields={field: exc.messages}) from exc
+
+
+def _email_taken_error() -> DomainValidationError:
+    message = "A user with this email address already exists."
+    return DomainValidationError(message, fields={"email": [message]})
+
+
+@transaction.atomic
+def user_register(
+    *,
+    email: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    request: HttpRequest | None = None,
+) -> User:
+    """Sign a person up: the user, their (unverified) primary address, a verification
+    mail and a welcome mail. The same steps allauth's sign-up page takes."""
+    email = User.objects.normalize_email(email.strip()).lower()
+    if user_get_by_email(email=email) or EmailAddress.objects.filter(email__iexact=email).exists():
+        raise _email_taken_error()
+    user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
+    _validate_password(password, user=user, field="password")
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # a concurrent sign-up with the same address won
+        raise _email_taken_error() from exc
+    address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+    address.send_confirmation(request, signup=True)
+    welcome_email_queue(user=user)
+    return user
+
+
+def welcome_email_queue(*, user: User) -> None:
+    from accounts.tasks import send_welcome_email
+
+    transaction.on_commit(lambda: send_welcome_email.delay(user.pk))
+
+
+def user_authenticate(*, email: str, password: str, request: HttpRequest | None = None) -> User:
+    """The active user with these credentials, or InvalidCredentials (no hint which was wrong)."""
+    user = authenticate(request, email=email.strip().lower(), password=password)
+    if user is None:
+        raise InvalidCredentials()
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    return user
+
+
+@transaction.atomic
+def user_update_profile(
+    *,
+    user: User,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    preferences: dict[str, bool] | None = None,
+) -> User:
+    """Change names and merge `preferences` key by key."""
+    if first_name is not None:
+        user.first_name = first_name.strip()
+    if last_name is not None:
+        user.last_name = last_name.strip()
+    for name, value in (preferences or {}).items():
+        if name not in PREFERENCE_FIELDS:
+            message = f"Unknown preference. Known: {', '.join(PREFERENCE_FIELDS)}."
+            raise DomainValidationError(message, fields={f"preferences.{name}": [message]})
+        setattr(user, name, bool(value))
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_update_by_staff(*, user: User, data: dict[str, Any]) -> User:
+    """Staff change a user's names, activity and staff flag."""
+    allowed = {"first_name", "last_name", "is_active", "is_staff"}
+    for name, value in data.items():
+        if name in allowed:
+            setattr(user, name, value.strip() if isinstance(value, str) else value)
+    user.save()
+    if not user.is_active:
+        user_tokens_revoke(user=user)
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, user: User) -> User:
+    """Staff switch an account off: no login, no valid refresh token."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    user_tokens_revoke(user=user)
+    return user
+
+
+def user_tokens_revoke(*, user: User) -> None:
+    """Blacklist every refresh token the user holds, so that no API session survives."""
+    outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+    )
+
+
+@transaction.atomic
+def user_erase(*, user: User, password: str) -> None:
+    """The person deletes their account: personal data goes, orders stay for the books.
+
+    The row itself stays (orders point at it) but holds nothing personal and cannot log in.
+    """
+    if not user.check_password(password):
+        message = "The password is not correct."
+        raise DomainValidationError(message, fields={"password": [message]})
+    user_tokens_revoke(user=user)
+    user.addresses.all().delete()
+    EmailAddress.objects.filter(user=user).delete()
+    SocialAccount.objects.filter(user=user).delete()
+    user.email = f"erased-{user.pk}@erased.invalid"
+    user.first_name = ""
+    user.last_name = ""
+    user.marketing_emails = False
+    user.order_updates = False
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    user.erased_at = timezone.now()
+    user.set_unusable_password()
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()
+
+
+# --- Passwords -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def password_change(*, user: User, old_password: str, new_password: str) -> None:
+    if not user.check_password(old_password):
+        message = "The current password is not correct."
+        raise DomainValidationError(message, fields={"old_password": [message]})
+    _validate_password(new_password, user=user, field="new_password")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+
+
+def password_reset_request(*, email: str) -> None:
+    """Mail a reset link to the account with this address, if there is one.
+
+    The caller answers the same either way, so that nobody learns who has an account.
+    """
+    user = user_get_by_email(email=email)
+    if user is None or not user.is_active:
+        return
+    from accounts.tasks import send_password_reset_email
+
+    transaction.on_commit(lambda: send_password_reset_email.delay(user.pk))
+
+
+def password_reset_token_make(*, user: User) -> tuple[str, str]:
+    """The (uid, token) pair of a reset link: Django's urlsafe base64 uid and token generator."""
+    return urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
+
+
+def password_reset_user(*, uid: str, token: str) -> User:
+    """The user a reset link is for, or InvalidResetToken."""
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uid)))
+        user = User.objects.get(pk=pk, is_active=True)
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist) as exc:
+        raise InvalidResetToken() from exc
+    if not default_token_generator.check_token(user, token):
+        raise InvalidResetToken()
+    return user
+
+
+@transaction.atomic
+def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
+    """Set a new password from a reset link; the link then stops working (the token
+    hashes the password) and every API session is revoked."""
+    user = password_reset_user(uid=uid, token=token)
+    _validate_password(new_password, user=user, field="new_password")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    user_tokens_revoke(user=user)
+    return user
+
+
+# --- Email verification --------------------------------------------------------------
+
+
+@transaction.atomic
+def email_verify(*, key: str, request: HttpRequest | None = None) -> EmailAddress:
+    """Confirm an address from the key in the mailed link (allauth's keys, so the same
+    link works on the page and in the API)."""
+    confirmation = EmailConfirmationHMAC.from_key(key) or EmailConfirmation.from_key(key)
+    if confirmation is None:
+        raise InvalidVerificationKey()
+    address = confirmation.confirm(request)
+    if address is None:
+        raise InvalidVerificationKey()
+    return address
+
+
+# --- Address book --------------------------------------------------------------------
+
+ADDRESS_FIELDS = (
+    "full_name",
+    "line1",
+    "line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "phone",
+)
+
+
+def _address_clear_default(*, user: User, keep: Address | None = None) -> None:
+    others = Address.objects.filter(user=user, is_default=True)
+    if keep is not None and keep.pk:
+        others = others.exclude(pk=keep.pk)
+    others.update(is_default=False)
+
+
+@transaction.atomic
+def address_create(*, user: User, data: dict[str, Any]) -> Address:
+    """Add an address; the first one, or one marked default, becomes the default."""
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one writer per address book
+    address = Address(user=user, **{name: data[name] for name in ADDRESS_FIELDS if name in data})
+    has_default = Address.objects.filter(user=user, is_default=True).exists()
+    address.is_default = bool(data.get("is_default")) or not has_default
+    if address.is_default:
+        _address_clear_default(user=user)
+    address.full_clean()
+    address.save()
+    return address
+
+
+@transaction.atomic
+def address_update(*, address: Address, data: dict[str, Any]) -> Address:
+    User.objects.select_for_update().filter(pk=address.user_id).first()
+    for name in ADDRESS_FIELDS:
+        if name in data:
+            setattr(address, name, data[name])
+    if data.get("is_default"):
+        _address_clear_default(user=address.user, keep=address)
+        address.is_default = True
+    elif "is_default" in data and address.is_default:
+        message = "Choose another default address instead of unsetting this one."
+        raise DomainValidationError(message, fields={"is_default": [message]})
+    address.full_clean()
+    address.save()
+    return address
+
+
+@transaction.atomic
+def address_set_default(*, address: Address) -> Address:
+    return address_update(address=address, data={"is_default": True})
+
+
+@transaction.atomic
+def address_delete(*, address: Address) -> None:
+    """Remove an address; if it was the default, the newest remaining one takes over."""
+    user = address.user
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    was_default = address.is_default
+    address.delete()
+    if was_default:
+        successor = Address.objects.filter(user=user).order_by("-created_at", "-id").first()
+        if successor:
+            successor.is_default = True
+            successor.save(update_fields=["is_default"])
+
+
+# --- Demo / operators ----------------------------------------------------------------
 
 
 @transaction.atomic
@@ -17,4 +320,7 @@ def staff_user_ensure(*, email: str, password: str) -> tuple[User, bool]:
     user.is_active = True
     user.set_password(password)
     user.save()
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
     return user, created

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from accounts.urls import allauth_urlpatterns
 from config import health, views
 from config.errors import page_not_found
 
@@ -10,6 +11,8 @@ urlpatterns = [
     re_path(r"^healthz/?$", health.healthz, name="healthz"),
     re_path(r"^readyz/?$", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include(allauth_urlpatterns)),
     path("api/v1/", include("config.api_router")),
     # Anything else under /api/ is an unknown API address: JSON 404, never an HTML page.
     re_path(r"^api/", page_not_found),

@@ -1,0 +1,73 @@
+"""Rendering and queueing of email: a text body, an HTML alternative, sent by a Celery task.
+
+Apps render with `render_email(template_prefix, ...)` from
+`<prefix>_subject.txt`, `<prefix>_message.txt` and (optional) `<prefix>_message.html`,
+then `queue_email(message)`: the message is handed to the worker once the current
+transaction commits, so that no mail goes out for work that was rolled back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.db import transaction
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+
+
+def render_email(
+    template_prefix: str, *, to: list[str], context: dict[str, Any]
+) -> EmailMultiAlternatives:
+    context = {"site_url": settings.SITE_URL, **context}
+    subject = render_to_string(f"{template_prefix}_subject.txt", context)
+    subject = " ".join(subject.splitlines()).strip()
+    text = render_to_string(f"{template_prefix}_message.txt", context).strip()
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
+    try:
+        html = render_to_string(f"{template_prefix}_message.html", context)
+    except TemplateDoesNotExist:
+        pass
+    else:
+        message.attach_alternative(html, "text/html")
+    return message
+
+
+def email_payload(message: EmailMessage) -> dict[str, Any]:
+    """A JSON-serialisable form of a message, for the Celery task that sends it."""
+    alternatives = [
+        {"content": content, "mimetype": mimetype}
+        for content, mimetype in getattr(message, "alternatives", [])
+    ]
+    return {
+        "subject": message.subject,
+        "body": message.body,
+        "from_email": message.from_email,
+        "to": list(message.to),
+        "headers": dict(message.extra_headers),
+        "content_subtype": message.content_subtype,
+        "alternatives": alternatives,
+    }
+
+
+def message_from_payload(payload: dict[str, Any]) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        payload["subject"],
+        payload["body"],
+        payload["from_email"],
+        payload["to"],
+        headers=payload.get("headers") or None,
+    )
+    message.content_subtype = payload.get("content_subtype", "plain")
+    for alternative in payload.get("alternatives", []):
+        message.attach_alternative(alternative["content"], alternative["mimetype"])
+    return message
+
+
+def queue_email(message: EmailMessage) -> None:
+    """Send `message` from a worker after the current transaction commits."""
+    from accounts.tasks import send_email_message
+
+    payload = email_payload(message)
+    transaction.on_commit(lambda: send_email_message.delay(payload))
