@@ -20,9 +20,14 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts.exceptions import InvalidCredentials, InvalidResetToken, InvalidVerificationKey
+from accounts.exceptions import (
+    EmailNotVerified,
+    InvalidCredentials,
+    InvalidResetToken,
+    InvalidVerificationKey,
+)
 from accounts.models import PREFERENCE_FIELDS, Address, User
-from accounts.selectors import user_get_by_email
+from accounts.selectors import user_email_verified, user_get_by_email
 from config.errors import DomainValidationError
 
 # --- Users --------------------------------------------------------------------------
@@ -81,6 +86,12 @@ def user_authenticate(*, email: str, password: str, request: HttpRequest | None 
         raise InvalidCredentials()
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     return user
+
+
+def user_require_verified_email(*, user: User) -> None:
+    """Checkout and other commitments need a verified address: EmailNotVerified otherwise."""
+    if not user_email_verified(user=user):
+        raise EmailNotVerified()
 
 
 @transaction.atomic

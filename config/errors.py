@@ -68,6 +68,7 @@ _RENAMED_CODES = {
     "token_not_valid": "token_invalid",
     "user_not_found": "token_invalid",
     "user_inactive": "token_invalid",
+    "no_active_account": "token_invalid",
     "authentication_failed": "not_authenticated",
 }
 

@@ -1,0 +1,73 @@
+"""Rate limits of the sign-in endpoints: per client address and per account.
+
+Rates come from settings (REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], read from the
+environment): `login`, `register`, `password_reset`, `verify_email`.
+"""
+
+import hashlib
+
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+
+class ScopedSettingsThrottle(SimpleRateThrottle):
+    """Reads its rate from the current settings (DRF's class attribute is frozen at import)."""
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+
+class ClientAddressRateThrottle(ScopedSettingsThrottle):
+    """One bucket per client IP address for the endpoint's scope."""
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": f"{self.scope}_ip", "ident": self.get_ident(request)}
+
+
+class AccountRateThrottle(ScopedSettingsThrottle):
+    """One bucket per account named in the body (its email address, or a key)."""
+
+    field = "email"
+
+    def get_cache_key(self, request, view):
+        try:
+            value = request.data.get(self.field)
+        except AttributeError:  # a body that is not an object: the view rejects it
+            return None
+        if not value or not isinstance(value, str):
+            return None
+        digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()
+        return self.cache_format % {"scope": f"{self.scope}_account", "ident": digest}
+
+
+class LoginAddressThrottle(ClientAddressRateThrottle):
+    scope = "login"
+
+
+class LoginAccountThrottle(AccountRateThrottle):
+    scope = "login"
+
+
+class RegisterAddressThrottle(ClientAddressRateThrottle):
+    scope = "register"
+
+
+class RegisterAccountThrottle(AccountRateThrottle):
+    scope = "register"
+
+
+class PasswordResetAddressThrottle(ClientAddressRateThrottle):
+    scope = "password_reset"
+
+
+class PasswordResetAccountThrottle(AccountRateThrottle):
+    scope = "password_reset"
+
+
+class VerifyEmailAddressThrottle(ClientAddressRateThrottle):
+    scope = "verify_email"
+
+
+class VerifyEmailKeyThrottle(AccountRateThrottle):
+    scope = "verify_email"
+    field = "key"
