@@ -1,4 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp
+from django.http import Http404
 
 from config.emails import queue_email
 
@@ -12,3 +15,14 @@ class AccountAdapter(DefaultAccountAdapter):
         context = {"request": request, "email": email, **context}
         message = self.render_mail(template_prefix, email, context)
         queue_email(message)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Google and GitHub login, offered only when their credentials are set."""
+
+    def get_app(self, request, provider, client_id=None):
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist as exc:
+            # An unconfigured provider's address is simply not there (not a 500).
+            raise Http404(f"{provider} login is not configured.") from exc
