@@ -4,6 +4,7 @@ from allauth.account.models import EmailAddress
 from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import Address, User
+from accounts.roles import annotate_roles
 
 
 def _verified_email_subquery():
@@ -21,8 +22,9 @@ def user_email_verified(*, user: User) -> bool:
 
 
 def user_list() -> QuerySet[User]:
-    """Every user, each annotated with `email_verified`, for staff."""
-    return User.objects.annotate(email_verified=Exists(_verified_email_subquery())).order_by("id")
+    """Every user, each annotated with `email_verified` and what its roles need, for staff."""
+    users = User.objects.annotate(email_verified=Exists(_verified_email_subquery()))
+    return annotate_roles(users).order_by("id")
 
 
 def user_get_by_email(*, email: str) -> User | None:

@@ -1,1 +1,149 @@
-"""Reads of the catalog app: querysets already joined and limited to what the caller may see."""
+"""Reads of the catalog: querysets already joined and limited to what the caller may see."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import F, Prefetch, Q, QuerySet
+
+from catalog.models import Category, Product, ProductImage, Review, Tag
+from shops.selectors import user_shop_ids
+
+CATEGORY_TREE_CACHE_KEY = "catalog:category-tree:v1"
+SEARCH_CONFIG = "english"
+
+
+# --- Categories ------------------------------------------------------------------------
+
+
+def category_tree() -> list[dict[str, Any]]:
+    """The whole tree as nested dicts (roots first), cached until a category changes."""
+    tree = cache.get(CATEGORY_TREE_CACHE_KEY)
+    if tree is None:
+        rows = list(Category.objects.values("id", "name", "slug", "parent_id", "position"))
+        nodes = {row["id"]: {**row, "children": []} for row in rows}
+        roots = []
+        for row in rows:
+            node = nodes[row["id"]]
+            parent = nodes.get(row["parent_id"])
+            (parent["children"] if parent else roots).append(node)
+        tree = roots
+        cache.set(CATEGORY_TREE_CACHE_KEY, tree, timeout=60 * 60)
+    return tree
+
+
+def category_tree_invalidate() -> None:
+    cache.delete(CATEGORY_TREE_CACHE_KEY)
+
+
+def _walk(nodes: Iterable[dict[str, Any]]):
+    for node in nodes:
+        yield node
+        yield from _walk(node["children"])
+
+
+def category_find(value: str | int) -> dict[str, Any] | None:
+    """A node of the tree by id or slug."""
+    text = str(value).strip()
+    for node in _walk(category_tree()):
+        if str(node["id"]) == text or node["slug"] == text:
+            return node
+    return None
+
+
+def category_descendant_ids(value: str | int) -> list[int]:
+    """The category (by id or slug) and every category below it; empty if unknown."""
+    node = category_find(value)
+    return [child["id"] for child in _walk([node])] if node else []
+
+
+def category_ancestors(category_id: int) -> list[dict[str, Any]]:
+    """Root first, down to the category itself (for breadcrumbs)."""
+
+    def path_to(nodes, trail):
+        for node in nodes:
+            if node["id"] == category_id:
+                return [*trail, node]
+            found = path_to(node["children"], [*trail, node])
+            if found:
+                return found
+        return None
+
+    return path_to(category_tree(), []) or []
+
+
+def category_list() -> QuerySet[Category]:
+    return Category.objects.select_related("parent").prefetch_related("children")
+
+
+def tag_list() -> QuerySet[Tag]:
+    return Tag.objects.all()
+
+
+# --- Products --------------------------------------------------------------------------
+
+
+def _live(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    return queryset.filter(deleted_at__isnull=True)
+
+
+def product_list_public() -> QuerySet[Product]:
+    """What the catalog shows everyone: active, not deleted, from an active shop."""
+    return _live(Product.objects.filter(is_active=True, shop__is_active=True))
+
+
+def product_list_visible(*, user) -> QuerySet[Product]:
+    """The public catalog, plus inactive products of the caller's shops (all, for staff).
+
+    Soft-deleted products are visible to nobody: orders keep their own snapshot.
+    """
+    if getattr(user, "is_staff", False):
+        return _live(Product.objects.all())
+    shop_ids = user_shop_ids(user=user)
+    if not shop_ids:
+        return product_list_public()
+    return _live(
+        Product.objects.filter(Q(is_active=True, shop__is_active=True) | Q(shop_id__in=shop_ids))
+    )
+
+
+def product_with_relations(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """Everything a product card or detail shows, in a fixed number of queries."""
+    return queryset.select_related("shop", "category").prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name")),
+        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+    )
+
+
+def product_search(queryset: QuerySet[Product], query: str) -> QuerySet[Product]:
+    """Products matching `query`, annotated with `rank` (higher is better).
+
+    PostgreSQL: full-text match on name, tags, category and description, or a name
+    close to a query word (trigram word similarity, for typos), ranked by both.
+    SQLite: every word must appear in the name, description, category or a tag.
+    """
+    query = query.strip()
+    if not query:
+        return queryset.none()
+    if connection.vendor == "postgresql":
+        text_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+        similarity = TrigramWordSimilarity(query, "name")
+        return queryset.annotate(
+            rank=SearchRank(F("search_vector"), text_query) + similarity
+        ).filter(Q(search_vector=text_query) | Q(name__trigram_word_similar=query))
+    for word in query.split():
+        queryset = queryset.filter(
+            Q(name__icontains=word)
+            | Q(description__icontains=word)
+            | Q(category__name__icontains=word)
+            | Q(tags__name__icontains=word)
+        )
+    return queryset.distinct().annotate(rank=F("rating_count") * 0)
+
+
+def review_list(*, product: Product) -> QuerySet[Review]:
+    return Review.objects.filter(product=product).select_related("user")

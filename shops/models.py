@@ -1,0 +1,51 @@
+from django.conf import settings
+from django.db import models
+
+
+class Shop(models.Model):
+    """A seller on the platform. Deactivating hides it and its products from the catalog."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    description = models.TextField(blank=True)
+    address = models.TextField(blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    is_active = models.BooleanField(default=True)
+    low_stock_threshold = models.PositiveIntegerField(
+        default=5, help_text="Owners are emailed when a product's stock falls below this."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["is_active", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ShopMembership(models.Model):
+    """Who may manage a shop: its owners and its staff."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        STAFF = "staff", "Staff"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shop_memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["shop_id", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "user"], name="shops_membership_unique"),
+        ]
+        indexes = [models.Index(fields=["user", "shop"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} of {self.shop}"

@@ -1,1 +1,82 @@
-"""Reads of the shops app: querysets already joined and limited to what the caller may see."""
+"""Reads of the shops app: querysets already limited to what the caller may see."""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from shops.models import Shop, ShopMembership
+
+
+def shop_list(*, user=None) -> QuerySet[Shop]:
+    """Active shops for everyone; members and platform staff also see their inactive ones."""
+    shops = Shop.objects.all()
+    if user is not None and user.is_authenticated:
+        if user.is_staff:
+            return shops
+        return shops.filter(Q(is_active=True) | Q(memberships__user=user)).distinct()
+    return shops.filter(is_active=True)
+
+
+def user_shop_ids(*, user, roles: tuple[str, ...] | None = None) -> set[int]:
+    """The shops `user` is a member of (any role, or only `roles`)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    memberships = ShopMembership.objects.filter(user=user)
+    if roles:
+        memberships = memberships.filter(role__in=roles)
+    return set(memberships.values_list("shop_id", flat=True))
+
+
+def user_is_member(*, user, shop: Shop | int) -> bool:
+    shop_id = shop if isinstance(shop, int) else shop.pk
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and ShopMembership.objects.filter(user=user, shop_id=shop_id).exists()
+    )
+
+
+def user_can_manage_shop(*, user, shop: Shop | int) -> bool:
+    """Owners and staff of the shop, and platform staff, manage its catalog."""
+    return bool(getattr(user, "is_staff", False)) or user_is_member(user=user, shop=shop)
+
+
+def user_is_owner(*, user, shop: Shop) -> bool:
+    return (
+        bool(getattr(user, "is_staff", False))
+        or ShopMembership.objects.filter(
+            user=user, shop=shop, role=ShopMembership.Role.OWNER
+        ).exists()
+    )
+
+
+def shop_members(*, shop: Shop) -> QuerySet[ShopMembership]:
+    return ShopMembership.objects.filter(shop=shop).select_related("user")
+
+
+def shop_owner_emails(*, shop_id: int) -> list[str]:
+    return list(
+        ShopMembership.objects.filter(
+            shop_id=shop_id, role=ShopMembership.Role.OWNER, user__is_active=True
+        ).values_list("user__email", flat=True)
+    )
+
+
+class ShopRoleProvider:
+    """The accounts roles a user holds through shop memberships (see accounts.roles)."""
+
+    def annotate(self, queryset: QuerySet) -> QuerySet:
+        memberships = ShopMembership.objects.filter(user_id=OuterRef("pk"))
+        return queryset.annotate(
+            holds_shop_owner=Exists(memberships.filter(role=ShopMembership.Role.OWNER)),
+            holds_shop_staff=Exists(memberships.filter(role=ShopMembership.Role.STAFF)),
+        )
+
+    def __call__(self, user) -> set[str]:
+        if hasattr(user, "holds_shop_owner"):
+            owner, staff = user.holds_shop_owner, user.holds_shop_staff
+        else:
+            held = set(ShopMembership.objects.filter(user=user).values_list("role", flat=True))
+            owner = ShopMembership.Role.OWNER in held
+            staff = ShopMembership.Role.STAFF in held
+        return {role for role, holds in (("shop_owner", owner), ("shop_staff", staff)) if holds}
+
+
+shop_role_provider = ShopRoleProvider()

@@ -22,3 +22,79 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 class StaffFactory(UserFactory):
     is_staff = True
+
+
+class ShopFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "shops.Shop"
+
+    name = factory.Sequence(lambda n: f"Shop {n}")
+    slug = factory.Sequence(lambda n: f"shop-{n}")
+    email = factory.Sequence(lambda n: f"shop{n}@example.com")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "shops.ShopMembership"
+
+    shop = factory.SubFactory(ShopFactory)
+    user = factory.SubFactory(UserFactory)
+    role = "owner"
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.Category"
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.Sequence(lambda n: f"category-{n}")
+    parent = None
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.Tag"
+
+    name = factory.Sequence(lambda n: f"tag{n}")
+    slug = factory.Sequence(lambda n: f"tag{n}")
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    """A product as the services make it (search words included, on PostgreSQL)."""
+
+    class Meta:
+        model = "catalog.Product"
+        skip_postgeneration_save = True
+
+    shop = factory.SubFactory(ShopFactory)
+    category = None
+    name = factory.Sequence(lambda n: f"Product {n}")
+    slug = factory.Sequence(lambda n: f"product-{n}")
+    description = "A fine thing."
+    price = "19.99"
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    stock_quantity = 10
+    is_active = True
+
+    @factory.post_generation
+    def tags(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.tags.set(extracted)
+
+    @factory.post_generation
+    def _index(obj, create, extracted, **kwargs):
+        if create:
+            from catalog.services import product_search_index_update
+
+            product_search_index_update(product_ids=[obj.pk])
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.Review"
+
+    product = factory.SubFactory(ProductFactory)
+    user = factory.SubFactory(UserFactory)
+    rating = 4
+    title = "Good"
+    body = "Does the job."

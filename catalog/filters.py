@@ -1,0 +1,88 @@
+"""The product filters and sorts, shared by the API and the pages."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import F, Q
+
+from catalog.models import Product
+from catalog.selectors import category_descendant_ids, product_search
+
+ORDERINGS = {
+    "price": ("price", "id"),
+    "-price": ("-price", "-id"),
+    "-created_at": ("-created_at", "-id"),
+    "-rating": (F("rating_average").desc(nulls_last=True), "-id"),
+    "name": ("name", "id"),
+    "relevance": ("-rank", "-id"),
+}
+ORDERING_LABELS = {
+    "relevance": "Best match",
+    "-created_at": "Newest",
+    "price": "Price: low to high",
+    "-price": "Price: high to low",
+    "-rating": "Top rated",
+    "name": "Name",
+}
+
+
+def _id_or_slug(field: str, value: str) -> Q:
+    value = value.strip()
+    return Q(**{f"{field}_id": int(value)}) if value.isdigit() else Q(**{f"{field}__slug": value})
+
+
+class ProductFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label="Search")
+    category = django_filters.CharFilter(method="filter_category", label="Category (id or slug)")
+    shop = django_filters.CharFilter(method="filter_shop", label="Shop (id or slug)")
+    tag = django_filters.CharFilter(method="filter_tag", label="Tag (id or slug)")
+    min_price = django_filters.NumberFilter(field_name="price", lookup_expr="gte", min_value=0)
+    max_price = django_filters.NumberFilter(field_name="price", lookup_expr="lte", min_value=0)
+    in_stock = django_filters.BooleanFilter(
+        method="filter_in_stock", widget=forms.NullBooleanSelect
+    )
+    min_rating = django_filters.NumberFilter(
+        field_name="rating_average", lookup_expr="gte", min_value=0, max_value=5
+    )
+    ordering = django_filters.ChoiceFilter(
+        method="filter_ordering", choices=list(ORDERING_LABELS.items()), empty_label=None
+    )
+
+    class Meta:
+        model = Product
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        return product_search(queryset, value) if value.strip() else queryset
+
+    def filter_category(self, queryset, name, value):
+        return queryset.filter(category_id__in=category_descendant_ids(value))
+
+    def filter_shop(self, queryset, name, value):
+        return queryset.filter(_id_or_slug("shop", value))
+
+    def filter_tag(self, queryset, name, value):
+        value = value.strip()
+        if value.isdigit():
+            return queryset.filter(tags__id=int(value))
+        return queryset.filter(tags__slug=value)
+
+    def filter_in_stock(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(stock_quantity__gt=0) if value else queryset.filter(stock_quantity=0)
+
+    def filter_ordering(self, queryset, name, value):
+        return queryset  # applied last, in `qs`, once the search annotation exists
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        ordering = self.form.cleaned_data.get("ordering") if self.form.is_valid() else None
+        searching = bool((self.form.cleaned_data.get("q") or "").strip())
+        if ordering == "relevance" and not searching:
+            ordering = None
+        if not ordering:
+            ordering = "relevance" if searching else "-created_at"
+        return queryset.order_by(*ORDERINGS[ordering])

@@ -1,0 +1,13 @@
+from config.errors import ApplicationError
+
+
+class ShopPermissionDenied(ApplicationError):
+    code = "permission_denied"
+    status_code = 403
+    default_detail = "Only the shop's owners (or platform staff) may do this."
+
+
+class LastOwner(ApplicationError):
+    code = "last_owner"
+    status_code = 409
+    default_detail = "A shop needs at least one owner: add another owner first."
