@@ -114,7 +114,11 @@ def _validate_price(price: Any) -> Decimal:
         raise DomainValidationError(
             "Enter a valid price.", fields={"price": ["Enter a valid price."]}
         ) from exc
-    if price < 0 or not price.is_finite():
+    if not price.is_finite():
+        raise DomainValidationError(
+            "Enter a valid price.", fields={"price": ["Enter a valid price."]}
+        )
+    if price < 0:
         message = "The price cannot be negative."
         raise DomainValidationError(message, fields={"price": [message]})
     return price.quantize(Decimal("0.01"))
