@@ -1,7 +1,6 @@
 from allauth.account.forms import ResetPasswordForm
 from django import forms
 from django.contrib.auth.forms import SetPasswordForm
-from django_countries.widgets import CountrySelectWidget
 
 from accounts.models import PREFERENCE_FIELDS, Address
 from accounts.services import password_reset_request
@@ -21,8 +20,16 @@ class PasswordResetSetForm(SetPasswordForm):
 
 
 class ProfileForm(forms.Form):
-    first_name = forms.CharField(max_length=150, required=False)
-    last_name = forms.CharField(max_length=150, required=False)
+    first_name = forms.CharField(
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
     marketing_emails = forms.BooleanField(required=False, label="Send me news and offers by email")
     order_updates = forms.BooleanField(
         required=False, label="Email me when my orders change (confirmation, shipping)"
@@ -46,7 +53,32 @@ class AddressForm(forms.ModelForm):
             "phone",
             "is_default",
         ]
-        widgets = {"country": CountrySelectWidget()}
+        # Autofill hints, so that phones can fill the book from the saved contact.
+        widgets = {
+            "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
+            "line2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
+            "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+            "region": forms.TextInput(attrs={"autocomplete": "address-level1"}),
+            "postal_code": forms.TextInput(attrs={"autocomplete": "postal-code"}),
+            "country": forms.Select(attrs={"autocomplete": "country"}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.is_default:
+            # The default can only move to another address (services.address_update),
+            # so the default address's own form does not offer to unset it.
+            del self.fields["is_default"]
+        else:
+            self.fields["is_default"].label = "Make this my default shipping address"
+        country = self.fields["country"]
+        country.choices = [("", "Choose a country"), *(c for c in country.choices if c[0])]
+
+    def address_data(self) -> dict:
+        """The cleaned fields in the shape the address services take."""
+        return dict(self.cleaned_data)
 
 
 class AccountDeleteForm(forms.Form):

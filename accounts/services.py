@@ -185,6 +185,7 @@ def password_change(*, user: User, old_password: str, new_password: str) -> None
     _validate_password(new_password, user=user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    user_tokens_revoke(user=user)
 
 
 def password_reset_request(*, email: str) -> None:

@@ -499,3 +499,27 @@ def test_verify_email_is_throttled_per_key(api_client, throttle_rates):
         "/api/v1/auth/verify-email/", {"key": "k"}, format="json", REMOTE_ADDR="10.9.9.9"
     )
     assert response.status_code == 429
+
+
+def test_changing_the_password_ends_every_api_session(user):
+    refresh = str(RefreshToken.for_user(user))
+    client = bearer_client(user)
+    client.post(
+        "/api/v1/auth/change-password/",
+        {"old_password": DEFAULT_PASSWORD, "new_password": STRONG},
+        format="json",
+    )
+    response = client.post("/api/v1/auth/refresh/", {"refresh": refresh}, format="json")
+    assert response.status_code == 401
+
+
+def test_changing_the_password_on_the_page_ends_every_api_session(client, user):
+    refresh = str(RefreshToken.for_user(user))
+    client.force_login(user)
+    response = client.post(
+        "/accounts/password/change/",
+        {"oldpassword": DEFAULT_PASSWORD, "password1": STRONG, "password2": STRONG},
+    )
+    assert response.status_code == 302
+    api = bearer_client(user)
+    assert api.post("/api/v1/auth/refresh/", {"refresh": refresh}, format="json").status_code == 401
