@@ -74,7 +74,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "first_name", "last_name"]
     readonly_fields = ["last_login", "date_joined"]
     actions = ["deactivate_users"]
-    # Shop memberships join these inlines when the shops app has its models.
+    # shops/admin.py adds the user's shop memberships: accounts may not import shops.
     inlines = [EmailAddressInline, AddressInline]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),

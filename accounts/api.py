@@ -139,6 +139,19 @@ class PasswordConfirmSerializer(serializers.Serializer):
     password = PasswordField()
 
 
+class PostalAddressSerializer(serializers.Serializer):
+    """An address given inline (at checkout), validated like the address book's."""
+
+    full_name = serializers.CharField(max_length=200)
+    line1 = serializers.CharField(max_length=200)
+    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    city = serializers.CharField(max_length=100)
+    region = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    country = CountryField()
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+
+
 class AddressSerializer(serializers.ModelSerializer):
     country = CountryField()
 

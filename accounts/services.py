@@ -172,6 +172,9 @@ def user_erase(*, user: User, password: str) -> None:
     user.save()
     user.groups.clear()
     user.user_permissions.clear()
+    from accounts.signals import user_erased
+
+    user_erased.send(sender=User, user=user)
 
 
 # --- Passwords -----------------------------------------------------------------------

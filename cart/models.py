@@ -1,0 +1,52 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from catalog.models import Product
+
+
+class Cart(models.Model):
+    """A signed-in person's cart, or a guest's (its id kept in the session)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="cart",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["updated_at"], condition=Q(user__isnull=True), name="cart_guest_updated"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Cart {self.pk} of {self.user or 'a guest'}"
+
+
+class CartItem(models.Model):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField()
+    # The price when the shopper last chose this quantity: a different current price
+    # earns a notice. What is charged is always the current price.
+    price_when_added = models.DecimalField(max_digits=12, decimal_places=2)
+    added_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cart", "product"], name="cart_item_one_line_per_product"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="cart_item_quantity_gte_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.product_id}"

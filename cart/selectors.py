@@ -1,1 +1,114 @@
-"""Reads of the cart app: querysets already joined and limited to what the caller may see."""
+"""Reads of the cart: the lines with current prices, totals and what changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Prefetch
+
+from cart.models import Cart, CartItem
+from catalog.models import ProductImage
+
+
+@dataclass
+class CartLine:
+    item: CartItem
+    available: bool
+    unit_price: Decimal
+    line_total: Decimal
+    notice: str = ""
+
+    @property
+    def product(self):
+        return self.item.product
+
+
+@dataclass
+class CartSummary:
+    cart: Cart | None
+    lines: list[CartLine] = field(default_factory=list)
+    currency: str = settings.DEFAULT_CURRENCY
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((line.line_total for line in self.lines if line.available), Decimal("0.00"))
+
+    @property
+    def total_items(self) -> int:
+        return sum(line.item.quantity for line in self.lines if line.available)
+
+    @property
+    def notices(self) -> list[dict]:
+        return [
+            {"item_id": line.item.pk, "product_id": line.item.product_id, "detail": line.notice}
+            for line in self.lines
+            if line.notice
+        ]
+
+    @property
+    def has_problems(self) -> bool:
+        return any(
+            not line.available or line.item.quantity > line.product.stock_quantity
+            for line in self.lines
+        )
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def cart_summary(*, cart: Cart | None) -> CartSummary:
+    """The cart as the shopper sees it, in a fixed number of queries."""
+    if cart is None:
+        return CartSummary(cart=None)
+    items = (
+        CartItem.objects.filter(cart=cart)
+        .select_related("product__shop", "product__category")
+        .prefetch_related(
+            Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id"))
+        )
+        .order_by("added_at", "id")
+    )
+    lines = []
+    for item in items:
+        product = item.product
+        available = product.is_active and product.deleted_at is None and product.shop.is_active
+        notice = ""
+        if not available:
+            notice = f"“{product.name}” is no longer for sale: remove it to check out."
+        elif item.quantity > product.stock_quantity:
+            notice = (
+                f"Only {product.stock_quantity} of “{product.name}” left: lower the quantity."
+                if product.stock_quantity
+                else f"“{product.name}” is out of stock: remove it to check out."
+            )
+        elif product.price != item.price_when_added:
+            direction = "dropped" if product.price < item.price_when_added else "went up"
+            notice = (
+                f"The price of “{product.name}” {direction} from {_money(item.price_when_added)} "
+                f"to {_money(product.price)} since you added it."
+            )
+        lines.append(
+            CartLine(
+                item=item,
+                available=available,
+                unit_price=product.price,
+                line_total=product.price * item.quantity,
+                notice=notice,
+            )
+        )
+    return CartSummary(cart=cart, lines=lines)
+
+
+def cart_item_get(*, cart: Cart, item_id: int) -> CartItem | None:
+    return CartItem.objects.filter(cart=cart, pk=item_id).select_related("product").first()
+
+
+def cart_count(*, cart: Cart | None) -> int:
+    if cart is None:
+        return 0
+    from django.db.models import Sum
+
+    return CartItem.objects.filter(cart=cart).aggregate(total=Sum("quantity"))["total"] or 0

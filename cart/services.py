@@ -1,1 +1,150 @@
-"""Writes and business rules of the cart app (see CONVENTIONS.md)."""
+"""Writes and business rules of the cart (see CONVENTIONS.md).
+
+Quantities are checked against stock on the line's total; prices are always the
+product's current price (the cart remembers the price when a quantity was chosen, to
+say when it changed). Stock is only taken at checkout (orders).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from cart.exceptions import InsufficientStock, ProductUnavailable
+from cart.models import Cart, CartItem
+from catalog.models import Product
+from catalog.selectors import product_list_public
+
+GUEST_CART_SESSION_KEY = "guest_cart_id"
+MAX_LINE_QUANTITY = 999
+
+
+def cart_get_for_user(*, user) -> Cart:
+    cart, _ = Cart.objects.get_or_create(user=user)
+    return cart
+
+
+def cart_get_for_session(*, session, create: bool = False) -> Cart | None:
+    """The guest cart whose id the session holds (made on first use when `create`)."""
+    cart_id = session.get(GUEST_CART_SESSION_KEY)
+    cart = Cart.objects.filter(pk=cart_id, user__isnull=True).first() if cart_id else None
+    if cart is None and create:
+        cart = Cart.objects.create()
+        session[GUEST_CART_SESSION_KEY] = cart.pk
+    return cart
+
+
+def _lock(cart: Cart) -> Cart:
+    return Cart.objects.select_for_update().get(pk=cart.pk)
+
+
+def _purchasable(product: Product) -> Product:
+    """The product, fresh, if it is for sale; ProductUnavailable otherwise."""
+    current = product_list_public().filter(pk=product.pk).first()
+    if current is None:
+        raise ProductUnavailable(product_id=product.pk)
+    return current
+
+
+def _check_stock(product: Product, quantity: int) -> None:
+    if quantity > product.stock_quantity:
+        raise InsufficientStock(
+            product_id=product.pk, available=product.stock_quantity, name=product.name
+        )
+
+
+def _check_quantity(quantity: int, *, allow_zero: bool) -> None:
+    from config.errors import DomainValidationError
+
+    low = 0 if allow_zero else 1
+    if (
+        not isinstance(quantity, int)
+        or isinstance(quantity, bool)
+        or not low <= quantity <= MAX_LINE_QUANTITY
+    ):
+        message = f"Choose a quantity from {low} to {MAX_LINE_QUANTITY}."
+        raise DomainValidationError(message, fields={"quantity": [message]})
+
+
+@transaction.atomic
+def cart_add_item(*, cart: Cart, product: Product, quantity: int) -> CartItem:
+    """Add `quantity` of `product`; a product already in the cart adds to its line."""
+    _check_quantity(quantity, allow_zero=False)
+    _lock(cart)
+    product = _purchasable(product)
+    item = CartItem.objects.filter(cart=cart, product=product).first()
+    total = quantity + (item.quantity if item else 0)
+    _check_stock(product, total)
+    if item is None:
+        item = CartItem(cart=cart, product=product)
+    item.quantity = total
+    item.price_when_added = product.price
+    item.save()
+    Cart.objects.filter(pk=cart.pk).update(updated_at=item.updated_at)
+    return item
+
+
+@transaction.atomic
+def cart_set_quantity(*, cart: Cart, item: CartItem, quantity: int) -> CartItem | None:
+    """Set a line's quantity; 0 removes the line."""
+    _check_quantity(quantity, allow_zero=True)
+    _lock(cart)
+    if quantity == 0:
+        item.delete()
+        return None
+    product = _purchasable(item.product)
+    _check_stock(product, quantity)
+    item.quantity = quantity
+    item.price_when_added = product.price
+    item.save(update_fields=["quantity", "price_when_added", "updated_at"])
+    return item
+
+
+@transaction.atomic
+def cart_remove_item(*, cart: Cart, item: CartItem) -> None:
+    _lock(cart)
+    item.delete()
+
+
+@transaction.atomic
+def cart_clear(*, cart: Cart) -> None:
+    _lock(cart)
+    cart.items.all().delete()
+
+
+@transaction.atomic
+def cart_merge(*, source: Cart, target: Cart) -> list[str]:
+    """Move a guest cart into a signed-in person's cart at login.
+
+    Quantities of the same product add up, capped at what is in stock; products no
+    longer for sale are dropped. Answers what the shopper should be told.
+    """
+    if source.pk == target.pk:
+        return []
+    notices: list[str] = []
+    # Lock both carts in id order so that two merges cannot deadlock.
+    for locked in sorted((source, target), key=lambda cart: cart.pk):
+        _lock(locked)
+    existing = {item.product_id: item for item in target.items.select_related("product")}
+    for item in source.items.select_related("product"):
+        current = product_list_public().filter(pk=item.product_id).first()
+        if current is None:
+            notices.append(f"“{item.product.name}” is no longer for sale and was left out.")
+            continue
+        line = existing.get(item.product_id)
+        wanted = item.quantity + (line.quantity if line else 0)
+        quantity = min(wanted, current.stock_quantity, MAX_LINE_QUANTITY)
+        if quantity < wanted:
+            notices.append(
+                f"Only {current.stock_quantity} of “{current.name}” left: quantity reduced."
+            )
+        if quantity <= 0:
+            if line:
+                line.delete()
+            continue
+        if line is None:
+            line = CartItem(cart=target, product=current)
+        line.quantity = quantity
+        line.price_when_added = current.price
+        line.save()
+    source.delete()
+    return notices

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import F, Q
 
 from catalog.models import Product
@@ -39,8 +38,10 @@ class ProductFilter(django_filters.FilterSet):
     tag = django_filters.CharFilter(method="filter_tag", label="Tag (id or slug)")
     min_price = django_filters.NumberFilter(field_name="price", lookup_expr="gte", min_value=0)
     max_price = django_filters.NumberFilter(field_name="price", lookup_expr="lte", min_value=0)
-    in_stock = django_filters.BooleanFilter(
-        method="filter_in_stock", widget=forms.NullBooleanSelect
+    in_stock = django_filters.ChoiceFilter(
+        method="filter_in_stock",
+        choices=[("true", "Yes"), ("false", "No")],
+        empty_label="Any",
     )
     min_rating = django_filters.NumberFilter(
         field_name="rating_average", lookup_expr="gte", min_value=0, max_value=5
@@ -69,9 +70,11 @@ class ProductFilter(django_filters.FilterSet):
         return queryset.filter(tags__slug=value)
 
     def filter_in_stock(self, queryset, name, value):
-        if value is None:
-            return queryset
-        return queryset.filter(stock_quantity__gt=0) if value else queryset.filter(stock_quantity=0)
+        if value == "true":
+            return queryset.filter(stock_quantity__gt=0)
+        if value == "false":
+            return queryset.filter(stock_quantity=0)
+        return queryset
 
     def filter_ordering(self, queryset, name, value):
         return queryset  # applied last, in `qs`, once the search annotation exists

@@ -147,3 +147,10 @@ def product_search(queryset: QuerySet[Product], query: str) -> QuerySet[Product]
 
 def review_list(*, product: Product) -> QuerySet[Review]:
     return Review.objects.filter(product=product).select_related("user")
+
+
+def review_list_visible(*, user) -> QuerySet[Review]:
+    """Reviews of the products `user` may see."""
+    return Review.objects.filter(product__in=product_list_visible(user=user)).select_related(
+        "user", "product"
+    )

@@ -159,6 +159,9 @@ def shop_currency(shop: Shop) -> str:
 @transaction.atomic
 def product_update(*, user: User, product: Product, data: dict[str, Any]) -> Product:
     _require_manager(user=user, shop=product.shop)
+    if "shop" in data and data["shop"] != product.shop:
+        message = "A product cannot move to another shop."
+        raise DomainValidationError(message, fields={"shop": [message]})
     for field in PRODUCT_FIELDS:
         if field in data:
             setattr(product, field, data[field])
@@ -210,8 +213,9 @@ THUMBNAIL_SIZE = (400, 400)
 
 
 def image_validate(upload: UploadedFile) -> str:
-    """Check that `upload` really is an image of an allowed type and a sane size, without
-    decoding it; answers the file extension to store it under."""
+    """Check that `upload` really is a whole image of an allowed type and a sane size;
+    answers the file extension to store it under. The header is read first, so that an
+    image bomb is refused before anything is decoded."""
     if upload is None:
         raise InvalidImage("Choose an image file to upload.")
     if upload.size > MAX_IMAGE_BYTES:
@@ -222,13 +226,9 @@ def image_validate(upload: UploadedFile) -> str:
             image_format = image.format
             width, height = image.size
             image.verify()
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombError,
-    ) as exc:
+    except Image.DecompressionBombError as exc:  # Pillow's own limit, far above ours
+        raise InvalidImage("The image is too large (more pixels than an image may have).") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise InvalidImage(
             "This file is not an image we can read (JPEG, PNG, WebP or GIF)."
         ) from exc
@@ -240,6 +240,13 @@ def image_validate(upload: UploadedFile) -> str:
         )
     if width * height > MAX_IMAGE_PIXELS:
         raise InvalidImage(f"The image is too large ({width} x {height} pixels).")
+    try:  # decode once (bounded by the pixel limit): a cut-off file fails here
+        with Image.open(upload) as image:
+            image.load()
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise InvalidImage("The image file is incomplete or damaged.") from exc
+    finally:
+        upload.seek(0)
     return ALLOWED_IMAGE_FORMATS[image_format]
 
 

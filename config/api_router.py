@@ -7,6 +7,10 @@ from django.urls import re_path
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from cart import api as cart_api
+from catalog import api as catalog_api
+from orders import api as orders_api
+from shops import api as shops_api
 
 
 class OptionalSlashRouter(DefaultRouter):
@@ -26,6 +30,17 @@ def optional_slash(route: str, view, name: str):
 router = OptionalSlashRouter()
 router.register("users", accounts_api.UserViewSet, basename="user")
 router.register("addresses", accounts_api.AddressViewSet, basename="address")
+router.register("shops", shops_api.ShopViewSet, basename="shop")
+router.register("categories", catalog_api.CategoryViewSet, basename="category")
+router.register("tags", catalog_api.TagViewSet, basename="tag")
+router.register(
+    r"products/(?P<product_id>[0-9]+)/reviews",
+    catalog_api.ProductReviewViewSet,
+    basename="product-review",
+)
+router.register("products", catalog_api.ProductViewSet, basename="product")
+router.register("reviews", catalog_api.ReviewViewSet, basename="review")
+router.register("orders", orders_api.OrderViewSet, basename="order")
 
 app_name = "api"
 
@@ -47,5 +62,17 @@ urlpatterns = [
         "auth/verify-email", accounts_api.VerifyEmailView.as_view(), "auth-verify-email"
     ),
     optional_slash("auth/me", accounts_api.MeView.as_view(), "auth-me"),
+    # Before the products routes, which would take "categories" for a product id.
+    optional_slash(
+        "products/categories", catalog_api.CategoryTreeView.as_view(), "product-category-tree"
+    ),
+    optional_slash("cart", cart_api.CartView.as_view(), "cart"),
+    optional_slash("cart/add", cart_api.CartAddView.as_view(), "cart-add"),
+    optional_slash("cart/checkout", orders_api.CheckoutView.as_view(), "cart-checkout"),
+    optional_slash(r"cart/(?P<item_id>[0-9]+)", cart_api.CartItemView.as_view(), "cart-item"),
+    optional_slash(
+        r"users/(?P<user_id>[0-9]+)/orders", orders_api.UserOrdersView.as_view(), "user-orders"
+    ),
+    optional_slash("reports/sales", orders_api.SalesReportView.as_view(), "reports-sales"),
     *router.urls,
 ]

@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "cart.context_processors.cart",
             ],
         },
     },
@@ -135,8 +136,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-# Periodic work; each app adds its entries here (see the issue that adds the task).
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic work run by `celery -A config beat`.
+CELERY_BEAT_SCHEDULE: dict = {
+    "orders-expire-reservations": {
+        "task": "orders.tasks.expire_reservations",
+        "schedule": 60.0,
+    },
+}
+# How long a placed, unpaid order holds its stock.
+ORDER_RESERVATION_MINUTES = env.int("ORDER_RESERVATION_MINUTES", default=30)
 
 # --- Auth -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

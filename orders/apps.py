@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = "Orders"
+
+    def ready(self) -> None:
+        from catalog.services import register_purchase_checker
+        from orders import receivers  # noqa: F401  (connects the signal handlers)
+        from orders.selectors import user_bought_product
+
+        register_purchase_checker(user_bought_product)

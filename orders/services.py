@@ -1,1 +1,299 @@
-"""Writes and business rules of the orders app (see CONVENTIONS.md)."""
+"""Checkout, the order status machine, stock reservations (see CONVENTIONS.md).
+
+Stock is taken at checkout, in the same transaction that writes the order and
+empties the cart, with the product rows locked in primary-key order so that two
+checkouts cannot deadlock and no product is ever oversold. An unpaid order holds its
+stock until `reserved_until`; expiry cancels it and the stock returns.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import user_require_verified_email
+from cart.exceptions import InsufficientStock, ProductUnavailable
+from cart.models import Cart, CartItem
+from catalog.models import Product
+from orders.exceptions import CartEmpty, InvalidStatusTransition, OrderNotCancellable
+from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
+from orders.signals import order_cancelled
+
+S = OrderStatus
+
+TRANSITIONS: dict[str, set[str]] = {
+    S.PENDING: {S.PAID, S.CANCELLED},
+    S.PAID: {S.PROCESSING, S.CANCELLED, S.REFUNDED},
+    S.PROCESSING: {S.SHIPPED, S.CANCELLED, S.REFUNDED},
+    S.SHIPPED: {S.DELIVERED, S.REFUNDED},
+    S.DELIVERED: {S.REFUNDED},
+    S.CANCELLED: set(),
+    S.REFUNDED: set(),
+}
+# What staff may set by hand; `paid` and `refunded` come only from payments.
+STAFF_SETTABLE = {S.PROCESSING, S.SHIPPED, S.DELIVERED, S.CANCELLED}
+CANCELLABLE = {S.PENDING, S.PAID, S.PROCESSING}
+CANCELLABLE_BY_OWNER = {S.PENDING, S.PAID}
+COUNTED_AS_SALES = (S.PAID, S.PROCESSING, S.SHIPPED, S.DELIVERED)
+
+
+def reservation_minutes() -> int:
+    return int(getattr(settings, "ORDER_RESERVATION_MINUTES", 30))
+
+
+def _new_number() -> str:
+    return f"{timezone.now():%y%m%d}-{secrets.token_hex(3).upper()}"
+
+
+def _record(
+    order: Order, *, from_status: str, to_status: str, by: User | None, note: str = ""
+) -> None:
+    OrderStatusChange.objects.create(
+        order=order, from_status=from_status, to_status=to_status, by=by, note=note[:200]
+    )
+
+
+def _lock_products(product_ids) -> dict[int, Product]:
+    """Lock the product rows in primary-key order (the one order every writer uses)."""
+    locked = (
+        Product.objects.select_for_update(of=("self",))
+        .filter(pk__in=sorted(set(product_ids)))
+        .select_related("shop")
+        .order_by("pk")
+    )
+    return {product.pk: product for product in locked}
+
+
+# --- Checkout --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_place(
+    *,
+    user: User,
+    cart: Cart,
+    shipping_address: dict[str, Any],
+    billing_address: dict[str, Any] | None = None,
+) -> Order:
+    """Turn the cart into a pending order: stock reserved, lines snapshotted, cart emptied.
+
+    Not enough stock for any line, or a product no longer for sale, writes nothing.
+    """
+    user_require_verified_email(user=user)
+    Cart.objects.select_for_update().filter(pk=cart.pk).first()
+    items = list(CartItem.objects.filter(cart=cart).order_by("product_id"))
+    if not items:
+        raise CartEmpty()
+    products = _lock_products(item.product_id for item in items)
+
+    for item in items:
+        product = products[item.product_id]
+        if not (product.is_active and product.deleted_at is None and product.shop.is_active):
+            raise ProductUnavailable(product_id=product.pk)
+        if product.stock_quantity < item.quantity:
+            raise InsufficientStock(
+                product_id=product.pk, available=product.stock_quantity, name=product.name
+            )
+
+    lines = []
+    subtotal = Decimal("0.00")
+    for item in items:
+        product = products[item.product_id]
+        taken = Product.objects.filter(pk=product.pk, stock_quantity__gte=item.quantity).update(
+            stock_quantity=F("stock_quantity") - item.quantity
+        )
+        if taken != 1:  # cannot happen under the row lock; refuse rather than oversell
+            raise InsufficientStock(product_id=product.pk, available=product.stock_quantity)
+        line_total = product.price * item.quantity
+        subtotal += line_total
+        lines.append(
+            OrderLine(
+                product=product,
+                shop=product.shop,
+                product_name=product.name,
+                sku=product.sku,
+                shop_name=product.shop.name,
+                unit_price=product.price,
+                quantity=item.quantity,
+                line_total=line_total,
+            )
+        )
+
+    shipping_total = Decimal("0.00")
+    order = Order(
+        user=user,
+        currency=settings.DEFAULT_CURRENCY,
+        subtotal=subtotal,
+        shipping_total=shipping_total,
+        total=subtotal + shipping_total,
+        shipping_address=shipping_address,
+        billing_address=billing_address,
+        reserved_until=timezone.now() + timedelta(minutes=reservation_minutes()),
+    )
+    for _attempt in range(5):
+        order.number = _new_number()
+        try:
+            with transaction.atomic():
+                order.save(force_insert=True)
+            break
+        except IntegrityError:
+            continue
+    else:  # pragma: no cover - five random collisions in a row
+        raise RuntimeError("Could not allocate an order number.")
+    for line in lines:
+        line.order = order
+    OrderLine.objects.bulk_create(lines)
+    _record(order, from_status="", to_status=S.PENDING, by=user)
+    CartItem.objects.filter(cart=cart).delete()
+
+    from orders.tasks import send_order_email
+
+    order_id = order.pk
+    transaction.on_commit(lambda: send_order_email.delay(str(order_id), "confirmation"))
+    return order
+
+
+# --- Status changes --------------------------------------------------------------------
+
+
+def _lock(order: Order) -> Order:
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
+def _move(order: Order, to_status: str, *, by: User | None, note: str = "") -> Order:
+    if to_status not in TRANSITIONS[order.status]:
+        raise InvalidStatusTransition(
+            f"An order that is {order.get_status_display().lower()} cannot become {to_status}."
+        )
+    previous = order.status
+    order.status = to_status
+    order.save(update_fields=["status", "updated_at"])
+    _record(order, from_status=previous, to_status=to_status, by=by, note=note)
+    return order
+
+
+@transaction.atomic
+def order_set_status(*, order: Order, status: str, by: User) -> Order:
+    """Staff move an order along: processing, shipped, delivered or cancelled."""
+    if status not in STAFF_SETTABLE:
+        raise InvalidStatusTransition(
+            f"Staff cannot set {status!r}: paid and refunded come from payments."
+        )
+    if status == S.CANCELLED:
+        return order_cancel(order=order, by=by)
+    order = _move(_lock(order), status, by=by)
+    if status in (S.SHIPPED, S.DELIVERED):
+        from orders.tasks import send_order_email
+
+        order_id = order.pk
+        transaction.on_commit(lambda: send_order_email.delay(str(order_id), status))
+    return order
+
+
+def _restock(order: Order) -> None:
+    lines = list(order.lines.order_by("product_id"))
+    _lock_products(line.product_id for line in lines)
+    for line in lines:
+        Product.objects.filter(pk=line.product_id).update(
+            stock_quantity=F("stock_quantity") + line.quantity
+        )
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, by: User | None, note: str = "") -> Order:
+    """Cancel: the stock returns, and the payments app refunds what was paid.
+
+    The owner may cancel while the order is pending or paid; staff (and the system,
+    `by=None`) also while it is processing.
+    """
+    order = _lock(order)
+    allowed = CANCELLABLE if (by is None or by.is_staff) else CANCELLABLE_BY_OWNER
+    if order.status not in allowed:
+        raise OrderNotCancellable()
+    previous = order.status
+    _restock(order)
+    order.cancelled_at = timezone.now()
+    order.reserved_until = None
+    order.save(update_fields=["cancelled_at", "reserved_until", "updated_at"])
+    _move(order, S.CANCELLED, by=by, note=note)
+    # Payments refunds a paid order (it sits above orders: a signal, not a call).
+    order_cancelled.send(sender=Order, order=order, previous_status=previous, by=by)
+    from orders.tasks import send_order_email
+
+    order_id = order.pk
+    transaction.on_commit(lambda: send_order_email.delay(str(order_id), "cancelled"))
+    return order
+
+
+@transaction.atomic
+def order_mark_paid(*, order: Order, note: str = "") -> bool:
+    """Payments report the order paid; answers False when it is no longer payable
+    (cancelled meanwhile): the caller must then give the money back."""
+    order = _lock(order)
+    if order.status == S.PAID:
+        return True
+    if order.status != S.PENDING:
+        return False
+    order.paid_at = timezone.now()
+    order.reserved_until = None
+    order.save(update_fields=["paid_at", "reserved_until", "updated_at"])
+    _move(order, S.PAID, by=None, note=note)
+    return True
+
+
+@transaction.atomic
+def order_record_refund(*, order: Order, amount: Decimal, note: str = "") -> Order:
+    """Payments report money given back; a paid (or later) order fully refunded becomes
+    `refunded`. A cancelled order stays cancelled."""
+    order = _lock(order)
+    order.refunded_total = min(order.total, order.refunded_total + amount)
+    order.save(update_fields=["refunded_total", "updated_at"])
+    if order.refunded_total >= order.total and S.REFUNDED in TRANSITIONS[order.status]:
+        _move(order, S.REFUNDED, by=None, note=note)
+    return order
+
+
+def orders_expire_reservations(*, now: datetime | None = None) -> int:
+    """Cancel unpaid orders whose reservation ran out; their stock returns. Each order
+    in its own transaction, skipping rows another worker is handling."""
+    now = now or timezone.now()
+    expired_ids = list(
+        Order.objects.filter(status=S.PENDING, reserved_until__lt=now).values_list("pk", flat=True)
+    )
+    cancelled = 0
+    for order_id in expired_ids:
+        with transaction.atomic():
+            order = (
+                Order.objects.select_for_update(skip_locked=True)
+                .filter(pk=order_id, status=S.PENDING, reserved_until__lt=now)
+                .first()
+            )
+            if order is None:
+                continue
+            order_cancel(order=order, by=None, note="Reservation expired before payment.")
+            cancelled += 1
+    return cancelled
+
+
+@transaction.atomic
+def orders_anonymise_for_user(*, user: User) -> int:
+    """Erase personal data from a person's orders (their account was erased): amounts
+    and lines stay for the books; name, street and phone go."""
+    count = 0
+    for order in Order.objects.select_for_update().filter(user=user):
+        for field in ("shipping_address", "billing_address"):
+            address = getattr(order, field)
+            if address:
+                address.update(full_name="", line1="", line2="", phone="")
+                setattr(order, field, address)
+        order.save(update_fields=["shipping_address", "billing_address", "updated_at"])
+        count += 1
+    return count

@@ -44,8 +44,16 @@ def shop_create(*, owner: User, data: dict[str, Any]) -> Shop:
     return shop
 
 
+def _require_owner(*, by: User | None, shop: Shop) -> None:
+    """`by` None is a trusted caller (the admin, a task); otherwise owners and staff only."""
+    if by is not None and not user_is_owner(user=by, shop=shop):
+        raise ShopPermissionDenied()
+
+
 @transaction.atomic
-def shop_update(*, shop: Shop, data: dict[str, Any]) -> Shop:
+def shop_update(*, shop: Shop, data: dict[str, Any], by: User | None = None) -> Shop:
+    """Change a shop's details; when `by` is given, only its owners (or platform staff) may."""
+    _require_owner(by=by, shop=shop)
     for field in (*SHOP_FIELDS, "is_active"):
         if field in data:
             setattr(
@@ -57,8 +65,12 @@ def shop_update(*, shop: Shop, data: dict[str, Any]) -> Shop:
 
 
 @transaction.atomic
-def shop_deactivate(*, shop: Shop) -> Shop:
-    """The shop and its products leave the catalog; members still see them."""
+def shop_deactivate(*, shop: Shop, by: User | None = None) -> Shop:
+    """The shop and its products leave the catalog; members still see them.
+
+    When `by` is given, only the shop's owners (or platform staff) may.
+    """
+    _require_owner(by=by, shop=shop)
     shop.is_active = False
     shop.save(update_fields=["is_active", "updated_at"])
     return shop

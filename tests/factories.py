@@ -98,3 +98,27 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     rating = 4
     title = "Good"
     body = "Does the job."
+
+
+def address_data(**overrides) -> dict:
+    return {
+        "full_name": "Ada Lovelace",
+        "line1": "12 St James's Square",
+        "line2": "",
+        "city": "London",
+        "region": "",
+        "postal_code": "SW1Y 4JH",
+        "country": "GB",
+        "phone": "+44 20 7946 0000",
+        **overrides,
+    }
+
+
+def verify_email(user):
+    """Mark the user's address verified, as following the mailed link does."""
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+    return user

@@ -1,0 +1,25 @@
+"""Signal handlers of the cart app, connected in CartConfig.ready()."""
+
+from django.contrib import messages
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+
+from cart.services import (
+    GUEST_CART_SESSION_KEY,
+    cart_get_for_session,
+    cart_get_for_user,
+    cart_merge,
+)
+
+
+@receiver(user_logged_in, dispatch_uid="cart_merge_guest_cart_on_login")
+def merge_guest_cart_on_login(sender, request, user, **kwargs) -> None:
+    """A guest's cart joins the person's cart when they sign in (pages and social login)."""
+    if request is None or not hasattr(request, "session"):
+        return
+    guest = cart_get_for_session(session=request.session)
+    request.session.pop(GUEST_CART_SESSION_KEY, None)
+    if guest is None:
+        return
+    for notice in cart_merge(source=guest, target=cart_get_for_user(user=user)):
+        messages.warning(request, notice)

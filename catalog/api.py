@@ -1,0 +1,492 @@
+"""The catalog API: categories/, tags/, products/ (with search, images and reviews) and
+reviews/. Reads go through catalog.selectors, writes through catalog.services."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import get_object_or_404
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog import selectors, services
+from catalog.filters import ProductFilter
+from catalog.models import Category, Product, ProductImage, Review, Tag
+from shops.selectors import shop_list
+
+# --- Permissions ----------------------------------------------------------------------
+
+
+class IsStaffOrReadOnly(permissions.BasePermission):
+    """Anyone reads; platform staff write."""
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+
+# --- Categories and tags --------------------------------------------------------------
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    """A category of the flat list: `parent` and `children` are ids."""
+
+    children = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Category
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "parent",
+            "children",
+            "description",
+            "position",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_children(self, category: Category) -> list[int]:
+        return [child.pk for child in category.children.all()]
+
+
+class CategoryInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    slug = serializers.SlugField(max_length=140, required=False)
+    parent = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.all(), allow_null=True, required=False
+    )
+    description = serializers.CharField(required=False, allow_blank=True)
+    position = serializers.IntegerField(min_value=0, required=False)
+
+
+class CategoryNodeSerializer(serializers.Serializer):
+    """A node of the category tree: the category and, nested, the ones below it."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.SlugField()
+    parent = serializers.IntegerField(source="parent_id", allow_null=True)
+    position = serializers.IntegerField()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["children"] = CategoryNodeSerializer(many=True)
+        return fields
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["id", "name", "slug"]
+        read_only_fields = fields
+
+
+class CategoryViewSet(viewsets.ModelViewSet):
+    """Categories as a flat, paginated list with `parent` and `children` ids.
+
+    Anyone reads; platform staff create, change and delete them.
+    """
+
+    permission_classes = [IsStaffOrReadOnly]
+    serializer_class = CategorySerializer
+
+    def get_queryset(self):
+        return selectors.category_list()
+
+    @extend_schema(request=CategoryInputSerializer, responses={201: CategorySerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = CategoryInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        category = services.category_create(data=serializer.validated_data)
+        return Response(CategorySerializer(category).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CategoryInputSerializer, responses=CategorySerializer)
+    def update(self, request, *args, **kwargs):
+        category = self.get_object()
+        serializer = CategoryInputSerializer(
+            data=request.data, partial=kwargs.get("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        category = services.category_update(category=category, data=serializer.validated_data)
+        return Response(CategorySerializer(self.get_queryset().get(pk=category.pk)).data)
+
+    @extend_schema(request=CategoryInputSerializer, responses=CategorySerializer)
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        services.category_delete(category=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CategoryTreeView(APIView):
+    """The whole category tree, roots first with their `children` nested; not paginated."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses=CategoryNodeSerializer(many=True))
+    def get(self, request):
+        return Response(CategoryNodeSerializer(selectors.category_tree(), many=True).data)
+
+
+class TagViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    permission_classes = [permissions.AllowAny]
+    serializer_class = TagSerializer
+
+    def get_queryset(self):
+        return selectors.tag_list()
+
+
+# --- Products -------------------------------------------------------------------------
+
+
+class ShopSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+
+
+class CategorySummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+
+
+class ProductImageSerializer(serializers.ModelSerializer):
+    """`url` and `thumbnail_url` are absolute; `thumbnail_url` is null until it is made."""
+
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProductImage
+        fields = ["id", "url", "thumbnail_url", "alt"]
+        read_only_fields = fields
+
+    def _absolute(self, file) -> str | None:
+        if not file:
+            return None
+        request = self.context.get("request")
+        return request.build_absolute_uri(file.url) if request else file.url
+
+    def get_url(self, image: ProductImage) -> str:
+        return self._absolute(image.image)
+
+    def get_thumbnail_url(self, image: ProductImage) -> str | None:
+        return self._absolute(image.thumbnail)
+
+
+class RatingSerializer(serializers.Serializer):
+    average = serializers.FloatField(allow_null=True, help_text="One decimal; null if unrated.")
+    count = serializers.IntegerField()
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    """A product as lists and the detail show it (the same shape in both)."""
+
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    in_stock = serializers.BooleanField(read_only=True)
+    shop = ShopSummarySerializer(read_only=True)
+    category = CategorySummarySerializer(read_only=True, allow_null=True)
+    tags = serializers.SerializerMethodField()
+    images = ProductImageSerializer(many=True, read_only=True)
+    rating = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "description",
+            "price",
+            "currency",
+            "stock_quantity",
+            "in_stock",
+            "sku",
+            "shop",
+            "category",
+            "tags",
+            "images",
+            "rating",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_tags(self, product: Product) -> list[str]:
+        return [tag.name for tag in product.tags.all()]
+
+    @extend_schema_field(RatingSerializer)
+    def get_rating(self, product: Product) -> dict:
+        average = product.rating_average
+        if average is not None:
+            average = float(Decimal(average).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+        return {"average": average, "count": product.rating_count}
+
+
+class ProductUpdateSerializer(serializers.Serializer):
+    """A product's input. `price` takes a string or a number; `tags` is a list of names."""
+
+    shop = serializers.IntegerField(
+        required=False, help_text="A product stays in its shop: only its current shop is valid."
+    )
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True)
+    price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    stock_quantity = serializers.IntegerField(min_value=0, required=False)
+    sku = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.all(), allow_null=True, required=False
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=60), required=False, max_length=50
+    )
+    is_active = serializers.BooleanField(required=False)
+
+    def validate_shop(self, value: int) -> int:
+        product = self.context.get("product")
+        if product is not None and value != product.shop_id:
+            raise serializers.ValidationError("A product cannot move to another shop.")
+        return value
+
+
+class ProductCreateSerializer(ProductUpdateSerializer):
+    shop = serializers.IntegerField(help_text="The id of a shop the caller manages.")
+
+
+@extend_schema_field(OpenApiTypes.BINARY)
+class UploadField(serializers.FileField):
+    """A file sent as a multipart part (binary in the schema, not a URL)."""
+
+
+class ProductImageUploadSerializer(serializers.Serializer):
+    image = UploadField(help_text="JPEG, PNG, WebP or GIF, at most 10 MB.")
+    alt = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class SearchQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=200)
+
+
+class ProductViewSet(viewsets.ModelViewSet):
+    """Products the caller may see: the public catalog, plus the inactive products of
+    the caller's shops (all of them for platform staff). Members of a product's shop
+    and platform staff change it; DELETE hides it from everyone (soft delete)."""
+
+    serializer_class = ProductSerializer
+    filterset_class = ProductFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no caller
+            return Product.objects.none()
+        return selectors.product_with_relations(
+            selectors.product_list_visible(user=self.request.user)
+        )
+
+    def filter_queryset(self, queryset):
+        # The filters and sorts belong to the listings; a product's own address ignores them.
+        if self.action in ("list", "search"):
+            return super().filter_queryset(queryset)
+        return queryset
+
+    def _answer(self, product: Product, status_code: int = status.HTTP_200_OK) -> Response:
+        product = self.get_queryset().get(pk=product.pk)
+        return Response(
+            ProductSerializer(product, context=self.get_serializer_context()).data,
+            status=status_code,
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "q", str, required=True, description="Words to look for (typos tolerated)."
+            )
+        ],
+        responses=ProductSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"])
+    def search(self, request):
+        """Full-text search ranked by relevance, with the same filters as the list."""
+        SearchQuerySerializer(data=request.query_params).is_valid(raise_exception=True)
+        return self.list(request)
+
+    @extend_schema(request=ProductCreateSerializer, responses={201: ProductSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = ProductCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        shop = shop_list(user=request.user).filter(pk=data.pop("shop")).first()
+        if shop is None:
+            raise NotFound("No such shop.")
+        product = services.product_create(user=request.user, shop=shop, data=data)
+        return self._answer(product, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ProductUpdateSerializer, responses=ProductSerializer)
+    def update(self, request, *args, **kwargs):
+        product = self.get_object()
+        serializer = ProductUpdateSerializer(
+            data=request.data, partial=kwargs.get("partial", False), context={"product": product}
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("shop", None)
+        product = services.product_update(user=request.user, product=product, data=data)
+        return self._answer(product)
+
+    @extend_schema(request=ProductUpdateSerializer, responses=ProductSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        services.product_soft_delete(user=request.user, product=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=ProductImageUploadSerializer, responses={201: ProductImageSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="upload-image",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def upload_image(self, request, pk=None):
+        """Add an image; its thumbnail is made in the background."""
+        product = self.get_object()
+        serializer = ProductImageUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        image = services.product_image_add(
+            user=request.user,
+            product=product,
+            upload=serializer.validated_data["image"],
+            alt=serializer.validated_data.get("alt", ""),
+        )
+        image.refresh_from_db(fields=["thumbnail"])  # made already when tasks run eagerly
+        return Response(
+            ProductImageSerializer(image, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+# --- Reviews --------------------------------------------------------------------------
+
+
+def reviewer_name(user) -> str:
+    """First name and the initial of the last name ("Ada L."); never the email address."""
+    first = (user.first_name or "").strip()
+    initial = (user.last_name or "").strip()[:1].upper()
+    if first and initial:
+        return f"{first} {initial}."
+    return first or (f"{initial}." if initial else "Anonymous")
+
+
+class ReviewerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, user) -> str:
+        return reviewer_name(user)
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    product_id = serializers.IntegerField(read_only=True)
+    user = ReviewerSerializer(read_only=True)
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "product_id",
+            "user",
+            "rating",
+            "title",
+            "body",
+            "verified_purchase",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ReviewInputSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    body = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("product_id", int, OpenApiParameter.PATH)]),
+    create=extend_schema(
+        parameters=[OpenApiParameter("product_id", int, OpenApiParameter.PATH)],
+        request=ReviewInputSerializer,
+        responses={201: ReviewSerializer},
+    ),
+)
+class ProductReviewViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A product's reviews: anyone reads; signed-in people who are not members of the
+    product's shop write one each."""
+
+    serializer_class = ReviewSerializer
+
+    def get_product(self) -> Product:
+        if not hasattr(self, "_product"):
+            self._product = get_object_or_404(
+                selectors.product_list_visible(user=self.request.user),
+                pk=self.kwargs["product_id"],
+            )
+        return self._product
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no caller
+            return Review.objects.none()
+        return selectors.review_list(product=self.get_product())
+
+    def create(self, request, *args, **kwargs):
+        product = self.get_product()
+        serializer = ReviewInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        review = services.review_create(
+            user=request.user, product=product, **serializer.validated_data
+        )
+        return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+
+class ReviewViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """One review: its author or platform staff change or delete it."""
+
+    serializer_class = ReviewSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no caller
+            return Review.objects.none()
+        # Reviews of products the caller may not see are not there for them either.
+        return selectors.review_list_visible(user=self.request.user)
+
+    @extend_schema(request=ReviewInputSerializer(partial=True), responses=ReviewSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        review = self.get_object()
+        serializer = ReviewInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        review = services.review_update(
+            user=request.user, review=review, data=serializer.validated_data
+        )
+        return Response(ReviewSerializer(review).data)
+
+    def destroy(self, request, *args, **kwargs):
+        services.review_delete(user=request.user, review=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

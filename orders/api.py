@@ -1,0 +1,271 @@
+"""The orders API: checkout, order history, staff status changes, cancellation, reports."""
+
+from __future__ import annotations
+
+import django_filters
+from django.conf import settings
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api import PostalAddressSerializer
+from accounts.models import User
+from accounts.selectors import address_list
+from cart.services import cart_get_for_user
+from orders import selectors, services
+from orders.models import Order, OrderStatus
+
+# --- Serializers ----------------------------------------------------------------------
+
+
+class CheckoutSerializer(serializers.Serializer):
+    shipping_address = PostalAddressSerializer(required=False)
+    shipping_address_id = serializers.IntegerField(required=False, min_value=1)
+    billing_address = PostalAddressSerializer(required=False, allow_null=True)
+    billing_address_id = serializers.IntegerField(required=False, min_value=1)
+
+    def validate(self, attrs):
+        for kind in ("shipping", "billing"):
+            if f"{kind}_address" in attrs and f"{kind}_address_id" in attrs:
+                message = f"Give {kind}_address or {kind}_address_id, not both."
+                raise serializers.ValidationError({f"{kind}_address_id": [message]})
+        if "shipping_address" not in attrs and "shipping_address_id" not in attrs:
+            raise serializers.ValidationError(
+                {"shipping_address": ["A shipping address (or shipping_address_id) is required."]}
+            )
+        return attrs
+
+    def resolve(self, user: User) -> tuple[dict, dict | None]:
+        """The addresses as snapshots; an address-book id must be the caller's own (404)."""
+        data = self.validated_data
+        book = address_list(user=user)
+
+        def from_book(address_id: int) -> dict:
+            address = book.filter(pk=address_id).first()
+            if address is None:
+                raise NotFound("No such address in your address book.")
+            return address.as_snapshot()
+
+        def inline(address: dict) -> dict:
+            return {**address, "country": str(address["country"])}
+
+        shipping = (
+            from_book(data["shipping_address_id"])
+            if "shipping_address_id" in data
+            else inline(data["shipping_address"])
+        )
+        billing = None
+        if data.get("billing_address_id"):
+            billing = from_book(data["billing_address_id"])
+        elif data.get("billing_address"):
+            billing = inline(data["billing_address"])
+        return shipping, billing
+
+
+class OrderLineSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    product_name = serializers.CharField()
+    sku = serializers.CharField()
+    shop = serializers.SerializerMethodField()
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    quantity = serializers.IntegerField()
+    line_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+    def get_shop(self, line) -> dict:
+        return {"id": line.shop_id, "name": line.shop_name}
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    status = serializers.CharField(source="to_status")
+    at = serializers.DateTimeField()
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    lines = OrderLineSerializer(many=True)
+    status_history = StatusChangeSerializer(many=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "status",
+            "lines",
+            "subtotal",
+            "shipping_total",
+            "total",
+            "currency",
+            "shipping_address",
+            "billing_address",
+            "refunded_total",
+            "reserved_until",
+            "status_history",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class OrderStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+
+
+class OrderFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=OrderStatus.choices)
+    user = django_filters.NumberFilter(field_name="user_id")
+    shop = django_filters.NumberFilter(method="filter_shop")
+
+    class Meta:
+        model = Order
+        fields = ["status", "user"]
+
+    def filter_shop(self, queryset, name, value):
+        return queryset.filter(lines__shop_id=value).distinct()
+
+
+# --- Views ----------------------------------------------------------------------------
+
+
+def place_order(request) -> Response:
+    serializer = CheckoutSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    shipping, billing = serializer.resolve(request.user)
+    order = services.order_place(
+        user=request.user,
+        cart=cart_get_for_user(user=request.user),
+        shipping_address=shipping,
+        billing_address=billing,
+    )
+    order = selectors.order_get_for(user=request.user, order_id=order.pk)
+    return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+
+class CheckoutView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=CheckoutSerializer, responses={201: OrderSerializer})
+    def post(self, request):
+        return place_order(request)
+
+
+class OrderViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Order history: own orders; shop members also their shops' lines; staff everything."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = OrderSerializer
+    filterset_class = OrderFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Order.objects.none()
+        return selectors.order_list_for(user=self.request.user).order_by("-created_at")
+
+    @extend_schema(request=CheckoutSerializer, responses={201: OrderSerializer})
+    def create(self, request):
+        return place_order(request)
+
+    @extend_schema(responses=OrderSerializer)
+    def destroy(self, request, pk=None):
+        """Cancel (orders are never destroyed): the stock returns, a paid order is refunded."""
+        order = self.get_object()
+        if order.user_id != request.user.pk and not request.user.is_staff:
+            raise PermissionDenied("Only the person who placed the order (or staff) may cancel it.")
+        services.order_cancel(order=order, by=request.user)
+        return Response(OrderSerializer(self.get_queryset().get(pk=order.pk)).data)
+
+    @extend_schema(request=OrderStatusSerializer, responses=OrderSerializer)
+    @action(
+        detail=True,
+        methods=["put"],
+        url_path="status",
+        permission_classes=[permissions.IsAdminUser],
+    )
+    def set_status(self, request, pk=None):
+        order = self.get_object()
+        serializer = OrderStatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.order_set_status(
+            order=order, status=serializer.validated_data["status"], by=request.user
+        )
+        return Response(OrderSerializer(self.get_queryset().get(pk=order.pk)).data)
+
+
+class UserOrdersView(APIView):
+    """A user's orders: staff, or that user."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=OrderSerializer(many=True))
+    def get(self, request, user_id: int):
+        if not request.user.is_staff and request.user.pk != int(user_id):
+            raise NotFound()
+        if not User.objects.filter(pk=user_id).exists():
+            raise NotFound()
+        orders = (
+            selectors.order_list_for(user=request.user)
+            .filter(user_id=user_id)
+            .order_by("-created_at")
+        )
+        from config.pagination import PageNumberPagination
+
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(orders, request, view=self)
+        return paginator.get_paginated_response(OrderSerializer(page, many=True).data)
+
+
+class SalesReportQuerySerializer(serializers.Serializer):
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+    group_by = serializers.ChoiceField(choices=["day", "shop", "category"], default="day")
+
+    def validate(self, attrs):
+        if (
+            attrs.get("date_from")
+            and attrs.get("date_to")
+            and attrs["date_from"] > attrs["date_to"]
+        ):
+            raise serializers.ValidationError({"date_to": ["date_to is before date_from."]})
+        return attrs
+
+
+class SalesRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    revenue = serializers.DecimalField(max_digits=14, decimal_places=2)
+    orders = serializers.IntegerField()
+    units = serializers.IntegerField()
+
+
+class SalesTotalsSerializer(serializers.Serializer):
+    revenue = serializers.DecimalField(max_digits=14, decimal_places=2)
+    orders = serializers.IntegerField()
+    units = serializers.IntegerField()
+
+
+class SalesReportView(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(parameters=[SalesReportQuerySerializer], responses=SalesRowSerializer(many=True))
+    def get(self, request):
+        query = SalesReportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = selectors.sales_report(**query.validated_data)
+        dates = {key: query.validated_data.get(key) for key in ("date_from", "date_to")}
+        totals = selectors.sales_totals(**dates)
+        return Response(
+            {
+                "group_by": query.validated_data["group_by"],
+                "date_from": query.validated_data.get("date_from"),
+                "date_to": query.validated_data.get("date_to"),
+                "currency": settings.DEFAULT_CURRENCY,
+                "results": SalesRowSerializer(rows, many=True).data,
+                "totals": SalesTotalsSerializer(totals).data,
+            }
+        )
