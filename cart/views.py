@@ -1,0 +1,129 @@
+"""Storefront pages of the cart: the cart itself, adding (from the product page),
+changing a quantity, removing a line and emptying the cart.
+
+Guests have a cart too, its id kept in the session; signing in merges it into the
+person's cart (cart.receivers). Every change goes through cart.services, the functions
+the API calls; a domain error they raise (not enough stock, no longer for sale, a
+quantity out of range) becomes an error message, never a server error.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
+
+from cart import selectors, services
+from cart.forms import CartAddForm, CartQuantityForm
+from cart.models import Cart, CartItem
+from catalog.selectors import product_list_visible
+from config.errors import ApplicationError
+
+
+def current_cart(request: HttpRequest, *, create: bool = False) -> Cart | None:
+    """The caller's cart: the signed-in person's, or the guest cart of this session
+    (None for a guest who has none yet, unless `create`)."""
+    if request.user.is_authenticated:
+        return services.cart_get_for_user(user=request.user)
+    return services.cart_get_for_session(session=request.session, create=create)
+
+
+def _own_line(request: HttpRequest, item_id: int) -> tuple[Cart, CartItem]:
+    """A line of the caller's cart; anyone else's (another person, another session) is
+    a 404, as if it did not exist."""
+    cart = current_cart(request)
+    item = selectors.cart_item_get(cart=cart, item_id=item_id) if cart else None
+    if item is None:
+        raise Http404("No such line in your cart.")
+    return cart, item
+
+
+def _safe_next(request: HttpRequest, url: str | None) -> str | None:
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return None
+
+
+def _error_text(exc: ApplicationError) -> str:
+    fields = exc.extra.get("fields") or {}
+    return " ".join(text for texts in fields.values() for text in texts) or exc.detail
+
+
+@require_safe
+def cart_detail(request: HttpRequest) -> HttpResponse:
+    summary = selectors.cart_summary(cart=current_cart(request))
+    return render(request, "cart/detail.html", {"summary": summary, "lines": summary.lines})
+
+
+@require_POST
+def cart_add(request: HttpRequest) -> HttpResponse:
+    """The product page's "Add to cart". Success opens the cart; an error goes back to
+    the product page (or to a safe `next`) with the reason."""
+    form = CartAddForm(request.POST)
+    product_id = form.data.get("product_id", "")
+    if not str(product_id).isdigit():
+        raise Http404("No such product.")
+    product = get_object_or_404(product_list_visible(user=request.user), pk=int(product_id))
+    back = _safe_next(request, form.data.get("next")) or reverse(
+        "catalog:product_detail", args=[product.slug]
+    )
+    if not form.is_valid():
+        messages.error(request, "Enter the quantity as a whole number.")
+        return HttpResponseRedirect(back)
+    quantity = form.cleaned_data["quantity"]
+    quantity = 1 if quantity is None else quantity
+    try:
+        services.cart_add_item(
+            cart=current_cart(request, create=True), product=product, quantity=quantity
+        )
+    except ApplicationError as exc:
+        messages.error(request, _error_text(exc))
+        return HttpResponseRedirect(back)
+    messages.success(request, f"Added to your cart: “{product.name}” (quantity {quantity}).")
+    return redirect("cart:detail")
+
+
+@require_POST
+def cart_update(request: HttpRequest, item_id: int) -> HttpResponse:
+    """A line's quantity form; 0 removes the line."""
+    cart, item = _own_line(request, item_id)
+    form = CartQuantityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Enter the quantity as a whole number.")
+        return redirect("cart:detail")
+    name = item.product.name
+    try:
+        kept = services.cart_set_quantity(
+            cart=cart, item=item, quantity=form.cleaned_data["quantity"]
+        )
+    except ApplicationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        if kept is None:
+            messages.success(request, f"“{name}” was removed from your cart.")
+        else:
+            messages.success(request, f"“{name}”: the quantity is now {kept.quantity}.")
+    return redirect("cart:detail")
+
+
+@require_POST
+def cart_remove(request: HttpRequest, item_id: int) -> HttpResponse:
+    cart, item = _own_line(request, item_id)
+    name = item.product.name
+    services.cart_remove_item(cart=cart, item=item)
+    messages.success(request, f"“{name}” was removed from your cart.")
+    return redirect("cart:detail")
+
+
+@require_POST
+def cart_clear(request: HttpRequest) -> HttpResponse:
+    cart = current_cart(request)
+    if cart is not None:
+        services.cart_clear(cart=cart)
+    messages.success(request, "Your cart is empty now.")
+    return redirect("cart:detail")

@@ -1,0 +1,157 @@
+"""Template helpers of the storefront: prices, star ratings, stock states, image
+addresses and links that keep the listing's filters.
+
+    {% load shop_tags %}
+    {{ product.price|money:product.currency }}      $19.99, €19.99, £19.99, 19.99 CHF
+    {% stars product.rating_average product.rating_count %}
+    {% stock_status product as stock %}{{ stock.label }}
+    <a href="{% query_update page=2 %}">            ?q=mug&page=2 (empty values dropped)
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import template
+from django.http import QueryDict
+
+register = template.Library()
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+# Below this many units a product shows "Only N left" instead of "In stock".
+FEW_LEFT = 5
+
+
+# --- Money -------------------------------------------------------------------------------
+
+
+@register.filter
+def money(value: Any, currency: str | None = None) -> str:
+    """A Decimal with two places and the currency: `$1,299.00`, `€19.99`, `19.99 CHF`."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    if not amount.is_finite():
+        return str(value)
+    code = (currency or "").upper()
+    digits = f"{abs(amount):,.2f}"
+    sign = "-" if amount < 0 else ""
+    symbol = CURRENCY_SYMBOLS.get(code)
+    if symbol:
+        return f"{sign}{symbol}{digits}"
+    return f"{sign}{digits} {code}".rstrip()
+
+
+# --- Stars -------------------------------------------------------------------------------
+
+
+def _rating_number(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        rating = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    if not rating.is_finite():
+        return None
+    return min(max(rating, Decimal(0)), Decimal(5))
+
+
+@register.filter
+def rating_text(value: Any) -> str:
+    """`4.5 out of 5 stars`, `4 out of 5 stars`; empty without a rating."""
+    rating = _rating_number(value)
+    if rating is None:
+        return ""
+    shown = rating.quantize(Decimal("0.1"))
+    text = f"{shown:f}".removesuffix(".0")
+    return f"{text} out of 5 stars"
+
+
+@register.inclusion_tag("catalog/_stars.html")
+def stars(value: Any, count: int | None = None, size: str = "") -> dict[str, Any]:
+    """A rating as five stars with a text alternative for screen readers.
+
+    `count` (optional) adds "(12)" beside the stars; with `count` 0 or no rating the tag
+    says "No reviews yet". The stars are drawn by CSS (`.stars-N`, N in half stars), so
+    the page needs no inline style.
+    """
+    rating = _rating_number(value)
+    if rating is None or count == 0:
+        return {"rated": False, "count": count, "size": size}
+    half_stars = int((rating * 2).to_integral_value())
+    return {
+        "rated": True,
+        "half_stars": half_stars,
+        "text": rating_text(rating),
+        "count": count,
+        "size": size,
+    }
+
+
+# --- Stock -------------------------------------------------------------------------------
+
+
+@register.simple_tag
+def stock_status(product) -> dict[str, str]:
+    """What a shopper is told about the stock: a label and a CSS modifier."""
+    quantity = product.stock_quantity
+    if quantity <= 0:
+        return {"label": "Out of stock", "state": "out"}
+    if quantity <= FEW_LEFT:
+        return {"label": f"Only {quantity} left", "state": "low"}
+    return {"label": "In stock", "state": "in"}
+
+
+@register.filter
+def is_published(product) -> bool:
+    """Whether everyone sees the product (members and staff also see unpublished ones)."""
+    return bool(product.is_active and product.shop.is_active)
+
+
+# --- Images ------------------------------------------------------------------------------
+
+
+@register.filter
+def thumb_url(image) -> str:
+    """The image's thumbnail once a worker has made it, the image itself until then."""
+    if image is None:
+        return ""
+    return image.thumbnail.url if image.thumbnail else image.image.url
+
+
+@register.filter
+def first_image(product):
+    """The product's first image from the prefetched list (no query), or None."""
+    images = list(product.images.all())
+    return images[0] if images else None
+
+
+# --- Links -------------------------------------------------------------------------------
+
+
+@register.simple_tag(takes_context=True)
+def query_update(context, **changes: Any) -> str:
+    """The current query string with `changes` applied (None removes a key), empty
+    values dropped, and a leading `?` (or "" when nothing is left).
+
+    Pagination and sort links keep the listing's filters this way.
+    """
+    request = context.get("request")
+    query = request.GET.copy() if request is not None else QueryDict(mutable=True)
+    for key, value in changes.items():
+        if value is None or value == "":
+            query.pop(key, None)
+        else:
+            query[key] = str(value)
+    cleaned = QueryDict(mutable=True)
+    for key, values in query.lists():
+        kept = [value for value in values if value != ""]
+        if kept:
+            cleaned.setlist(key, kept)
+    encoded = cleaned.urlencode()
+    return f"?{encoded}" if encoded else ""

@@ -1,0 +1,340 @@
+"""Storefront pages of the catalog: the product listing (with search), category pages,
+a shop's storefront, product pages and the review form.
+
+Listings filter and sort with catalog.filters.ProductFilter, the filter the API uses,
+and read through catalog.selectors; reviews go through catalog.services.review_create,
+the function the API calls. A domain error is shown on the page, never as a server
+error. Every listing runs a fixed number of queries whatever the page size.
+
+The shop's storefront lives here rather than in shops/: it lists products, and the
+shops app sits below the catalog (see CONVENTIONS.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+
+from catalog import selectors, services
+from catalog.filters import ORDERING_LABELS, ProductFilter
+from catalog.forms import ReviewForm
+from catalog.models import Product
+from config.errors import ApplicationError
+from shops.forms import form_add_service_error
+from shops.selectors import shop_list, user_is_member, user_is_owner
+
+PAGE_SIZE = 24
+MAX_PAGE_SIZE = 100  # as the API: a larger page_size is treated as 100
+REVIEWS_PER_PAGE = 10
+MORE_FROM_SHOP = 4
+MIN_RATING_CHOICES = [("4", "4 stars & up"), ("3", "3 stars & up"), ("2", "2 stars & up")]
+
+# Filters that take an id or a slug, and the largest id a database column holds.
+# The query parameters a listing understands (besides page and page_size).
+FILTER_KEYS = ("q", "category", "shop", "tag", "min_price", "max_price", "in_stock", "min_rating")
+
+
+# --- Listings ----------------------------------------------------------------------------
+
+
+def _page_size(request: HttpRequest) -> int:
+    try:
+        size = int(request.GET.get("page_size", PAGE_SIZE))
+    except (TypeError, ValueError):
+        return PAGE_SIZE
+    return min(max(size, 1), MAX_PAGE_SIZE)
+
+
+def _redirect_without_empty_values(request: HttpRequest) -> HttpResponse | None:
+    """A filter form sends its empty fields too (`?q=&min_price=`): answer with the same
+    listing at a clean, shareable address."""
+    if not any(value == "" for _, values in request.GET.lists() for value in values):
+        return None
+    cleaned = QueryDict(mutable=True)
+    for key, values in request.GET.lists():
+        kept = [value for value in values if value != ""]
+        if kept:
+            cleaned.setlist(key, kept)
+    query = cleaned.urlencode()
+    return HttpResponseRedirect(request.path + (f"?{query}" if query else ""))
+
+
+def _url_without(request: HttpRequest, *keys: str) -> str:
+    query = request.GET.copy()
+    for key in (*keys, "page"):
+        query.pop(key, None)
+    encoded = query.urlencode()
+    return request.path + (f"?{encoded}" if encoded else "")
+
+
+def _category_name(value: str) -> str:
+    node = selectors.category_find(value)
+    return node["name"] if node else value
+
+
+def _active_filters(
+    request: HttpRequest, cleaned: dict[str, Any], shops: list, locked: tuple[str, ...]
+) -> list[dict[str, str]]:
+    """The filters in force, each with a link that removes it."""
+    chips: list[dict[str, str]] = []
+
+    def add(label: str, *keys: str) -> None:
+        chips.append({"label": label, "remove_url": _url_without(request, *keys)})
+
+    if (cleaned.get("q") or "").strip():
+        add(f"“{cleaned['q'].strip()}”", "q", "ordering")
+    if cleaned.get("category") and "category" not in locked:
+        add(f"Category: {_category_name(cleaned['category'])}", "category")
+    if cleaned.get("shop") and "shop" not in locked:
+        value = cleaned["shop"].strip()
+        name = next((s.name for s in shops if value in (s.slug, str(s.pk))), value)
+        add(f"Shop: {name}", "shop")
+    if cleaned.get("tag"):
+        value = cleaned["tag"].strip()
+        tag = selectors.tag_list().filter(**{"pk" if value.isdigit() else "slug": value}).first()
+        add(f"Tag: {tag.name if tag else value}", "tag")
+    if cleaned.get("min_price") is not None:
+        add(f"From {cleaned['min_price']}", "min_price")
+    if cleaned.get("max_price") is not None:
+        add(f"Up to {cleaned['max_price']}", "max_price")
+    if cleaned.get("in_stock") is True:
+        add("In stock", "in_stock")
+    elif cleaned.get("in_stock") is False:
+        add("Out of stock", "in_stock")
+    if cleaned.get("min_rating") is not None:
+        add(f"{cleaned['min_rating'].normalize():f}+ stars", "min_rating")
+    return chips
+
+
+def product_listing(
+    request: HttpRequest,
+    *,
+    queryset: QuerySet[Product],
+    fixed: dict[str, str] | None = None,
+    locked: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Filter, sort and paginate `queryset` from the request's query string; answers the
+    context of templates/catalog/_listing.html.
+
+    `fixed` sets filters the address decides (a category page's category); `locked`
+    names filters the page does not offer (a shop page's shop). A value that does not
+    validate (min_price=abc) is shown as an error beside its field and ignored; the
+    other filters and the sort still apply. A page number past the end shows the last
+    page, one that is not a number the first.
+    """
+    data = request.GET.copy()
+    for key in ("page", "page_size", *locked):
+        data.pop(key, None)
+    for key, value in (fixed or {}).items():
+        data[key] = value
+    product_filter = ProductFilter(data, queryset=queryset)
+    errors = product_filter.errors
+    if errors:
+        for key in errors:
+            data.pop(key, None)
+        product_filter = ProductFilter(data, queryset=queryset)
+    cleaned = product_filter.form.cleaned_data if product_filter.is_valid() else {}
+
+    paginator = Paginator(selectors.product_with_relations(product_filter.qs), _page_size(request))
+    page = paginator.get_page(request.GET.get("page"))
+    products = list(page.object_list)
+    page_range = (
+        list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1))
+        if paginator.num_pages > 1
+        else []
+    )
+
+    query = (cleaned.get("q") or "").strip()
+    searching = bool(query)
+    ordering = cleaned.get("ordering") or ("relevance" if searching else "-created_at")
+    if ordering == "relevance" and not searching:
+        ordering = "-created_at"
+    ordering_choices = [
+        (value, label)
+        for value, label in ORDERING_LABELS.items()
+        if value != "relevance" or searching
+    ]
+
+    shops = [] if "shop" in locked else list(shop_list().only("id", "name", "slug"))
+    current_category = None
+    category_value = (fixed or {}).get("category") or cleaned.get("category")
+    if category_value:
+        current_category = selectors.category_find(category_value)
+    active_category_ids = (
+        {node["id"] for node in selectors.category_ancestors(current_category["id"])}
+        if current_category
+        else set()
+    )
+    active_filters = _active_filters(request, cleaned, shops, (*locked, *(fixed or {})))
+    raw = {key: request.GET.get(key, "") for key in FILTER_KEYS}
+    min_rating_choices = list(MIN_RATING_CHOICES)
+    if cleaned.get("min_rating") is not None and raw["min_rating"] not in dict(min_rating_choices):
+        min_rating_choices.append((raw["min_rating"], f"{raw['min_rating']} stars & up"))
+    return {
+        "products": products,
+        "page_obj": page,
+        "paginator": paginator,
+        "page_range": page_range,
+        "ellipsis": Paginator.ELLIPSIS,
+        "query": query,
+        "searching": searching,
+        "ordering": ordering,
+        "ordering_choices": ordering_choices,
+        "filter_values": raw,
+        "filter_errors": errors,
+        "active_filters": active_filters,
+        "clear_filters_url": request.path,
+        "shops_for_filter": shops,
+        "show_shop_filter": "shop" not in locked,
+        "category_nodes": selectors.category_tree(),
+        "current_category": current_category,
+        "active_category_ids": active_category_ids,
+        "min_rating_choices": min_rating_choices,
+    }
+
+
+@require_safe
+def product_list(request: HttpRequest) -> HttpResponse:
+    """All products, or the results of a search (`q`), with filters and sorting."""
+    redirect_response = _redirect_without_empty_values(request)
+    if redirect_response:
+        return redirect_response
+    context = product_listing(request, queryset=selectors.product_list_public())
+    return render(request, "catalog/product_list.html", context)
+
+
+@require_safe
+def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A category's products, its sub-categories' included."""
+    redirect_response = _redirect_without_empty_values(request)
+    if redirect_response:
+        return redirect_response
+    node = selectors.category_find(slug)
+    if node is None or node["slug"] != slug:
+        raise Http404("No such category.")
+    context = product_listing(
+        request,
+        queryset=selectors.product_list_public(),
+        fixed={"category": str(node["id"])},
+    )
+    context.update(
+        category=node,
+        breadcrumbs=selectors.category_ancestors(node["id"])[:-1],
+    )
+    return render(request, "catalog/category_detail.html", context)
+
+
+@require_safe
+def shop_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A shop's storefront: its details and its products. An inactive shop is shown to
+    its members and platform staff only (a 404 for everyone else), with its unpublished
+    products marked."""
+    redirect_response = _redirect_without_empty_values(request)
+    if redirect_response:
+        return redirect_response
+    shop = get_object_or_404(shop_list(user=request.user), slug=slug)
+    queryset = selectors.product_list_visible(user=request.user).filter(shop=shop)
+    context = product_listing(request, queryset=queryset, locked=("shop",))
+    context.update(
+        shop=shop,
+        filter_category_in_place=True,
+        is_owner=request.user.is_authenticated and user_is_owner(user=request.user, shop=shop),
+    )
+    return render(request, "catalog/shop_detail.html", context)
+
+
+# --- Product page ------------------------------------------------------------------------
+
+
+def _visible_product(request: HttpRequest, slug: str) -> Product:
+    """The product if the caller may see it: the public catalog, plus the unpublished
+    products of the caller's shops (all of them for staff). Soft-deleted ones: 404."""
+    return get_object_or_404(
+        selectors.product_with_relations(selectors.product_list_visible(user=request.user)),
+        slug=slug,
+    )
+
+
+def _render_product(
+    request: HttpRequest, product: Product, review_form: ReviewForm | None = None
+) -> HttpResponse:
+    images = list(product.images.all())
+    selected_image = images[0] if images else None
+    wanted = request.GET.get("image", "")
+    if wanted.isdigit():
+        selected_image = next((image for image in images if image.pk == int(wanted)), None) or (
+            selected_image
+        )
+
+    reviews = Paginator(selectors.review_list(product=product), REVIEWS_PER_PAGE)
+    reviews_page = reviews.get_page(request.GET.get("reviews_page"))
+
+    user = request.user
+    own_review = None
+    is_member = False
+    if user.is_authenticated:
+        own_review = selectors.review_list(product=product).filter(user=user).first()
+        is_member = user_is_member(user=user, shop=product.shop)
+
+    more_from_shop = list(
+        selectors.product_with_relations(
+            selectors.product_list_public().filter(shop=product.shop).exclude(pk=product.pk)
+        )[:MORE_FROM_SHOP]
+    )
+    context = {
+        "product": product,
+        "images": images,
+        "selected_image": selected_image,
+        "breadcrumbs": (
+            selectors.category_ancestors(product.category_id) if product.category_id else []
+        ),
+        "tags": list(product.tags.all()),
+        "reviews_page": reviews_page,
+        "reviews": list(reviews_page.object_list),
+        "own_review": own_review,
+        "is_member": is_member,
+        "review_form": review_form or ReviewForm(),
+        "more_from_shop": more_from_shop,
+        "can_buy": product.is_active and product.shop.is_active and product.stock_quantity > 0,
+    }
+    return render(request, "catalog/product_detail.html", context)
+
+
+@require_safe
+def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return _render_product(request, _visible_product(request, slug))
+
+
+@require_POST
+def review_create(request: HttpRequest, slug: str) -> HttpResponse:
+    """The review form of the product page. Its errors (a second review, a shop member
+    reviewing their own product) come back on the product page, under the form."""
+    product = _visible_product(request, slug)
+    product_url = reverse("catalog:product_detail", args=[product.slug])
+    if not request.user.is_authenticated:
+        return redirect_to_login(product_url)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.review_create(
+                user=request.user,
+                product=product,
+                rating=form.cleaned_data["rating"],
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+            )
+        except (ApplicationError, DjangoValidationError) as exc:
+            form_add_service_error(form, exc)
+        else:
+            messages.success(request, "Thank you: your review is published.")
+            return redirect(f"{product_url}#reviews")
+    return _render_product(request, product, form)

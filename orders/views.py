@@ -1,0 +1,191 @@
+"""Storefront pages of the orders app: checkout, order history, an order's page and
+cancelling it.
+
+Checkout calls orders.services.order_place, the function the API calls; orders are
+read through orders.selectors, so a page shows exactly what the API would (a shop
+member sees orders with their shop's lines, those lines only). A domain error is shown
+as a message or a form error, never as a server error.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
+from django_countries import countries
+
+from accounts.exceptions import EmailNotVerified
+from accounts.selectors import address_list, user_email_verified
+from accounts.services import address_create
+from cart.exceptions import InsufficientStock, ProductUnavailable
+from cart.selectors import cart_summary
+from cart.services import cart_get_for_user
+from config.errors import ApplicationError
+from orders import selectors, services
+from orders.exceptions import CartEmpty, OrderNotCancellable, OrderPermissionDenied
+from orders.forms import CheckoutForm
+from orders.models import Order, OrderStatus
+from shops.forms import form_add_service_error
+
+ORDERS_PER_PAGE = 20
+
+
+# --- Checkout ------------------------------------------------------------------------------
+
+
+class _AddressRejected(Exception):
+    """Saving a typed address failed: its order is rolled back and the form says why."""
+
+
+def _unverified(request: HttpRequest, *, status: int = 200) -> HttpResponse:
+    return render(request, "orders/checkout_unverified.html", status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def checkout(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user_email_verified(user=user):
+        # A POST is refused with the same explanation: nothing is written.
+        return _unverified(request, status=403 if request.method == "POST" else 200)
+    cart = cart_get_for_user(user=user)
+    summary = cart_summary(cart=cart)
+    if not summary.lines:
+        messages.info(request, "Your cart is empty: add something to it before checking out.")
+        return redirect("cart:detail")
+    if request.method == "GET" and summary.has_problems:
+        messages.warning(request, "Some items in your cart need your attention first.")
+        return redirect("cart:detail")
+
+    form = CheckoutForm(request.POST or None, addresses=list(address_list(user=user)))
+    if request.method == "POST" and form.is_valid():
+        try:
+            # One transaction: an address saved to the book is kept only with its order.
+            with transaction.atomic():
+                order = services.order_place(
+                    user=user,
+                    cart=cart,
+                    shipping_address=form.shipping_address(),
+                    billing_address=form.billing_address(),
+                )
+                for address_form, data in form.addresses_to_save():
+                    try:
+                        address_create(user=user, data=data)
+                    except (ApplicationError, DjangoValidationError) as exc:
+                        form_add_service_error(address_form, exc)
+                        raise _AddressRejected from exc
+        except (InsufficientStock, ProductUnavailable, CartEmpty) as exc:
+            messages.error(request, f"{exc.detail} Nothing was ordered: check your cart.")
+            return redirect("cart:detail")
+        except EmailNotVerified:
+            return _unverified(request, status=403)
+        except _AddressRejected:
+            pass
+        except ApplicationError as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, f"Thank you! Your order {order.number} is placed.")
+            return redirect("orders:detail", order_id=order.pk)
+
+    context = {
+        "form": form,
+        "summary": summary,
+        "lines": summary.lines,
+        "reservation_minutes": services.reservation_minutes(),
+    }
+    return render(request, "orders/checkout.html", context)
+
+
+# --- Order history and an order's page ---------------------------------------------------
+
+
+@require_safe
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    paginator = Paginator(selectors.order_list_for(user=request.user), ORDERS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    orders = list(page.object_list)
+    for order in orders:
+        # The lines are prefetched (and limited to what the caller may see).
+        order.item_count = sum(line.quantity for line in order.lines.all())
+        order.is_own = order.user_id == request.user.pk
+    page_range = (
+        list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1))
+        if paginator.num_pages > 1
+        else []
+    )
+    context = {
+        "orders": orders,
+        "page_obj": page,
+        "page_range": page_range,
+        "ellipsis": Paginator.ELLIPSIS,
+    }
+    return render(request, "orders/order_list.html", context)
+
+
+def _visible_order(request: HttpRequest, order_id) -> Order:
+    """An order the caller may see; any other is a 404, as if it did not exist."""
+    order = selectors.order_get_for(user=request.user, order_id=order_id)
+    if order is None:
+        raise Http404("No such order.")
+    return order
+
+
+def _address_display(address: dict | None) -> dict | None:
+    """An order's address snapshot with its country's name, for the page."""
+    if not address:
+        return None
+    code = address.get("country") or ""
+    return {**address, "country_name": countries.name(code) or code}
+
+
+@require_safe
+@login_required
+def order_detail(request: HttpRequest, order_id) -> HttpResponse:
+    order = _visible_order(request, order_id)
+    lines = list(order.lines.all())
+    is_pending = order.status == OrderStatus.PENDING
+    now = timezone.localtime()
+    reserved_until = timezone.localtime(order.reserved_until) if order.reserved_until else None
+    context = {
+        "order": order,
+        "lines": lines,
+        "history": list(order.status_history.all()),
+        "is_own": order.user_id == request.user.pk,
+        "is_pending": is_pending,
+        "reservation_expired": bool(is_pending and reserved_until and reserved_until <= now),
+        "reserved_another_day": bool(reserved_until and reserved_until.date() != now.date()),
+        "shipping_address": _address_display(order.shipping_address),
+        "billing_address": _address_display(order.billing_address),
+        "may_cancel": services.order_may_cancel(order=order, by=request.user),
+    }
+    return render(request, "orders/order_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def order_cancel(request: HttpRequest, order_id) -> HttpResponse:
+    """A confirmation page, then the cancellation: the stock returns, and what was paid
+    is refunded (the payments app answers the order_cancelled signal)."""
+    order = _visible_order(request, order_id)
+    if order.user_id != request.user.pk and not request.user.is_staff:
+        raise PermissionDenied(OrderPermissionDenied.default_detail)
+    if request.method == "POST":
+        try:
+            services.order_cancel(order=order, by=request.user)
+        except OrderNotCancellable as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, f"Your order {order.number} is cancelled.")
+        return redirect("orders:detail", order_id=order.pk)
+    if not services.order_may_cancel(order=order, by=request.user):
+        messages.error(request, OrderNotCancellable.default_detail)
+        return redirect("orders:detail", order_id=order.pk)
+    return render(request, "orders/order_cancel.html", {"order": order})
