@@ -58,8 +58,11 @@ format: install-test
 migrate: install
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
 
+## Demo data again (idempotent); e.g. `make seed SEED_ARGS="--products 100000"` for a
+## large catalog (see `manage.py seed_demo --help`).
+SEED_ARGS ?=
 seed: install
-	DJANGO_DEBUG=true $(PY) manage.py seed_demo
+	DJANGO_DEBUG=true $(PY) manage.py seed_demo $(SEED_ARGS)
 
 ## What production must pass: `check --deploy` with production-like settings.
 check-deploy: install

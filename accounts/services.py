@@ -324,6 +324,34 @@ def address_delete(*, address: Address) -> None:
 
 
 @transaction.atomic
+def users_ensure_verified(
+    *, people: list[tuple[str, str, str]], password_hash: str
+) -> tuple[list[User], int]:
+    """Accounts (email, first name, last name) with a verified address, all with one
+    already-hashed password; made in bulk and sending no mail (demo data, imports).
+    Answers the users in the order given and how many were new."""
+    emails = [email.strip().lower() for email, _first, _last in people]
+    existing = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
+    missing = [
+        User(email=email, first_name=first, last_name=last, password=password_hash)
+        for email, (_email, first, last) in zip(emails, people, strict=True)
+        if email not in existing
+    ]
+    User.objects.bulk_create(missing)
+    User.objects.filter(email__in=emails).update(password=password_hash, is_active=True)
+    users = {user.email: user for user in User.objects.filter(email__in=emails)}
+    addresses = EmailAddress.objects.filter(user__in=users.values(), email__in=emails)
+    addresses.update(verified=True, primary=True)
+    listed = set(addresses.values_list("email", flat=True))
+    EmailAddress.objects.bulk_create(
+        EmailAddress(user=user, email=user.email, verified=True, primary=True)
+        for user in users.values()
+        if user.email not in listed
+    )
+    return [users[email] for email in emails], len(missing)
+
+
+@transaction.atomic
 def staff_user_ensure(*, email: str, password: str) -> tuple[User, bool]:
     """Create the platform staff account `email`, or reset its password; returns (user, created)."""
     user, created = User.objects.get_or_create(

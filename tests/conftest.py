@@ -92,3 +92,111 @@ def _collected_static(tmp_path_factory):
     with override_settings(STATIC_ROOT=static_root):
         call_command("collectstatic", "--noinput", verbosity=0)
         yield static_root
+
+
+# --- Real Celery worker ----------------------------------------------------------------
+# Tests run tasks eagerly (pyproject sets CELERY_TASK_ALWAYS_EAGER). A test that asks for
+# `celery_worker` gets a real worker instead: a thread of this process consuming a queue
+# of its own on the Redis broker. The worker has its own database connection, so such a
+# test must be `@pytest.mark.django_db(transaction=True)` and it sees only committed rows.
+
+WORKER_WAIT_SECONDS = 20.0
+
+
+def wait_until(
+    condition,
+    *,
+    timeout: float = WORKER_WAIT_SECONDS,
+    interval: float = 0.05,
+    message: str = "the condition",
+):
+    """Call `condition` until it answers something truthy, and answer that; fail after
+    `timeout` seconds. The pause between calls grows from `interval` to 0.5 s."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            pytest.fail(f"Waited {timeout:g} s for {message}, in vain.")
+        time.sleep(interval)
+        interval = min(interval * 1.5, 0.5)
+
+
+@pytest.fixture
+def wait_for():
+    """`wait_for(condition, timeout=..., message=...)`: poll until truthy (see wait_until)."""
+    return wait_until
+
+
+def _worker_broker_url() -> str:
+    from django.conf import settings
+
+    broker_url = settings.CELERY_BROKER_URL
+    if not broker_url.startswith(("redis://", "rediss://")):
+        # Without REDIS_URL the shop uses an in-memory broker; the worker tests want a
+        # real one, and every development machine runs Redis here (shared/TESTING.md).
+        broker_url = "redis://127.0.0.1:6379/1"
+    return broker_url
+
+
+@pytest.fixture(scope="session")
+def celery_session_worker():
+    """One real worker for the whole run (started by the first test that needs it),
+    consuming only a queue named for this process, so that other test runs sharing the
+    Redis server neither take its tasks nor give it theirs."""
+    import logging
+    import os
+    import uuid
+
+    import redis
+    from celery import signals
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    broker_url = _worker_broker_url()
+    try:
+        redis.Redis.from_url(broker_url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"The Celery worker tests need Redis at {broker_url}: {exc}")
+
+    saved_broker_url = app.conf.broker_url
+    app.conf.broker_url = broker_url
+    queue = f"tests-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+    # Keep the project's logging: Celery configures logging only when nobody answers
+    # this signal (otherwise it would set the root logger's level for the whole run).
+    def keep_logging(**kwargs):
+        return None
+
+    signals.setup_logging.connect(keep_logging, weak=False)
+    try:
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=15
+        ) as worker:
+            logging.captureWarnings(False)  # start_worker routes warnings to logging
+            worker.test_queue = queue
+            yield worker
+    finally:
+        signals.setup_logging.disconnect(keep_logging)
+        with app.connection_for_write() as connection:
+            connection.default_channel.queue_delete(queue)
+        app.conf.broker_url = saved_broker_url
+
+
+@pytest.fixture
+def celery_worker(celery_session_worker):
+    """The real worker; during the test, tasks go to it instead of running eagerly."""
+    from config.celery import app
+
+    saved = {key: app.conf[key] for key in ("task_always_eager", "task_default_queue")}
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = celery_session_worker.test_queue
+    try:
+        yield celery_session_worker
+    finally:
+        for key, value in saved.items():
+            app.conf[key] = value

@@ -1,0 +1,571 @@
+"""`manage.py seed_demo`: a demo marketplace in seconds, or a large catalog for benchmarks.
+
+Everything it makes is derived from fixed seeds and keyed by natural keys (shops,
+categories and tags by slug, people by email, products by shop and SKU), so running it
+again adds only what is missing: the same command with a larger `--products` extends the
+catalog, and with the same number changes nothing but the printed passwords.
+
+Products, their tags, images and reviews are written with bulk inserts in batches,
+then ratings are recomputed with one UPDATE and the search words with one more: calling
+the per-product services would take hours for 100,000 products. Shops, categories, tags
+and the staff login go through their apps' services.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import random
+import secrets
+import sys
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.db.models import Avg, Count, DecimalField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, Round
+from django.utils.text import slugify
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from accounts.models import User
+from accounts.services import staff_user_ensure, users_ensure_verified
+from catalog.management.commands import _demo_data as data
+from catalog.models import Category, Product, ProductImage, Review, Tag
+from catalog.services import (
+    category_create,
+    product_image_make_thumbnail,
+    product_search_index_update,
+    tags_get_or_create,
+)
+from shops.models import Shop
+from shops.services import shop_create
+
+DEFAULT_STAFF_EMAIL = "admin@example.com"
+DEFAULT_PRODUCTS = 240
+DEMO_EMAIL_DOMAIN = "shop.example"  # reserved for examples: never a real person's mailbox
+SKU_PREFIX = "DEMO-"
+SEED = 20240611
+BATCH_SIZE = 1000
+IMAGE_SIZE = 800
+IMAGES_PER_CATEGORY = 2  # the pool of generated pictures products share
+MAX_REVIEWS_PER_PRODUCT = 7  # below 8 reviews an average never ends in a rounding tie
+
+
+def owner_email(number: int) -> str:
+    return f"owner{number}@{DEMO_EMAIL_DOMAIN}"
+
+
+def customer_email(number: int) -> str:
+    return f"customer{number}@{DEMO_EMAIL_DOMAIN}"
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A leaf category with what its products are made of."""
+
+    category: Category
+    nouns: list[str]
+    adjectives: list[str]
+    tag_names: list[str]
+    price_range: tuple[int, int]
+    features: list[str]
+
+
+@dataclass
+class Counts:
+    shops: int = 0
+    categories: int = 0
+    tags: int = 0
+    people: int = 0
+    products: int = 0
+    images: int = 0
+    reviews: int = 0
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo data: shops with their owners, a category tree, tags, products with "
+        "generated images, and customers' reviews; create or reset the staff login and print "
+        "it. Idempotent: running it again adds only what is missing (a larger --products "
+        "extends the catalog) and resets the printed passwords."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--products",
+            type=int,
+            default=DEFAULT_PRODUCTS,
+            metavar="N",
+            help=(
+                f"How many demo products the catalog should hold (default {DEFAULT_PRODUCTS}). "
+                "100000 makes a large catalog for benchmarks in minutes on PostgreSQL; "
+                "0 makes shops, categories, tags and people only."
+            ),
+        )
+        parser.add_argument(
+            "--staff-email",
+            default=DEFAULT_STAFF_EMAIL,
+            metavar="EMAIL",
+            help=f"Email of the platform staff login (default {DEFAULT_STAFF_EMAIL}).",
+        )
+        parser.add_argument(
+            "--staff-password",
+            default=None,
+            metavar="PASSWORD",
+            help="Password for the staff login (default: a new random one, printed).",
+        )
+        parser.add_argument(
+            "--no-staff", action="store_true", help="Do not create or reset the staff login."
+        )
+        parser.add_argument(
+            "--owner-password",
+            default=None,
+            metavar="PASSWORD",
+            help=(
+                "Password shared by the demo shop owners (owner1@shop.example ...) and "
+                "customers (customer1@shop.example ...); default: a new random one, printed."
+            ),
+        )
+        parser.add_argument(
+            "--no-progress",
+            action="store_true",
+            help="Do not draw the progress bar (it is drawn only when stderr is a terminal).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.monotonic()
+        total = options["products"]
+        if total < 0:
+            raise CommandError("--products must be 0 or more.")
+        staff_password = None
+        if not options["no_staff"]:
+            staff_password = options["staff_password"] or secrets.token_urlsafe(12)
+            if len(staff_password) < 8:
+                raise CommandError("--staff-password must be at least 8 characters.")
+        demo_password = options["owner_password"] or secrets.token_urlsafe(12)
+        if len(demo_password) < 8:
+            raise CommandError("--owner-password must be at least 8 characters.")
+
+        stream = getattr(self.stderr, "_out", sys.stderr)
+        progress = _progress_bar(
+            total=total,
+            file=stream,
+            disable=options["no_progress"] or not stream.isatty(),
+        )
+        seeder = DemoSeeder(progress=progress)
+        staff = None
+        # Password hashing is slow on purpose and releases the GIL: the demo accounts'
+        # shared hash is computed in a thread while the staff login hashes its own.
+        with ThreadPoolExecutor(max_workers=1) as hasher:
+            demo_hash = hasher.submit(make_password, demo_password)
+            try:
+                with transaction.atomic():
+                    if staff_password is not None:
+                        staff = staff_user_ensure(
+                            email=options["staff_email"], password=staff_password
+                        )
+                    seeder.run(total=total, password_hash=demo_hash)
+            finally:
+                progress.close()
+
+        if options["verbosity"] >= 1:
+            self._report(seeder, time.monotonic() - started)
+        if staff is not None:
+            user, created = staff
+            verb = "Created" if created else "Reset"
+            self.stdout.write(self.style.SUCCESS(f"{verb} the staff login:"))
+            self.stdout.write(f"  email:    {user.email}")
+            self.stdout.write(f"  password: {staff_password}")
+            self.stdout.write("  admin:    http://127.0.0.1:8000/admin/")
+        self.stdout.write(
+            f"Demo shop owners ({owner_email(1)} to {owner_email(len(data.SHOPS))}) and "
+            f"customers ({customer_email(1)} to {customer_email(len(data.CUSTOMER_NAMES))}) "
+            "sign in with the demo password:"
+        )
+        self.stdout.write(f"  demo password: {demo_password}")
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+
+    def _report(self, seeder: DemoSeeder, seconds: float) -> None:
+        new, stats = seeder.created, seeder.totals()
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready in {seconds:.1f} s:"))
+        for label, key in [
+            ("shops", "shops"),
+            ("categories", "categories"),
+            ("tags", "tags"),
+            ("people", "people"),
+            ("products", "products"),
+            ("images", "images"),
+            ("reviews", "reviews"),
+        ]:
+            self.stdout.write(f"  {label:<11}{stats[key]:>9,}  ({getattr(new, key):,} new)")
+
+
+class DemoSeeder:
+    """Makes the demo data; `created` counts what this run added."""
+
+    def __init__(self, *, progress) -> None:
+        self.progress = progress
+        self.created = Counts()
+        self.shops: list[Shop] = []
+        self.category_ids: set[int] = set()
+        self.existing_categories: dict[str, Category] = {}
+        self.leaves: dict[str, Leaf] = {}
+        self.tags: dict[str, Tag] = {}
+        self.customer_ids: list[int] = []
+        self.pictures: dict[str, str] = {}  # pool picture name -> its thumbnail name, or ""
+
+    def run(self, *, total: int, password_hash: Future[str]) -> None:
+        """Seed up to `total` products; every demo account gets `password_hash`."""
+        owners = self._people_ensure(
+            [
+                (owner_email(number), first, last)
+                for number, (first, last) in enumerate(data.OWNER_NAMES, start=1)
+            ],
+            password_hash.result(),
+        )
+        customers = self._people_ensure(
+            [
+                (customer_email(number), first, last)
+                for number, (first, last) in enumerate(data.CUSTOMER_NAMES, start=1)
+            ],
+            password_hash.result(),
+        )
+        self.customer_ids = [user.pk for user in customers]
+        self._shops_ensure(owners)
+        self._tags_ensure()
+        self._categories_ensure()
+        created_ids = self._products_ensure(total)
+        self._thumbnails_ensure()
+        if created_ids:
+            self.progress.set_postfix_str("ratings and search words")
+            self._ratings_refresh()
+            product_search_index_update(product_ids=None)
+
+    def totals(self) -> dict[str, int]:
+        shop_ids = [shop.pk for shop in self.shops]
+        products = Product.objects.filter(shop_id__in=shop_ids, sku__startswith=SKU_PREFIX)
+        return {
+            "shops": len(self.shops),
+            "categories": len(self.category_ids),
+            "tags": len(self.tags),
+            "people": len(data.OWNER_NAMES) + len(self.customer_ids),
+            "products": products.count(),
+            "images": ProductImage.objects.filter(product__in=products).count(),
+            "reviews": Review.objects.filter(product__in=products).count(),
+        }
+
+    # --- People, shops, tags, categories (few: through the apps' services) -------------
+
+    def _people_ensure(self, people: list[tuple[str, str, str]], password_hash: str) -> list[User]:
+        """Demo accounts with a verified address, all signing in with the demo password."""
+        users, created = users_ensure_verified(people=people, password_hash=password_hash)
+        self.created.people += created
+        return users
+
+    def _shops_ensure(self, owners: list[User]) -> None:
+        existing = Shop.objects.in_bulk([slug for slug, *_rest in data.SHOPS], field_name="slug")
+        for (slug, name, description, _leaves), owner in zip(data.SHOPS, owners, strict=True):
+            shop = existing.get(slug)
+            if shop is None:
+                shop = shop_create(
+                    owner=owner,
+                    data={
+                        "name": name,
+                        "slug": slug,
+                        "description": description,
+                        "email": f"hello@{slug}.{DEMO_EMAIL_DOMAIN}",
+                    },
+                )
+                self.created.shops += 1
+            self.shops.append(shop)
+
+    def _tags_ensure(self) -> None:
+        before = Tag.objects.count()
+        self.tags = {tag.name: tag for tag in tags_get_or_create(names=data.TAGS)}
+        self.created.tags += Tag.objects.count() - before
+
+    def _category_ensure(self, *, name: str, slug: str, parent: Category | None, position: int):
+        category = self.existing_categories.get(slug)
+        if category is None:
+            category = category_create(
+                data={"name": name, "slug": slug, "parent": parent, "position": position}
+            )
+            self.created.categories += 1
+        self.category_ids.add(category.pk)
+        return category
+
+    def _categories_ensure(self) -> None:
+        slugs = [slugify(root) for root, _middles in data.CATEGORY_TREE]
+        for _root, middles in data.CATEGORY_TREE:
+            for middle, leaves in middles:
+                slugs += [slugify(middle), *(leaf[0] for leaf in leaves)]
+        self.existing_categories = Category.objects.in_bulk(slugs, field_name="slug")
+        for root_position, (root_name, middles) in enumerate(data.CATEGORY_TREE):
+            root = self._category_ensure(
+                name=root_name, slug=slugify(root_name), parent=None, position=root_position
+            )
+            for middle_position, (middle_name, leaves) in enumerate(middles):
+                middle = self._category_ensure(
+                    name=middle_name,
+                    slug=slugify(middle_name),
+                    parent=root,
+                    position=middle_position,
+                )
+                for position, leaf in enumerate(leaves):
+                    slug, name, nouns, adjectives, tag_names, price_range, features = leaf
+                    category = self._category_ensure(
+                        name=name, slug=slug, parent=middle, position=position
+                    )
+                    self.leaves[slug] = Leaf(
+                        category, nouns, adjectives, tag_names, price_range, features
+                    )
+
+    # --- Products, with their tags, images and reviews (many: bulk inserts) ------------
+
+    def _products_ensure(self, total: int) -> list[int]:
+        shop_ids = [shop.pk for shop in self.shops]
+        existing = set(
+            Product.objects.filter(shop_id__in=shop_ids, sku__startswith=SKU_PREFIX).values_list(
+                "shop_id", "sku"
+            )
+        )
+        self.pictures = dict(
+            ProductImage.objects.filter(image__startswith="demo/")
+            .exclude(thumbnail="")
+            .values_list("image", "thumbnail")
+            .distinct()
+        )
+        created_ids: list[int] = []
+        batch: list[tuple[Product, random.Random, Leaf]] = []
+        for index in range(total):
+            shop = self.shops[index % len(self.shops)]
+            sku = f"{SKU_PREFIX}{index + 1:06d}"
+            if (shop.pk, sku) not in existing:
+                batch.append(self._product_new(index, shop, sku))
+            if len(batch) >= BATCH_SIZE or (index + 1) % BATCH_SIZE == 0:
+                created_ids += self._batch_save(batch)
+                self.progress.update(index + 1 - self.progress.n)
+                batch = []
+        created_ids += self._batch_save(batch)
+        self.progress.update(total - self.progress.n)
+        return created_ids
+
+    def _product_new(self, index: int, shop: Shop, sku: str) -> tuple[Product, random.Random, Leaf]:
+        """Product number `index`: the same every run, whatever --products says."""
+        rng = random.Random(SEED * 1_000_003 + index)  # noqa: S311 (demo data, not secrets)
+        shop_leaves = data.SHOPS[index % len(data.SHOPS)][3]
+        leaf = self.leaves[rng.choice(shop_leaves)]
+        brand, adjective, noun = (
+            rng.choice(data.BRANDS),
+            rng.choice(leaf.adjectives),
+            rng.choice(leaf.nouns),
+        )
+        colour = rng.choice(data.COLOURS)
+        name = f"{brand} {adjective} {noun}"
+        if rng.random() < 0.4:
+            name += f" {rng.choice(['Mini', 'Plus', 'Pro', 'Max', 'Lite', 'II', '2', 'X'])}"
+        first, second = rng.sample(leaf.features, 2)
+        description = (
+            f"The {name} in {colour.lower()}, from {shop.name}. "
+            f"It comes with {first} and {second}. "
+            f"{brand} designs every {noun.lower()} to last, and {shop.name} ships it within "
+            f"{rng.randint(1, 4)} working days."
+        )
+        lowest, highest = leaf.price_range
+        whole = int(lowest + (highest - lowest) * rng.random() ** 2)  # more cheap than dear
+        cents = rng.choice(["0.99", "0.99", "0.49", "0.00", "0.95"])
+        chance = rng.random()
+        stock = 0 if chance < 0.08 else rng.randint(1, 4) if chance < 0.18 else rng.randint(5, 250)
+        product = Product(
+            shop=shop,
+            category=leaf.category,
+            name=name,
+            slug=f"{slugify(name)}-{sku.lower()}",
+            description=description,
+            price=Decimal(whole) + Decimal(cents),
+            currency=settings.DEFAULT_CURRENCY,
+            sku=sku,
+            stock_quantity=stock,
+            is_active=True,
+        )
+        return product, rng, leaf
+
+    def _batch_save(self, batch: list[tuple[Product, random.Random, Leaf]]) -> list[int]:
+        if not batch:
+            return []
+        products = [product for product, _rng, _leaf in batch]
+        taken = set(
+            Product.objects.filter(slug__in=[product.slug for product in products]).values_list(
+                "slug", flat=True
+            )
+        )
+        for product in products:
+            if product.slug in taken:  # a shop's own product already has this name
+                product.slug = f"{product.slug}-{secrets.token_hex(3)}"
+        Product.objects.bulk_create(products)
+        if products and products[0].pk is None:  # databases that answer no ids
+            ids = dict(
+                Product.objects.filter(
+                    shop_id__in=[shop.pk for shop in self.shops],
+                    sku__in=[product.sku for product in products],
+                ).values_list("sku", "id")
+            )
+            for product in products:
+                product.pk = product.id = ids[product.sku]
+
+        product_tags, images, reviews = [], [], []
+        Through = Product.tags.through
+        for product, rng, leaf in batch:
+            names = rng.sample(leaf.tag_names, rng.randint(1, min(2, len(leaf.tag_names))))
+            if rng.random() < 0.3:
+                names.append(rng.choice(data.GENERAL_TAGS))
+            for name in dict.fromkeys(names):
+                product_tags.append(Through(product_id=product.pk, tag_id=self.tags[name].pk))
+            for position in range(2 if rng.random() < 0.25 else 1):
+                picture = self._picture(leaf, rng.randrange(IMAGES_PER_CATEGORY))
+                images.append(
+                    ProductImage(
+                        product_id=product.pk,
+                        image=picture,
+                        width=IMAGE_SIZE,
+                        height=IMAGE_SIZE,
+                        thumbnail=self.pictures.get(picture, ""),
+                        alt=product.name if position == 0 else f"{product.name}, another view",
+                        position=position,
+                    )
+                )
+            reviews += self._reviews_new(product, rng, leaf)
+
+        Through.objects.bulk_create(product_tags, batch_size=BATCH_SIZE)
+        ProductImage.objects.bulk_create(images, batch_size=BATCH_SIZE)
+        Review.objects.bulk_create(reviews, batch_size=BATCH_SIZE)
+        self.created.products += len(products)
+        self.created.images += len(images)
+        self.created.reviews += len(reviews)
+        return [product.pk for product in products]
+
+    def _reviews_new(self, product: Product, rng: random.Random, leaf: Leaf) -> list[Review]:
+        if rng.random() < 0.15 or not self.customer_ids:
+            return []
+        quality = rng.uniform(2.2, 4.9)  # each product has its own typical rating
+        count = rng.randint(1, min(MAX_REVIEWS_PER_PRODUCT, len(self.customer_ids)))
+        reviews = []
+        for user_id in rng.sample(self.customer_ids, count):
+            rating = min(5, max(1, round(rng.gauss(quality, 0.9))))
+            title, body = rng.choice(data.REVIEWS_BY_RATING[rating])
+            noun = product.name.split(" ", 2)[-1].lower()
+            reviews.append(
+                Review(
+                    product_id=product.pk,
+                    user_id=user_id,
+                    rating=rating,
+                    title=title,
+                    body=body.format(noun=noun),
+                )
+            )
+        return reviews
+
+    # --- Pictures ------------------------------------------------------------------------
+
+    def _picture(self, leaf: Leaf, variant: int) -> str:
+        """The name of a stored demo picture of `leaf`, drawn on first use."""
+        name = f"demo/products/{leaf.category.slug}-{variant + 1}.jpg"
+        if name not in self.pictures:
+            if not default_storage.exists(name):
+                default_storage.save(name, ContentFile(_picture_draw(leaf, variant)))
+            self.pictures[name] = ""
+        return name
+
+    def _thumbnails_ensure(self) -> None:
+        """One thumbnail per pool picture (made by the catalog's own service), shared by
+        every image row showing that picture."""
+        missing = ProductImage.objects.filter(image__startswith="demo/", thumbnail="")
+        for picture in missing.values_list("image", flat=True).distinct().order_by("image"):
+            thumbnail = self.pictures.get(picture)
+            if not thumbnail:
+                first = missing.filter(image=picture).order_by("id").first()
+                thumbnail = product_image_make_thumbnail(image_id=first.pk).thumbnail.name
+                self.pictures[picture] = thumbnail
+            missing.filter(image=picture).update(thumbnail=thumbnail)
+
+    def _ratings_refresh(self) -> None:
+        """Every demo shop product's rating from its reviews, in one UPDATE (rounded to
+        cents like catalog.services.product_rating_refresh)."""
+        reviews = Review.objects.filter(product=OuterRef("pk")).order_by().values("product")
+        average = reviews.annotate(value=Round(Avg("rating"), 2)).values("value")
+        count = reviews.annotate(value=Count("id")).values("value")
+        Product.objects.filter(shop_id__in=[shop.pk for shop in self.shops]).update(
+            rating_average=Subquery(
+                average, output_field=DecimalField(max_digits=3, decimal_places=2)
+            ),
+            rating_count=Coalesce(Subquery(count), Value(0)),
+        )
+
+
+def _picture_draw(leaf: Leaf, variant: int) -> bytes:
+    return _picture_jpeg(leaf.category.slug, leaf.category.name, variant)
+
+
+@functools.cache  # a process that seeds twice (the tests) draws each picture once
+def _picture_jpeg(slug: str, name: str, variant: int) -> bytes:
+    """A square JPEG: a two-colour gradient with the category's initials and name."""
+    rng = random.Random(f"{slug}-{variant}")  # noqa: S311
+    dark = tuple(rng.randint(20, 110) for _ in range(3))
+    light = tuple(rng.randint(150, 245) for _ in range(3))
+    picture = ImageOps.colorize(
+        _gradient(rng.choice([0, 45, 90, 135])), black=dark, white=light
+    ).convert("RGB")
+    draw = ImageDraw.Draw(picture)
+    centre = IMAGE_SIZE // 2
+    draw.ellipse(
+        (centre - 230, centre - 270, centre + 230, centre + 190),
+        fill=(255, 255, 255),
+        outline=dark,
+        width=8,
+    )
+    initials = "".join(word[0] for word in name.replace("&", "").split())[:2]
+    draw.text(
+        (centre, centre - 40),
+        initials.upper(),
+        fill=dark,
+        font=ImageFont.load_default(size=220),
+        anchor="mm",
+    )
+    draw.text(
+        (centre, IMAGE_SIZE - 110),
+        name,
+        fill=(255, 255, 255),
+        font=ImageFont.load_default(size=64),
+        anchor="mm",
+        stroke_width=3,
+        stroke_fill=dark,
+    )
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=82)
+    return buffer.getvalue()
+
+
+@functools.cache
+def _gradient(angle: int) -> Image.Image:
+    return Image.linear_gradient("L").rotate(angle).resize((IMAGE_SIZE, IMAGE_SIZE))
+
+
+def _progress_bar(*, total: int, file, disable: bool):
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        desc="Demo products",
+        unit="product",
+        file=file,
+        disable=disable,
+        dynamic_ncols=True,
+    )
