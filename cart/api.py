@@ -89,11 +89,11 @@ def cart_response(request, cart, status_code=status.HTTP_200_OK) -> Response:
 class CartView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses=CartSerializer)
+    @extend_schema(operation_id="cart_retrieve", responses=CartSerializer)
     def get(self, request):
-        return cart_response(request, services.cart_get_for_user(user=request.user))
+        return cart_response(request, selectors.cart_find_for_user(user=request.user))
 
-    @extend_schema(responses={204: None})
+    @extend_schema(operation_id="cart_clear", responses={204: None})
     def delete(self, request):
         services.cart_clear(cart=services.cart_get_for_user(user=request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -102,7 +102,7 @@ class CartView(APIView):
 class CartAddView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=CartAddSerializer, responses=CartSerializer)
+    @extend_schema(operation_id="cart_add", request=CartAddSerializer, responses=CartSerializer)
     def post(self, request):
         serializer = CartAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -129,7 +129,9 @@ class CartItemView(APIView):
             raise NotFound("No such line in your cart.")
         return item
 
-    @extend_schema(request=CartQuantitySerializer, responses=CartSerializer)
+    @extend_schema(
+        operation_id="cart_item_update", request=CartQuantitySerializer, responses=CartSerializer
+    )
     def put(self, request, item_id: int):
         serializer = CartQuantitySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -141,7 +143,7 @@ class CartItemView(APIView):
         )
         return cart_response(request, cart)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(operation_id="cart_item_remove", responses={204: None})
     def delete(self, request, item_id: int):
         cart = services.cart_get_for_user(user=request.user)
         services.cart_remove_item(cart=cart, item=self._item(cart, item_id))

@@ -21,5 +21,6 @@ class ProductUnavailable(ApplicationError):
     status_code = 409
     default_detail = "This product is no longer for sale."
 
-    def __init__(self, *, product_id: int):
-        super().__init__(None, product_id=product_id)
+    def __init__(self, *, product_id: int, name: str = ""):
+        detail = f"“{name}” is no longer for sale." if name else None
+        super().__init__(detail, product_id=product_id)

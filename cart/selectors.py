@@ -106,9 +106,24 @@ def cart_item_get(*, cart: Cart, item_id: int) -> CartItem | None:
     return CartItem.objects.filter(cart=cart, pk=item_id).select_related("product").first()
 
 
-def cart_count(*, cart: Cart | None) -> int:
-    if cart is None:
-        return 0
+def cart_count(*, cart: Cart | None = None, user=None, cart_id: int | None = None) -> int:
+    """Items for sale in a cart (by the cart, its owner, or a guest cart's id): one query."""
     from django.db.models import Sum
 
-    return CartItem.objects.filter(cart=cart).aggregate(total=Sum("quantity"))["total"] or 0
+    items = CartItem.objects.filter(
+        product__is_active=True, product__deleted_at__isnull=True, product__shop__is_active=True
+    )
+    if cart is not None:
+        items = items.filter(cart=cart)
+    elif user is not None:
+        items = items.filter(cart__user=user)
+    elif cart_id is not None:
+        items = items.filter(cart_id=cart_id, cart__user__isnull=True)
+    else:
+        return 0
+    return items.aggregate(total=Sum("quantity"))["total"] or 0
+
+
+def cart_find_for_user(*, user) -> Cart | None:
+    """The person's cart if they have one (reading never creates it)."""
+    return Cart.objects.filter(user=user).first()

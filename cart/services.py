@@ -41,7 +41,7 @@ def _purchasable(product: Product) -> Product:
     """The product, fresh, if it is for sale; ProductUnavailable otherwise."""
     current = product_list_public().filter(pk=product.pk).first()
     if current is None:
-        raise ProductUnavailable(product_id=product.pk)
+        raise ProductUnavailable(product_id=product.pk, name=product.name)
     return current
 
 

@@ -26,9 +26,16 @@ ORDERING_LABELS = {
 }
 
 
+MAX_ID = 2**63 - 1  # the largest id a database row can have
+
+
 def _id_or_slug(field: str, value: str) -> Q:
+    """`field` by id (digits) or slug; an id no row can have matches nothing."""
     value = value.strip()
-    return Q(**{f"{field}_id": int(value)}) if value.isdigit() else Q(**{f"{field}__slug": value})
+    if value.isdigit():
+        number = int(value)
+        return Q(**{f"{field}__id": number}) if number <= MAX_ID else Q(pk__in=[])
+    return Q(**{f"{field}__slug": value})
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -64,10 +71,7 @@ class ProductFilter(django_filters.FilterSet):
         return queryset.filter(_id_or_slug("shop", value))
 
     def filter_tag(self, queryset, name, value):
-        value = value.strip()
-        if value.isdigit():
-            return queryset.filter(tags__id=int(value))
-        return queryset.filter(tags__slug=value)
+        return queryset.filter(_id_or_slug("tags", value))
 
     def filter_in_stock(self, queryset, name, value):
         if value == "true":

@@ -273,6 +273,7 @@ def product_image_make_thumbnail(*, image_id: int) -> ProductImage | None:
     if image is None or image.thumbnail:
         return image
     with image.image.open("rb") as source, Image.open(source) as picture:
+        picture.draft("RGB", THUMBNAIL_SIZE)  # JPEGs decode at a fraction of their size
         picture.thumbnail(THUMBNAIL_SIZE)
         if picture.mode not in ("RGB", "L"):
             picture = picture.convert("RGB")

@@ -10,6 +10,7 @@ from accounts import api as accounts_api
 from cart import api as cart_api
 from catalog import api as catalog_api
 from orders import api as orders_api
+from payments import api as payments_api
 from shops import api as shops_api
 
 
@@ -41,6 +42,8 @@ router.register(
 router.register("products", catalog_api.ProductViewSet, basename="product")
 router.register("reviews", catalog_api.ReviewViewSet, basename="review")
 router.register("orders", orders_api.OrderViewSet, basename="order")
+router.register("payments/methods", payments_api.SavedMethodViewSet, basename="payment-method")
+router.register("payments", payments_api.PaymentViewSet, basename="payment")
 
 app_name = "api"
 
@@ -74,5 +77,10 @@ urlpatterns = [
         r"users/(?P<user_id>[0-9]+)/orders", orders_api.UserOrdersView.as_view(), "user-orders"
     ),
     optional_slash("reports/sales", orders_api.SalesReportView.as_view(), "reports-sales"),
+    optional_slash("payments/create", payments_api.PaymentCreateView.as_view(), "payment-create"),
+    optional_slash(
+        "payments/confirm", payments_api.PaymentConfirmView.as_view(), "payment-confirm"
+    ),
+    optional_slash("payments/refund", payments_api.RefundCreateView.as_view(), "payment-refund"),
     *router.urls,
 ]

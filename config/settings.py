@@ -236,6 +236,7 @@ if AWS_STORAGE_BUCKET_NAME:
             "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
             "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default=None),
             "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=True),
+            "signature_version": env.str("AWS_S3_SIGNATURE_VERSION", default="s3v4"),
             "file_overwrite": False,
             "default_acl": None,
         },
@@ -321,6 +322,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The JSON API of the shop: accounts, catalog, cart, orders and payments.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "PaymentStatusEnum": "payments.models.PaymentStatus",
+        "RefundStatusEnum": "payments.models.RefundStatus",
+        "RefundReasonEnum": "payments.models.RefundReason",
+    },
 }
 
 # --- Security (production, i.e. DEBUG off) -----------------------------------------

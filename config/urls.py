@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from accounts.urls import allauth_urlpatterns
 from config import health, views
 from config.errors import page_not_found
+from payments.api import stripe_webhook
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,7 +14,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include(allauth_urlpatterns)),
+    path("", include("catalog.urls")),
+    path("shops/", include("shops.urls")),
+    path("cart/", include("cart.urls")),
+    path("", include("orders.urls")),
     path("api/v1/", include("config.api_router")),
+    re_path(r"^webhooks/stripe/?$", stripe_webhook, name="webhook-stripe"),
     # Anything else under /api/ is an unknown API address: JSON 404, never an HTML page.
     re_path(r"^api/", page_not_found),
 ]

@@ -15,3 +15,9 @@ class InvalidStatusTransition(ApplicationError):
 
 class OrderNotCancellable(InvalidStatusTransition):
     default_detail = "This order can no longer be cancelled."
+
+
+class OrderPermissionDenied(ApplicationError):
+    code = "permission_denied"
+    status_code = 403
+    default_detail = "Only the person who placed the order (or staff) may cancel it."

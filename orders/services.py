@@ -23,7 +23,12 @@ from accounts.services import user_require_verified_email
 from cart.exceptions import InsufficientStock, ProductUnavailable
 from cart.models import Cart, CartItem
 from catalog.models import Product
-from orders.exceptions import CartEmpty, InvalidStatusTransition, OrderNotCancellable
+from orders.exceptions import (
+    CartEmpty,
+    InvalidStatusTransition,
+    OrderNotCancellable,
+    OrderPermissionDenied,
+)
 from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
 from orders.signals import order_cancelled
 
@@ -97,7 +102,7 @@ def order_place(
     for item in items:
         product = products[item.product_id]
         if not (product.is_active and product.deleted_at is None and product.shop.is_active):
-            raise ProductUnavailable(product_id=product.pk)
+            raise ProductUnavailable(product_id=product.pk, name=product.name)
         if product.stock_quantity < item.quantity:
             raise InsufficientStock(
                 product_id=product.pk, available=product.stock_quantity, name=product.name
@@ -207,16 +212,21 @@ def _restock(order: Order) -> None:
         )
 
 
+def order_may_cancel(*, order: Order, by: User | None) -> bool:
+    """The owner may cancel while the order is pending or paid; staff (and the system,
+    `by=None`) also while it is processing. Nobody else may."""
+    if by is None or by.is_staff:
+        return order.status in CANCELLABLE
+    return order.user_id == by.pk and order.status in CANCELLABLE_BY_OWNER
+
+
 @transaction.atomic
 def order_cancel(*, order: Order, by: User | None, note: str = "") -> Order:
-    """Cancel: the stock returns, and the payments app refunds what was paid.
-
-    The owner may cancel while the order is pending or paid; staff (and the system,
-    `by=None`) also while it is processing.
-    """
+    """Cancel: the stock returns, and the payments app refunds what was paid."""
     order = _lock(order)
-    allowed = CANCELLABLE if (by is None or by.is_staff) else CANCELLABLE_BY_OWNER
-    if order.status not in allowed:
+    if by is not None and not by.is_staff and order.user_id != by.pk:
+        raise OrderPermissionDenied()
+    if not order_may_cancel(order=order, by=by):
         raise OrderNotCancellable()
     previous = order.status
     _restock(order)
@@ -246,6 +256,10 @@ def order_mark_paid(*, order: Order, note: str = "") -> bool:
     order.reserved_until = None
     order.save(update_fields=["paid_at", "reserved_until", "updated_at"])
     _move(order, S.PAID, by=None, note=note)
+    from orders.tasks import send_order_email
+
+    order_id = order.pk
+    transaction.on_commit(lambda: send_order_email.delay(str(order_id), "paid"))
     return True
 
 

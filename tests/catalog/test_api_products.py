@@ -588,3 +588,21 @@ def test_an_unknown_in_stock_value_is_a_validation_error(api_client):
     assert response.status_code == 400
     assert response.json()["code"] == "validation_error"
     assert "in_stock" in response.json()["fields"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"shop": "99999999999999999999999"},
+        {"tag": "99999999999999999999999"},
+        {"category": "99999999999999999999999"},
+        {"q": "lamp\x00"},
+        {"ordering": "\x00"},
+    ],
+)
+def test_odd_filter_values_never_answer_500(api_client, query):
+    response = api_client.get("/api/v1/products/", query)
+    assert response.status_code in (200, 400)
+    assert response["Content-Type"] == "application/json"
+    if response.status_code == 200:
+        assert response.json()["count"] == 0
