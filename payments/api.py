@@ -1,0 +1,202 @@
+"""The payments API: create and confirm payments, history, refunds, saved cards, webhooks."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.errors import ApplicationError
+from orders.selectors import order_list_for
+from payments import selectors, services
+from payments.models import Payment, Refund, RefundReason, SavedPaymentMethod
+
+# --- Serializers ----------------------------------------------------------------------
+
+
+class RefundSerializer(serializers.ModelSerializer):
+    payment_id = serializers.UUIDField()
+
+    class Meta:
+        model = Refund
+        fields = ["id", "payment_id", "amount", "currency", "status", "reason", "created_at"]
+        read_only_fields = fields
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    order_id = serializers.UUIDField()
+    client_secret = serializers.SerializerMethodField()
+    refunds = RefundSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "order_id",
+            "provider",
+            "status",
+            "amount",
+            "currency",
+            "refunded_amount",
+            "client_secret",
+            "decline_code",
+            "failure_message",
+            "refunds",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_client_secret(self, payment: Payment) -> str | None:
+        """Only the payer gets the secret that completes the payment in the browser/app."""
+        request = self.context.get("request")
+        if request is None or payment.user_id != request.user.pk:
+            return None
+        return payment.client_secret or None
+
+
+class PaymentCreateSerializer(serializers.Serializer):
+    order_id = serializers.UUIDField()
+
+
+class PaymentConfirmSerializer(serializers.Serializer):
+    payment_id = serializers.UUIDField()
+    payment_method = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    save_payment_method = serializers.BooleanField(required=False, default=False)
+
+
+class RefundCreateSerializer(serializers.Serializer):
+    payment_id = serializers.UUIDField()
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, required=False, min_value=Decimal("0.01")
+    )
+    reason = serializers.ChoiceField(
+        choices=RefundReason.choices, default=RefundReason.REQUESTED_BY_CUSTOMER
+    )
+
+
+class SavedMethodSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SavedPaymentMethod
+        fields = ["id", "provider", "brand", "last4", "exp_month", "exp_year", "created_at"]
+        read_only_fields = fields
+
+
+# --- Views ----------------------------------------------------------------------------
+
+
+def _payment_response(request, payment: Payment, status_code=status.HTTP_200_OK) -> Response:
+    payment = selectors.payment_list_for(user=request.user).get(pk=payment.pk)
+    return Response(
+        PaymentSerializer(payment, context={"request": request}).data, status=status_code
+    )
+
+
+class PaymentCreateView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        request=PaymentCreateSerializer, responses={201: PaymentSerializer, 200: PaymentSerializer}
+    )
+    def post(self, request):
+        serializer = PaymentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = (
+            order_list_for(user=request.user)
+            .filter(pk=serializer.validated_data["order_id"], user=request.user)
+            .first()
+        )
+        if order is None:
+            raise NotFound("No such order.")
+        payment, created = services.payment_create(user=request.user, order=order)
+        return _payment_response(
+            request, payment, status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+class PaymentConfirmView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=PaymentConfirmSerializer, responses=PaymentSerializer)
+    def post(self, request):
+        serializer = PaymentConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        payment = Payment.objects.filter(
+            pk=serializer.validated_data["payment_id"], user=request.user
+        ).first()
+        if payment is None:
+            raise NotFound("No such payment.")
+        payment = services.payment_confirm(
+            payment=payment,
+            payment_method=serializer.validated_data.get("payment_method") or None,
+            save_payment_method=serializer.validated_data["save_payment_method"],
+        )
+        return _payment_response(request, payment)
+
+
+class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Payment history with refunds: own payments; staff see all."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = PaymentSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Payment.objects.none()
+        return selectors.payment_list_for(user=self.request.user).order_by("-created_at")
+
+
+class RefundCreateView(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(request=RefundCreateSerializer, responses={201: RefundSerializer})
+    def post(self, request):
+        serializer = RefundCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        payment = Payment.objects.filter(pk=serializer.validated_data["payment_id"]).first()
+        if payment is None:
+            raise NotFound("No such payment.")
+        refund = services.payment_refund(
+            payment=payment,
+            amount=serializer.validated_data.get("amount"),
+            reason=serializer.validated_data["reason"],
+            by=request.user,
+        )
+        return Response(RefundSerializer(refund).data, status=status.HTTP_201_CREATED)
+
+
+class SavedMethodViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """The caller's saved cards; DELETE detaches the card at the provider."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = SavedMethodSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return SavedPaymentMethod.objects.none()
+        return services.saved_method_list(user=self.request.user)
+
+    def perform_destroy(self, instance):
+        services.saved_method_delete(method=instance)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> JsonResponse:
+    """Stripe's signed events: verified, stored once under their id, processed by a worker."""
+    try:
+        event, created = services.webhook_receive(
+            provider="stripe",
+            payload=request.body,
+            signature=request.headers.get("Stripe-Signature", ""),
+        )
+    except ApplicationError as error:
+        return JsonResponse(error.as_dict(), status=error.status_code)
+    return JsonResponse({"received": True, "duplicate": not created, "id": event.event_id})

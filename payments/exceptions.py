@@ -1,0 +1,43 @@
+from config.errors import ApplicationError
+
+
+class OrderNotPayable(ApplicationError):
+    code = "order_not_payable"
+    status_code = 409
+    default_detail = "This order cannot be paid: only a pending order can."
+
+
+class PaymentNotConfirmable(ApplicationError):
+    code = "payment_not_confirmable"
+    status_code = 409
+    default_detail = "This payment cannot be confirmed any more: create a new one."
+
+
+class PaymentFailed(ApplicationError):
+    code = "payment_failed"
+    status_code = 402
+    default_detail = "The payment was declined."
+
+
+class PaymentNotRefundable(ApplicationError):
+    code = "payment_not_refundable"
+    status_code = 409
+    default_detail = "Only a succeeded payment can be refunded."
+
+
+class PaymentProviderUnavailable(ApplicationError):
+    code = "payment_provider_error"
+    status_code = 502
+    default_detail = "The payment provider could not be reached. Please try again."
+
+
+class WebhookSignatureInvalid(ApplicationError):
+    code = "invalid_signature"
+    status_code = 400
+    default_detail = "The webhook signature is missing or invalid."
+
+
+class WebhookNotConfigured(ApplicationError):
+    code = "not_configured"
+    status_code = 503
+    default_detail = "Webhooks are not configured (no endpoint secret)."
