@@ -31,7 +31,7 @@ from catalog.services import (
     review_delete,
     review_update,
 )
-from shops.admin import ServiceAdminMixin, errors_onto, fresh, plural
+from config.admin import ServiceAdminMixin, errors_onto, fresh, plural
 
 
 class OptionalSlugForm(forms.ModelForm):
