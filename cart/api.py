@@ -10,14 +10,8 @@ from rest_framework.views import APIView
 
 from cart import selectors, services
 from cart.selectors import CartSummary
+from catalog.api import ShopSummarySerializer, absolute_media_url
 from catalog.selectors import product_list_visible
-
-
-def absolute_media_url(request, field) -> str | None:
-    if not field:
-        return None
-    url = field.url
-    return request.build_absolute_uri(url) if request is not None else url
 
 
 class CartProductSerializer(serializers.Serializer):
@@ -28,11 +22,8 @@ class CartProductSerializer(serializers.Serializer):
     currency = serializers.CharField()
     stock_quantity = serializers.IntegerField()
     in_stock = serializers.BooleanField()
-    shop = serializers.SerializerMethodField()
+    shop = ShopSummarySerializer()
     image_url = serializers.SerializerMethodField()
-
-    def get_shop(self, product) -> dict:
-        return {"id": product.shop_id, "slug": product.shop.slug, "name": product.shop.name}
 
     def get_image_url(self, product) -> str | None:
         images = list(product.images.all())

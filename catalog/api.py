@@ -167,6 +167,13 @@ class CategorySummarySerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+def absolute_media_url(request, file) -> str | None:
+    """A stored file's URL, absolute when there is a request; None when there is no file."""
+    if not file:
+        return None
+    return request.build_absolute_uri(file.url) if request is not None else file.url
+
+
 class ProductImageSerializer(serializers.ModelSerializer):
     """`url` and `thumbnail_url` are absolute; `thumbnail_url` is null until it is made."""
 
@@ -178,17 +185,11 @@ class ProductImageSerializer(serializers.ModelSerializer):
         fields = ["id", "url", "thumbnail_url", "alt"]
         read_only_fields = fields
 
-    def _absolute(self, file) -> str | None:
-        if not file:
-            return None
-        request = self.context.get("request")
-        return request.build_absolute_uri(file.url) if request else file.url
-
     def get_url(self, image: ProductImage) -> str:
-        return self._absolute(image.image)
+        return absolute_media_url(self.context.get("request"), image.image)
 
     def get_thumbnail_url(self, image: ProductImage) -> str | None:
-        return self._absolute(image.thumbnail)
+        return absolute_media_url(self.context.get("request"), image.thumbnail)
 
 
 class RatingSerializer(serializers.Serializer):
