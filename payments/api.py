@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.exceptions import NotFound
@@ -188,9 +187,14 @@ class SavedMethodViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewse
 
 
 @csrf_exempt
-@require_POST
 def stripe_webhook(request: HttpRequest) -> JsonResponse:
     """Stripe's signed events: verified, stored once under their id, processed by a worker."""
+    if request.method != "POST":  # in the JSON error shape, as every answer here
+        response = JsonResponse(
+            {"code": "method_not_allowed", "detail": "Only POST is allowed here."}, status=405
+        )
+        response["Allow"] = "POST"
+        return response
     try:
         event, created = services.webhook_receive(
             provider="stripe",

@@ -112,6 +112,8 @@ def payment_create(*, user: User, order: Order) -> tuple[Payment, bool]:
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status != OrderStatus.PENDING:
         raise OrderNotPayable()
+    if order.reserved_until is not None and order.reserved_until <= timezone.now():
+        raise OrderNotPayable("The hold on these items ran out: place the order again.")
     existing = order.payments.filter(status__in=OPEN_STATUSES).first()
     if existing is not None:
         return existing, False
@@ -176,7 +178,7 @@ def payment_confirm(
         _payment_record_failure(
             payment=payment,
             code=failure.code,
-            decline_code=failure.decline_code,
+            decline_code=failure.decline_code or failure.code,
             message=failure.message,
             payment_method=payment_method,
         )
@@ -222,6 +224,7 @@ def payment_mark_succeeded(*, payment: Payment, payment_method: str = "") -> Pay
     payment.payment_method = payment_method or payment.payment_method
     payment.failure_code = payment.decline_code = payment.failure_message = ""
     payment.save()
+    _cancel_other_open_payments(payment)
     if not order_mark_paid(order=payment.order, note=f"Payment {payment.pk}"):
         logger.warning(
             "payment %s succeeded for unpayable order %s: refunding", payment.pk, payment.order_id
@@ -229,6 +232,29 @@ def payment_mark_succeeded(*, payment: Payment, payment_method: str = "") -> Pay
         payment_id = payment.pk
         transaction.on_commit(lambda: _queue_refund(payment_id, RefundReason.ORDER_CANCELLED))
     return payment
+
+
+def _cancel_other_open_payments(payment: Payment) -> None:
+    """One payment succeeded: the order's other open attempts can no longer be paid."""
+    others = list(
+        Payment.objects.filter(order_id=payment.order_id, status__in=OPEN_STATUSES).exclude(
+            pk=payment.pk
+        )
+    )
+    if not others:
+        return
+    Payment.objects.filter(pk__in=[other.pk for other in others]).update(
+        status=P.CANCELED, updated_at=timezone.now()
+    )
+
+    def cancel_at_provider() -> None:
+        for other in others:
+            try:
+                get_provider(other.provider).cancel_intent(intent_id=other.provider_payment_id)
+            except ProviderError:
+                logger.warning("could not cancel intent of payment %s", other.pk)
+
+    transaction.on_commit(cancel_at_provider)
 
 
 def _queue_refund(payment_id, reason: str) -> None:
@@ -277,12 +303,15 @@ def payment_refund(
         )
         raise DomainValidationError(message, fields={"amount": [message]})
     number = payment.refunds.count() + 1
+    minor_amount = to_minor_units(amount, payment.currency)
     try:
         answer = get_provider(payment.provider).refund(
             intent_id=payment.provider_payment_id,
-            amount=to_minor_units(amount, payment.currency),
+            amount=minor_amount,
             reason=reason,
-            idempotency_key=f"refund-{payment.pk}-{number}",
+            # The amount is part of the key: a retry after a rolled-back attempt with
+            # another amount must not be mistaken for the same request.
+            idempotency_key=f"refund-{payment.pk}-{number}-{minor_amount}",
         )
     except ProviderError as exc:
         raise PaymentProviderUnavailable() from exc
@@ -307,9 +336,9 @@ def _refund_status(value: str) -> str:
 @transaction.atomic
 def refund_sync(*, provider: str, data: dict[str, Any]) -> Refund | None:
     """A refund as the provider reports it (webhooks): recorded once, counted once."""
-    refund = (
-        Refund.objects.select_for_update().filter(provider_refund_id=data.get("id", "")).first()
-    )
+    if not data.get("id"):
+        return None
+    refund = Refund.objects.select_for_update().filter(provider_refund_id=data["id"]).first()
     if refund is None:
         payment = Payment.objects.filter(
             provider=provider, provider_payment_id=data.get("payment_intent") or ""
@@ -378,7 +407,9 @@ def webhook_receive(*, provider: str, payload: bytes, signature: str) -> tuple[W
             event_id=event.id,
             defaults={"type": event.type, "payload": event.payload},
         )
-        if created:
+        # A resent event that was never applied (its task was lost or gave up) is queued
+        # again: processing locks the event and skips it once done, so this is safe.
+        if created or stored.status in (WebhookEvent.Status.RECEIVED, WebhookEvent.Status.FAILED):
             from payments.tasks import process_webhook_event
 
             event_pk = stored.pk
@@ -442,7 +473,12 @@ HANDLERS = {
 
 
 def webhook_process(*, event_pk: int) -> WebhookEvent:
-    """Apply a stored event once. An event for something unknown is recorded as ignored."""
+    """Apply a stored event once. An event for something unknown is recorded as ignored.
+
+    A handler's failure is recorded on the event (status failed, the error, the attempt)
+    and raised again once that is committed, so that the task is retried.
+    """
+    failure: Exception | None = None
     with transaction.atomic():
         event = WebhookEvent.objects.select_for_update().get(pk=event_pk)
         if event.status in (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.IGNORED):
@@ -454,12 +490,15 @@ def webhook_process(*, event_pk: int) -> WebhookEvent:
             with transaction.atomic():
                 handled = handler(event.provider, data) if handler else False
         except Exception as exc:
+            failure = exc
             event.status = WebhookEvent.Status.FAILED
             event.error = f"{type(exc).__name__}: {exc}"[:2000]
             event.save(update_fields=["status", "error", "attempts"])
-            raise
-        event.status = WebhookEvent.Status.PROCESSED if handled else WebhookEvent.Status.IGNORED
-        event.error = ""
-        event.processed_at = timezone.now()
-        event.save(update_fields=["status", "error", "attempts", "processed_at"])
-        return event
+        else:
+            event.status = WebhookEvent.Status.PROCESSED if handled else WebhookEvent.Status.IGNORED
+            event.error = ""
+            event.processed_at = timezone.now()
+            event.save(update_fields=["status", "error", "attempts", "processed_at"])
+    if failure is not None:
+        raise failure
+    return event

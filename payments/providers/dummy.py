@@ -41,14 +41,19 @@ class DummyProvider:
         )
 
     def confirm_intent(self, *, intent_id, payment_method, save_for_customer) -> Intent:
-        if payment_method in DECLINING:
-            raise CardDeclined("Your card was declined.", decline_code=DECLINING[payment_method])
-        if payment_method not in SUCCEEDING:
+        # A saved card is the test token plus a suffix of its own ("pm_card_visa__1a2b"),
+        # so that every person's saved card has its own id, as at Stripe.
+        token = payment_method.split("__", 1)[0]
+        if token in DECLINING:
+            raise CardDeclined("Your card was declined.", decline_code=DECLINING[token])
+        if token not in SUCCEEDING:
             raise CardDeclined(
                 "Unknown test payment method: use pm_card_visa or pm_card_chargeDeclined.",
                 code="invalid_payment_method",
             )
-        brand, last4 = SUCCEEDING[payment_method]
+        brand, last4 = SUCCEEDING[token]
+        if save_for_customer and payment_method == token:
+            payment_method = f"{token}__{secrets.token_hex(6)}"
         return Intent(
             id=intent_id,
             status="succeeded",

@@ -270,3 +270,51 @@ def test_payment_history_reads_in_a_fixed_number_of_queries(django_assert_max_nu
         confirm(client, create(client, place_order(client)["id"]).json()["id"])
     with django_assert_max_num_queries(6):
         assert client.get("/api/v1/payments/", {"page_size": 50}).json()["count"] == 6
+
+
+def test_two_people_saving_the_same_test_card_each_keep_their_own():
+    users = []
+    for _ in range(2):
+        user, client = shopper()
+        payment = create(client, place_order(client)["id"]).json()
+        confirm(client, payment["id"], "pm_card_visa", save_payment_method=True)
+        users.append(user)
+    for user in users:
+        assert SavedPaymentMethod.objects.filter(user=user).count() == 1
+
+
+def test_a_saved_card_pays_again():
+    user, client = shopper()
+    payment = create(client, place_order(client)["id"]).json()
+    confirm(client, payment["id"], "pm_card_visa", save_payment_method=True)
+    saved = SavedPaymentMethod.objects.get(user=user).provider_method_id
+    second = create(client, place_order(client)["id"]).json()
+    assert confirm(client, second["id"], saved).json()["status"] == "succeeded"
+
+
+def test_when_one_payment_succeeds_the_orders_other_open_payments_are_cancelled():
+    from payments.services import payment_mark_succeeded
+
+    _, client = shopper()
+    order = place_order(client)
+    failed = create(client, order["id"]).json()
+    confirm(client, failed["id"], "pm_card_chargeDeclined")
+    second = create(client, order["id"]).json()
+    # The first attempt succeeds after all (Stripe retried it in the browser).
+    payment_mark_succeeded(payment=Payment.objects.get(pk=failed["id"]))
+    assert Payment.objects.get(pk=second["id"]).status == "canceled"
+    assert Order.objects.get(pk=order["id"]).status == "paid"
+
+
+def test_an_order_whose_hold_ran_out_cannot_be_paid():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    _, client = shopper()
+    order = place_order(client)
+    Order.objects.filter(pk=order["id"]).update(
+        reserved_until=timezone.now() - timedelta(minutes=1)
+    )
+    response = create(client, order["id"])
+    assert response.status_code == 409 and response.json()["code"] == "order_not_payable"

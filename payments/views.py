@@ -1,0 +1,350 @@
+"""Storefront pages of the payments app: paying an order, the answer after paying (paid,
+being confirmed, failed) and the saved cards.
+
+Every write goes through payments.services, the functions the API calls. The pay page
+asks payment_create for the order's open payment (a new one after a failed attempt).
+With the dummy provider the chosen card is confirmed by the server (payment_confirm);
+with Stripe the card is confirmed in the browser by Stripe.js (static/js/payments.js)
+and the webhook marks the payment succeeded. A domain error is shown as a message or a
+form error, never as a server error.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from config.errors import ApplicationError
+from orders.models import Order, OrderStatus
+from orders.selectors import order_list_for
+from payments import selectors, services
+from payments.exceptions import (
+    OrderNotPayable,
+    PaymentFailed,
+    PaymentNotConfirmable,
+    PaymentProviderUnavailable,
+)
+from payments.forms import CardPaymentForm, saved_method_label
+from payments.models import Payment, PaymentStatus, SavedPaymentMethod
+from payments.providers.dummy import SUCCEEDING as DUMMY_CARDS
+from shops.forms import form_add_service_error
+
+P = PaymentStatus
+
+# What a declined card means, in the words a shopper understands. Lost or stolen cards
+# get the generic answer on purpose (as Stripe advises): the person paying may not be
+# the card's owner.
+DECLINE_MESSAGES = {
+    "generic_decline": "Your card was declined.",
+    "card_declined": "Your card was declined.",
+    "do_not_honor": "Your card was declined.",
+    "lost_card": "Your card was declined.",
+    "stolen_card": "Your card was declined.",
+    "fraudulent": "Your card was declined.",
+    "insufficient_funds": "Your card has insufficient funds.",
+    "expired_card": "Your card has expired.",
+    "incorrect_cvc": "Your card's security code is incorrect.",
+    "incorrect_number": "Your card number is incorrect.",
+    "card_velocity_exceeded": "Your card has reached its spending limit.",
+    "processing_error": "An error occurred while processing your card. Please try again.",
+    "invalid_payment_method": "That card cannot be used here: please choose another one.",
+}
+PAID_STATUSES = (
+    OrderStatus.PAID,
+    OrderStatus.PROCESSING,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+    OrderStatus.REFUNDED,
+)
+
+
+def failure_reason(payment: Payment) -> str:
+    """Why a payment failed, in human words (its decline code, else its failure code)."""
+    for code in (payment.decline_code, payment.failure_code):
+        if code in DECLINE_MESSAGES:
+            return DECLINE_MESSAGES[code]
+    return "Your card was declined."
+
+
+def card_labels(payments: list[Payment]) -> dict[str, str]:
+    """`Visa •••• 4242` by payment method id, for the cards that are known: the dummy
+    provider's test cards, and cards their payers saved (one query, only when needed)."""
+    labels: dict[str, str] = {}
+    unknown: set[str] = set()
+    for payment in payments:
+        method = payment.payment_method
+        if not method:
+            continue
+        if payment.provider == "dummy":
+            if method in DUMMY_CARDS:
+                brand, last4 = DUMMY_CARDS[method]
+                labels[method] = saved_method_label(SavedPaymentMethod(brand=brand, last4=last4))
+        else:
+            unknown.add(method)
+    if unknown:
+        saved = SavedPaymentMethod.objects.filter(
+            provider_method_id__in=unknown,
+            user_id__in={payment.user_id for payment in payments},
+        )
+        for method in saved:
+            labels[method.provider_method_id] = saved_method_label(method)
+    return labels
+
+
+# --- Helpers ---------------------------------------------------------------------------
+
+
+def _own_order(request: HttpRequest, order_id) -> Order:
+    """The caller's own order; anyone else's (even one they may see as a shop member or
+    staff) is a 404 here: only the buyer pays."""
+    order = order_list_for(user=request.user).filter(pk=order_id, user=request.user).first()
+    if order is None:
+        raise Http404("No such order.")
+    return order
+
+
+def _order_payments(request: HttpRequest, order: Order) -> QuerySet[Payment]:
+    return selectors.payment_list_for(user=request.user).filter(order=order, user=request.user)
+
+
+def _chosen_payment(request: HttpRequest, payments: QuerySet[Payment]) -> Payment | None:
+    """The payment named by `?payment=<id>` (Stripe's return address carries it), None
+    without one; an id that is not one of the order's payments is a 404."""
+    value = request.GET.get("payment", "")
+    if not value:
+        return None
+    try:
+        payment_id = uuid.UUID(value)
+    except ValueError as exc:
+        raise Http404("No such payment.") from exc
+    payment = payments.filter(pk=payment_id).first()
+    if payment is None:
+        raise Http404("No such payment.")
+    return payment
+
+
+def _with_payment(url: str, payment: Payment) -> str:
+    return f"{url}?payment={payment.pk}"
+
+
+def paid_url(order: Order, payment: Payment) -> str:
+    return _with_payment(reverse("payments:paid", args=[order.pk]), payment)
+
+
+def failed_url(order: Order, payment: Payment) -> str:
+    return _with_payment(reverse("payments:failed", args=[order.pk]), payment)
+
+
+def _not_payable(request: HttpRequest, order: Order) -> HttpResponse:
+    order.refresh_from_db(fields=["status"])
+    if order.status in PAID_STATUSES:
+        messages.info(request, f"Order {order.number} is already paid.")
+    elif order.status == OrderStatus.CANCELLED:
+        messages.error(request, f"Order {order.number} is cancelled: it can no longer be paid.")
+    else:
+        messages.error(request, OrderNotPayable.default_detail)
+    return redirect("orders:detail", order_id=order.pk)
+
+
+def _mode(payment: Payment) -> str:
+    """How the page takes the card: `dummy` (a test-card form confirmed by the server),
+    `stripe` (Stripe's Payment Element) or `unavailable` (Stripe without a publishable
+    key: only saved cards can pay)."""
+    if payment.provider == "stripe":
+        return "stripe" if settings.STRIPE_PUBLISHABLE_KEY else "unavailable"
+    return "dummy" if payment.provider == "dummy" else "unavailable"
+
+
+def _card_form(request: HttpRequest, payment: Payment, data=None) -> CardPaymentForm:
+    saved = [
+        method
+        for method in services.saved_method_list(user=request.user)
+        if method.provider == payment.provider
+    ]
+    return CardPaymentForm(
+        data,
+        initial={"payment": payment.pk},
+        saved_methods=saved,
+        test_cards=payment.provider == "dummy",
+    )
+
+
+def _render_pay(
+    request: HttpRequest, order: Order, payment: Payment, form: CardPaymentForm
+) -> HttpResponse:
+    context = {
+        "order": order,
+        "lines": list(order.lines.all()),
+        "payment": payment,
+        "form": form,
+        "mode": _mode(payment),
+        "requires_action": payment.status == P.REQUIRES_ACTION,
+        "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        "return_url": request.build_absolute_uri(paid_url(order, payment)),
+    }
+    return render(request, "payments/pay.html", context)
+
+
+# --- Paying ----------------------------------------------------------------------------
+
+
+@never_cache  # the page carries the payment's client secret
+@require_http_methods(["GET", "POST"])
+@login_required
+def pay(request: HttpRequest, order_id) -> HttpResponse:
+    order = _own_order(request, order_id)
+    if request.method == "POST":
+        return _pay_with_card(request, order)
+    try:
+        payment, _created = services.payment_create(user=request.user, order=order)
+    except OrderNotPayable:
+        return _not_payable(request, order)
+    except PaymentProviderUnavailable as exc:
+        messages.error(request, exc.detail)
+        return redirect("orders:detail", order_id=order.pk)
+    if payment.status == P.PROCESSING:
+        return redirect(paid_url(order, payment))
+    return _render_pay(request, order, payment, _card_form(request, payment))
+
+
+def _pay_with_card(request: HttpRequest, order: Order) -> HttpResponse:
+    """Confirm the payment the form was drawn for with the chosen card."""
+    try:
+        payment_id = uuid.UUID(request.POST.get("payment", ""))
+    except ValueError:
+        payment = None
+    else:
+        payment = _order_payments(request, order).filter(pk=payment_id).first()
+    if payment is None:
+        messages.error(request, "That payment form was out of date: here is a fresh one.")
+        return redirect("payments:pay", order_id=order.pk)
+    # A form sent twice (or from an old tab) lands where its first sending did.
+    if payment.status == P.SUCCEEDED:
+        return redirect(paid_url(order, payment))
+    if payment.status == P.FAILED:
+        return redirect(failed_url(order, payment))
+    if payment.status not in (P.REQUIRES_PAYMENT_METHOD, P.REQUIRES_CONFIRMATION):
+        return redirect("payments:pay", order_id=order.pk)
+
+    form = _card_form(request, payment, data=request.POST)
+    if form.is_valid():
+        try:
+            payment = services.payment_confirm(
+                payment=payment,
+                payment_method=form.cleaned_data["payment_method"],
+                save_payment_method=form.cleaned_data.get("save_payment_method", False),
+            )
+        except PaymentFailed:
+            return redirect(failed_url(order, payment))
+        except OrderNotPayable:
+            return _not_payable(request, order)
+        except PaymentNotConfirmable as exc:
+            messages.error(request, exc.detail)
+            return redirect("payments:pay", order_id=order.pk)
+        except ApplicationError as exc:  # a validation error, the provider unreachable
+            form_add_service_error(form, exc)
+        else:
+            if payment.status == P.REQUIRES_ACTION:
+                # The bank wants the person to confirm: the pay page hands over to Stripe.js.
+                return redirect("payments:pay", order_id=order.pk)
+            return redirect(paid_url(order, payment))
+    return _render_pay(request, order, payment, form)
+
+
+# --- After paying ----------------------------------------------------------------------
+
+
+@never_cache
+@require_safe
+@login_required
+def paid(request: HttpRequest, order_id) -> HttpResponse:
+    """Thanks for a succeeded payment; for one the provider is still confirming (Stripe
+    sends the person back here before its webhook arrives), its current status."""
+    order = _own_order(request, order_id)
+    payments = _order_payments(request, order)
+    payment = _chosen_payment(request, payments)
+    if payment is None:
+        payment = payments.filter(status=P.SUCCEEDED).first() or payments.first()
+    if payment is None:
+        return redirect("orders:detail", order_id=order.pk)
+    # Stripe adds redirect_status to the return address: the person's own bank answer,
+    # which may come before the webhook that updates the payment here.
+    redirect_status = request.GET.get("redirect_status", "")
+    if payment.status != P.SUCCEEDED:
+        if redirect_status == "failed" or (
+            payment.status == P.FAILED and redirect_status not in ("succeeded", "processing")
+        ):
+            return redirect(failed_url(order, payment))
+        if payment.status == P.CANCELED:
+            messages.error(request, "This payment was cancelled.")
+            return redirect("orders:detail", order_id=order.pk)
+        if payment.status != P.PROCESSING and not redirect_status:
+            return redirect("payments:pay", order_id=order.pk)  # not paid yet
+    context = {
+        "order": order,
+        "payment": payment,
+        "card_label": card_labels([payment]).get(payment.payment_method, ""),
+        "received": payment.status == P.SUCCEEDED,
+        "order_cancelled": order.status == OrderStatus.CANCELLED,
+    }
+    return render(request, "payments/paid.html", context)
+
+
+@never_cache
+@require_safe
+@login_required
+def payment_failed(request: HttpRequest, order_id) -> HttpResponse:
+    """Why the card was declined, and a way to try again (with a new payment)."""
+    order = _own_order(request, order_id)
+    payments = _order_payments(request, order)
+    payment = _chosen_payment(request, payments) or payments.filter(status=P.FAILED).first()
+    if payment is None:
+        return redirect("orders:detail", order_id=order.pk)
+    if payment.status == P.SUCCEEDED:
+        return redirect(paid_url(order, payment))
+    if payment.status != P.FAILED:
+        return redirect("payments:pay", order_id=order.pk)
+    context = {
+        "order": order,
+        "payment": payment,
+        "reason": failure_reason(payment),
+        "may_retry": order.status == OrderStatus.PENDING,
+    }
+    return render(request, "payments/failed.html", context)
+
+
+# --- Saved cards -----------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+def payment_methods(request: HttpRequest) -> HttpResponse:
+    methods = list(services.saved_method_list(user=request.user))
+    for method in methods:
+        method.label = saved_method_label(method)
+    return render(request, "payments/methods.html", {"methods": methods})
+
+
+@require_POST
+@login_required
+def payment_method_remove(request: HttpRequest, method_id) -> HttpResponse:
+    method = services.saved_method_list(user=request.user).filter(pk=method_id).first()
+    if method is None:
+        raise Http404("No such card.")
+    label = saved_method_label(method, expiry=False)
+    try:
+        services.saved_method_delete(method=method)
+    except ApplicationError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, f"{label} is removed from your saved cards.")
+    return redirect("payments:methods")
