@@ -1,3 +1,6 @@
+"""Admin of people and their address books: platform staff only. Shop members who sign
+in to the admin for their shops never see other people's accounts or addresses."""
+
 from allauth.account.models import EmailAddress
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -14,6 +17,7 @@ from accounts.services import (
     address_update,
     user_deactivate,
 )
+from config.admin import StaffOnlyAdminMixin
 
 
 class EmailVerifiedFilter(admin.SimpleListFilter):
@@ -59,7 +63,7 @@ class AddressInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(StaffOnlyAdminMixin, BaseUserAdmin):
     ordering = ["email"]
     list_display = [
         "email",
@@ -115,7 +119,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Address)
-class AddressAdmin(admin.ModelAdmin):
+class AddressAdmin(StaffOnlyAdminMixin, admin.ModelAdmin):
     """Writes go through the address book services, so that a user keeps exactly one
     default address whatever staff do here."""
 

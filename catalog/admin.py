@@ -1,6 +1,8 @@
-"""Admin of the catalog for platform staff. Saves, deletes and actions go through
-catalog.services, so that permissions, prices, SKUs, the category tree cache, ratings
-and the search words stay as the rest of the site keeps them."""
+"""Admin of the catalog. Platform staff see everything; shop members who are not staff
+see and change only their shops' products and images (config.admin.SellerScopedAdminMixin),
+never categories, tags or reviews, which belong to the whole platform. Saves, deletes
+and actions go through catalog.services, so that permissions, prices, SKUs, the category
+tree cache, ratings and the search words stay as the rest of the site keeps them."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import widgets
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, Q, QuerySet
@@ -31,7 +34,17 @@ from catalog.services import (
     review_delete,
     review_update,
 )
-from config.admin import ServiceAdminMixin, errors_onto, fresh, plural
+from config.admin import (
+    SellerScopedAdminMixin,
+    ServiceAdminMixin,
+    StaffOnlyAdminMixin,
+    errors_onto,
+    fresh,
+    is_seller,
+    plural,
+    seller_shop_ids,
+)
+from shops.models import Shop
 
 
 class OptionalSlugForm(forms.ModelForm):
@@ -48,7 +61,7 @@ class OptionalSlugForm(forms.ModelForm):
 
 
 @admin.register(Category)
-class CategoryAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class CategoryAdmin(StaffOnlyAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     """Saves and deletes go through the services: they refuse cycles and deleting a
     category that still has sub-categories, refresh the search words of its products and
     drop the cached tree."""
@@ -99,7 +112,7 @@ class CategoryAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(StaffOnlyAdminMixin, admin.ModelAdmin):
     """A tag's name is part of its products' search words: renaming or deleting a tag
     rewrites them in the same transaction."""
 
@@ -192,10 +205,15 @@ class ProductImageForm(forms.ModelForm):
         return image
 
 
-class ProductImageInline(admin.TabularInline):
-    """New images are stored by product_image_add, which also queues their thumbnail."""
+class ProductImageInline(SellerScopedAdminMixin, admin.TabularInline):
+    """New images are stored by product_image_add, which also queues their thumbnail.
+    Sellers manage the images of their shops' products."""
 
     model = ProductImage
+    seller_shop_field = "product__shop"
+    seller_can_add = True
+    seller_can_change = True
+    seller_can_delete = True
     form = ProductImageForm
     fields = ["preview", "image", "alt", "position"]
     readonly_fields = ["preview"]
@@ -265,12 +283,19 @@ class ProductForm(forms.ModelForm):
 
 
 @admin.register(Product)
-class ProductAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class ProductAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     """Saves go through product_create / product_update (permission, price and SKU rules,
     search words). Products are never deleted here: they may be on orders, so the
-    "Soft delete" action hides them, and a soft-deleted product is read-only."""
+    "Soft delete" action hides them, and a soft-deleted product is read-only.
+
+    Sellers add and change their shops' products and run the actions on them; the shop
+    field offers only their shops. Their category and tag fields are plain lists: the
+    autocomplete asks the category and tag admins, which sellers may not open."""
 
     form = ProductForm
+    seller_shop_field = "shop"
+    seller_can_add = True
+    seller_can_change = True
     list_display = [
         "name",
         "shop",
@@ -322,6 +347,36 @@ class ProductAdmin(ServiceAdminMixin, admin.ModelAdmin):
             readonly.append("shop")  # a product does not move to another shop
         return readonly
 
+    def get_list_filter(self, request):
+        if not is_seller(request):
+            return super().get_list_filter(request)
+        # All shops' names are not a seller's to read: only the shops of their rows.
+        return [
+            ("shop", admin.RelatedOnlyFieldListFilter) if name == "shop" else name
+            for name in super().get_list_filter(request)
+        ]
+
+    def get_autocomplete_fields(self, request):
+        return [] if is_seller(request) else super().get_autocomplete_fields(request)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "shop" and is_seller(request):
+            kwargs["queryset"] = Shop.objects.filter(pk__in=seller_shop_ids(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "tags" and is_seller(request):
+            kwargs.setdefault(
+                "widget", widgets.FilteredSelectMultiple(db_field.verbose_name, is_stacked=False)
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        if is_seller(request) and len(seller_shop_ids(request)) == 1:
+            initial.setdefault("shop", next(iter(seller_shop_ids(request))))
+        return initial
+
     @admin.display(description="rating", ordering="rating_average")
     def rating(self, product: Product) -> str:
         if product.rating_average is None:
@@ -345,7 +400,10 @@ class ProductAdmin(ServiceAdminMixin, admin.ModelAdmin):
         data["tags"] = [tag.name for tag in cleaned.get("tags") or []]
         with errors_onto(form):
             if change:
-                product_update(user=request.user, product=fresh(obj), data=data)
+                # Only what the person changed: a stale form must not write back the
+                # stock (sales made while it was open) or any other field.
+                changed = {key: value for key, value in data.items() if key in form.changed_data}
+                product_update(user=request.user, product=fresh(obj), data=changed)
                 return
             created = product_create(user=request.user, shop=cleaned["shop"], data=data)
         obj.pk = created.pk
@@ -364,12 +422,14 @@ class ProductAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Activate selected products", permissions=["change"])
     def activate_products(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
-        count = products_set_active(products=_ids_only(queryset), is_active=True)
+        count = products_set_active(user=request.user, products=_ids_only(queryset), is_active=True)
         self.message_user(request, f"Activated {plural(count, 'product')}.", messages.SUCCESS)
 
     @admin.action(description="Deactivate selected products", permissions=["change"])
     def deactivate_products(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
-        count = products_set_active(products=_ids_only(queryset), is_active=False)
+        count = products_set_active(
+            user=request.user, products=_ids_only(queryset), is_active=False
+        )
         self.message_user(request, f"Deactivated {plural(count, 'product')}.", messages.SUCCESS)
 
     @admin.action(description="Soft delete selected products", permissions=["change"])
@@ -389,7 +449,7 @@ class ProductAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class ReviewAdmin(StaffOnlyAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     """Reviews are written by customers; staff moderate them. Edits and deletes go through
     the services so that the product's rating is recomputed."""
 

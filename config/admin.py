@@ -16,7 +16,7 @@ from django.contrib.admin.utils import quote
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.forms.formsets import DELETION_FIELD_NAME
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 
 from config.errors import ApplicationError
@@ -65,6 +65,18 @@ class ShopAdminSite(admin.AdminSite):
         user = request.user
         return user.is_active and (user.is_staff or is_seller(request))
 
+    def index(self, request, extra_context=None):
+        """The index shows the sales dashboard to staff, a shop's own page to its members."""
+        from orders.dashboard import index_context
+
+        return super().index(request, {**index_context(request), **(extra_context or {})})
+
+    def get_urls(self):
+        """The admin's URLs, and the sales reports under reports/ (staff only)."""
+        from orders.reports import report_urls
+
+        return [*report_urls(self), *super().get_urls()]
+
 
 class SellerScopedAdminMixin:
     """Platform staff keep Django's permissions. Shop members who are not staff see only
@@ -82,6 +94,14 @@ class SellerScopedAdminMixin:
         if request.user.is_staff:
             return queryset
         return queryset.filter(**{f"{self.seller_shop_field}__in": seller_shop_ids(request)})
+
+    def get_object(self, request, object_id, from_field=None):
+        # Django answers a missing row with a redirect to the index; a seller asking for
+        # another shop's row (or none) gets a plain 404, the same either way.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None and is_seller(request):
+            raise Http404(f"No {self.opts.verbose_name} with this ID among your shops.")
+        return obj
 
     def has_module_permission(self, request) -> bool:
         if is_seller(request):
@@ -117,6 +137,17 @@ class StaffOnlyAdminMixin:
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.is_staff and super().has_view_permission(request, obj)
+
+    # Also when a member who is not staff holds Django permissions (left from a time as
+    # staff, say): writing is refused as well as seeing.
+    def has_add_permission(self, request, *args) -> bool:
+        return request.user.is_staff and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_staff and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_staff and super().has_delete_permission(request, obj)
 
 
 # --- Service errors in the admin --------------------------------------------------------
@@ -271,6 +302,3 @@ def fresh(obj):
 
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-# --- Memberships ------------------------------------------------------------------------

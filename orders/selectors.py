@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, TruncDate
 
 from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
@@ -120,3 +131,84 @@ def sales_report(
 
 def _m(row: dict[str, Any]) -> dict[str, Any]:
     return {"revenue": row["revenue"], "orders": row["orders"], "units": row["units"]}
+
+
+# --- Aggregates for the admin's dashboard and reports -----------------------------------
+
+
+def sales_top_products(
+    *, date_from: date | None = None, date_to: date | None = None, limit: int = 5
+) -> list[dict[str, Any]]:
+    """The best-selling products by revenue over the period (same definition as
+    `sales_report`), with their shop's name."""
+    rows = (
+        _sales_lines(date_from=date_from, date_to=date_to)
+        .values("product_id", "product__name", "shop__name")
+        .annotate(**_measures())
+        .order_by("-revenue", "product_id")[:limit]
+    )
+    return [
+        {
+            "key": row["product_id"],
+            "label": row["product__name"],
+            "shop": row["shop__name"],
+            **_m(row),
+        }
+        for row in rows
+    ]
+
+
+def sales_top_shops(
+    *, date_from: date | None = None, date_to: date | None = None, limit: int = 5
+) -> list[dict[str, Any]]:
+    """The shops that sold most over the period, as `sales_report(group_by="shop")` rows."""
+    rows = (
+        _sales_lines(date_from=date_from, date_to=date_to)
+        .values("shop_id", "shop__name")
+        .annotate(**_measures())
+        .order_by("-revenue", "shop_id")[:limit]
+    )
+    return [{"key": row["shop_id"], "label": row["shop__name"], **_m(row)} for row in rows]
+
+
+def sales_daily(*, date_from: date, date_to: date) -> list[dict[str, Any]]:
+    """`sales_report(group_by="day")` over the period with every day present (zeros on
+    days without sales), oldest first: one query."""
+    found = {row["key"]: row for row in sales_report(date_from=date_from, date_to=date_to)}
+    days = []
+    for offset in range((date_to - date_from).days + 1):
+        day = date_from + timedelta(days=offset)
+        row = found.get(day.isoformat())
+        days.append(
+            {
+                "day": day,
+                "revenue": row["revenue"] if row else Decimal("0.00"),
+                "orders": row["orders"] if row else 0,
+                "units": row["units"] if row else 0,
+            }
+        )
+    return days
+
+
+def order_status_counts() -> dict[str, int]:
+    """How many orders are in each status, every status present (zero included)."""
+    counts = dict(Order.objects.order_by().values_list("status").annotate(count=Count("pk")))
+    return {status: counts.get(status, 0) for status in OrderStatus.values}
+
+
+def order_item_count() -> Coalesce:
+    """The number of items (units) of the outer order, for `.annotate(item_count=...)`;
+    a subquery rather than a join, so that it stays right beside any filter on lines."""
+    units = (
+        OrderLine.objects.filter(order=OuterRef("pk"))
+        .order_by()
+        .values("order")
+        .annotate(units=Sum("quantity"))
+        .values("units")
+    )
+    return Coalesce(Subquery(units), 0, output_field=IntegerField())
+
+
+def order_list_with_item_count() -> QuerySet[Order]:
+    """All orders with their buyer and `item_count` (platform staff: the admin, exports)."""
+    return Order.objects.select_related("user").annotate(item_count=order_item_count())

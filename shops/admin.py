@@ -1,5 +1,11 @@
-"""Admin of shops and memberships for platform staff: every write goes through
-shops.services, and a service's refusal comes back as a form error or an admin message.
+"""Admin of shops and memberships: every write goes through shops.services, and a
+service's refusal comes back as a form error or an admin message.
+
+Platform staff see every shop and membership. A shop member who is not staff sees only
+their shops: its owners change its details (not its slug, which is in its web address,
+nor whether it is open: that stays with platform staff) and its members, by email
+address, in the inline; its staff members see it read-only. The memberships list and
+the user pages are for platform staff only.
 
 The service-error plumbing (`ServiceAdminMixin`, `errors_onto`) lives in config/admin.py.
 """
@@ -16,12 +22,16 @@ from django.http import HttpRequest
 
 from accounts.admin import UserAdmin
 from config.admin import (
+    SellerScopedAdminMixin,
     ServiceAdminMixin,
+    StaffOnlyAdminMixin,
     errors_onto,
     fresh,
+    is_seller,
     plural,
 )
 from shops.models import Shop, ShopMembership
+from shops.selectors import user_shop_ids
 from shops.services import (
     SHOP_FIELDS,
     membership_add,
@@ -42,28 +52,81 @@ class MembershipForm(forms.ModelForm):
         return user
 
 
+class SellerMembershipForm(forms.ModelForm):
+    """For shop owners: a person is added by the email address of their account (as on
+    the shop's members page), since the list of everyone's accounts is not theirs to
+    browse; an existing row shows the address and changes only its role."""
+
+    email = forms.EmailField(label="email address")
+
+    class Meta:
+        model = ShopMembership
+        fields = ["role"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["email"].initial = self.instance.user.email
+            self.fields["email"].disabled = True
+
+
+def _member_email(row: forms.BaseForm, membership: ShopMembership) -> str:
+    return row.cleaned_data.get("email") or membership.user.email
+
+
+def _email_errors_onto(row: forms.BaseForm):
+    """The services name the person's field `email`; the staff form calls it `user`."""
+    return errors_onto(row, email="user") if "user" in row.fields else errors_onto(row)
+
+
 def save_memberships(*, request: HttpRequest, shop: Shop, formset: forms.BaseModelFormSet) -> None:
     """Apply an edited formset of memberships through the services: additions first, then
     role changes, then removals, so that replacing a shop's only owner in one save works."""
     formset.save(commit=False)  # works out new_objects, changed_objects, deleted_objects
     rows = {id(row.instance): row for row in formset.forms}
-    for membership in formset.new_objects:
-        with errors_onto(rows[id(membership)], email="user"):
+    for index, membership in enumerate(formset.new_objects):
+        row = rows[id(membership)]
+        with _email_errors_onto(row):
             added = membership_add(
-                shop=shop, email=membership.user.email, role=membership.role, by=request.user
+                shop=shop,
+                email=_member_email(row, membership),
+                role=membership.role,
+                by=request.user,
             )
-        membership.pk = added.pk
+        formset.new_objects[index] = added  # as saved, with its person (the change log)
     for membership, _changed in formset.changed_objects:
-        with errors_onto(rows[id(membership)], email="user"):
+        row = rows[id(membership)]
+        with _email_errors_onto(row):
             membership_add(
-                shop=shop, email=membership.user.email, role=membership.role, by=request.user
+                shop=shop,
+                email=_member_email(row, membership),
+                role=membership.role,
+                by=request.user,
             )
     for membership in formset.deleted_objects:
         with errors_onto(rows[id(membership)]):
             membership_remove(membership=fresh(membership), by=request.user)
 
 
-class ShopMembershipInline(admin.TabularInline):
+def _owned_shop_ids(request: HttpRequest) -> set[int]:
+    """The shops the signed-in person owns (asked once per request)."""
+    if not hasattr(request, "_owned_shop_ids"):
+        request._owned_shop_ids = user_shop_ids(
+            user=request.user, roles=(ShopMembership.Role.OWNER,)
+        )
+    return request._owned_shop_ids
+
+
+def _seller_owns(request: HttpRequest, shop: Shop | None) -> bool:
+    """Whether a seller owns `shop` (None: any of their shops, as for a list)."""
+    owned = _owned_shop_ids(request)
+    return shop.pk in owned if shop is not None else bool(owned)
+
+
+class ShopMembershipInline(SellerScopedAdminMixin, admin.TabularInline):
+    """Platform staff choose people from the user list; a shop's owners add them by email
+    address (SellerMembershipForm); its staff members see the members, read-only."""
+
     model = ShopMembership
     form = MembershipForm
     fields = ["user", "role", "created_at"]
@@ -74,8 +137,44 @@ class ShopMembershipInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")
 
+    @admin.display(description="member")
+    def member(self, membership: ShopMembership) -> str:
+        return membership.user.email
 
-class UserShopMembershipInline(admin.TabularInline):
+    def get_fields(self, request, obj=None):
+        if not is_seller(request):
+            return super().get_fields(request, obj)
+        if _seller_owns(request, obj):
+            return ["email", "role", "created_at"]
+        return ["member", "role", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "member"] if is_seller(request) else readonly
+
+    def get_formset(self, request, obj=None, **kwargs):
+        if is_seller(request):
+            kwargs["form"] = SellerMembershipForm
+        return super().get_formset(request, obj, **kwargs)
+
+    # obj is the shop whose page this is.
+    def has_add_permission(self, request, obj=None) -> bool:
+        if is_seller(request):
+            return obj is not None and _seller_owns(request, obj)
+        return super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if is_seller(request):
+            return obj is not None and _seller_owns(request, obj)
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if is_seller(request):
+            return obj is not None and _seller_owns(request, obj)
+        return super().has_delete_permission(request, obj)
+
+
+class UserShopMembershipInline(StaffOnlyAdminMixin, admin.TabularInline):
     """On a person's page: the shops they belong to. Shown, not edited here: changes go
     through the shop's page or the membership's own, which call the services."""
 
@@ -117,7 +216,7 @@ UserAdmin.inlines = [*UserAdmin.inlines, UserShopMembershipInline]
 
 
 @admin.register(ShopMembership)
-class ShopMembershipAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class ShopMembershipAdmin(StaffOnlyAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     form = MembershipForm
     list_display = ["shop", "user_email", "role", "created_at"]
     list_select_related = ["shop", "user"]
@@ -164,8 +263,12 @@ class ShopForm(forms.ModelForm):
 
 
 @admin.register(Shop)
-class ShopAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class ShopAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     form = ShopForm
+    seller_shop_field = "pk"
+    # Explicit: the members count's GROUP BY drops the model's default ordering, and the
+    # autocomplete pages through this queryset.
+    ordering = ["name", "id"]
     list_display = ["name", "slug", "is_active", "members_count", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "slug", "email"]
@@ -193,7 +296,21 @@ class ShopAdmin(ServiceAdminMixin, admin.ModelAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None:
             readonly.append("slug")  # it is in the shop's addresses; the services keep it
+        if is_seller(request):
+            readonly.append("is_active")  # opening and closing shops is for platform staff
         return readonly
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if is_seller(request):
+            actions.pop("activate_shops", None)
+            actions.pop("deactivate_shops", None)
+        return actions
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if is_seller(request):
+            return _seller_owns(request, obj)
+        return super().has_change_permission(request, obj)
 
     def get_prepopulated_fields(self, request, obj=None):
         return {} if obj is not None else super().get_prepopulated_fields(request, obj)
@@ -207,7 +324,11 @@ class ShopAdmin(ServiceAdminMixin, admin.ModelAdmin):
         return shop.members_count
 
     def save_model(self, request, obj, form, change) -> None:
-        data = {field: form.cleaned_data[field] for field in (*SHOP_FIELDS, "is_active")}
+        data = {
+            field: form.cleaned_data[field]
+            for field in (*SHOP_FIELDS, "is_active")
+            if field in form.cleaned_data  # is_active is read-only for sellers
+        }
         if change:
             with errors_onto(form):
                 shop_update(shop=fresh(obj), data=data, by=request.user)

@@ -91,10 +91,11 @@ def test_user_search_by_email_finds_the_user(admin_client):
 
 
 def test_user_search_by_name_finds_the_user(admin_client):
-    wanted = UserFactory(first_name="Katherine", last_name="Johnson")
+    # A name no generated (Faker) name can collide with.
+    wanted = UserFactory(first_name="Katherine", last_name="Quillfeatherby")
     UserFactory(first_name="Dorothy", last_name="Vaughan")
 
-    response = admin_client.get(USER_CHANGELIST, {"q": "johnson"})
+    response = admin_client.get(USER_CHANGELIST, {"q": "quillfeatherby"})
 
     assert _listed(response) == [wanted]
 

@@ -1,0 +1,472 @@
+"""Admin of orders.
+
+Platform staff see every order, read-only: an order changes only through the services,
+which the actions call (the same ones the API calls): moving it along, cancelling, and
+refunding in full through the payments app. Order lines, the status history and the
+amounts are history and never edited here.
+
+Shop members see "their order lines": the lines of their shops, nothing of other shops
+and no whole orders; they run no actions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from config.admin import (
+    SERVICE_ERRORS,
+    SellerScopedAdminMixin,
+    ServiceAdminMixin,
+    StaffOnlyAdminMixin,
+    error_text,
+    is_seller,
+    plural,
+)
+from config.errors import DomainValidationError
+from orders import selectors
+from orders.dashboard import may_see_sales
+from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
+from orders.services import order_cancel, order_set_status
+
+SHOWN_NUMBERS = 10  # order numbers named in one message, the rest counted
+
+
+def _staff_may(request: HttpRequest, codename: str) -> bool:
+    user = request.user
+    return user.is_active and user.is_staff and user.has_perm(f"orders.{codename}")
+
+
+def _may_see_orders(request: HttpRequest) -> bool:
+    return may_see_sales(request.user)
+
+
+def _numbers(numbers: list[str]) -> str:
+    shown = ", ".join(numbers[:SHOWN_NUMBERS])
+    more = len(numbers) - SHOWN_NUMBERS
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def _address(address: dict | None) -> str:
+    if not address:
+        return "—"
+    parts = [
+        address.get("full_name"),
+        address.get("line1"),
+        address.get("line2"),
+        " ".join(filter(None, [address.get("postal_code"), address.get("city")])),
+        address.get("region"),
+        address.get("country"),
+        address.get("phone"),
+    ]
+    return format_html_join(mark_safe("<br>"), "{}", ((part,) for part in parts if part))
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """What an order is made of, shown to whoever may see the order; never edited."""
+
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return _may_see_orders(request)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class OrderLineInline(ReadOnlyInline):
+    model = OrderLine
+    fields = ["product", "sku", "shop_name", "unit_price", "quantity", "line_total"]
+    readonly_fields = fields
+
+    @admin.display(description="product")
+    def product(self, line: OrderLine) -> str:
+        # The name as it was at checkout; the link (made from the id, without a query)
+        # leads to the product as it is now.
+        url = reverse("admin:catalog_product_change", args=[line.product_id])
+        return format_html('<a href="{}">{}</a>', url, line.product_name)
+
+
+class StatusHistoryInline(ReadOnlyInline):
+    model = OrderStatusChange
+    verbose_name = "status change"
+    verbose_name_plural = "status history"
+    fields = ["at", "from_status", "to_status", "by_email", "note"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
+    @admin.display(description="by")
+    def by_email(self, change: OrderStatusChange) -> str:
+        return change.by.email if change.by else "the system"
+
+
+@admin.register(Order)
+class OrderAdmin(StaffOnlyAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "number",
+        "user_email",
+        "status",
+        "total",
+        "refunded_total",
+        "item_count",
+        "created_at",
+    ]
+    list_select_related = ["user"]
+    list_filter = ["status", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["number", "user__email"]
+    search_help_text = "Order number, customer email, or the order's id."
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+    inlines = [OrderLineInline, StatusHistoryInline]
+    fieldsets = [
+        (None, {"fields": ["number", "id", "customer", "status", "created_at", "updated_at"]}),
+        (
+            "Amounts",
+            {
+                "fields": [
+                    "currency",
+                    "subtotal",
+                    "shipping_total",
+                    "total",
+                    "refunded_total",
+                    "item_count",
+                ]
+            },
+        ),
+        ("Addresses", {"fields": ["shipping", "billing"]}),
+        ("Timeline", {"fields": ["reserved_until", "paid_at", "cancelled_at"]}),
+    ]
+    readonly_fields = [
+        "number",
+        "id",
+        "customer",
+        "status",
+        "created_at",
+        "updated_at",
+        "currency",
+        "subtotal",
+        "shipping_total",
+        "total",
+        "refunded_total",
+        "item_count",
+        "shipping",
+        "billing",
+        "reserved_until",
+        "paid_at",
+        "cancelled_at",
+    ]
+    actions = [
+        "mark_processing",
+        "mark_shipped",
+        "mark_delivered",
+        "cancel_orders",
+        "refund_in_full",
+        "export_csv",
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("user")
+            .annotate(item_count=selectors.order_item_count())
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        try:
+            order_id = uuid.UUID(term)
+        except ValueError:
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(pk=order_id), False
+
+    # An order is history: no form changes it, nobody adds or deletes one here.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    # What the actions ask for.
+    def has_manage_permission(self, request) -> bool:
+        return _staff_may(request, "change_order")
+
+    def has_refund_permission(self, request) -> bool:
+        return self.has_manage_permission(request) and request.user.has_perm("payments.add_refund")
+
+    @admin.display(description="customer", ordering="user__email")
+    def user_email(self, order: Order) -> str:
+        return order.user.email
+
+    @admin.display(description="customer")
+    def customer(self, order: Order) -> str:
+        url = reverse("admin:accounts_user_change", args=[order.user_id])
+        return format_html('<a href="{}">{}</a>', url, order.user.email)
+
+    @admin.display(description="items", ordering="item_count")
+    def item_count(self, order: Order) -> int:
+        return order.item_count
+
+    @admin.display(description="shipping address")
+    def shipping(self, order: Order) -> str:
+        return _address(order.shipping_address)
+
+    @admin.display(description="billing address")
+    def billing(self, order: Order) -> str:
+        return _address(order.billing_address) if order.billing_address else "Same as shipping"
+
+    # --- Actions: each order on its own, so that one refusal leaves the others done ------
+
+    def _each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Order],
+        apply: Callable[[Order], str | None],
+        *,
+        done: str,
+    ) -> None:
+        """`apply` each order in its own savepoint; a refusal rolls back that order only.
+        What `apply` answers is a warning about an order it did change."""
+        changed: list[str] = []
+        refused: list[str] = []
+        warnings: list[str] = []
+        for order in queryset.order_by("created_at"):
+            try:
+                with transaction.atomic():
+                    warning = apply(order)
+            except SERVICE_ERRORS as error:
+                refused.append(f"{order.number}: {error_text(error)}")
+                continue
+            changed.append(order.number)
+            if warning:
+                warnings.append(f"{order.number}: {warning}")
+        if changed:
+            self.message_user(
+                request,
+                f"{done} {plural(len(changed), 'order')}: {_numbers(changed)}.",
+                messages.SUCCESS,
+            )
+        for warning in warnings:
+            self.message_user(request, warning, messages.WARNING)
+        for refusal in refused:
+            self.message_user(request, f"Not changed: {refusal}", messages.ERROR)
+
+    def _set_status(self, request, queryset, status: str) -> None:
+        label = OrderStatus(status).label.lower()
+
+        def apply(order: Order) -> None:
+            order_set_status(order=order, status=status, by=request.user)
+
+        self._each(request, queryset, apply, done=f"Marked {label}:")
+
+    @admin.action(description="Mark processing", permissions=["manage"])
+    def mark_processing(self, request, queryset) -> None:
+        self._set_status(request, queryset, OrderStatus.PROCESSING)
+
+    @admin.action(description="Mark shipped", permissions=["manage"])
+    def mark_shipped(self, request, queryset) -> None:
+        self._set_status(request, queryset, OrderStatus.SHIPPED)
+
+    @admin.action(description="Mark delivered", permissions=["manage"])
+    def mark_delivered(self, request, queryset) -> None:
+        self._set_status(request, queryset, OrderStatus.DELIVERED)
+
+    @admin.action(
+        description="Cancel (stock returns, payments are refunded)", permissions=["manage"]
+    )
+    def cancel_orders(self, request, queryset) -> None:
+        def apply(order: Order) -> None:
+            order_cancel(order=order, by=request.user, note="Cancelled by staff.")
+
+        self._each(request, queryset, apply, done="Cancelled")
+
+    @admin.action(description="Refund in full", permissions=["refund"])
+    def refund_in_full(self, request, queryset) -> None:
+        self._each(
+            request,
+            queryset,
+            lambda order: _refund_order(order=order, by=request.user),
+            done="Refunded",
+        )
+
+    @admin.action(description="Export selected to CSV", permissions=["view"])
+    def export_csv(self, request, queryset):
+        from orders.reports import orders_export
+
+        orders = Order.objects.filter(pk__in=queryset.values("pk")).order_by("created_at")
+        return orders_export(orders, filename="orders-selected.csv")
+
+
+def _refund_order(*, order: Order, by) -> str | None:
+    """Give back what remains of every succeeded payment of the order (payments sits
+    above orders, hence the import here). Each payment is refunded in its own savepoint:
+    the provider has moved the money once it answers, so a refusal for a second payment
+    must not undo the record of the first; it comes back as a warning."""
+    from payments.models import Payment, PaymentStatus
+    from payments.services import payment_refund
+
+    payments = [
+        payment
+        for payment in Payment.objects.filter(order=order, status=PaymentStatus.SUCCEEDED)
+        if payment.refundable_amount > 0
+    ]
+    if not payments:
+        raise DomainValidationError("Nothing was paid that has not been refunded.")
+    errors = []
+    for payment in payments:
+        try:
+            with transaction.atomic():
+                payment_refund(payment=payment, by=by)
+        except SERVICE_ERRORS as error:
+            errors.append(error)
+    if len(errors) == len(payments):
+        raise errors[0]
+    if errors:
+        return "Refunded in part. " + " ".join(error_text(error) for error in errors)
+    return None
+
+
+# --- Order lines: staff see all, shop members their shops' ------------------------------
+
+
+@admin.register(OrderLine)
+class OrderLineAdmin(SellerScopedAdminMixin, admin.ModelAdmin):
+    """A shop member's "my order lines": what their shops sold, on whose orders they do
+    not see the other shops' lines. Read-only for everyone."""
+
+    seller_shop_field = "shop"
+    list_display = [
+        "order_number",
+        "order_date",
+        "order_status",
+        "product_name",
+        "sku",
+        "shop_name",
+        "quantity",
+        "unit_price",
+        "line_total",
+    ]
+    list_select_related = ["order"]
+    list_filter = ["order__status", ("shop", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["order__number", "product_name", "sku"]
+    date_hierarchy = "order__created_at"
+    ordering = ["-order__created_at", "-id"]
+    fields = [
+        "order_number",
+        "order_date",
+        "order_status",
+        "ship_to",
+        "product_name",
+        "sku",
+        "shop_name",
+        "unit_price",
+        "quantity",
+        "line_total",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[OrderLine]:
+        return super().get_queryset(request).select_related("order")
+
+    def changelist_view(self, request, extra_context=None):
+        if is_seller(request):
+            extra_context = {"title": "My order lines", **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_list_display(self, request):
+        return [self._order_column(request), *self.list_display[1:]]
+
+    def get_fields(self, request, obj=None):
+        return [self._order_column(request), *self.fields[1:]]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    @staticmethod
+    def _order_column(request: HttpRequest) -> str:
+        """Staff who may see orders follow a line to its order; shop members do not."""
+        return "order_link" if _may_see_orders(request) else "order_number"
+
+    @admin.display(description="order", ordering="order__number")
+    def order_number(self, line: OrderLine) -> str:
+        return line.order.number
+
+    @admin.display(description="order", ordering="order__number")
+    def order_link(self, line: OrderLine) -> str:
+        url = reverse("admin:orders_order_change", args=[line.order_id])
+        return format_html('<a href="{}">{}</a>', url, line.order.number)
+
+    @admin.display(description="placed", ordering="order__created_at")
+    def order_date(self, line: OrderLine):
+        return line.order.created_at
+
+    @admin.display(description="status", ordering="order__status")
+    def order_status(self, line: OrderLine) -> str:
+        return line.order.get_status_display()
+
+    @admin.display(description="ship to")
+    def ship_to(self, line: OrderLine) -> str:
+        return _address(line.order.shipping_address)
+
+
+# --- Status history ---------------------------------------------------------------------
+
+
+@admin.register(OrderStatusChange)
+class OrderStatusChangeAdmin(StaffOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["order_link", "from_status", "to_status", "at", "by_email", "note"]
+    list_select_related = ["order", "by"]
+    list_filter = ["to_status", "from_status", ("at", admin.DateFieldListFilter)]
+    search_fields = ["order__number", "by__email", "note"]
+    date_hierarchy = "at"
+    ordering = ["-at", "-id"]
+    fields = ["order_link", "from_status", "to_status", "at", "by_email", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="order", ordering="order__number")
+    def order_link(self, change: OrderStatusChange) -> str:
+        url = reverse("admin:orders_order_change", args=[change.order_id])
+        return format_html('<a href="{}">{}</a>', url, change.order.number)
+
+    @admin.display(description="by", ordering="by__email")
+    def by_email(self, change: OrderStatusChange) -> str:
+        return change.by.email if change.by else "the system"
