@@ -367,3 +367,37 @@ def staff_user_ensure(*, email: str, password: str) -> tuple[User, bool]:
         user=user, email=user.email, defaults={"verified": True, "primary": True}
     )
     return user, created
+
+
+@transaction.atomic
+def user_ensure_verified(*, email: str, password: str | None = None) -> tuple[User, bool]:
+    """The active account with this address, created when missing, its address marked
+    verified (an operator vouches for it); `password` (checked by the password rules) is
+    set when given, else a new account gets no usable password (a reset link sets one).
+    Answers (user, created); sends no mail."""
+    from django.core.validators import validate_email
+
+    email = User.objects.normalize_email(email.strip()).lower()
+    try:
+        validate_email(email)
+    except DjangoValidationError as exc:
+        message = "Enter a valid email address."
+        raise DomainValidationError(message, fields={"email": [message]}) from exc
+    user = user_get_by_email(email=email)
+    created = user is None
+    if user is None:
+        user = User(email=email)
+    elif not user.is_active:
+        message = "This account is deactivated: staff must reactivate it first."
+        raise DomainValidationError(message, fields={"email": [message]})
+    if password is not None:
+        _validate_password(password, user=user, field="password")
+        user.set_password(password)
+    elif created:
+        user.set_unusable_password()
+    user.save()
+    EmailAddress.objects.filter(user=user).exclude(email__iexact=user.email).update(primary=False)
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+    return user, created

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from catalog import selectors, services
 from catalog.filters import ProductFilter
 from catalog.models import Category, Product, ProductImage, Review, Tag
+from config.security.throttles import ReviewThrottle
 from shops.selectors import shop_list
 
 # --- Permissions ----------------------------------------------------------------------
@@ -443,6 +444,7 @@ class ProductReviewViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     product's shop write one each."""
 
     serializer_class = ReviewSerializer
+    throttle_classes = [*viewsets.GenericViewSet.throttle_classes, ReviewThrottle]
 
     def get_product(self) -> Product:
         if not hasattr(self, "_product"):
@@ -471,6 +473,7 @@ class ReviewViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """One review: its author or platform staff change or delete it."""
 
     serializer_class = ReviewSerializer
+    throttle_classes = [*viewsets.GenericViewSet.throttle_classes, ReviewThrottle]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no caller

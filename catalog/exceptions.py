@@ -21,3 +21,36 @@ class InvalidImage(ApplicationError):
     def __init__(self, detail: str | None = None):
         detail = detail or self.default_detail
         super().__init__(detail, fields={"image": [detail]})
+
+
+class ProductImportFileInvalid(ApplicationError):
+    """A product import file that cannot be read at all: not UTF-8, no or a wrong header."""
+
+    code = "import_file_invalid"
+    status_code = 400
+    default_detail = "The file is not a product CSV file."
+
+
+class ProductImportInvalid(ApplicationError):
+    """Rows of a product import failed validation; nothing was written. `errors` lists
+    them all (catalog.services.ProductImportError: line, field, message)."""
+
+    code = "import_invalid"
+    status_code = 400
+    default_detail = "Some rows are not valid: nothing was imported."
+
+    def __init__(self, errors: list) -> None:
+        lines = len({error.line for error in errors})
+        super().__init__(f"{lines} row(s) are not valid: nothing was imported.")
+        self.errors = errors
+
+
+class ProductImportConflict(ApplicationError):
+    """Another writer added a product with one of the imported SKUs during the import."""
+
+    code = "import_conflict"
+    status_code = 409
+    default_detail = (
+        "A product with one of these SKUs was added while the file was imported: "
+        "nothing was imported. Run the import again."
+    )

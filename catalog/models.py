@@ -66,6 +66,9 @@ class Product(models.Model):
         max_digits=3, decimal_places=2, null=True, blank=True, editable=False
     )
     rating_count = models.PositiveIntegerField(default=0, editable=False)
+    # When the shop's owners were told that stock fell below the shop's threshold; cleared
+    # when stock is back at or above it, so that each fall sends one email, not one a sale.
+    low_stock_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Weighted words of name, tags, category and description; written by the product
     # services in the same transaction as the change (PostgreSQL; unused on SQLite).
     search_vector = SearchVectorField(null=True, editable=False)

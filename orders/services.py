@@ -23,6 +23,7 @@ from accounts.services import user_require_verified_email
 from cart.exceptions import InsufficientStock, ProductUnavailable
 from cart.models import Cart, CartItem
 from catalog.models import Product
+from catalog.services import products_low_stock_check
 from orders.exceptions import (
     CartEmpty,
     InvalidStatusTransition,
@@ -158,6 +159,8 @@ def order_place(
     OrderLine.objects.bulk_create(lines)
     _record(order, from_status="", to_status=S.PENDING, by=user)
     CartItem.objects.filter(cart=cart).delete()
+    # Owners hear once when stock falls below their threshold (mail after commit).
+    products_low_stock_check(product_ids=list(products))
 
     from orders.tasks import send_order_email
 
@@ -210,6 +213,7 @@ def _restock(order: Order) -> None:
         Product.objects.filter(pk=line.product_id).update(
             stock_quantity=F("stock_quantity") + line.quantity
         )
+    products_low_stock_check(product_ids=[line.product_id for line in lines])
 
 
 def order_may_cancel(*, order: Order, by: User | None) -> bool:
