@@ -11,10 +11,11 @@ import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
@@ -135,6 +136,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, ApplicationError):
         set_rollback()
         return Response(exc.as_dict(), status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        set_rollback()
+        return Response(
+            {"code": "request_too_large", "detail": "The request body is too large."}, status=413
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -212,4 +218,24 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         403,
         "csrf_failed",
         "The form has expired or the CSRF token is missing. Reload the page and try again.",
+    )
+
+
+# --- The error shape in the OpenAPI schema (config.schema adds it to every operation) ---
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error answer of the API. Some codes carry more keys beside these
+    (`insufficient_stock`: `product_id`, `available`; `payment_failed`: `decline_code`)."""
+
+    code = serializers.CharField(
+        help_text="A stable snake_case code, e.g. `validation_error`, `not_authenticated`, "
+        "`token_invalid`, `permission_denied`, `not_found`, `throttled`."
+    )
+    detail = serializers.CharField(help_text="A human explanation.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Only with `validation_error`: messages by field; nested fields have "
+        "dotted keys (`shipping_address.city`).",
     )

@@ -7,6 +7,8 @@ SENDGRID_API_KEY switches each part to its real service. `.env.example` lists ev
 variable.
 """
 
+import hashlib
+import hmac
 from datetime import timedelta
 from pathlib import Path
 
@@ -61,6 +63,10 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
+    "csp",
+    "config.security.apps.SecurityConfig",
     "accounts",
     "shops",
     "catalog",
@@ -71,6 +77,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.logging.RequestIdMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "config.security.middleware.RequestBodyLimitMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.security.middleware.StripeCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -199,6 +210,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2 for new passwords; the others still check (and on sign-in upgrade) older hashes.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 
 # --- I18N -------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -271,6 +289,12 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="stripe" if STRIPE_SECRET_KEY else "dummy")
 
 # --- API --------------------------------------------------------------------------
+# Request bodies: JSON and forms up to DATA_UPLOAD_MAX_MEMORY_SIZE, multipart uploads up to
+# MAX_UPLOAD_REQUEST_SIZE (an image may have 10 MB); larger answers 413 `request_too_large`
+# (config.security.middleware.RequestBodyLimitMiddleware).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+MAX_UPLOAD_REQUEST_SIZE = env.int("MAX_UPLOAD_REQUEST_SIZE", default=12 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
@@ -289,11 +313,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.ShopAutoSchema",
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "config.security.throttles.AnonThrottle",
+        "config.security.throttles.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="100/min"),
@@ -302,26 +326,62 @@ REST_FRAMEWORK = {
         "register": env.str("API_THROTTLE_REGISTER", default="20/hour"),
         "password_reset": env.str("API_THROTTLE_PASSWORD_RESET", default="5/hour"),
         "verify_email": env.str("API_THROTTLE_VERIFY_EMAIL", default="20/hour"),
+        # Writing reviews, and placing orders (config.security.throttles).
+        "review": env.str("API_THROTTLE_REVIEW", default="20/hour"),
+        "checkout": env.str("API_THROTTLE_CHECKOUT", default="30/hour"),
     },
     "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
 }
 
+# Tokens are signed with a key of their own: JWT_SIGNING_KEY, or else one derived from
+# SECRET_KEY (never SECRET_KEY itself; `check --deploy` asks for JWT_SIGNING_KEY). To rotate,
+# move the current key into JWT_PREVIOUS_SIGNING_KEYS, which still verify tokens (no longer
+# sign them) until they expire (config.security.jwt).
+JWT_SIGNING_KEY_FROM_ENV = bool(env.str("JWT_SIGNING_KEY", default=""))
+JWT_PREVIOUS_SIGNING_KEYS = env.list("JWT_PREVIOUS_SIGNING_KEYS", default=[])
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=7),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
-    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
+    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default="")
+    or hmac.new(SECRET_KEY.encode(), b"shop.jwt-signing-key", hashlib.sha256).hexdigest(),
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Shop API",
-    "DESCRIPTION": "The JSON API of the shop: accounts, catalog, cart, orders and payments.",
+    "DESCRIPTION": (
+        "The JSON API of the shop: accounts, catalog, cart, orders and payments.\n\n"
+        "**Authentication**: `Authorization: Bearer <access JWT>` from `POST /api/v1/auth/login/` "
+        "(access tokens live 15 minutes; `POST /api/v1/auth/refresh/` rotates the refresh "
+        "token, which lives 7 days). The storefront's session cookie works too, with "
+        "its CSRF token on writes.\n\n"
+        "**Pagination**: lists take `?page=N&page_size=M` (`page_size` at most 100) and "
+        "answer `{count, next, previous, results}`; a page past the last is 404.\n\n"
+        "**Errors**: every error answers `{code, detail}` with a stable snake_case `code`; "
+        "validation errors (`validation_error`) add `fields`, nested fields with dotted keys. "
+        "A resource the caller may not see answers 404, not 403.\n\n"
+        "**Limits**: requests are throttled (429 `throttled` with `Retry-After`); bodies "
+        f"are limited to {DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20:g} MiB, multipart uploads to "
+        f"{MAX_UPLOAD_REQUEST_SIZE / 2**20:g} MiB (413 `request_too_large`).\n\n"
+        "Money is a decimal string with two places beside an ISO 4217 `currency`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies get components of their own (no read-only fields, other required ones).
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",  # operation ids and tags start after it
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from static files, not from a CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.add_paths_outside_drf",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "orders.models.OrderStatus",
         "PaymentStatusEnum": "payments.models.PaymentStatus",
@@ -336,6 +396,55 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp): scripts, styles, fonts and images from the site
+# itself only. Stripe.js is let in on the payment page alone, when Stripe is configured
+# (config.security.middleware.StripeCSPMiddleware, the pages named in CSP_STRIPE_VIEW_NAMES).
+_CSP_SELF = "'self'"
+_csp_img_sources = [_CSP_SELF, "data:"]
+_csp_form_actions = [_CSP_SELF]
+if MEDIA_URL.startswith(("http://", "https://")):
+    _csp_img_sources.append("/".join(MEDIA_URL.split("/")[:3]))
+if AWS_STORAGE_BUCKET_NAME:
+    _s3_options = STORAGES["default"]["OPTIONS"]
+    if _s3_options["custom_domain"]:
+        _csp_img_sources.append(f"https://{_s3_options['custom_domain']}")
+    elif _s3_options["endpoint_url"]:
+        _csp_img_sources.append(_s3_options["endpoint_url"].rstrip("/"))
+    else:
+        _csp_img_sources.append(f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com")
+        if _s3_options["region_name"]:
+            _csp_img_sources.append(
+                f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{_s3_options['region_name']}.amazonaws.com"
+            )
+# Social sign-in posts a form that redirects to the provider, which form-action governs.
+if SOCIALACCOUNT_PROVIDERS["google"]["APPS"]:
+    _csp_form_actions.append("https://accounts.google.com")
+if SOCIALACCOUNT_PROVIDERS["github"]["APPS"]:
+    _csp_form_actions.append("https://github.com")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_CSP_SELF],
+        "script-src": [_CSP_SELF],
+        "style-src": [_CSP_SELF],
+        "font-src": [_CSP_SELF],
+        "img-src": _csp_img_sources,
+        "connect-src": [_CSP_SELF],
+        "frame-src": [_CSP_SELF],
+        "object-src": ["'none'"],
+        "base-uri": [_CSP_SELF],
+        "frame-ancestors": ["'none'"],
+        "form-action": _csp_form_actions,
+    },
+}
+CSP_STRIPE_VIEW_NAMES = ["payments:pay"]
+
+# CORS (django-cors-headers): the API answers other origins' browsers only when they are
+# listed, e.g. CORS_ALLOWED_ORIGINS=https://app.example.com,https://admin.example.com.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_CREDENTIALS = False  # other origins sign in with tokens, never the session
+CORS_PREFLIGHT_MAX_AGE = 3600
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
@@ -348,11 +457,51 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 
 # --- Logging ----------------------------------------------------------------------
+# One line per event on stderr with time, level, logger, message and the request's id
+# (config.logging): JSON for log collectors (the default with DEBUG off), or plain text
+# for people (the default with DEBUG on). Workers log the same way, with the task's id.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "config.logging.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "config.logging.JsonFormatter"},
+        "plain": {"()": "config.logging.ReadableFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own console and mail handlers go: its lines reach the root's, once.
+        "django": {"handlers": [], "level": "INFO"},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Error tracking ---------------------------------------------------------------
+# Sentry, when SENTRY_DSN is set: unhandled errors of requests and tasks, and ERROR log
+# lines. No personal data is sent; performance tracing only if the rate is raised.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,
+        environment=env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production"),
+        release=env.str("SENTRY_RELEASE", default=None),
+    )

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.urls import allauth_urlpatterns
 from config import health, views
@@ -18,7 +19,14 @@ urlpatterns = [
     path("shops/", include("shops.urls")),
     path("cart/", include("cart.urls")),
     path("", include("orders.urls")),
+    path("", include("payments.urls")),
     path("api/v1/", include("config.api_router")),
+    # The OpenAPI schema and its interactive docs (Swagger UI from local static files; its
+    # start-up script is a file of its own, as the Content Security Policy wants).
+    re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="api-schema"),
+    re_path(
+        r"^api/docs/?$", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"
+    ),
     re_path(r"^webhooks/stripe/?$", stripe_webhook, name="webhook-stripe"),
     # Anything else under /api/ is an unknown API address: JSON 404, never an HTML page.
     re_path(r"^api/", page_not_found),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -15,6 +17,8 @@ from accounts.api import PostalAddressSerializer
 from accounts.models import User
 from accounts.selectors import address_list
 from cart.services import cart_get_for_user
+from config.pagination import PageNumberPagination
+from config.security.throttles import CheckoutThrottle
 from orders import selectors, services
 from orders.models import Order, OrderStatus
 
@@ -113,10 +117,23 @@ class OrderStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=OrderStatus.choices)
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.NumberFilter):
+    """An integer id. A fraction, or a number past any id (which SQLite cannot even
+    compare), is a validation error, not a query."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class OrderFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices)
-    user = django_filters.NumberFilter(field_name="user_id")
-    shop = django_filters.NumberFilter(method="filter_shop")
+    user = IdFilter(field_name="user_id")
+    shop = IdFilter(method="filter_shop")
 
     class Meta:
         model = Order
@@ -145,6 +162,7 @@ def place_order(request) -> Response:
 
 class CheckoutView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [*APIView.throttle_classes, CheckoutThrottle]
 
     @extend_schema(request=CheckoutSerializer, responses={201: OrderSerializer})
     def post(self, request):
@@ -161,6 +179,7 @@ class OrderViewSet(
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = OrderSerializer
     filterset_class = OrderFilter
+    throttle_classes = [*viewsets.GenericViewSet.throttle_classes, CheckoutThrottle]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -171,7 +190,7 @@ class OrderViewSet(
     def create(self, request):
         return place_order(request)
 
-    @extend_schema(responses=OrderSerializer)
+    @extend_schema(responses={200: OrderSerializer})
     def destroy(self, request, pk=None):
         """Cancel (orders are never destroyed): the stock returns, a paid order is refunded."""
         order = self.get_object()
@@ -199,6 +218,7 @@ class UserOrdersView(APIView):
     """A user's orders: staff, or that user."""
 
     permission_classes = [permissions.IsAuthenticated]
+    pagination_class = PageNumberPagination  # paginated by hand below; named for the schema
 
     @extend_schema(responses=OrderSerializer(many=True))
     def get(self, request, user_id: int):
@@ -211,9 +231,7 @@ class UserOrdersView(APIView):
             .filter(user_id=user_id)
             .order_by("-created_at")
         )
-        from config.pagination import PageNumberPagination
-
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(orders, request, view=self)
         return paginator.get_paginated_response(OrderSerializer(page, many=True).data)
 
@@ -234,7 +252,7 @@ class SalesReportQuerySerializer(serializers.Serializer):
 
 
 class SalesRowSerializer(serializers.Serializer):
-    key = serializers.CharField()
+    key = serializers.CharField(allow_null=True, help_text="null: products without a category")
     label = serializers.CharField()
     revenue = serializers.DecimalField(max_digits=14, decimal_places=2)
     orders = serializers.IntegerField()
@@ -247,10 +265,19 @@ class SalesTotalsSerializer(serializers.Serializer):
     units = serializers.IntegerField()
 
 
+class SalesReportSerializer(serializers.Serializer):
+    group_by = serializers.ChoiceField(choices=["day", "shop", "category"])
+    date_from = serializers.DateField(allow_null=True)
+    date_to = serializers.DateField(allow_null=True)
+    currency = serializers.CharField()
+    results = SalesRowSerializer(many=True)
+    totals = SalesTotalsSerializer()
+
+
 class SalesReportView(APIView):
     permission_classes = [permissions.IsAdminUser]
 
-    @extend_schema(parameters=[SalesReportQuerySerializer], responses=SalesRowSerializer(many=True))
+    @extend_schema(parameters=[SalesReportQuerySerializer], responses=SalesReportSerializer)
     def get(self, request):
         query = SalesReportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

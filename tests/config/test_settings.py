@@ -103,6 +103,7 @@ def test_check_deploy_reports_nothing_with_production_settings():
         "DJANGO_ENV_FILE": "",
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "k3y-" + "a1B2c3D4e5F6g7H8i9J0" * 3,
+        "JWT_SIGNING_KEY": "jwt-" + "Z9y8X7w6V5u4T3s2R1q0" * 3,
         "DJANGO_ALLOWED_HOSTS": "shop.example.com",
         "DATABASE_URL": "sqlite:///:memory:",
     }
