@@ -35,6 +35,7 @@ from catalog.services import (
     review_update,
 )
 from config.admin import (
+    OptionalSlugForm,
     SellerScopedAdminMixin,
     ServiceAdminMixin,
     StaffOnlyAdminMixin,
@@ -45,17 +46,6 @@ from config.admin import (
     seller_shop_ids,
 )
 from shops.models import Shop
-
-
-class OptionalSlugForm(forms.ModelForm):
-    """The services make a slug from the name when none is given."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if "slug" in self.fields:
-            self.fields["slug"].required = False
-            self.fields["slug"].help_text = "Left empty, it is made from the name."
-
 
 # --- Categories -------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from django.http import HttpRequest
 
 from accounts.admin import UserAdmin
 from config.admin import (
+    OptionalSlugForm,
     SellerScopedAdminMixin,
     ServiceAdminMixin,
     StaffOnlyAdminMixin,
@@ -254,17 +255,9 @@ class ShopMembershipAdmin(StaffOnlyAdminMixin, ServiceAdminMixin, admin.ModelAdm
 # --- Shops ------------------------------------------------------------------------------
 
 
-class ShopForm(forms.ModelForm):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if "slug" in self.fields:
-            self.fields["slug"].required = False
-            self.fields["slug"].help_text = "Left empty, it is made from the name."
-
-
 @admin.register(Shop)
 class ShopAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
-    form = ShopForm
+    form = OptionalSlugForm
     seller_shop_field = "pk"
     # Explicit: the members count's GROUP BY drops the model's default ordering, and the
     # autocomplete pages through this queryset.
