@@ -84,7 +84,8 @@ def _measures() -> dict[str, Any]:
 
 def sales_totals(*, date_from: date | None = None, date_to: date | None = None) -> dict[str, Any]:
     """The whole period's revenue, orders and units (an order counts once)."""
-    return _sales_lines(date_from=date_from, date_to=date_to).aggregate(**_measures())
+    totals = _sales_lines(date_from=date_from, date_to=date_to).aggregate(**_measures())
+    return {**totals, "revenue": _cents(totals["revenue"])}
 
 
 def sales_report(
@@ -129,8 +130,16 @@ def sales_report(
     raise ValueError(f"Unknown grouping {group_by!r}: day, shop or category.")
 
 
+CENT = Decimal("0.01")
+
+
+def _cents(value) -> Decimal:
+    """Money to two places whatever the database answered (SQLite sums lose the scale)."""
+    return Decimal(value or 0).quantize(CENT)
+
+
 def _m(row: dict[str, Any]) -> dict[str, Any]:
-    return {"revenue": row["revenue"], "orders": row["orders"], "units": row["units"]}
+    return {"revenue": _cents(row["revenue"]), "orders": row["orders"], "units": row["units"]}
 
 
 # --- Aggregates for the admin's dashboard and reports -----------------------------------
