@@ -12,7 +12,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/shop
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite install install-test lint format migrate seed check-deploy clean
+.PHONY: run test test-sqlite install install-test browser lint format migrate seed check-deploy clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,20 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+## The browser tests (tests/e2e) drive Debian's Chromium; Playwright's own browser download
+## does not work on these machines. Installed here when missing (needs root and apt-get).
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's chromium for the browser tests"; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+			|| { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; \
+		else \
+			echo "The browser tests need Chromium at $(CHROMIUM): sudo apt-get install chromium"; exit 1; \
+		fi; \
+	fi
+
 ## The quickstart: embedded defaults (SQLite, local media, console email, eager Celery,
 ## dummy payments), DEBUG on, demo data and a staff login printed.
 run: install
@@ -38,14 +52,15 @@ run: install
 
 ## The whole test suite with coverage, against PostgreSQL and Redis. DATABASE_URL and
 ## REDIS_URL from the environment win over the local defaults.
-test: install-test
+test: install-test browser
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 		$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
-## The same suite on SQLite (the quickstart's database); PostgreSQL-only tests are left out.
+## The same suite on SQLite (the quickstart's database); PostgreSQL-only tests and the
+## browser journeys (they ran against PostgreSQL in `make test`) are left out.
 test-sqlite: install-test
 	DATABASE_URL="sqlite:///$(CURDIR)/.test-sqlite.db" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
-		$(PY) -m pytest -m "not postgresql" -p no:cacheprovider $(PYTEST_ARGS)
+		$(PY) -m pytest -m "not postgresql and not e2e" -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: install-test
 	$(VENV)/bin/ruff check .
