@@ -21,5 +21,13 @@ def merge_guest_cart_on_login(sender, request, user, **kwargs) -> None:
     request.session.pop(GUEST_CART_SESSION_KEY, None)
     if guest is None:
         return
-    for notice in cart_merge(source=guest, target=cart_get_for_user(user=user)):
+    cart = cart_get_for_user(user=user)
+    # Both carts had lines: the person sees more in the cart than they just added, so
+    # say where the rest comes from.
+    joined = cart.items.exists() and guest.items.exists()
+    for notice in cart_merge(source=guest, target=cart):
         messages.warning(request, notice)
+    if joined:
+        messages.info(
+            request, "Your cart also holds the items you had added when you last signed in."
+        )

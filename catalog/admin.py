@@ -182,6 +182,13 @@ class ProductImageForm(forms.ModelForm):
     class Meta:
         model = ProductImage
         fields = ["image", "alt", "position"]
+        # The inline is a table: its column headings are no <label>s, so each field
+        # carries its name for screen readers (and for finding it by label).
+        widgets = {
+            "image": forms.ClearableFileInput(attrs={"aria-label": "Image"}),
+            "alt": forms.TextInput(attrs={"aria-label": "Alternative text"}),
+            "position": forms.NumberInput(attrs={"aria-label": "Position"}),
+        }
 
     def clean_image(self):
         image = self.cleaned_data.get("image")

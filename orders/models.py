@@ -111,4 +111,4 @@ class OrderStatusChange(models.Model):
         indexes = [models.Index(fields=["order", "at"])]
 
     def __str__(self) -> str:
-        return f"{self.order_id}: {self.from_status or '-'} → {self.to_status}"
+        return f"{self.from_status or '-'} → {self.to_status}"

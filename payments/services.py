@@ -225,7 +225,9 @@ def payment_mark_succeeded(*, payment: Payment, payment_method: str = "") -> Pay
     payment.failure_code = payment.decline_code = payment.failure_message = ""
     payment.save()
     _cancel_other_open_payments(payment)
-    if not order_mark_paid(order=payment.order, note=f"Payment {payment.pk}"):
+    # The note is shown to the buyer in the order's timeline: words, not ids.
+    note = f"Payment of {payment.amount} {payment.currency.upper()} received"
+    if not order_mark_paid(order=payment.order, note=note):
         logger.warning(
             "payment %s succeeded for unpayable order %s: refunding", payment.pk, payment.order_id
         )
@@ -271,7 +273,11 @@ def _apply_refund(*, refund: Refund) -> None:
     payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
     payment.refunded_amount = min(payment.amount, payment.refunded_amount + refund.amount)
     payment.save(update_fields=["refunded_amount", "updated_at"])
-    order_record_refund(order=payment.order, amount=refund.amount, note=f"Refund {refund.pk}")
+    order_record_refund(
+        order=payment.order,
+        amount=refund.amount,
+        note=f"Refund of {refund.amount} {refund.currency.upper()}",
+    )
 
 
 @transaction.atomic
