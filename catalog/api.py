@@ -20,9 +20,10 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog import selectors, services
+from catalog import caching, selectors, services
 from catalog.filters import ProductFilter
 from catalog.models import Category, Product, ProductImage, Review, Tag
+from config.pagination import PageNumberPagination
 from config.security.throttles import ReviewThrottle
 from shops.selectors import shop_list
 
@@ -287,13 +288,48 @@ class SearchQuerySerializer(serializers.Serializer):
     q = serializers.CharField(max_length=200)
 
 
+class CatalogPagination(PageNumberPagination):
+    """The API's pagination, with the count cached per filter set (catalog.caching)."""
+
+    django_paginator_class = caching.CachedCountPaginator
+
+
 class ProductViewSet(viewsets.ModelViewSet):
     """Products the caller may see: the public catalog, plus the inactive products of
     the caller's shops (all of them for platform staff). Members of a product's shop
-    and platform staff change it; DELETE hides it from everyone (soft delete)."""
+    and platform staff change it; DELETE hides it from everyone (soft delete).
+
+    Anonymous callers' lists and details are answered from the cache until the data
+    under them changes (catalog.caching); everyone else's are read anew."""
 
     serializer_class = ProductSerializer
     filterset_class = ProductFilter
+    pagination_class = CatalogPagination
+
+    def list(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return super().list(request, *args, **kwargs)
+        # The absolute address: it names the filters and the page, and the links of
+        # `next` and `previous` are built from it.
+        data = caching.list_read(
+            key=f"products:{self.action}:{request.build_absolute_uri()}",
+            build=lambda: super(ProductViewSet, self).list(request, *args, **kwargs).data,
+        )
+        return Response(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        pk = str(kwargs.get(self.lookup_field, ""))
+        if request.user.is_authenticated or not pk.isdigit() or len(pk) > 18:
+            return super().retrieve(request, *args, **kwargs)
+
+        def build():
+            product = self.get_object()
+            return dict(self.get_serializer(product).data), product.shop_id
+
+        # Image URLs are absolute: one answer per host the API is reached by.
+        host = request.build_absolute_uri("/")
+        data, _version, _ = caching.product_read(ref=f"id:{pk}", part=f"api:{host}", build=build)
+        return Response(data)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no caller

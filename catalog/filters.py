@@ -12,7 +12,13 @@ ORDERINGS = {
     "price": ("price", "id"),
     "-price": ("-price", "-id"),
     "-created_at": ("-created_at", "-id"),
-    "-rating": (F("rating_average").desc(nulls_last=True), "-id"),
+    # The order of the home page's "top rated" row, and of an index (catalog.models).
+    "-rating": (
+        F("rating_average").desc(nulls_last=True),
+        "-rating_count",
+        "-created_at",
+        "-id",
+    ),
     "name": ("name", "id"),
     "relevance": ("-rank", "-id"),
 }

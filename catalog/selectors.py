@@ -145,8 +145,17 @@ def product_search(queryset: QuerySet[Product], query: str) -> QuerySet[Product]
     return queryset.distinct().annotate(rank=F("rating_count") * 0)
 
 
+# What a review shows of its author (a name, never the email or the password hash, which
+# would otherwise travel into the cached product pages).
+REVIEWER_FIELDS = ("user__id", "user__first_name", "user__last_name")
+
+
 def review_list(*, product: Product) -> QuerySet[Review]:
-    return Review.objects.filter(product=product).select_related("user")
+    return (
+        Review.objects.filter(product=product)
+        .select_related("user")
+        .only(*(field.name for field in Review._meta.concrete_fields), *REVIEWER_FIELDS)
+    )
 
 
 def review_list_visible(*, user) -> QuerySet[Review]:

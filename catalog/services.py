@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from PIL import Image, UnidentifiedImageError
 
 from accounts.models import User
+from catalog.caching import products_changed, shops_changed
 from catalog.exceptions import (
     AlreadyReviewed,
     InvalidImage,
@@ -226,9 +227,11 @@ def products_set_active(
                 raise ShopPermissionDenied(
                     "Only the shop's owners and staff may change its products."
                 )
-    return Product.objects.filter(pk__in=ids, deleted_at__isnull=True).update(
+    changed = Product.objects.filter(pk__in=ids, deleted_at__isnull=True).update(
         is_active=is_active, updated_at=timezone.now()
     )
+    products_changed(product_ids=ids)  # an update() sends no signal: empty the caches
+    return changed
 
 
 # --- Images ----------------------------------------------------------------------------
@@ -309,6 +312,7 @@ def product_image_make_thumbnail(*, image_id: int) -> ProductImage | None:
     name = f"{image.image.name.rsplit('/', 1)[-1].rsplit('.', 1)[0]}-thumb.jpg"
     image.thumbnail.save(name, ContentFile(buffer.getvalue()), save=False)
     ProductImage.objects.filter(pk=image.pk).update(thumbnail=image.thumbnail.name)
+    products_changed(product_ids=[image.product_id])  # pages show the new thumbnail
     return image
 
 
@@ -512,6 +516,8 @@ def products_low_stock_check(*, product_ids: Iterable[int]) -> dict[int, list[in
     )
     restocked: list[int] = []
     falling: dict[int, list[int]] = {}
+    # The stock shown on product pages and lists changed (sales update() the rows).
+    shops_changed(shop_ids={row[1] for row in rows})
     for pk, shop_id, stock, threshold, notified_at, deleted_at in rows:
         if stock >= threshold:
             if notified_at is not None:
@@ -1003,6 +1009,7 @@ def _import_write(
     if "stock_quantity" in changed_fields:
         products_low_stock_reset(product_ids=[plan.product.pk for plan in changed_plans])
     product_search_index_update(product_ids=[plan.product.pk for plan in plans if plan.changed])
+    shops_changed(shop_ids=[shop.pk])  # bulk writes send no signals: empty the caches
 
 
 def _products_update_rows(products: list[Product], field_names: list[str]) -> None:

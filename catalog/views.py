@@ -12,6 +12,7 @@ shops app sits below the catalog (see CONVENTIONS.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -22,9 +23,10 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST, require_safe
 
-from catalog import selectors, services
+from catalog import caching, selectors, services
 from catalog.filters import ORDERING_LABELS, ProductFilter
 from catalog.forms import ReviewForm
 from catalog.models import Product
@@ -144,7 +146,9 @@ def product_listing(
         product_filter = ProductFilter(data, queryset=queryset)
     cleaned = product_filter.form.cleaned_data if product_filter.is_valid() else {}
 
-    paginator = Paginator(selectors.product_with_relations(product_filter.qs), _page_size(request))
+    paginator = caching.CachedCountPaginator(
+        selectors.product_with_relations(product_filter.qs), _page_size(request)
+    )
     page = paginator.get_page(request.GET.get("page"))
     products = list(page.object_list)
     page_range = (
@@ -264,19 +268,82 @@ def _visible_product(request: HttpRequest, slug: str) -> Product:
     )
 
 
-def _render_product(
-    request: HttpRequest, product: Product, review_form: ReviewForm | None = None
-) -> HttpResponse:
-    images = list(product.images.all())
-    selected_image = images[0] if images else None
+def _product_page_data(product: Product, reviews_page: str | int | None) -> dict[str, Any]:
+    """What a product page shows of the product, whoever asks: picklable, so that the
+    anonymous page can keep it in the cache (catalog.caching)."""
+    reviews = Paginator(selectors.review_list(product=product), REVIEWS_PER_PAGE)
+    page = reviews.get_page(reviews_page)
+    more_from_shop = list(
+        selectors.product_with_relations(
+            selectors.product_list_public().filter(shop=product.shop).exclude(pk=product.pk)
+        )[:MORE_FROM_SHOP]
+    )
+    return {
+        "product": product,
+        "images": list(product.images.all()),
+        "tags": list(product.tags.all()),
+        "breadcrumbs": (
+            selectors.category_ancestors(product.category_id) if product.category_id else []
+        ),
+        "review_count": reviews.count,
+        "reviews_number": page.number,
+        "reviews": list(page.object_list),
+        "more_from_shop": more_from_shop,
+    }
+
+
+def _reviews_page_number(request: HttpRequest) -> int:
+    """The review page asked for; anything but a plausible number is the first page."""
+    value = request.GET.get("reviews_page", "")
+    return int(value) if value.isdigit() and len(value) <= 6 else 1
+
+
+# The cached parts of templates/catalog/product_detail.html ({% product_fragment %}).
+PRODUCT_FRAGMENTS = ("top", "middle", "reviews")
+
+
+def _fragments(request: HttpRequest, ref: str) -> caching.ProductFragments:
+    """The product page's cached parts; besides the product they show the selected
+    image and the page of reviews."""
+    image = request.GET.get("image", "")
+    image = image if image.isdigit() and len(image) <= 18 else ""
+    return caching.ProductFragments(ref=ref, vary=f"{image}:{_reviews_page_number(request)}")
+
+
+def _selected_image(request: HttpRequest, images: list) -> Any:
     wanted = request.GET.get("image", "")
     if wanted.isdigit():
-        selected_image = next((image for image in images if image.pk == int(wanted)), None) or (
-            selected_image
-        )
+        found = next((image for image in images if image.pk == int(wanted)), None)
+        if found is not None:
+            return found
+    return images[0] if images else None
 
-    reviews = Paginator(selectors.review_list(product=product), REVIEWS_PER_PAGE)
-    reviews_page = reviews.get_page(request.GET.get("reviews_page"))
+
+def _render_product(
+    request: HttpRequest,
+    product: Product,
+    *,
+    fragments: caching.ProductFragments,
+    load: Callable[[], dict[str, Any]],
+    review_form: ReviewForm | None = None,
+) -> HttpResponse:
+    """The product page. The parts that show the product only (not the visitor) are
+    template fragments cached at the product's version (`fragments`): `load()` (images,
+    reviews, breadcrumbs, "more from the shop") runs only when one is missing."""
+    loaded: dict[str, Any] = {}
+
+    def part(name: str) -> Any:
+        if not loaded:
+            loaded.update(load())
+        return loaded[name]
+
+    def reviews_page():
+        page = Paginator(range(part("review_count")), REVIEWS_PER_PAGE).page(part("reviews_number"))
+        page.object_list = part("reviews")
+        return page
+
+    def lazy(name: str) -> SimpleLazyObject:
+        return SimpleLazyObject(lambda: part(name))
 
     user = request.user
     own_review = None
@@ -285,33 +352,63 @@ def _render_product(
         own_review = selectors.review_list(product=product).filter(user=user).first()
         is_member = user_is_member(user=user, shop=product.shop)
 
-    more_from_shop = list(
-        selectors.product_with_relations(
-            selectors.product_list_public().filter(shop=product.shop).exclude(pk=product.pk)
-        )[:MORE_FROM_SHOP]
-    )
     context = {
         "product": product,
-        "images": images,
-        "selected_image": selected_image,
-        "breadcrumbs": (
-            selectors.category_ancestors(product.category_id) if product.category_id else []
-        ),
-        "tags": list(product.tags.all()),
-        "reviews_page": reviews_page,
-        "reviews": list(reviews_page.object_list),
+        "images": lazy("images"),
+        "selected_image": SimpleLazyObject(lambda: _selected_image(request, part("images"))),
+        "breadcrumbs": lazy("breadcrumbs"),
+        "tags": lazy("tags"),
+        "reviews_page": SimpleLazyObject(reviews_page),
+        "reviews": lazy("reviews"),
         "own_review": own_review,
         "is_member": is_member,
         "review_form": review_form or ReviewForm(),
-        "more_from_shop": more_from_shop,
+        "more_from_shop": lazy("more_from_shop"),
         "can_buy": product.is_active and product.shop.is_active and product.stock_quantity > 0,
+        "fragments": fragments,
     }
     return render(request, "catalog/product_detail.html", context)
 
 
 @require_safe
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    return _render_product(request, _visible_product(request, slug))
+    """A product's page. For anonymous visitors the product comes from the cache, and so
+    do the parts of the page that show it; the per-visitor parts (the header's cart, the
+    forms' CSRF tokens) are rendered anew on every request."""
+    reviews_page = _reviews_page_number(request)
+    ref = f"slug:{slug}"
+    fragments = _fragments(request, ref)
+    if request.user.is_authenticated:
+        product = _visible_product(request, slug)
+        version = caching.product_version(ref=ref, shop_id=product.shop_id)
+        return _render_product(
+            request,
+            product,
+            fragments=fragments.fetch(version=version, names=PRODUCT_FRAGMENTS),
+            load=lambda: _product_page_data(product, reviews_page),
+        )
+
+    def build() -> tuple[Product, int]:
+        product = get_object_or_404(
+            selectors.product_list_public().select_related("shop", "category"), slug=slug
+        )
+        return product, product.shop_id
+
+    product, version, found = caching.product_read(
+        ref=ref, part="product", build=build, also=fragments.keys(PRODUCT_FRAGMENTS)
+    )
+
+    def load() -> dict[str, Any]:
+        data, _version, _ = caching.product_read(
+            ref=ref,
+            part=f"page:{reviews_page}",
+            build=lambda: (_product_page_data(product, reviews_page), product.shop_id),
+        )
+        return data
+
+    return _render_product(
+        request, product, fragments=fragments.use(version=version, found=found), load=load
+    )
 
 
 @require_POST
@@ -337,4 +434,13 @@ def review_create(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, "Thank you: your review is published.")
             return redirect(f"{product_url}#reviews")
-    return _render_product(request, product, form)
+    reviews_page = _reviews_page_number(request)
+    ref = f"slug:{product.slug}"
+    version = caching.product_version(ref=ref, shop_id=product.shop_id)
+    return _render_product(
+        request,
+        product,
+        fragments=_fragments(request, ref).fetch(version=version, names=PRODUCT_FRAGMENTS),
+        load=lambda: _product_page_data(product, reviews_page),
+        review_form=form,
+    )

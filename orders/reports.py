@@ -236,6 +236,6 @@ def orders_csv(request: HttpRequest) -> HttpResponse:
         )
     date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
     orders = Order.objects.filter(
-        created_at__date__gte=date_from, created_at__date__lte=date_to
+        selectors.created_between(date_from=date_from, date_to=date_to)
     ).order_by("created_at", "number")
     return orders_export(orders, filename=f"orders-{date_from}-to-{date_to}.csv")

@@ -1,0 +1,272 @@
+"""Query budgets of every list and detail endpoint and page, in one table.
+
+Each row is measured on a world holding N of everything a response lists (products,
+shops, categories, tags, reviews, cart lines, orders, order lines, addresses, payments;
+the detailed product has N images and tags), asked for with `page_size=N`: the number
+of queries must be the budget exactly, the same for N=1 and N=100. Requests are
+measured cold (the cache emptied first), so the budget is the database work of a miss;
+what the cache saves on a hit is in test_catalog_caches.py.
+
+Signed-in rows count the session and user lookups of Django's session authentication
+(pages) or the user lookup of the bearer token (API).
+"""
+
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Address, User
+from cart.models import Cart, CartItem
+from catalog.models import Category, Product, ProductImage, Review, Tag
+from catalog.services import product_search_index_update
+from orders.models import Order, OrderLine, OrderStatus
+from payments.models import Payment
+from shops.models import Shop
+from tests.conftest import bearer_client
+from tests.factories import MembershipFactory, UserFactory, address_data, verify_email
+
+pytestmark = pytest.mark.django_db
+
+# (who asks, path with {placeholders}) -> queries. `{n}` is the page size.
+BUDGETS = {
+    # --- API ---
+    ("anonymous", "/api/v1/products/?page_size={n}"): 4,
+    ("buyer", "/api/v1/products/?page_size={n}&ordering=price"): 6,
+    ("anonymous", "/api/v1/products/{product_id}/"): 3,
+    ("anonymous", "/api/v1/products/search/?q=thing&page_size={n}"): 4,
+    ("anonymous", "/api/v1/categories/?page_size={n}"): 3,
+    ("anonymous", "/api/v1/categories/{category_id}/"): 2,
+    ("anonymous", "/api/v1/products/categories/"): 1,
+    ("anonymous", "/api/v1/tags/?page_size={n}"): 2,
+    ("anonymous", "/api/v1/shops/?page_size={n}"): 2,
+    ("anonymous", "/api/v1/shops/{shop_id}/"): 1,
+    ("anonymous", "/api/v1/products/{product_id}/reviews/?page_size={n}"): 3,
+    ("anonymous", "/api/v1/reviews/{review_id}/"): 1,
+    ("buyer", "/api/v1/cart/"): 4,
+    ("buyer", "/api/v1/orders/?page_size={n}"): 6,
+    ("staff", "/api/v1/orders/?page_size={n}&status=paid"): 5,
+    ("buyer", "/api/v1/orders/{order_id}/"): 5,
+    ("buyer", "/api/v1/addresses/?page_size={n}"): 3,
+    ("buyer", "/api/v1/payments/?page_size={n}"): 4,
+    # --- Pages ---
+    ("anonymous", "/"): 8,
+    ("anonymous", "/products/?page_size={n}"): 6,
+    ("anonymous", "/products/?q=thing&page_size={n}"): 6,
+    ("anonymous", "/categories/things/?page_size={n}"): 6,
+    ("anonymous", "/products/{product_slug}/"): 9,
+    ("buyer", "/products/{product_slug}/"): 15,
+    ("anonymous", "/shops/oak/?page_size={n}"): 6,
+    ("anonymous", "/shops/"): 2,
+    ("buyer", "/cart/"): 6,
+    ("buyer", "/checkout/"): 8,
+    ("buyer", "/orders/"): 8,
+    ("buyer", "/orders/{order_id}/"): 9,
+}
+
+
+# Products beyond N, so that the home page's two rows and the product page's "more from
+# the shop" are never empty (an empty list skips its prefetch queries).
+ALWAYS_MORE = 9
+
+
+def build_world(n: int) -> dict:
+    """N of everything (N + ALWAYS_MORE products), written in bulk."""
+    owner_shop = Shop.objects.create(name="Oak", slug="oak")
+    Shop.objects.bulk_create(Shop(name=f"Shop {i}", slug=f"shop-{i}") for i in range(n - 1))
+    MembershipFactory(shop=owner_shop, role="owner")
+    things = Category.objects.create(name="Things", slug="things")
+    Category.objects.bulk_create(
+        Category(name=f"Kind {i}", slug=f"kind-{i}", parent=things) for i in range(n - 1)
+    )
+    tags = Tag.objects.bulk_create(Tag(name=f"tag {i}", slug=f"tag-{i}") for i in range(n))
+    products = Product.objects.bulk_create(
+        Product(
+            shop=owner_shop,
+            category=things,
+            name=f"Thing {i}",
+            slug=f"thing-{i}",
+            price=Decimal("10.00") + i,
+            sku=f"T-{i}",
+            stock_quantity=1000,
+        )
+        for i in range(n + ALWAYS_MORE)
+    )
+    featured = products[0]
+    Through = Product.tags.through
+    Through.objects.bulk_create(
+        [Through(product=featured, tag=tag) for tag in tags]
+        + [Through(product=product, tag=tags[0]) for product in products[1:]]
+    )
+    ProductImage.objects.bulk_create(
+        [
+            ProductImage(
+                product=featured,
+                image=f"products/{featured.pk}/{i}.png",
+                position=i,
+                width=1,
+                height=1,
+            )
+            for i in range(n)
+        ]
+        + [
+            ProductImage(product=product, image=f"products/{product.pk}/a.png", width=1, height=1)
+            for product in products[1:]
+        ]
+    )
+    reviewers = User.objects.bulk_create(
+        User(email=f"reviewer{i}@example.com", first_name=f"Rev{i}") for i in range(n)
+    )
+    reviews = Review.objects.bulk_create(
+        Review(product=featured, user=user, rating=4, title="Fine") for user in reviewers
+    )
+    product_search_index_update()
+
+    buyer = verify_email(UserFactory())
+    Address.objects.bulk_create(
+        Address(user=buyer, **address_data(full_name=f"Buyer {i}")) for i in range(n)
+    )
+    cart = Cart.objects.create(user=buyer)
+    CartItem.objects.bulk_create(
+        CartItem(cart=cart, product=product, quantity=1, price_when_added=product.price)
+        for product in products[:n]
+    )
+    orders = Order.objects.bulk_create(
+        Order(
+            number=f"B{i:06d}",
+            user=buyer,
+            status=OrderStatus.PAID,
+            subtotal=Decimal("10.00"),
+            total=Decimal("10.00"),
+            shipping_address=address_data(),
+        )
+        for i in range(n)
+    )
+    big_order = orders[0]
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                order=big_order,
+                product=product,
+                shop=owner_shop,
+                product_name=product.name,
+                sku=product.sku,
+                shop_name=owner_shop.name,
+                unit_price=product.price,
+                quantity=1,
+                line_total=product.price,
+            )
+            for product in products[:n]
+        ]
+        + [
+            OrderLine(
+                order=order,
+                product=featured,
+                shop=owner_shop,
+                product_name=featured.name,
+                sku=featured.sku,
+                shop_name=owner_shop.name,
+                unit_price=featured.price,
+                quantity=1,
+                line_total=featured.price,
+            )
+            for order in orders[1:]
+        ]
+    )
+    for order in orders:
+        order.status_history.create(from_status=OrderStatus.PENDING, to_status=OrderStatus.PAID)
+    Payment.objects.bulk_create(
+        Payment(
+            order=order,
+            user=buyer,
+            provider="dummy",
+            status="succeeded",
+            amount=order.total,
+            currency=order.currency,
+            idempotency_key=f"key-{order.number}",
+        )
+        for order in orders
+    )
+    return {
+        "buyer": buyer,
+        "values": {
+            "product_id": featured.pk,
+            "product_slug": featured.slug,
+            "category_id": things.pk,
+            "shop_id": owner_shop.pk,
+            "review_id": reviews[0].pk,
+            "order_id": big_order.pk,
+        },
+    }
+
+
+def client_for(who: str, world: dict, path: str):
+    if who == "anonymous":
+        return Client() if not path.startswith("/api/") else bearer_client_anonymous()
+    user = world["buyer"] if who == "buyer" else verify_email(UserFactory(is_staff=True))
+    if path.startswith("/api/"):
+        return bearer_client(user)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def bearer_client_anonymous():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+def measure(n: int) -> dict:
+    world = build_world(n)
+    found = {}
+    for (who, template), _budget in BUDGETS.items():
+        path = template.format(n=n, **world["values"])
+        client = client_for(who, world, path)
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        found[(who, template)] = len(queries)
+    return found
+
+
+@pytest.mark.parametrize("n", [1, 100])
+def test_every_endpoint_and_page_keeps_its_query_budget(n):
+    found = measure(n)
+    over = {
+        f"{who} GET {path}": f"{found[(who, path)]} queries, budget {budget}"
+        for (who, path), budget in BUDGETS.items()
+        if found[(who, path)] != budget
+    }
+    assert not over, "\n" + "\n".join(f"{key}: {value}" for key, value in over.items())
+
+
+# What an anonymous visitor's request costs once the cache holds it (the second request).
+WARM_BUDGETS = {
+    "/api/v1/products/?page_size={n}": 0,
+    "/api/v1/products/search/?q=thing&page_size={n}": 0,
+    "/api/v1/products/{product_id}/": 0,
+    "/api/v1/products/categories/": 0,
+    "/products/{product_slug}/": 0,
+    # The count and the category tree are cached; the page, its images and tags and
+    # the shops of the filter are read.
+    "/products/?page_size={n}": 4,
+}
+
+
+@pytest.mark.parametrize("n", [1, 100])
+def test_anonymous_requests_served_from_the_cache_keep_their_budget(n):
+    world = build_world(n)
+    found = {}
+    for template in WARM_BUDGETS:
+        path = template.format(n=n, **world["values"])
+        client = Client() if not path.startswith("/api/") else bearer_client_anonymous()
+        assert client.get(path).status_code == 200
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        found[template] = len(queries)
+    assert found == WARM_BUDGETS
