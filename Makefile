@@ -12,7 +12,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/shop
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite install install-test browser lint format migrate seed check-deploy clean
+.PHONY: run test test-sqlite install install-test browser lint format migrate seed check-deploy bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +78,14 @@ migrate: install
 SEED_ARGS ?=
 seed: install
 	DJANGO_DEBUG=true $(PY) manage.py seed_demo $(SEED_ARGS)
+
+## The benchmark (issue 10; bench/README.md): seeds or reuses a 100,000-product PostgreSQL
+## database (BENCH_DATABASE_URL, default shop_bench), serves the shop with gunicorn and
+## production settings, loads each endpoint with wrk (installed when missing) and prints
+## the table; e.g. `make bench BENCH_ARGS="--reseed"` or BENCH_DURATION=3 for a trial.
+BENCH_ARGS ?=
+bench: install
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 ## What production must pass: `check --deploy` with production-like settings.
 check-deploy: install

@@ -250,6 +250,115 @@ def test_zero_products_makes_the_rest():
     assert "Demo data loaded." in output
 
 
+# --- The benchmark's scale: more shops, categories, customers; a set number of reviews ---
+
+SCALED = (
+    "--products", "90", "--shops", "11", "--categories", "60", "--customers", "27",
+    "--reviews", "70",
+)  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_scale_options_make_that_many_shops_categories_customers_and_reviews():
+    output = seed(*SCALED, "--owner-password", "demo-password-1")
+
+    assert Shop.objects.count() == 11
+    assert Category.objects.count() == 60
+    assert Product.objects.count() == 90
+    assert Review.objects.count() == 70
+    customers = User.objects.filter(email__startswith="customer", email__endswith="@shop.example")
+    assert customers.count() == 27
+    assert Review.objects.exclude(user__in=customers).count() == 0
+    assert re.search(r"reviews\s+70\s+\(70 new\)", output)
+    assert "owner11@shop.example" in output and "customer27@shop.example" in output
+
+    # The extra shops are demo shops in other towns, each with a verified owner who signs in.
+    extra = Shop.objects.get(slug="northwind-audio-lisbon")
+    assert extra.name == "Northwind Audio Lisbon"
+    owner = ShopMembership.objects.get(shop=extra).user
+    assert owner.email == "owner9@shop.example" and user_email_verified(user=owner)
+    assert authenticate(email=owner.email, password="demo-password-1") == owner
+    assert authenticate(email="customer27@shop.example", password="demo-password-1")
+    assert len({(c.first_name, c.last_name) for c in customers}) == 27  # names differ
+
+    # The extra categories are leaves beside a demo leaf, and products are filed in them.
+    travel = Category.objects.get(slug="travel-headphones")
+    assert travel.name == "Travel Headphones"
+    assert travel.parent == Category.objects.get(slug="headphones").parent
+    assert not travel.children.exists()
+    variants = Category.objects.filter(slug__in=[f"travel-{s}" for s in ("headphones", "tents")])
+    leaves = Category.objects.filter(children=None)
+    assert leaves.count() == 22 + 23
+    assert Product.objects.filter(category__in=leaves.exclude(pk__in=variants)).exists()
+    assert Product.objects.exclude(category__in=leaves).count() == 0
+    in_extra = Product.objects.filter(category__slug__regex=r"^(travel|premium)-")
+    assert in_extra.exists()
+    # Every shop has products, and they sell what their model shop sells.
+    assert set(Product.objects.values_list("shop_id", flat=True)) == set(
+        Shop.objects.values_list("id", flat=True)
+    )
+    lisbon_categories = set(extra.products.values_list("category__slug", flat=True))
+    assert all(slug.endswith(("headphones", "speakers")) for slug in lisbon_categories)
+
+
+@pytest.mark.django_db
+def test_with_a_review_count_the_denormalised_ratings_are_the_real_averages():
+    seed(*SCALED)
+    products = list(Product.objects.annotate(average=Avg("reviews__rating"), n=Count("reviews")))
+    assert sum(product.n for product in products) == 70
+    assert all(product.n <= 5 for product in products)
+    for product in products:
+        assert product.rating_count == product.n
+        expected = Decimal(str(product.average)).quantize(Decimal("0.01")) if product.n else None
+        assert product.rating_average == expected
+    assert any(product.n == 0 for product in products)  # 70 reviews do not reach them all
+
+
+@pytest.mark.django_db
+def test_a_larger_review_count_tops_up_and_a_rerun_changes_nothing():
+    seed(*SCALED)
+    before = counts()
+    output = seed(*SCALED)
+    assert counts() == before
+    assert "(1 new)" not in output
+
+    grown = list(SCALED)
+    grown[grown.index("--reviews") + 1] = "100"
+    seed(*grown)
+    assert Review.objects.count() == 100
+    assert Product.objects.count() == 90
+    reviewed = Product.objects.filter(rating_count__gt=0)
+    assert sum(reviewed.values_list("rating_count", flat=True)) == 100
+
+
+@pytest.mark.django_db
+def test_more_shops_later_keeps_the_products_and_adds_none_twice():
+    seed("--products", "20")
+    skus = set(Product.objects.values_list("sku", flat=True))
+    seed("--products", "20", "--shops", "10")
+    assert Shop.objects.count() == 10
+    assert set(Product.objects.values_list("sku", flat=True)) == skus  # no duplicate SKUs
+    assert Product.objects.count() == 20
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--shops", "7"),
+        ("--shops", "1000"),
+        ("--categories", "36"),
+        ("--categories", "100000"),
+        ("--customers", "19"),
+        ("--reviews", "-1"),
+    ],
+)
+def test_scale_options_out_of_range_are_refused_with_the_range(args):
+    with pytest.raises(CommandError, match=args[0]):
+        seed("--products", "0", *args)
+    assert not Shop.objects.exists()
+
+
 # --- The command line ----------------------------------------------------------------------
 
 
@@ -286,9 +395,13 @@ def test_help_documents_every_option():
             "--no-staff",
             "--owner-password",
             "--no-progress",
+            "--shops",
+            "--categories",
+            "--customers",
+            "--reviews",
         }
     ]
-    assert len(own) == 6
+    assert len(own) == 10
     assert all(action.help and len(action.help) > 20 for action in own)
     text = parser.format_help()
     assert "100000" in text and "--products N" in text

@@ -1,9 +1,15 @@
 """`manage.py seed_demo`: a demo marketplace in seconds, or a large catalog for benchmarks.
 
 Everything it makes is derived from fixed seeds and keyed by natural keys (shops,
-categories and tags by slug, people by email, products by shop and SKU), so running it
+categories and tags by slug, people by email, products by their demo SKU), so running it
 again adds only what is missing: the same command with a larger `--products` extends the
 catalog, and with the same number changes nothing but the printed passwords.
+
+The benchmark's scale (issue 10) comes from four more options: `--shops` and
+`--categories` add shops and leaf categories modelled on the demo's own (a shop in
+another town selling what its model sells; "Travel Headphones" beside "Headphones"),
+`--customers` adds customers, and `--reviews N` gives the catalog N reviews in all
+instead of a few on most products.
 
 Products, their tags, images and reviews are written with bulk inserts in batches,
 then ratings are recomputed with one UPDATE and the search words with one more: calling
@@ -57,6 +63,27 @@ BATCH_SIZE = 1000
 IMAGE_SIZE = 800
 IMAGES_PER_CATEGORY = 2  # the pool of generated pictures products share
 MAX_REVIEWS_PER_PRODUCT = 7  # below 8 reviews an average never ends in a rounding tie
+# With --reviews, the reviewed products get 1 to this many each.
+MAX_TOPPED_UP_REVIEWS = 5
+
+# Extra shops are the demo's shops opened in other towns; extra leaf categories put a
+# qualifier before a demo leaf ("Travel Headphones") under the same parent.
+TOWNS = [
+    "Lisbon", "Oslo", "Kyoto", "Dublin", "Porto", "Bergen", "Ghent", "Turin", "Lyon",
+    "Krakow", "Tallinn", "Seville", "Bremen", "Utrecht", "Galway", "Aarhus",
+]  # fmt: skip
+QUALIFIERS = [
+    "Travel", "Premium", "Everyday", "Kids'", "Outdoor", "Classic", "Studio", "Compact",
+    "Eco", "Designer", "Budget", "Heritage",
+]  # fmt: skip
+BASE_SHOPS = len(data.SHOPS)
+BASE_CATEGORIES = len(data.CATEGORY_TREE) + sum(
+    1 + len(leaves) for _root, middles in data.CATEGORY_TREE for _middle, leaves in middles
+)
+BASE_LEAVES = sum(len(leaves) for _root, middles in data.CATEGORY_TREE for _m, leaves in middles)
+MAX_SHOPS = BASE_SHOPS * (1 + len(TOWNS))
+MAX_CATEGORIES = BASE_CATEGORIES + BASE_LEAVES * len(QUALIFIERS)
+BASE_CUSTOMERS = len(data.CUSTOMER_NAMES)
 
 
 def owner_email(number: int) -> str:
@@ -65,6 +92,27 @@ def owner_email(number: int) -> str:
 
 def customer_email(number: int) -> str:
     return f"customer{number}@{DEMO_EMAIL_DOMAIN}"
+
+
+def person_name(number: int, named: list[tuple[str, str]]) -> tuple[str, str]:
+    """Person `number` (from 1): the named ones first, then first and last names mixed
+    from both demo lists so that the extra people differ from one another."""
+    if number <= len(named):
+        return named[number - 1]
+    firsts = [first for first, _last in data.OWNER_NAMES + data.CUSTOMER_NAMES]
+    lasts = [last for _first, last in data.CUSTOMER_NAMES + data.OWNER_NAMES]
+    index = number - len(named) - 1
+    return firsts[index % len(firsts)], lasts[(index // len(firsts) + index) % len(lasts)]
+
+
+def shop_definitions(count: int) -> list[tuple[str, str, str, list[str]]]:
+    """The first `count` shops: the demo's, then the same shops opened in other towns."""
+    shops = list(data.SHOPS[:count])
+    for number in range(BASE_SHOPS, count):
+        slug, name, description, leaves = data.SHOPS[number % BASE_SHOPS]
+        town = TOWNS[number // BASE_SHOPS - 1]
+        shops.append((f"{slug}-{slugify(town)}", f"{name} {town}", description, leaves))
+    return shops
 
 
 @dataclass(frozen=True)
@@ -77,6 +125,17 @@ class Leaf:
     tag_names: list[str]
     price_range: tuple[int, int]
     features: list[str]
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How many shops, categories, customers and reviews the demo should have
+    (None reviews: a few on most products, drawn with each product)."""
+
+    shops: int = BASE_SHOPS
+    categories: int = BASE_CATEGORIES
+    customers: int = BASE_CUSTOMERS
+    reviews: int | None = None
 
 
 @dataclass
@@ -108,6 +167,48 @@ class Command(BaseCommand):
                 f"How many demo products the catalog should hold (default {DEFAULT_PRODUCTS}). "
                 "100000 makes a large catalog for benchmarks in minutes on PostgreSQL; "
                 "0 makes shops, categories, tags and people only."
+            ),
+        )
+        parser.add_argument(
+            "--shops",
+            type=int,
+            default=BASE_SHOPS,
+            metavar="N",
+            help=(
+                f"How many shops (default {BASE_SHOPS}, at most {MAX_SHOPS}); beyond the "
+                f"{BASE_SHOPS} demo shops, the same shops open in other towns."
+            ),
+        )
+        parser.add_argument(
+            "--categories",
+            type=int,
+            default=BASE_CATEGORIES,
+            metavar="N",
+            help=(
+                f"How many categories (default and least {BASE_CATEGORIES}, the demo tree; "
+                f"at most {MAX_CATEGORIES}); the extra ones are leaves such as "
+                "'Travel Headphones' beside 'Headphones', and hold products too."
+            ),
+        )
+        parser.add_argument(
+            "--customers",
+            type=int,
+            default=BASE_CUSTOMERS,
+            metavar="N",
+            help=(
+                f"How many demo customers (default and least {BASE_CUSTOMERS}); they write "
+                "the reviews and, with seed_orders, place the orders."
+            ),
+        )
+        parser.add_argument(
+            "--reviews",
+            type=int,
+            default=None,
+            metavar="N",
+            help=(
+                "How many reviews the demo catalog should hold in all (default: a few on "
+                "most products); products are given 1 to "
+                f"{MAX_TOPPED_UP_REVIEWS} reviews each until there are N. Never deletes any."
             ),
         )
         parser.add_argument(
@@ -145,6 +246,13 @@ class Command(BaseCommand):
         total = options["products"]
         if total < 0:
             raise CommandError("--products must be 0 or more.")
+        scale = Scale(
+            shops=options["shops"],
+            categories=options["categories"],
+            customers=options["customers"],
+            reviews=options["reviews"],
+        )
+        _scale_check(scale)
         staff_password = None
         if not options["no_staff"]:
             staff_password = options["staff_password"] or secrets.token_urlsafe(12)
@@ -160,7 +268,7 @@ class Command(BaseCommand):
             file=stream,
             disable=options["no_progress"] or not stream.isatty(),
         )
-        seeder = DemoSeeder(progress=progress)
+        seeder = DemoSeeder(progress=progress, scale=scale)
         staff = None
         # Password hashing is slow on purpose and releases the GIL: the demo accounts'
         # shared hash is computed in a thread while the staff login hashes its own.
@@ -186,8 +294,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  password: {staff_password}")
             self.stdout.write("  admin:    http://127.0.0.1:8000/admin/")
         self.stdout.write(
-            f"Demo shop owners ({owner_email(1)} to {owner_email(len(data.SHOPS))}) and "
-            f"customers ({customer_email(1)} to {customer_email(len(data.CUSTOMER_NAMES))}) "
+            f"Demo shop owners ({owner_email(1)} to {owner_email(scale.shops)}) and "
+            f"customers ({customer_email(1)} to {customer_email(scale.customers)}) "
             "sign in with the demo password:"
         )
         self.stdout.write(f"  demo password: {demo_password}")
@@ -211,8 +319,12 @@ class Command(BaseCommand):
 class DemoSeeder:
     """Makes the demo data; `created` counts what this run added."""
 
-    def __init__(self, *, progress) -> None:
+    def __init__(self, *, progress, scale: Scale | None = None) -> None:
         self.progress = progress
+        self.scale = scale or Scale()
+        self.shop_leaves: list[list[str]] = []  # per shop: the base leaves it sells
+        self.variants: dict[str, list[Leaf]] = {}  # base leaf slug -> it and its variants
+        self.base_leaf: dict[str, Leaf] = {}  # variant slug -> its base (whose pictures it uses)
         self.created = Counts()
         self.shops: list[Shop] = []
         self.category_ids: set[int] = set()
@@ -226,15 +338,15 @@ class DemoSeeder:
         """Seed up to `total` products; every demo account gets `password_hash`."""
         owners = self._people_ensure(
             [
-                (owner_email(number), first, last)
-                for number, (first, last) in enumerate(data.OWNER_NAMES, start=1)
+                (owner_email(number), *person_name(number, data.OWNER_NAMES))
+                for number in range(1, self.scale.shops + 1)
             ],
             password_hash.result(),
         )
         customers = self._people_ensure(
             [
-                (customer_email(number), first, last)
-                for number, (first, last) in enumerate(data.CUSTOMER_NAMES, start=1)
+                (customer_email(number), *person_name(number, data.CUSTOMER_NAMES))
+                for number in range(1, self.scale.customers + 1)
             ],
             password_hash.result(),
         )
@@ -244,6 +356,8 @@ class DemoSeeder:
         self._categories_ensure()
         created_ids = self._products_ensure(total)
         self._thumbnails_ensure()
+        if self.scale.reviews is not None:
+            created_ids += self._reviews_top_up(self.scale.reviews)
         if created_ids:
             self.progress.set_postfix_str("ratings and search words")
             self._ratings_refresh()
@@ -256,7 +370,7 @@ class DemoSeeder:
             "shops": len(self.shops),
             "categories": len(self.category_ids),
             "tags": len(self.tags),
-            "people": len(data.OWNER_NAMES) + len(self.customer_ids),
+            "people": len(self.shops) + len(self.customer_ids),
             "products": products.count(),
             "images": ProductImage.objects.filter(product__in=products).count(),
             "reviews": Review.objects.filter(product__in=products).count(),
@@ -271,8 +385,10 @@ class DemoSeeder:
         return users
 
     def _shops_ensure(self, owners: list[User]) -> None:
-        existing = Shop.objects.in_bulk([slug for slug, *_rest in data.SHOPS], field_name="slug")
-        for (slug, name, description, _leaves), owner in zip(data.SHOPS, owners, strict=True):
+        definitions = shop_definitions(self.scale.shops)
+        existing = Shop.objects.in_bulk([slug for slug, *_rest in definitions], field_name="slug")
+        for (slug, name, description, leaves), owner in zip(definitions, owners, strict=True):
+            self.shop_leaves.append(leaves)
             shop = existing.get(slug)
             if shop is None:
                 shop = shop_create(
@@ -327,14 +443,41 @@ class DemoSeeder:
                     self.leaves[slug] = Leaf(
                         category, nouns, adjectives, tag_names, price_range, features
                     )
+                    self.variants[slug] = [self.leaves[slug]]
+        self._variants_ensure()
+
+    def _variants_ensure(self) -> None:
+        """The extra leaves: a qualifier before each demo leaf in turn, same parent."""
+        bases = list(self.leaves.values())
+        extra = self.scale.categories - BASE_CATEGORIES
+        wanted = []
+        for number in range(extra):
+            base = bases[number % len(bases)]
+            qualifier = QUALIFIERS[number // len(bases)]
+            wanted.append((base, f"{slugify(qualifier)}-{base.category.slug}", qualifier))
+        self.existing_categories |= Category.objects.in_bulk(
+            [slug for _base, slug, _qualifier in wanted], field_name="slug"
+        )
+        for base, slug, qualifier in wanted:
+            category = self._category_ensure(
+                name=f"{qualifier} {base.category.name}",
+                slug=slug,
+                parent=base.category.parent,
+                position=len(self.variants[base.category.slug]) + 100,
+            )
+            variant = Leaf(category, *[getattr(base, field) for field in LEAF_MATERIALS])
+            self.leaves[slug] = variant
+            self.base_leaf[slug] = base
+            self.variants[base.category.slug].append(variant)
 
     # --- Products, with their tags, images and reviews (many: bulk inserts) ------------
 
     def _products_ensure(self, total: int) -> list[int]:
         shop_ids = [shop.pk for shop in self.shops]
+        # Keyed by SKU alone: with another --shops a product number maps to another shop.
         existing = set(
             Product.objects.filter(shop_id__in=shop_ids, sku__startswith=SKU_PREFIX).values_list(
-                "shop_id", "sku"
+                "sku", flat=True
             )
         )
         self.pictures = dict(
@@ -348,7 +491,7 @@ class DemoSeeder:
         for index in range(total):
             shop = self.shops[index % len(self.shops)]
             sku = f"{SKU_PREFIX}{index + 1:06d}"
-            if (shop.pk, sku) not in existing:
+            if sku not in existing:
                 batch.append(self._product_new(index, shop, sku))
             if len(batch) >= BATCH_SIZE or (index + 1) % BATCH_SIZE == 0:
                 created_ids += self._batch_save(batch)
@@ -361,8 +504,11 @@ class DemoSeeder:
     def _product_new(self, index: int, shop: Shop, sku: str) -> tuple[Product, random.Random, Leaf]:
         """Product number `index`: the same every run, whatever --products says."""
         rng = random.Random(SEED * 1_000_003 + index)  # noqa: S311 (demo data, not secrets)
-        shop_leaves = data.SHOPS[index % len(data.SHOPS)][3]
+        shop_leaves = self.shop_leaves[index % len(self.shops)]
         leaf = self.leaves[rng.choice(shop_leaves)]
+        variants = self.variants[leaf.category.slug]
+        if len(variants) > 1:  # its own generator: the products of the demo tree stay as they are
+            leaf = random.Random(f"{SEED}-variant-{index}").choice(variants)  # noqa: S311
         brand, adjective, noun = (
             rng.choice(data.BRANDS),
             rng.choice(leaf.adjectives),
@@ -430,7 +576,9 @@ class DemoSeeder:
             for name in dict.fromkeys(names):
                 product_tags.append(Through(product_id=product.pk, tag_id=self.tags[name].pk))
             for position in range(2 if rng.random() < 0.25 else 1):
-                picture = self._picture(leaf, rng.randrange(IMAGES_PER_CATEGORY))
+                picture = self._picture(
+                    self.base_leaf.get(leaf.category.slug, leaf), rng.randrange(IMAGES_PER_CATEGORY)
+                )
                 images.append(
                     ProductImage(
                         product_id=product.pk,
@@ -442,7 +590,8 @@ class DemoSeeder:
                         position=position,
                     )
                 )
-            reviews += self._reviews_new(product, rng, leaf)
+            if self.scale.reviews is None:
+                reviews += self._reviews_new(product, rng, leaf)
 
         Through.objects.bulk_create(product_tags, batch_size=BATCH_SIZE)
         ProductImage.objects.bulk_create(images, batch_size=BATCH_SIZE)
@@ -455,16 +604,21 @@ class DemoSeeder:
     def _reviews_new(self, product: Product, rng: random.Random, leaf: Leaf) -> list[Review]:
         if rng.random() < 0.15 or not self.customer_ids:
             return []
-        quality = rng.uniform(2.2, 4.9)  # each product has its own typical rating
         count = rng.randint(1, min(MAX_REVIEWS_PER_PRODUCT, len(self.customer_ids)))
+        return self._reviews_draw(product.pk, product.name, rng, count)
+
+    def _reviews_draw(
+        self, product_id: int, name: str, rng: random.Random, count: int
+    ) -> list[Review]:
+        quality = rng.uniform(2.2, 4.9)  # each product has its own typical rating
         reviews = []
         for user_id in rng.sample(self.customer_ids, count):
             rating = min(5, max(1, round(rng.gauss(quality, 0.9))))
             title, body = rng.choice(data.REVIEWS_BY_RATING[rating])
-            noun = product.name.split(" ", 2)[-1].lower()
+            noun = name.split(" ", 2)[-1].lower()
             reviews.append(
                 Review(
-                    product_id=product.pk,
+                    product_id=product_id,
                     user_id=user_id,
                     rating=rating,
                     title=title,
@@ -472,6 +626,39 @@ class DemoSeeder:
                 )
             )
         return reviews
+
+    def _reviews_top_up(self, target: int) -> list[int]:
+        """Reviews on products that have none, in a fixed shuffled order, until the demo
+        catalog holds `target`; answers the products reviewed."""
+        products = Product.objects.filter(
+            shop_id__in=[shop.pk for shop in self.shops], sku__startswith=SKU_PREFIX
+        )
+        reviews = Review.objects.filter(product__in=products)
+        have = reviews.count()
+        if have >= target or not self.customer_ids:
+            return []
+        reviewed = set(reviews.values_list("product_id", flat=True).distinct())
+        candidates = list(products.order_by("sku").values_list("id", "name"))
+        rng = random.Random(SEED + 1)  # noqa: S311 (demo data)
+        rng.shuffle(candidates)
+        touched, batch = [], []
+        limit = min(MAX_TOPPED_UP_REVIEWS, len(self.customer_ids))
+        for product_id, name in candidates:
+            if have >= target:
+                break
+            if product_id in reviewed:
+                continue
+            count = min(rng.randint(1, limit), target - have)
+            batch += self._reviews_draw(product_id, name, rng, count)
+            touched.append(product_id)
+            have += count
+            if len(batch) >= BATCH_SIZE:
+                Review.objects.bulk_create(batch)
+                self.created.reviews += len(batch)
+                batch = []
+        Review.objects.bulk_create(batch)
+        self.created.reviews += len(batch)
+        return touched
 
     # --- Pictures ------------------------------------------------------------------------
 
@@ -508,6 +695,20 @@ class DemoSeeder:
             ),
             rating_count=Coalesce(Subquery(count), Value(0)),
         )
+
+
+LEAF_MATERIALS = ("nouns", "adjectives", "tag_names", "price_range", "features")
+
+
+def _scale_check(scale: Scale) -> None:
+    if not BASE_SHOPS <= scale.shops <= MAX_SHOPS:
+        raise CommandError(f"--shops must be between {BASE_SHOPS} and {MAX_SHOPS}.")
+    if not BASE_CATEGORIES <= scale.categories <= MAX_CATEGORIES:
+        raise CommandError(f"--categories must be between {BASE_CATEGORIES} and {MAX_CATEGORIES}.")
+    if scale.customers < BASE_CUSTOMERS:
+        raise CommandError(f"--customers must be at least {BASE_CUSTOMERS}.")
+    if scale.reviews is not None and scale.reviews < 0:
+        raise CommandError("--reviews must be 0 or more.")
 
 
 def _picture_draw(leaf: Leaf, variant: int) -> bytes:
