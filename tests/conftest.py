@@ -197,6 +197,37 @@ def celery_worker(celery_session_worker):
     app.conf.task_default_queue = celery_session_worker.test_queue
     try:
         yield celery_session_worker
+        # Tasks the test's tasks queued (a mail after a payment, a retry) must not run
+        # while the database is emptied for the next test: wait for the worker to be idle.
+        wait_until(
+            _worker_idle(app, celery_session_worker.test_queue),
+            message="the worker to finish the test's tasks",
+        )
     finally:
         for key, value in saved.items():
             app.conf[key] = value
+
+
+def _worker_idle(app, queue: str):
+    """A condition: nothing waits in the queue and nothing runs or waits in the worker,
+    seen twice in a row (a message taken from the queue is not yet a request for a
+    moment)."""
+    from celery.worker import state
+    from kombu.exceptions import ChannelError
+
+    seen_idle = []
+
+    def waiting() -> int:
+        with app.connection_for_write() as connection:
+            try:
+                declared = connection.default_channel.queue_declare(queue=queue, passive=True)
+            except ChannelError:  # Redis keeps no key for an empty queue
+                return 0
+        return declared.message_count
+
+    def idle() -> bool:
+        now_idle = not (waiting() or state.active_requests or state.reserved_requests)
+        seen_idle.append(now_idle)
+        return now_idle and seen_idle[-2:] == [True, True]
+
+    return idle

@@ -502,6 +502,18 @@ def test_api_traffic_is_throttled_at_configurable_rates(who, throttle_rates, api
     assert int(response["Retry-After"]) > 0
 
 
+def test_each_kind_of_traffic_counts_against_its_own_rate(throttle_rates, api_client):
+    """Anonymous requests spend only the `anon` rate and signed-in ones only `user`."""
+    throttle_rates(anon="2/min", user="4/min")
+    client = bearer_client(UserFactory())
+    assert [client.get("/api/v1/tags/").status_code for _ in range(4)] == [200] * 4
+    assert client.get("/api/v1/tags/").status_code == 429
+
+    throttle_rates(anon="4/min", user="2/min")
+    assert [api_client.get("/api/v1/tags/").status_code for _ in range(4)] == [200] * 4
+    assert api_client.get("/api/v1/tags/").status_code == 429
+
+
 def test_writing_reviews_is_throttled(throttle_rates):
     throttle_rates(review="2/min")
     client = bearer_client(UserFactory())
