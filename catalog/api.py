@@ -24,6 +24,7 @@ from catalog import caching, selectors, services
 from catalog.filters import ProductFilter
 from catalog.models import Category, Product, ProductImage, Review, Tag
 from config.pagination import PageNumberPagination
+from config.rendering import json_bytes, json_response
 from config.security.throttles import ReviewThrottle
 from shops.selectors import shop_list
 
@@ -143,7 +144,15 @@ class CategoryTreeView(APIView):
 
     @extend_schema(responses=CategoryNodeSerializer(many=True))
     def get(self, request):
-        return Response(CategoryNodeSerializer(selectors.category_tree(), many=True).data)
+        # Rendered once per taxonomy generation (catalog.caching), from the database:
+        # serialising 200 nested nodes took longer than everything else of the request.
+        content = caching.taxonomy_read(
+            key="catalog:category-tree:json",
+            build=lambda: json_bytes(
+                CategoryNodeSerializer(selectors.category_tree_build(), many=True).data
+            ),
+        )
+        return json_response(request, content)
 
 
 class TagViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -311,11 +320,14 @@ class ProductViewSet(viewsets.ModelViewSet):
             return super().list(request, *args, **kwargs)
         # The absolute address: it names the filters and the page, and the links of
         # `next` and `previous` are built from it.
-        data = caching.list_read(
-            key=f"products:{self.action}:{request.build_absolute_uri()}",
-            build=lambda: super(ProductViewSet, self).list(request, *args, **kwargs).data,
+        # Stored rendered (config.rendering): the JSON is made once, not on every hit.
+        content = caching.list_read(
+            key=f"products:{self.action}:json:{request.build_absolute_uri()}",
+            build=lambda: json_bytes(
+                super(ProductViewSet, self).list(request, *args, **kwargs).data
+            ),
         )
-        return Response(data)
+        return json_response(request, content)
 
     def retrieve(self, request, *args, **kwargs):
         pk = str(kwargs.get(self.lookup_field, ""))
@@ -324,12 +336,15 @@ class ProductViewSet(viewsets.ModelViewSet):
 
         def build():
             product = self.get_object()
-            return dict(self.get_serializer(product).data), product.shop_id
+            return json_bytes(self.get_serializer(product).data), product.shop_id
 
-        # Image URLs are absolute: one answer per host the API is reached by.
+        # Image URLs are absolute: one answer per host the API is reached by. Stored
+        # rendered (config.rendering).
         host = request.build_absolute_uri("/")
-        data, _version, _ = caching.product_read(ref=f"id:{pk}", part=f"api:{host}", build=build)
-        return Response(data)
+        content, _version, _ = caching.product_read(
+            ref=f"id:{pk}", part=f"api-json:{host}", build=build
+        )
+        return json_response(request, content)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no caller

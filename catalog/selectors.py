@@ -20,18 +20,23 @@ SEARCH_CONFIG = "english"
 # --- Categories ------------------------------------------------------------------------
 
 
+def category_tree_build() -> list[dict[str, Any]]:
+    """The whole tree as nested dicts (roots first), read from the database (one query)."""
+    rows = list(Category.objects.values("id", "name", "slug", "parent_id", "position"))
+    nodes = {row["id"]: {**row, "children": []} for row in rows}
+    roots = []
+    for row in rows:
+        node = nodes[row["id"]]
+        parent = nodes.get(row["parent_id"])
+        (parent["children"] if parent else roots).append(node)
+    return roots
+
+
 def category_tree() -> list[dict[str, Any]]:
     """The whole tree as nested dicts (roots first), cached until a category changes."""
     tree = cache.get(CATEGORY_TREE_CACHE_KEY)
     if tree is None:
-        rows = list(Category.objects.values("id", "name", "slug", "parent_id", "position"))
-        nodes = {row["id"]: {**row, "children": []} for row in rows}
-        roots = []
-        for row in rows:
-            node = nodes[row["id"]]
-            parent = nodes.get(row["parent_id"])
-            (parent["children"] if parent else roots).append(node)
-        tree = roots
+        tree = category_tree_build()
         cache.set(CATEGORY_TREE_CACHE_KEY, tree, timeout=60 * 60)
     return tree
 

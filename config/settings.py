@@ -80,7 +80,7 @@ MIDDLEWARE = [
     "config.logging.RequestIdMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "config.security.middleware.RequestBodyLimitMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.security.middleware.CSPMiddleware",  # django-csp's, policy built once
     "config.security.middleware.StripeCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -126,7 +126,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's backend with one Redis client per process (config.cache).
+            "BACKEND": "config.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="shop"),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -239,7 +240,8 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            # whitenoise's compressed manifest storage, URLs made once (config.storage).
+            else "config.storage.StaticFilesStorage"
         )
     },
 }

@@ -12,6 +12,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     re_path(r"^healthz/?$", health.healthz, name="healthz"),
     re_path(r"^readyz/?$", health.readyz, name="readyz"),
+    # The API early: its addresses are resolved on every call, past fewer patterns.
+    path("api/v1/", include("config.api_router")),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include(allauth_urlpatterns)),
@@ -20,7 +22,6 @@ urlpatterns = [
     path("cart/", include("cart.urls")),
     path("", include("orders.urls")),
     path("", include("payments.urls")),
-    path("api/v1/", include("config.api_router")),
     # The OpenAPI schema and its interactive docs (Swagger UI from local static files; its
     # start-up script is a file of its own, as the Content Security Policy wants).
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="api-schema"),

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject
+from csp.middleware import CSPMiddleware as BaseCSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
@@ -80,4 +84,59 @@ class StripeCSPMiddleware:
             for directive, sources in STRIPE_CSP.items():
                 update[directive] = [*update.get(directive, []), *sources]
             response._csp_update = update
+        return response
+
+
+class CSPMiddleware(BaseCSPMiddleware):
+    """django-csp's middleware, with the policy of a response that changes nothing in it
+    built once (per settings) rather than twice on every response.
+
+    Nearly every response takes the settings' policy as it is: no nonce was asked for,
+    no view set a config, update or replace of its own (csp.decorators, or
+    StripeCSPMiddleware on the payment page). Those that did go to django-csp's own
+    `process_response`; the others get the same headers from the strings kept here.
+    """
+
+    PER_RESPONSE = (
+        "_csp_config",
+        "_csp_update",
+        "_csp_replace",
+        "_csp_config_ro",
+        "_csp_update_ro",
+        "_csp_replace_ro",
+    )
+    HEADERS = (
+        (HEADER, "_csp_exempt", "CONTENT_SECURITY_POLICY"),
+        (HEADER_REPORT_ONLY, "_csp_exempt_ro", "CONTENT_SECURITY_POLICY_REPORT_ONLY"),
+    )
+
+    def __init__(self, get_response) -> None:
+        super().__init__(get_response)
+        self._built: tuple[tuple, tuple[str, str]] | None = None
+
+    def _settings_policies(self) -> tuple[str, str]:
+        """The headers of the settings' policies, built again when the settings change."""
+        sources = tuple(getattr(settings, name, None) for _, _, name in self.HEADERS)
+        built = self._built
+        if built is None or any(old is not new for old, new in zip(built[0], sources, strict=True)):
+            built = self._built = (sources, (build_policy(), build_policy(report_only=True)))
+        return built[1]
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if getattr(request, "_csp_nonce", None) is not None or any(
+            getattr(response, name, None) is not None for name in self.PER_RESPONSE
+        ):
+            return super().process_response(request, response)
+        if response.status_code in (500, 404) and settings.DEBUG:
+            return response  # Django's debug pages, as django-csp leaves them
+        for (header, exempt, setting), policy in zip(
+            self.HEADERS, self._settings_policies(), strict=True
+        ):
+            if not policy or header in response or getattr(response, exempt, False) is not False:
+                continue
+            prefixes = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES")
+            if not request.path_info.startswith(tuple(prefixes or ())):
+                response[header] = policy
+        # As django-csp: a nonce asked for once the header is written is an error.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
         return response

@@ -8,13 +8,57 @@ classes read them once, at import), so a test's settings override reaches them.
 
 from __future__ import annotations
 
+import math
+import time
+
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 
 class SettingsRate:
+    """The rate read from the settings at each request, counted in a fixed window.
+
+    DRF's SimpleRateThrottle keeps the time of every request of the window in one cache
+    value, read, unpickled, pruned, pickled and written back on each request: at a high
+    rate that list holds thousands of floats. Here a window opens at a caller's first
+    request and lasts the rate's period; each request adds one to its counter (one
+    round trip on Redis: config.cache.RedisCache.window_hit) and is refused once the
+    counter passes the rate, until the window closes (`Retry-After`: what is left of it).
+    """
+
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+    def allow_request(self, request, view) -> bool:
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        hits, self.left = window_hit(self.cache, f"{self.key}:window", self.duration)
+        return hits <= self.num_requests
+
+    def wait(self) -> float:
+        return max(1, self.left)
+
+
+def window_hit(cache, key: str, duration: int) -> tuple[int, int]:
+    """Count a request in the window under `key` (opened by its first request, closed
+    `duration` seconds later): the requests counted so far and the seconds left."""
+    if hasattr(cache, "window_hit"):  # Redis: one round trip
+        return cache.window_hit(key, duration)
+    # Any other backend: the counter, and beside it the time the window closes.
+    now = time.time()
+    if cache.add(key, 0, timeout=duration):
+        cache.set(f"{key}:closes", now + duration, timeout=duration)
+    try:
+        hits = cache.incr(key)
+    except ValueError:  # the window closed between the two calls: a new one
+        cache.set(key, 1, timeout=duration)
+        cache.set(f"{key}:closes", now + duration, timeout=duration)
+        hits = 1
+    closes = cache.get(f"{key}:closes") or now + duration
+    return hits, max(1, math.ceil(closes - now))
 
 
 class AnonThrottle(SettingsRate, AnonRateThrottle):

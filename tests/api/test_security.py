@@ -547,6 +547,50 @@ def test_checking_out_is_throttled(throttle_rates):
     assert checkout("/api/v1/orders/").status_code == 201
 
 
+def test_a_throttle_window_opens_at_the_first_request_and_retry_after_is_what_is_left(
+    throttle_rates, api_client
+):
+    """A fixed window per caller, counted in Redis with a lifetime: the refused request
+    is told to come back when the window closes, never later than the rate's period."""
+    throttle_rates(anon="1/hour")
+    assert api_client.get("/api/v1/tags/").status_code == 200
+    refused = api_client.get("/api/v1/tags/")
+    assert refused.status_code == 429 and refused.json()["code"] == "throttled"
+    assert 3590 <= int(refused["Retry-After"]) <= 3600
+    windows = list(cache._cache.get_client().scan_iter("*throttle_anon_*:window"))
+    assert len(windows) == 1
+    assert 0 < cache._cache.get_client().ttl(windows[0]) <= 3600
+
+
+def test_a_closed_throttle_window_lets_the_caller_in_again(throttle_rates, api_client):
+    throttle_rates(anon="2/min")
+    assert [api_client.get("/api/v1/tags/").status_code for _ in range(3)] == [200, 200, 429]
+    client = cache._cache.get_client()
+    for key in client.scan_iter("*throttle_anon_*:window"):
+        client.delete(key)  # what Redis does when the window's minute is over
+    assert [api_client.get("/api/v1/tags/").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_throttle_windows_on_other_cache_backends(monkeypatch):
+    """Without Redis (a local-memory cache) the window is a counter added, then
+    incremented, beside the time it closes."""
+    from django.core.cache.backends import base, locmem
+
+    from config.security import throttles
+
+    now = [1000.0]
+    clock = type("Clock", (), {"time": staticmethod(lambda: now[0])})
+    monkeypatch.setattr(base, "time", clock)
+    monkeypatch.setattr(locmem, "time", clock)
+    monkeypatch.setattr(throttles, "time", clock)
+    memory = locmem.LocMemCache("throttle-test", {})
+    assert throttles.window_hit(memory, "k", 60) == (1, 60)
+    now[0] += 20.5
+    assert throttles.window_hit(memory, "k", 60) == (2, 40)
+    now[0] += 40  # the window closed: a new one opens
+    assert throttles.window_hit(memory, "k", 60) == (1, 60)
+
+
 def test_throttle_rates_come_from_the_environment():
     rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     assert rates["anon"] == "100/min" and rates["user"] == "1000/min"

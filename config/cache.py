@@ -1,0 +1,64 @@
+"""The Redis cache backend: Django's, with one client kept per connection pool, and a
+window counter for the rate limits (config.security.throttles).
+
+Django's `RedisCacheClient.get_client` builds a new `redis.Redis` on every command; that
+copies redis-py's table of response callbacks (some 170 entries) each time, which cost
+more than the round trip itself on a cached API answer. A `redis.Redis` is safe to share
+between threads (each command borrows a connection from the pool), and the pool notices
+a fork, so one client per pool serves the whole process.
+"""
+
+from __future__ import annotations
+
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
+
+# A window counter: one more hit, the window's lifetime set by its first hit (or if it
+# somehow has none), and the seconds it has left.
+WINDOW_HIT_SCRIPT = """
+local hits = redis.call('INCR', KEYS[1])
+local left = redis.call('TTL', KEYS[1])
+if hits == 1 or left < 0 then
+    redis.call('EXPIRE', KEYS[1], ARGV[1])
+    left = tonumber(ARGV[1])
+end
+return {hits, left}
+"""
+
+
+class RedisCacheClient(DjangoRedisCacheClient):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, object] = {}
+        self._window_script = None
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            if index not in self._pools:
+                self._pools[index] = self._pool_class.from_url(
+                    self._servers[index], **self._pool_options
+                )
+            client = self._clients[index] = self._client(connection_pool=self._pools[index])
+        return client
+
+    def window_hit(self, key: str, timeout: int) -> tuple[int, int]:
+        """Count a hit in the window under `key`, which opens at its first hit and lasts
+        `timeout` seconds: the hits so far and the seconds left, in one round trip (a
+        Lua script, run atomically: EVALSHA, loaded again by redis-py if Redis lost it)."""
+        client = self.get_client(key, write=True)
+        if self._window_script is None:
+            self._window_script = client.register_script(WINDOW_HIT_SCRIPT)
+        hits, left = self._window_script(keys=[key], args=[timeout], client=client)
+        return int(hits), int(left)
+
+
+class RedisCache(DjangoRedisCache):
+    def __init__(self, server, params) -> None:
+        super().__init__(server, params)
+        self._class = RedisCacheClient
+
+    def window_hit(self, key: str, timeout: int, version=None) -> tuple[int, int]:
+        key = self.make_and_validate_key(key, version=version)
+        return self._cache.window_hit(key, max(1, int(timeout)))

@@ -1,0 +1,173 @@
+"""What a cached anonymous API answer costs around the cache read (issue 10): the Redis
+round trips of a request (the rate limit's counter and the cached answer, no more), the
+answer sent as the rendered bytes stored (config.rendering), byte for byte what DRF
+renders, and the browsable API and other formats still served from the same cache.
+
+The Redis rows need the Redis cache of the test settings (REDIS_URL, TESTING.md)."""
+
+import json
+
+import pytest
+import redis
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalog.models import Category
+from config.cache import RedisCache
+from tests.conftest import bearer_client
+from tests.factories import CategoryFactory, MembershipFactory, ProductFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def round_trips(monkeypatch) -> list[str]:
+    """The Redis round trips made from now on: a command's name, or PIPELINE."""
+    trips: list[str] = []
+    command, execute = redis.Redis.execute_command, redis.client.Pipeline.execute
+
+    def counted_command(self, *args, **options):
+        trips.append(str(args[0]))
+        return command(self, *args, **options)
+
+    def counted_pipeline(self, *args, **kwargs):
+        trips.append("PIPELINE")
+        return execute(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counted_command)
+    monkeypatch.setattr(redis.client.Pipeline, "execute", counted_pipeline)
+    return trips
+
+
+@pytest.fixture
+def catalog(db):
+    category = CategoryFactory(name="Audio", slug="audio")
+    CategoryFactory(name="Headphones", slug="headphones", parent=category)
+    products = ProductFactory.create_batch(3, category=category, name="Studio headphones")
+    return {"category": category, "product": products[0]}
+
+
+def warm_paths(catalog) -> list[str]:
+    return [
+        "/api/v1/products/?page_size=24",
+        f"/api/v1/products/{catalog['product'].pk}/",
+        "/api/v1/products/search/?q=headphnes",
+        "/api/v1/products/categories/",
+    ]
+
+
+def test_the_cache_is_djangos_redis_backend_with_one_client_per_process():
+    backend = caches["default"]
+    assert isinstance(backend, RedisCache)
+    client = backend._cache  # the RedisCacheClient of config.cache
+    assert client.get_client(write=True) is client.get_client(write=True)
+    assert client.get_client() is client.get_client("any key")
+    backend.set("overhead:probe", {"a": 1})
+    assert backend.get("overhead:probe") == {"a": 1}
+
+
+def test_the_window_counter_counts_and_keeps_a_lifetime():
+    backend = caches["default"]
+    client = backend._cache.get_client(write=True)
+    assert backend.window_hit("overhead:window", 60) == (1, 60)
+    hits, left = backend.window_hit("overhead:window", 60)
+    assert hits == 2 and 0 < left <= 60
+    # A counter that lost its lifetime (written by hand, say) gets one, never lives on.
+    key = backend.make_and_validate_key("overhead:lost")
+    client.set(key, 5)
+    assert backend.window_hit("overhead:lost", 30) == (6, 30)
+    assert 0 < client.ttl(key) <= 30
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_a_warm_anonymous_api_answer_costs_two_redis_round_trips_and_no_query(
+    index, catalog, api_client, round_trips
+):
+    """One for the rate limit's counter (a Lua script: EVALSHA), one for the answer and
+    the generations it was stored at (MGET)."""
+    path = warm_paths(catalog)[index]
+    assert api_client.get(path).status_code == 200
+    round_trips.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = api_client.get(path)
+    assert response.status_code == 200
+    assert len(queries) == 0, [query["sql"] for query in queries]
+    assert round_trips == ["EVALSHA", "MGET"]
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_a_cached_answer_is_what_drf_renders(index, catalog, api_client):
+    """The bytes sent from the cache are those of a freshly rendered answer: the same
+    body (compact JSON, non-ASCII kept), Content-Type, Vary and Allow headers."""
+    path = warm_paths(catalog)[index]
+    fresh = api_client.get(path)
+    cached = api_client.get(path)
+    assert fresh.status_code == cached.status_code == 200
+    assert cached.content == fresh.content
+    for header in ("Content-Type", "Vary", "Allow"):
+        assert cached[header] == fresh[header], header
+    assert cached["Content-Type"] == "application/json"
+    assert b": " not in cached.content[:40]  # compact separators, as DRF renders
+
+
+def test_other_formats_are_rendered_from_the_same_cache(catalog, api_client):
+    path = f"/api/v1/products/{catalog['product'].pk}/"
+    data = api_client.get(path).json()
+    indented = api_client.get(path, HTTP_ACCEPT="application/json; indent=4")
+    assert indented["Content-Type"] == "application/json"
+    assert indented.content.decode().startswith("{\n    ")
+    assert json.loads(indented.content) == data
+    page = api_client.get(path, HTTP_ACCEPT="text/html")
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    assert catalog["product"].name in page.content.decode()
+
+
+def test_cached_answers_name_the_host_they_were_asked_on(catalog, api_client):
+    """Absolute URLs (pagination links) come from the address asked for: one cached answer
+    per host, never another host's."""
+    ProductFactory.create_batch(2)
+    path = "/api/v1/products/?page_size=2"
+    first = api_client.get(path, HTTP_HOST="localhost").json()
+    other = api_client.get(path, HTTP_HOST="127.0.0.1").json()
+    assert first["next"].startswith("http://localhost/")
+    assert other["next"].startswith("http://127.0.0.1/")
+
+
+def test_the_rendered_category_tree_follows_a_saved_category(catalog, api_client):
+    """The tree is stored rendered while the taxonomy generation stands: a category saved
+    anywhere (here the model, as the admin does) is in the next answer."""
+    assert [node["name"] for node in api_client.get("/api/v1/products/categories/").json()] == [
+        "Audio"
+    ]
+    Category.objects.create(name="Books", slug="books", position=5)
+    names = [node["name"] for node in api_client.get("/api/v1/products/categories/").json()]
+    assert names == ["Audio", "Books"]
+    category = catalog["category"]
+    category.name = "Sound"
+    category.save()
+    tree = api_client.get("/api/v1/products/categories/").json()
+    assert tree[0]["name"] == "Sound" and tree[0]["children"][0]["slug"] == "headphones"
+
+
+def test_the_rendered_detail_follows_a_price_change(catalog, api_client):
+    product = catalog["product"]
+    path = f"/api/v1/products/{product.pk}/"
+    product.price = "10.00"
+    product.save()
+    assert api_client.get(path).json()["price"] == "10.00"
+    product.price = "12.34"
+    product.save()
+    assert api_client.get(path).json()["price"] == "12.34"
+
+
+def test_signed_in_callers_are_not_served_the_anonymous_cache(catalog, api_client):
+    """A signed-in caller's list is read anew (it may hold their shops' inactive
+    products): their answer is never stored for anonymous callers, nor theirs served."""
+    owner = UserFactory()
+    client = bearer_client(owner)
+    assert api_client.get("/api/v1/products/").json()["count"] == 3
+    hidden = ProductFactory(is_active=False)
+    MembershipFactory(user=owner, shop=hidden.shop)
+    assert client.get("/api/v1/products/").json()["count"] == 4
+    assert api_client.get("/api/v1/products/").json()["count"] == 3
