@@ -5,7 +5,8 @@ replaced ("bumped") when the data under them changes, so that every key built on
 old token is never read again (and expires on its own). Three kinds:
 
 - the catalog generation: any change to a product, image, review, shop, category or tag;
-  product lists (their counts and the anonymous API pages) are keyed by it;
+  product lists (their counts, the anonymous API pages and the listing pages' HTML) are
+  keyed by it;
 - one generation per shop: a change to the shop, one of its products (stock and price
   included), their images or reviews; a product's page shows the product and "more from
   the shop", so it is keyed by its shop's generation;
@@ -40,6 +41,10 @@ SHOP_GENERATION = "catalog:gen:shop:{}"
 
 PRODUCT_TIMEOUT = 10 * 60  # a product's cached page data and API answer
 LIST_TIMEOUT = 60  # anonymous API list pages
+# The HTML of the listing pages (catalog.views): kept longer than an API page, as a miss
+# renders the filters and the cards too; a change is shown at once all the same (the
+# catalog generation), the timeout only frees the memory of addresses no one asks for.
+PAGE_TIMEOUT = 5 * 60
 COUNT_TIMEOUT = 5 * 60  # the number of products matching a filter set
 
 T = TypeVar("T")
@@ -282,6 +287,19 @@ def _catalog_read(key: str, build: Callable[[], T], timeout: int) -> T:
     round trip for both), else `build()`'s, stored at the generation read before it."""
     found = cache.get_many([key, CATALOG_GENERATION])
     generation = found.get(CATALOG_GENERATION) or catalog_generation()
+    stored = found.get(key)
+    if stored is not None and stored[0] == generation:
+        return stored[1]
+    value = build()
+    cache.set(key, (generation, value), timeout=timeout)
+    return value
+
+
+def taxonomy_read(*, key: str, build: Callable[[], T], timeout: int = PRODUCT_TIMEOUT) -> T:
+    """A read of the categories or tags alone, cached while the taxonomy generation stands
+    (one round trip on a hit); `build()` must read the database, not another cache."""
+    found = cache.get_many([key, TAXONOMY_GENERATION])
+    generation = found.get(TAXONOMY_GENERATION) or generations([TAXONOMY_GENERATION])[0]
     stored = found.get(key)
     if stored is not None and stored[0] == generation:
         return stored[1]

@@ -4,7 +4,8 @@ a shop's storefront, product pages and the review form.
 Listings filter and sort with catalog.filters.ProductFilter, the filter the API uses,
 and read through catalog.selectors; reviews go through catalog.services.review_create,
 the function the API calls. A domain error is shown on the page, never as a server
-error. Every listing runs a fixed number of queries whatever the page size.
+error. Every listing runs a fixed number of queries whatever the page size, and the
+public ones are rendered once per address and catalog generation (`_render_listing`).
 
 The shop's storefront lives here rather than in shops/: it lists products, and the
 shops app sits below the catalog (see CONVENTIONS.md).
@@ -19,9 +20,10 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST, require_safe
@@ -29,7 +31,7 @@ from django.views.decorators.http import require_POST, require_safe
 from catalog import caching, selectors, services
 from catalog.filters import ORDERING_LABELS, ProductFilter
 from catalog.forms import ReviewForm
-from catalog.models import Product
+from catalog.models import Product, ProductImage
 from config.errors import ApplicationError
 from shops.forms import form_add_service_error
 from shops.selectors import shop_list, user_is_member, user_is_owner
@@ -117,6 +119,41 @@ def _active_filters(
     return chips
 
 
+# What a product card (templates/catalog/_product_card.html) shows of a product.
+CARD_FIELDS = (
+    "id",
+    "name",
+    "slug",
+    "price",
+    "currency",
+    "stock_quantity",
+    "is_active",
+    "rating_average",
+    "rating_count",
+    "shop__id",
+    "shop__name",
+    "shop__slug",
+    "shop__is_active",
+)
+
+
+def _cards(ids: list[int]) -> list[Product]:
+    """The products of these ids, in this order, with what their cards show: the
+    narrow columns, the shop and the images (two queries, none for no ids)."""
+    if not ids:
+        return []
+    found = {
+        product.pk: product
+        for product in Product.objects.filter(pk__in=ids)
+        .select_related("shop")
+        .only(*CARD_FIELDS)
+        .prefetch_related(
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
+        )
+    }
+    return [found[pk] for pk in ids if pk in found]
+
+
 def product_listing(
     request: HttpRequest,
     *,
@@ -146,11 +183,15 @@ def product_listing(
         product_filter = ProductFilter(data, queryset=queryset)
     cleaned = product_filter.form.cleaned_data if product_filter.is_valid() else {}
 
+    # The page is read in two steps: the ids of its products (the filter's sort, served
+    # by an index of catalog.models, so that a deep OFFSET walks narrow index entries,
+    # not wide sorted rows), then those products with what a card shows.
     paginator = caching.CachedCountPaginator(
-        selectors.product_with_relations(product_filter.qs), _page_size(request)
+        product_filter.qs.values_list("pk", flat=True), _page_size(request)
     )
     page = paginator.get_page(request.GET.get("page"))
-    products = list(page.object_list)
+    products = _cards(list(page.object_list))
+    page.object_list = products
     page_range = (
         list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1))
         if paginator.num_pages > 1
@@ -206,14 +247,58 @@ def product_listing(
     }
 
 
+def _render_listing(
+    request: HttpRequest,
+    template_name: str,
+    *,
+    queryset: QuerySet[Product],
+    fixed: dict[str, str] | None = None,
+    locked: tuple[str, ...] = (),
+    extra: dict[str, Any] | None = None,
+    public: bool = True,
+) -> HttpResponse:
+    """A page around a listing. The listing (templates/catalog/_listing.html: filters,
+    cards, pages) shows the catalog only, never the visitor: when it lists the public
+    catalog (`public`) its HTML is cached per address (path and query string) while the
+    catalog generation stands (catalog.caching.list_read), and only the page around it
+    (header, cart count, CSRF token) is rendered for each visitor."""
+    extra = extra or {}
+    built: dict[str, Any] = {}
+
+    def build() -> dict[str, Any]:
+        context = product_listing(request, queryset=queryset, fixed=fixed, locked=locked)
+        # A plain context (no context processors): nothing of the visitor can get in.
+        html = get_template("catalog/_listing.html").render(
+            {**context, **extra, "request": request}
+        )
+        built.update(context)
+        return {
+            "listing_html": html,
+            "query": context["query"],
+            "searching": context["searching"],
+            "page_number": context["page_obj"].number,
+        }
+
+    if public:
+        shown = caching.list_read(
+            key=f"page:{request.get_full_path()}", build=build, timeout=caching.PAGE_TIMEOUT
+        )
+    else:
+        shown = build()
+    # The listing's HTML is the template's SafeString (kept as such by the cache's pickling).
+    context = {**built, **shown, **extra}
+    return render(request, template_name, context)
+
+
 @require_safe
 def product_list(request: HttpRequest) -> HttpResponse:
     """All products, or the results of a search (`q`), with filters and sorting."""
     redirect_response = _redirect_without_empty_values(request)
     if redirect_response:
         return redirect_response
-    context = product_listing(request, queryset=selectors.product_list_public())
-    return render(request, "catalog/product_list.html", context)
+    return _render_listing(
+        request, "catalog/product_list.html", queryset=selectors.product_list_public()
+    )
 
 
 @require_safe
@@ -225,16 +310,16 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     node = selectors.category_find(slug)
     if node is None or node["slug"] != slug:
         raise Http404("No such category.")
-    context = product_listing(
+    return _render_listing(
         request,
+        "catalog/category_detail.html",
         queryset=selectors.product_list_public(),
         fixed={"category": str(node["id"])},
+        extra={
+            "category": node,
+            "breadcrumbs": selectors.category_ancestors(node["id"])[:-1],
+        },
     )
-    context.update(
-        category=node,
-        breadcrumbs=selectors.category_ancestors(node["id"])[:-1],
-    )
-    return render(request, "catalog/category_detail.html", context)
 
 
 @require_safe
@@ -247,13 +332,21 @@ def shop_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect_response
     shop = get_object_or_404(shop_list(user=request.user), slug=slug)
     queryset = selectors.product_list_visible(user=request.user).filter(shop=shop)
-    context = product_listing(request, queryset=queryset, locked=("shop",))
-    context.update(
-        shop=shop,
-        filter_category_in_place=True,
-        is_owner=request.user.is_authenticated and user_is_owner(user=request.user, shop=shop),
+    return _render_listing(
+        request,
+        "catalog/shop_detail.html",
+        queryset=queryset,
+        locked=("shop",),
+        extra={
+            "shop": shop,
+            "filter_category_in_place": True,
+            "is_owner": request.user.is_authenticated
+            and user_is_owner(user=request.user, shop=shop),
+        },
+        # Members and staff also see the shop's unpublished products: theirs is not
+        # the public listing. Everyone else's is.
+        public=not request.user.is_authenticated,
     )
-    return render(request, "catalog/shop_detail.html", context)
 
 
 # --- Product page ------------------------------------------------------------------------

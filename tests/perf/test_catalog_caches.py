@@ -252,7 +252,9 @@ def count_queries(client, url: str) -> list[str]:
 def test_a_listing_counts_once_per_filter_set_until_the_catalog_changes(shop, owner):
     ProductFactory.create_batch(3, shop=shop)
     client = Client()
-    client.force_login(UserFactory())  # pages of signed-in people are not cached: counts are
+    client.force_login(UserFactory())
+    # Each address is asked for once per catalog generation (its HTML is cached then):
+    # what is counted here is the listing's work on a miss.
     assert len(count_queries(client, "/products/?page_size=2")) == 1
     assert count_queries(client, "/products/?page_size=2&page=2") == []  # same filters
     assert len(count_queries(client, "/products/?min_price=1")) == 1  # other filters
@@ -262,3 +264,109 @@ def test_a_listing_counts_once_per_filter_set_until_the_catalog_changes(shop, ow
     response = client.get("/products/?page_size=2&page=2")
     assert response.context["paginator"].count == 3
     assert response.context["page_obj"].number == 2
+
+
+# --- The listing pages ------------------------------------------------------------------
+
+
+def cached_listing(url: str, client=None, queries: int | None = None) -> str:
+    """A listing page, checked to come from the cache for this visitor: no query but
+    the shop of a shop's page (its header), or `queries` (a signed-in visitor's)."""
+    client = client or Client()
+    client.get(url)
+    response, count = queries_of(client, url)
+    assert response.status_code == 200
+    if queries is None:
+        queries = 1 if url.startswith("/shops/") else 0
+    assert count == queries, f"{count} queries on a cached listing {url}"
+    return response.content.decode()
+
+
+LISTINGS = ["/products/", "/products/?q=walnut", "/categories/kitchen/", "/shops/oak-co/"]
+
+
+@pytest.mark.parametrize("url", LISTINGS)
+def test_a_listing_is_served_from_the_cache_and_follows_a_product_change(url, product, owner):
+    client, queries = Client(), None  # a shop's page: anonymous visitors only
+    if not url.startswith("/shops/"):
+        # The public listing is the same for everyone: signed-in visitors' too. Theirs
+        # reads the session, the user and their cart, not the listing.
+        client.force_login(UserFactory())
+        queries = 3
+    page = cached_listing(url, client, queries)
+    assert "Walnut board" in page and "$20.00" in page
+    services.product_update(user=owner, product=product, data={"price": "24.50"})
+    page = cached_listing(url, client, queries)
+    assert "$24.50" in page and "$20.00" not in page
+    services.products_set_active(products=[product], is_active=False, user=owner)
+    assert "Walnut board" not in client.get(url).content.decode()
+
+
+def test_a_cached_listing_renders_the_visitors_own_header_and_csrf_token(product):
+    """The listing's HTML is shared; the header (cart count, sign-in state) and the CSRF
+    token are each visitor's."""
+    url = "/products/"
+    guest, buyer = Client(), Client()
+    buyer.force_login(UserFactory(first_name="Ada"))
+    cached_listing(url, guest)
+    guest.post("/cart/add/", {"product_id": product.pk, "quantity": 3, "next": url})
+    assert cart_count(guest.get(url)) == "3"
+    page = buyer.get(url)
+    assert cart_count(page) == "0"
+    html = page.content.decode()
+    assert "Sign out" in html and "Walnut board" in html
+    assert "Sign out" not in Client().get(url).content.decode()
+    # Each signed-in visitor's sign-out form carries their own CSRF token.
+    other = Client()
+    other.force_login(UserFactory())
+    tokens = set()
+    for client in (buyer, other):
+        html = client.get(url).content.decode()
+        tokens.add(re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1))
+        assert client.cookies["csrftoken"].value
+    assert len(tokens) == 2
+
+
+def test_a_new_product_image_shop_rename_or_category_rename_shows_in_the_listing(
+    product, owner, shop
+):
+    url = "/products/?page_size=5"
+    assert "image-placeholder" in cached_listing(url)
+    image = services.product_image_add(user=owner, product=product, upload=png())
+    assert image.image.url in cached_listing(url)
+    shop_update(shop=shop, data={"name": "Walnut & Sons"})
+    assert "Walnut &amp; Sons" in cached_listing(url)
+    services.category_update(category=product.category.parent, data={"name": "Cookware"})
+    assert ">Cookware</a>" in cached_listing(url)  # the filter panel's category tree
+    ProductFactory(shop=shop, name="Cherry spoon", price="5.00")
+    page = cached_listing(url)
+    assert "Cherry spoon" in page and "<strong>2</strong> products" in page
+
+
+def test_a_sale_that_empties_the_stock_shows_in_the_listing(product):
+    url = "/categories/boards/"
+    assert "Only 5 left" in cached_listing(url)
+    buyer = verify_email(UserFactory())
+    cart = cart_get_for_user(user=buyer)
+    cart_add_item(cart=cart, product=product, quantity=5)
+    order_place(user=buyer, cart=cart, shipping_address=address_data())
+    assert "Out of stock" in cached_listing(url)
+
+
+def test_a_members_shop_page_is_not_taken_from_the_anonymous_cache(product, owner):
+    services.products_set_active(products=[product], is_active=False, user=owner)
+    assert "Walnut board" not in cached_listing("/shops/oak-co/")
+    member = Client()
+    member.force_login(owner)
+    page = member.get("/shops/oak-co/").content.decode()
+    assert "Walnut board" in page and "Not published" in page
+
+
+def test_each_page_of_a_listing_is_cached_on_its_own(shop):
+    for number in range(3):
+        ProductFactory(shop=shop, name=f"Item number {number}")
+    first = cached_listing("/products/?page_size=2")
+    second = cached_listing("/products/?page_size=2&page=2")
+    assert "Item number 2" in first and "Item number 2" not in second
+    assert "Item number 0" in second and "3\u20133 of" in second
+    assert "(page 2)" in second  # the title, rendered around the cached listing
