@@ -489,7 +489,9 @@ def products_low_stock_reset(*, product_ids: Iterable[int]) -> int:
     return Product.objects.filter(pk__in=restocked).update(low_stock_notified_at=None)
 
 
-@transaction.atomic
+# No savepoint inside a sale's or a cancellation's transaction (two round trips each
+# checkout): nothing here is caught, an error undoes the caller's transaction anyway.
+@transaction.atomic(savepoint=False)
 def products_low_stock_check(*, product_ids: Iterable[int]) -> dict[int, list[int]]:
     """Call after the stock of these products changed (sales, cancellations), in the same
     transaction or after it. Products back at or above their shop's threshold are reset;

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -20,6 +21,7 @@ from cart.services import cart_get_for_user
 from config.pagination import PageNumberPagination
 from config.security.throttles import CheckoutThrottle
 from orders import selectors, services
+from orders.caching import LIST_TIMEOUT, order_list_cache_key
 from orders.models import Order, OrderStatus
 
 # --- Serializers ----------------------------------------------------------------------
@@ -81,10 +83,27 @@ class OrderLineSerializer(serializers.Serializer):
     def get_shop(self, line) -> dict:
         return {"id": line.shop_id, "name": line.shop_name}
 
+    def to_representation(self, line) -> dict:
+        # An order list serialises hundreds of lines: the same answer as the declared
+        # fields give, without DRF's per-field machinery (the fields still format money).
+        fields = self.fields
+        return {
+            "product_id": line.product_id,
+            "product_name": line.product_name,
+            "sku": line.sku,
+            "shop": {"id": line.shop_id, "name": line.shop_name},
+            "unit_price": fields["unit_price"].to_representation(line.unit_price),
+            "quantity": line.quantity,
+            "line_total": fields["line_total"].to_representation(line.line_total),
+        }
+
 
 class StatusChangeSerializer(serializers.Serializer):
     status = serializers.CharField(source="to_status")
     at = serializers.DateTimeField()
+
+    def to_representation(self, change) -> dict:
+        return {"status": change.to_status, "at": self.fields["at"].to_representation(change.at)}
 
 
 class OrderSerializer(serializers.ModelSerializer):
@@ -156,7 +175,7 @@ def place_order(request) -> Response:
         shipping_address=shipping,
         billing_address=billing,
     )
-    order = selectors.order_get_for(user=request.user, order_id=order.pk)
+    # `order_place` answers the order with its lines and history loaded: no re-read.
     return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
 
@@ -185,6 +204,28 @@ class OrderViewSet(
         if getattr(self, "swagger_fake_view", False):
             return Order.objects.none()
         return selectors.order_list_for(user=self.request.user).order_by("-created_at")
+
+    def list(self, request, *args, **kwargs):
+        # As ListModelMixin, with the page's lines and history loaded in two plain
+        # queries (see orders_load_lines_and_history) instead of prefetch_related; a
+        # customer's own history is cached until one of their orders changes.
+        orders, visible_lines, own_only = selectors.order_visibility(user=request.user)
+        key = None
+        if own_only:
+            key = order_list_cache_key(user_id=request.user.pk, url=request.build_absolute_uri())
+            cached = cache.get(key)
+            if cached is not None:
+                return Response(cached)
+        queryset = self.filter_queryset(orders.order_by("-created_at"))
+        page = self.paginate_queryset(queryset)
+        loaded = selectors.orders_load_lines_and_history(
+            queryset if page is None else page, visible_lines=visible_lines
+        )
+        data = self.get_serializer(loaded, many=True).data
+        response = Response(data) if page is None else self.get_paginated_response(data)
+        if key is not None:
+            cache.set(key, response.data, timeout=LIST_TIMEOUT)
+        return response
 
     @extend_schema(request=CheckoutSerializer, responses={201: OrderSerializer})
     def create(self, request):
@@ -226,13 +267,11 @@ class UserOrdersView(APIView):
             raise NotFound()
         if not User.objects.filter(pk=user_id).exists():
             raise NotFound()
-        orders = (
-            selectors.order_list_for(user=request.user)
-            .filter(user_id=user_id)
-            .order_by("-created_at")
-        )
+        orders, visible_lines, _own = selectors.order_visibility(user=request.user)
+        orders = orders.filter(user_id=user_id).order_by("-created_at")
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(orders, request, view=self)
+        page = selectors.orders_load_lines_and_history(page, visible_lines=visible_lines)
         return paginator.get_paginated_response(OrderSerializer(page, many=True).data)
 
 

@@ -8,6 +8,8 @@ class OrdersConfig(AppConfig):
     def ready(self) -> None:
         from catalog.services import register_purchase_checker
         from orders import receivers  # noqa: F401  (connects the signal handlers)
+        from orders.caching import connect_signals
         from orders.selectors import user_bought_product
 
         register_purchase_checker(user_bought_product)
+        connect_signals()

@@ -32,24 +32,56 @@ SALES_STATUSES = (
 )
 
 
-def order_list_for(*, user) -> QuerySet[Order]:
-    """Orders `user` may see, each with the lines they may see, in a fixed number of queries.
+def order_visibility(*, user) -> tuple[QuerySet[Order], QuerySet[OrderLine], bool]:
+    """The orders `user` may see, the lines of them they may see (not prefetched), and
+    whether that is exactly the person's own orders and all their lines.
 
     A customer sees their own orders; a shop member also sees orders with lines of their
     shops (those lines only); platform staff see everything.
     """
-    history = Prefetch("status_history", queryset=OrderStatusChange.objects.order_by("at", "id"))
     if user.is_staff:
-        return Order.objects.prefetch_related("lines", history)
+        return Order.objects.all(), OrderLine.objects.all(), False
     shop_ids = user_shop_ids(user=user)
     if not shop_ids:
-        return Order.objects.filter(user=user).prefetch_related("lines", history)
+        return Order.objects.filter(user=user), OrderLine.objects.all(), True
     visible_lines = OrderLine.objects.filter(Q(order__user=user) | Q(shop_id__in=shop_ids))
-    return (
-        Order.objects.filter(Q(user=user) | Q(lines__shop_id__in=shop_ids))
-        .distinct()
-        .prefetch_related(Prefetch("lines", queryset=visible_lines), history)
+    orders = Order.objects.filter(Q(user=user) | Q(lines__shop_id__in=shop_ids)).distinct()
+    return orders, visible_lines, False
+
+
+def _history() -> QuerySet[OrderStatusChange]:
+    return OrderStatusChange.objects.order_by("at", "id")
+
+
+def order_list_for(*, user) -> QuerySet[Order]:
+    """Orders `user` may see, each with the lines they may see, in a fixed number of queries
+    (see `order_visibility`)."""
+    orders, visible_lines, _own = order_visibility(user=user)
+    return orders.prefetch_related(
+        Prefetch("lines", queryset=visible_lines), Prefetch("status_history", queryset=_history())
     )
+
+
+def orders_load_lines_and_history(orders, *, visible_lines: QuerySet[OrderLine]) -> list[Order]:
+    """A page of orders with their visible lines and status history: two queries, as
+    `order_list_for`'s prefetching, without Django building a queryset per order (most
+    of the time of a page of orders). `order.lines.all()` and
+    `order.status_history.all()` then answer lists: for reading (serialising) only."""
+    orders = list(orders)
+    ids = [order.pk for order in orders]
+    lines: dict = {pk: [] for pk in ids}
+    history: dict = {pk: [] for pk in ids}
+    if ids:
+        for line in visible_lines.filter(order_id__in=ids).order_by("id"):
+            lines[line.order_id].append(line)
+        for change in _history().filter(order_id__in=ids):
+            history[change.order_id].append(change)
+    for order in orders:
+        order._prefetched_objects_cache = {
+            "lines": lines[order.pk],
+            "status_history": history[order.pk],
+        }
+    return orders
 
 
 def order_get_for(*, user, order_id) -> Order | None:

@@ -61,10 +61,17 @@ def _new_number() -> str:
 
 def _record(
     order: Order, *, from_status: str, to_status: str, by: User | None, note: str = ""
-) -> None:
-    OrderStatusChange.objects.create(
+) -> OrderStatusChange:
+    return OrderStatusChange.objects.create(
         order=order, from_status=from_status, to_status=to_status, by=by, note=note[:200]
     )
+
+
+def _loaded(queryset, rows: list):
+    """`queryset` with its rows already known, as Django's prefetching leaves it."""
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    return queryset
 
 
 def _lock_products(product_ids) -> dict[int, Product]:
@@ -157,10 +164,16 @@ def order_place(
     for line in lines:
         line.order = order
     OrderLine.objects.bulk_create(lines)
-    _record(order, from_status="", to_status=S.PENDING, by=user)
+    change = _record(order, from_status="", to_status=S.PENDING, by=user)
     CartItem.objects.filter(cart=cart).delete()
     # Owners hear once when stock falls below their threshold (mail after commit).
     products_low_stock_check(product_ids=list(products))
+    # The order as `order_list_for` would read it back (lines by id, its one status
+    # change), so that the checkout answer needs no second round of queries.
+    order._prefetched_objects_cache = {
+        "lines": _loaded(OrderLine.objects.filter(order=order), lines),
+        "status_history": _loaded(OrderStatusChange.objects.filter(order=order), [change]),
+    }
 
     from orders.tasks import send_order_email
 
@@ -176,14 +189,18 @@ def _lock(order: Order) -> Order:
     return Order.objects.select_for_update().get(pk=order.pk)
 
 
-def _move(order: Order, to_status: str, *, by: User | None, note: str = "") -> Order:
+def _move(
+    order: Order, to_status: str, *, by: User | None, note: str = "", also: tuple[str, ...] = ()
+) -> Order:
+    """Move `order` to `to_status` and record it; `also`: other fields set on `order`
+    by the caller, written in the same UPDATE."""
     if to_status not in TRANSITIONS[order.status]:
         raise InvalidStatusTransition(
             f"An order that is {order.get_status_display().lower()} cannot become {to_status}."
         )
     previous = order.status
     order.status = to_status
-    order.save(update_fields=["status", "updated_at"])
+    order.save(update_fields=["status", *also, "updated_at"])
     _record(order, from_status=previous, to_status=to_status, by=by, note=note)
     return order
 
@@ -236,8 +253,7 @@ def order_cancel(*, order: Order, by: User | None, note: str = "") -> Order:
     _restock(order)
     order.cancelled_at = timezone.now()
     order.reserved_until = None
-    order.save(update_fields=["cancelled_at", "reserved_until", "updated_at"])
-    _move(order, S.CANCELLED, by=by, note=note)
+    _move(order, S.CANCELLED, by=by, note=note, also=("cancelled_at", "reserved_until"))
     # Payments refunds a paid order (it sits above orders: a signal, not a call).
     order_cancelled.send(sender=Order, order=order, previous_status=previous, by=by)
     from orders.tasks import send_order_email
@@ -247,7 +263,9 @@ def order_cancel(*, order: Order, by: User | None, note: str = "") -> Order:
     return order
 
 
-@transaction.atomic
+# No savepoint of its own inside the payment's transaction: nothing here is caught and
+# retried, so an error undoes the caller's whole transaction anyway.
+@transaction.atomic(savepoint=False)
 def order_mark_paid(*, order: Order, note: str = "") -> bool:
     """Payments report the order paid; answers False when it is no longer payable
     (cancelled meanwhile): the caller must then give the money back."""
@@ -258,8 +276,7 @@ def order_mark_paid(*, order: Order, note: str = "") -> bool:
         return False
     order.paid_at = timezone.now()
     order.reserved_until = None
-    order.save(update_fields=["paid_at", "reserved_until", "updated_at"])
-    _move(order, S.PAID, by=None, note=note)
+    _move(order, S.PAID, by=None, note=note, also=("paid_at", "reserved_until"))
     from orders.tasks import send_order_email
 
     order_id = order.pk

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import ApplicationError
-from orders.selectors import order_list_for
+from orders.models import Order
 from payments import selectors, services
 from payments.models import Payment, Refund, RefundReason, SavedPaymentMethod
 
@@ -91,8 +91,12 @@ class SavedMethodSerializer(serializers.ModelSerializer):
 # --- Views ----------------------------------------------------------------------------
 
 
-def _payment_response(request, payment: Payment, status_code=status.HTTP_200_OK) -> Response:
-    payment = selectors.payment_list_for(user=request.user).get(pk=payment.pk)
+def _payment_response(
+    request, payment: Payment, status_code=status.HTTP_200_OK, *, new: bool = False
+) -> Response:
+    """The caller's own payment as the services answered it (fresh: each of them reads
+    the row under its lock and writes through it), with its refunds."""
+    selectors.payment_load_refunds(payment, new=new)
     return Response(
         PaymentSerializer(payment, context={"request": request}).data, status=status_code
     )
@@ -107,16 +111,18 @@ class PaymentCreateView(APIView):
     def post(self, request):
         serializer = PaymentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        order = (
-            order_list_for(user=request.user)
-            .filter(pk=serializer.validated_data["order_id"], user=request.user)
-            .first()
-        )
+        # Only the caller's own orders may be paid (their lines are not needed here).
+        order = Order.objects.filter(
+            pk=serializer.validated_data["order_id"], user=request.user
+        ).first()
         if order is None:
             raise NotFound("No such order.")
         payment, created = services.payment_create(user=request.user, order=order)
         return _payment_response(
-            request, payment, status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            request,
+            payment,
+            status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            new=created,
         )
 
 

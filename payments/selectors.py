@@ -1,13 +1,25 @@
 """Reads of the payments app: what each caller may see."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from payments.models import Payment, Refund
 
 
+def _refunds() -> Prefetch:
+    return Prefetch("refunds", queryset=Refund.objects.order_by("created_at"))
+
+
 def payment_list_for(*, user) -> QuerySet[Payment]:
     """Own payments; platform staff see all. Refunds come along in one query."""
-    payments = Payment.objects.select_related("order").prefetch_related(
-        Prefetch("refunds", queryset=Refund.objects.order_by("created_at"))
-    )
+    payments = Payment.objects.select_related("order").prefetch_related(_refunds())
     return payments if user.is_staff else payments.filter(user=user)
+
+
+def payment_load_refunds(payment: Payment, *, new: bool = False) -> Payment:
+    """A payment already read, with its refunds (as `payment_list_for` gives them);
+    `new`: it was just created, so it has none (no query)."""
+    if new:
+        payment._prefetched_objects_cache = {"refunds": Refund.objects.none()}
+    else:
+        prefetch_related_objects([payment], _refunds())
+    return payment

@@ -114,11 +114,13 @@ def payment_create(*, user: User, order: Order) -> tuple[Payment, bool]:
         raise OrderNotPayable()
     if order.reserved_until is not None and order.reserved_until <= timezone.now():
         raise OrderNotPayable("The hold on these items ran out: place the order again.")
-    existing = order.payments.filter(status__in=OPEN_STATUSES).first()
+    # The order's attempts (a handful) in one read: an open one is answered as it is.
+    attempts = list(order.payments.all())  # newest first
+    existing = next((p for p in attempts if p.status in OPEN_STATUSES), None)
     if existing is not None:
         return existing, False
     provider = get_provider()
-    attempt = order.payments.count() + 1
+    attempt = len(attempts) + 1
     key = f"order-{order.pk}-attempt-{attempt}"
     try:
         intent = provider.create_intent(
@@ -150,7 +152,12 @@ def payment_confirm(
     """Confirm server-side (mobile clients, the dummy card form). A decline records the
     payment as failed, leaves the order pending and raises PaymentFailed (402)."""
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        # The order comes along (read, not locked: order_mark_paid locks it).
+        payment = (
+            Payment.objects.select_for_update(of=("self",))
+            .select_related("order")
+            .get(pk=payment.pk)
+        )
         if payment.status == P.SUCCEEDED:
             return payment
         if payment.status not in (P.REQUIRES_PAYMENT_METHOD, P.REQUIRES_CONFIRMATION):
@@ -216,7 +223,9 @@ def payment_mark_succeeded(*, payment: Payment, payment_method: str = "") -> Pay
     If the order was cancelled meanwhile (its reservation ran out), the money goes
     straight back.
     """
-    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    payment = (
+        Payment.objects.select_for_update(of=("self",)).select_related("order").get(pk=payment.pk)
+    )
     if payment.status == P.SUCCEEDED:
         return payment
     payment.status = P.SUCCEEDED

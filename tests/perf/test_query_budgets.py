@@ -252,9 +252,12 @@ WARM_BUDGETS = {
     "/api/v1/products/{product_id}/": 0,
     "/api/v1/products/categories/": 0,
     "/products/{product_slug}/": 0,
-    # The count and the category tree are cached; the page, its images and tags and
-    # the shops of the filter are read.
-    "/products/?page_size={n}": 4,
+    # The listings' HTML (filters, cards, pages) is cached per address; only the page
+    # around it (header, cart count) is rendered.
+    "/products/?page_size={n}": 0,
+    "/products/?q=thing&page_size={n}&ordering=price": 0,
+    "/categories/things/?page_size={n}": 0,
+    "/shops/oak/?page_size={n}": 1,  # the shop (its header is not cached)
 }
 
 
@@ -270,3 +273,56 @@ def test_anonymous_requests_served_from_the_cache_keep_their_budget(n):
             assert client.get(path).status_code == 200
         found[template] = len(queries)
     assert found == WARM_BUDGETS
+
+
+# One checkout over the API, step by step (as bench/run.py counts it), bearer token's user
+# lookup included; then the buyer's order history twice (the second from the cache).
+CHECKOUT_BUDGETS = {
+    "add": 12,
+    "checkout": 17,
+    "pay_create": 8,
+    "pay_confirm": 14,
+    "history": 6,
+    "history again": 2,
+}
+
+
+def test_a_checkout_keeps_its_query_budget():
+    buyer = verify_email(UserFactory())
+    address = Address.objects.create(user=buyer, **address_data())
+    product = Product.objects.create(
+        shop=Shop.objects.create(name="Oak", slug="oak"),
+        name="Thing",
+        slug="thing",
+        price=Decimal("10.00"),
+        sku="T-1",
+        stock_quantity=1000,  # no low-stock alert to write
+    )
+    Cart.objects.create(user=buyer)  # a returning buyer's (empty) cart
+    client = bearer_client(buyer)
+    answer: dict = {}
+    steps = [
+        ("add", "/api/v1/cart/add/", lambda _a: {"product_id": product.pk, "quantity": 1}),
+        ("checkout", "/api/v1/cart/checkout/", lambda _a: {"shipping_address_id": address.pk}),
+        ("pay_create", "/api/v1/payments/create/", lambda a: {"order_id": a["id"]}),
+        (
+            "pay_confirm",
+            "/api/v1/payments/confirm/",
+            lambda a: {"payment_id": a["id"], "payment_method": "pm_card_visa"},
+        ),
+    ]
+    found = {}
+    cache.clear()
+    for step, path, body in steps:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(path, body(answer), format="json")
+        assert response.status_code in (200, 201), (step, response.json())
+        answer = response.json()
+        found[step] = len(queries)
+    assert answer["status"] == "succeeded"
+    for step in ("history", "history again"):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/api/v1/orders/")
+        assert response.json()["results"][0]["status"] == "paid"
+        found[step] = len(queries)
+    assert found == CHECKOUT_BUDGETS

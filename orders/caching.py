@@ -1,0 +1,111 @@
+"""The cache of a customer's order history pages (`GET /api/v1/orders/`).
+
+A page is keyed by its buyer's *orders generation*: a short random token kept in the
+cache and replaced ("bumped") whenever one of that person's orders, its lines or its
+status history is saved or deleted, so that a page built on an old token is never read
+again (and expires on its own). Only a customer's own history is cached: what staff
+and shop members see spans other people's orders and is read from the database.
+
+As in catalog.caching, a generation is bumped at once and again after commit: at once
+so that the writer's own transaction (and a test's) reads fresh data, after commit so
+that a reader that cached the old rows between the two is outdone. Saves and deletes
+are caught by the model signals connected in `connect_signals` (orders.apps); writers
+that bypass them (`QuerySet.update`, bulk inserts, raw SQL) call `user_orders_changed`
+(checkout's bulk insert of lines needs not: the order itself is saved with them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import uuid
+from collections.abc import Iterable
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+USER_ORDERS_GENERATION = "orders:gen:user:{}"
+LIST_TIMEOUT = 5 * 60
+
+
+def _token() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def _generation_key(user_id: int) -> str:
+    return USER_ORDERS_GENERATION.format(user_id)
+
+
+def user_orders_generation(user_id: int) -> str:
+    """The current token of this person's orders (started when missing)."""
+    key = _generation_key(user_id)
+    token = cache.get(key)
+    if token is None:
+        cache.add(key, _token(), timeout=None)
+        token = cache.get(key) or _token()
+    return token
+
+
+def order_list_cache_key(*, user_id: int, url: str) -> str:
+    """The key of one page of a person's order history (`url`: the absolute address
+    asked for, query string included: filters, page, page size, and the links built)."""
+    digest = hashlib.sha256(url.encode()).hexdigest()[:32]
+    return f"orders:list:{user_id}:{user_orders_generation(user_id)}:{digest}"
+
+
+_pending = threading.local()  # generations to bump again when the transaction commits
+
+
+def _flush_pending() -> None:
+    keys = getattr(_pending, "keys", set())
+    _pending.keys = set()
+    if keys:
+        cache.set_many({key: _token() for key in sorted(keys)}, timeout=None)
+
+
+def user_orders_changed(*, user_ids: Iterable[int | None]) -> None:
+    """These people's order history changed: their cached pages are never read again."""
+    keys = sorted({_generation_key(user_id) for user_id in user_ids if user_id is not None})
+    if not keys:
+        return
+    cache.set_many({key: _token() for key in keys}, timeout=None)
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return  # autocommit: the change is committed already, and bumped
+    _pending.keys = getattr(_pending, "keys", set()) | set(keys)
+    if not any(callback is _flush_pending for _, callback, _ in connection.run_on_commit):
+        transaction.on_commit(_flush_pending)
+
+
+# --- Signals --------------------------------------------------------------------------
+
+
+def _order_changed(sender, instance, **kwargs) -> None:
+    user_orders_changed(user_ids=[instance.user_id])
+
+
+def _order_child_changed(sender, instance, **kwargs) -> None:
+    """A line or status change: its order's buyer, without a query when it is loaded."""
+    from orders.models import Order
+
+    order = instance._state.fields_cache.get("order")
+    if order is not None:
+        user_id = order.user_id
+    else:
+        user_id = Order.objects.filter(pk=instance.order_id).values_list("user_id", flat=True)
+        user_id = user_id.first()
+    user_orders_changed(user_ids=[user_id])
+
+
+def connect_signals() -> None:
+    from orders.models import Order, OrderLine, OrderStatusChange
+
+    for name, signal in (("save", post_save), ("delete", post_delete)):
+        signal.connect(_order_changed, sender=Order, dispatch_uid=f"orders_cache_order_{name}")
+        for model in (OrderLine, OrderStatusChange):
+            signal.connect(
+                _order_child_changed,
+                sender=model,
+                dispatch_uid=f"orders_cache_{model.__name__}_{name}",
+            )
