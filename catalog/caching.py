@@ -252,6 +252,22 @@ def product_read(
     return value, version, extras
 
 
+def product_part_if_current(*, ref: str, key: str) -> Any | None:
+    """What the cache holds under `key` (stored as `(version, value)`) when it was stored
+    at the product's current version; None otherwise, or when this process has not read
+    the product yet. One round trip, without reading or building the product itself."""
+    shop_id = _product_shops.get(ref)
+    if shop_id is None:
+        return None
+    shop_key = shop_generation_key(shop_id)
+    found = cache.get_many([shop_key, TAXONOMY_GENERATION, key])
+    stored = found.get(key)
+    if stored is None or shop_key not in found or TAXONOMY_GENERATION not in found:
+        return None
+    version = f"{ref}.{shop_id}.{found[shop_key]}.{found[TAXONOMY_GENERATION]}"
+    return stored[1] if stored[0] == version else None
+
+
 class ProductFragments:
     """The cached parts of a product page (catalog.templatetags.catalog_cache), each
     stored with the version it shows and used only at that version. `vary` names what

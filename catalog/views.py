@@ -13,15 +13,19 @@ shops app sits below the catalog (see CONVENTIONS.md).
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import get_template
 from django.urls import reverse
@@ -419,6 +423,7 @@ def _render_product(
     fragments: caching.ProductFragments,
     load: Callable[[], dict[str, Any]],
     review_form: ReviewForm | None = None,
+    extra_context: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """The product page. The parts that show the product only (not the visitor) are
     template fragments cached at the product's version (`fragments`): `load()` (images,
@@ -455,12 +460,30 @@ def _render_product(
         "reviews": lazy("reviews"),
         "own_review": own_review,
         "is_member": is_member,
-        "review_form": review_form or ReviewForm(),
+        # The form shows only to signed-in visitors: not built for the others.
+        "review_form": review_form or (ReviewForm() if user.is_authenticated else None),
         "more_from_shop": lazy("more_from_shop"),
         "can_buy": product.is_active and product.shop.is_active and product.stock_quantity > 0,
         "fragments": fragments,
+        **(extra_context or {}),
     }
     return render(request, "catalog/product_detail.html", context)
+
+
+def _whole_page_name(request: HttpRequest) -> str | None:
+    """The cached part holding the whole product page of a first-time visitor, or None
+    when the visitor has anything of their own to see: a session (a guest cart, a
+    message) or a message cookie. Such a visitor's page differs from the next one's only
+    by the CSRF token, which is put in when the page is sent."""
+    if request.COOKIES.get(settings.SESSION_COOKIE_NAME) or request.COOKIES.get("messages"):
+        return None
+    digest = hashlib.blake2b(request.get_full_path().encode(), digest_size=12).hexdigest()
+    return f"page:{digest}"
+
+
+def _send_whole_page(request: HttpRequest, stored: tuple[str, str]) -> HttpResponse:
+    placeholder, html = stored
+    return HttpResponse(html.replace(placeholder, get_token(request)))
 
 
 @require_safe
@@ -487,9 +510,15 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         )
         return product, product.shop_id
 
+    whole_page = _whole_page_name(request)
+    if whole_page is not None:
+        stored = caching.product_part_if_current(ref=ref, key=fragments.keys([whole_page])[0])
+        if stored is not None:
+            return _send_whole_page(request, stored)
     product, version, found = caching.product_read(
         ref=ref, part="product", build=build, also=fragments.keys(PRODUCT_FRAGMENTS)
     )
+    fragments.use(version=version, found=found)
 
     def load() -> dict[str, Any]:
         data, _version, _ = caching.product_read(
@@ -499,9 +528,17 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         )
         return data
 
-    return _render_product(
-        request, product, fragments=fragments.use(version=version, found=found), load=load
+    if whole_page is None:
+        return _render_product(request, product, fragments=fragments, load=load)
+    # Rendered once with a placeholder where the CSRF token goes (the view's context wins
+    # over the context processor's), stored, and sent with this visitor's token.
+    placeholder = f"csrf-{secrets.token_hex(16)}"
+    response = _render_product(
+        request, product, fragments=fragments, load=load, extra_context={"csrf_token": placeholder}
     )
+    stored = (placeholder, response.content.decode())
+    fragments.store(whole_page, stored)
+    return _send_whole_page(request, stored)
 
 
 @require_POST

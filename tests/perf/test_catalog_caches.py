@@ -106,6 +106,33 @@ def test_per_visitor_parts_are_not_cached(product):
     assert cart_count(second.get(URL)) == "0"
 
 
+def test_a_whole_page_from_the_cache_carries_a_csrf_token_that_works(product):
+    """A first-time visitor's page is sent whole from the cache with their own CSRF token
+    put in: the add-to-cart form posts, under Django's real CSRF check."""
+    Client().get(URL)  # cached by someone else's visit
+    visitor = Client(enforce_csrf_checks=True)
+    response, count = queries_of(visitor, URL)
+    assert count == 0
+    token = re.search(
+        r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode()
+    ).group(1)
+    assert "csrf-" not in response.content.decode()  # no placeholder left behind
+    assert visitor.cookies["csrftoken"].value
+
+    stranger = Client(enforce_csrf_checks=True)
+    stranger.get(URL)
+    refused = stranger.post("/cart/add/", {"product_id": product.pk, "csrfmiddlewaretoken": token})
+    assert refused.status_code == 403  # the token is this visitor's, not anyone's
+
+    added = visitor.post(
+        "/cart/add/", {"product_id": product.pk, "quantity": 1, "csrfmiddlewaretoken": token}
+    )
+    assert added.status_code == 302
+    # Now the visitor has a session (a cart): their page is rendered for them.
+    assert cart_count(visitor.get(URL)) == "1"
+    assert cart_count(Client().get(URL)) == "0"
+
+
 def test_a_price_name_or_stock_change_shows_on_the_next_request(product, owner):
     cached_page()
     services.product_update(
