@@ -98,16 +98,9 @@ class Product(models.Model):
                 condition=Q(is_active=True, deleted_at__isnull=True),
                 name="catalog_product_live_price",
             ),
-            # "Top rated" (the listings' sort and the home page's row): unrated products
-            # last (NULLS LAST, as the index), ties by number of reviews, then newest.
-            models.Index(
-                F("rating_average").desc(nulls_last=True),
-                F("rating_count").desc(),
-                F("created_at").desc(),
-                F("id").desc(),
-                condition=Q(is_active=True, deleted_at__isnull=True),
-                name="catalog_product_live_top_rated",
-            ),
+            # "Top rated" (the listings' sort and the home page's row: unrated products
+            # last, ties by number of reviews, then newest) has its index on PostgreSQL
+            # only, made by migration 0004: SQLite cannot index NULLS LAST.
             # Counting the catalog (and a shop's or a category's part of it) reads these
             # narrow indexes alone (index-only scans), not the wide rows.
             models.Index(
