@@ -12,9 +12,8 @@ old token is never read again (and expires on its own). Three kinds:
   the shop", so it is keyed by its shop's generation;
 - the taxonomy generation: categories and tags (breadcrumbs, tag names).
 
-Generations are bumped at once and again after commit: at once so that the writer's own
-transaction (and a test's) reads fresh data, after commit so that a reader that cached
-the old rows between the two is outdone. Saves and deletes are caught by the model
+Generations are bumped at once and again after commit (config.generations). Saves and
+deletes are caught by the model
 signals connected in `connect_signals` (catalog.apps); writers that bypass them
 (`QuerySet.update`, bulk inserts, raw SQL) call `products_changed` or `shops_changed`.
 """
@@ -22,18 +21,17 @@ signals connected in `connect_signals` (catalog.apps); writers that bypass them
 from __future__ import annotations
 
 import hashlib
-import threading
-import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.functional import cached_property
+
+from config import generations as gen
 
 CATALOG_GENERATION = "catalog:gen"
 TAXONOMY_GENERATION = "catalog:gen:taxonomy"
@@ -50,54 +48,26 @@ COUNT_TIMEOUT = 5 * 60  # the number of products matching a filter set
 T = TypeVar("T")
 
 
-def _token() -> str:
-    return uuid.uuid4().hex[:12]
-
-
 def shop_generation_key(shop_id: int) -> str:
     return SHOP_GENERATION.format(shop_id)
 
 
 def generations(keys: list[str]) -> list[str]:
     """The current tokens of these generations (in order), starting any that is missing."""
-    found = cache.get_many(keys)
-    for key in keys:
-        if key not in found:
-            cache.add(key, _token(), timeout=None)
-            found[key] = cache.get(key) or _token()
-    return [found[key] for key in keys]
+    return gen.current(keys)
 
 
 def catalog_generation() -> str:
     return generations([CATALOG_GENERATION])[0]
 
 
-def _bump(keys: list[str]) -> None:
-    cache.set_many({key: _token() for key in keys}, timeout=None)
+def _category_tree_invalidate() -> None:
+    from catalog.selectors import category_tree_invalidate
+
+    category_tree_invalidate()
 
 
-_pending = threading.local()  # generations to bump again when the transaction commits
-
-
-def flush_pending_bumps() -> None:
-    """The after-commit bump: one callback per transaction, whatever it changed."""
-    keys = getattr(_pending, "keys", set())
-    _pending.keys = set()
-    if keys:
-        _bump(sorted(keys))
-    if TAXONOMY_GENERATION in keys:
-        from catalog.selectors import category_tree_invalidate
-
-        category_tree_invalidate()
-
-
-def _bump_after_commit(keys: list[str]) -> None:
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        return  # autocommit: the change is committed already, and bumped
-    _pending.keys = getattr(_pending, "keys", set()) | set(keys)
-    if not any(callback is flush_pending_bumps for _, callback, _ in connection.run_on_commit):
-        transaction.on_commit(flush_pending_bumps)
+gen.on_committed_bump(TAXONOMY_GENERATION, _category_tree_invalidate)
 
 
 def catalog_changed(*, shop_ids: Iterable[int | None] = (), taxonomy: bool = False) -> None:
@@ -106,8 +76,7 @@ def catalog_changed(*, shop_ids: Iterable[int | None] = (), taxonomy: bool = Fal
     keys += [shop_generation_key(shop_id) for shop_id in sorted(set(shop_ids) - {None})]
     if taxonomy:
         keys.append(TAXONOMY_GENERATION)
-    _bump(keys)
-    _bump_after_commit(keys)
+    gen.bump(keys)
 
 
 def shops_changed(*, shop_ids: Iterable[int | None]) -> None:
@@ -157,7 +126,7 @@ def _taxonomy_saved(sender, instance, **kwargs) -> None:
     from catalog.selectors import category_tree_invalidate
 
     catalog_changed(taxonomy=True)
-    category_tree_invalidate()  # and again after commit (flush_pending_bumps)
+    category_tree_invalidate()  # and again after commit (config.generations)
 
 
 def _product_tags_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:

@@ -6,9 +6,8 @@ status history is saved or deleted, so that a page built on an old token is neve
 again (and expires on its own). Only a customer's own history is cached: what staff
 and shop members see spans other people's orders and is read from the database.
 
-As in catalog.caching, a generation is bumped at once and again after commit: at once
-so that the writer's own transaction (and a test's) reads fresh data, after commit so
-that a reader that cached the old rows between the two is outdone. Saves and deletes
+As in catalog.caching, a generation is bumped at once and again after commit
+(config.generations). Saves and deletes
 are caught by the model signals connected in `connect_signals` (orders.apps); writers
 that bypass them (`QuerySet.update`, bulk inserts, raw SQL) call `user_orders_changed`
 (checkout's bulk insert of lines needs not: the order itself is saved with them).
@@ -17,20 +16,14 @@ that bypass them (`QuerySet.update`, bulk inserts, raw SQL) call `user_orders_ch
 from __future__ import annotations
 
 import hashlib
-import threading
-import uuid
 from collections.abc import Iterable
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+
+from config import generations
 
 USER_ORDERS_GENERATION = "orders:gen:user:{}"
 LIST_TIMEOUT = 5 * 60
-
-
-def _token() -> str:
-    return uuid.uuid4().hex[:12]
 
 
 def _generation_key(user_id: int) -> str:
@@ -39,12 +32,7 @@ def _generation_key(user_id: int) -> str:
 
 def user_orders_generation(user_id: int) -> str:
     """The current token of this person's orders (started when missing)."""
-    key = _generation_key(user_id)
-    token = cache.get(key)
-    if token is None:
-        cache.add(key, _token(), timeout=None)
-        token = cache.get(key) or _token()
-    return token
+    return generations.current([_generation_key(user_id)])[0]
 
 
 def order_list_cache_key(*, user_id: int, url: str) -> str:
@@ -54,28 +42,9 @@ def order_list_cache_key(*, user_id: int, url: str) -> str:
     return f"orders:list:{user_id}:{user_orders_generation(user_id)}:{digest}"
 
 
-_pending = threading.local()  # generations to bump again when the transaction commits
-
-
-def _flush_pending() -> None:
-    keys = getattr(_pending, "keys", set())
-    _pending.keys = set()
-    if keys:
-        cache.set_many({key: _token() for key in sorted(keys)}, timeout=None)
-
-
 def user_orders_changed(*, user_ids: Iterable[int | None]) -> None:
     """These people's order history changed: their cached pages are never read again."""
-    keys = sorted({_generation_key(user_id) for user_id in user_ids if user_id is not None})
-    if not keys:
-        return
-    cache.set_many({key: _token() for key in keys}, timeout=None)
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        return  # autocommit: the change is committed already, and bumped
-    _pending.keys = getattr(_pending, "keys", set()) | set(keys)
-    if not any(callback is _flush_pending for _, callback, _ in connection.run_on_commit):
-        transaction.on_commit(_flush_pending)
+    generations.bump(_generation_key(user_id) for user_id in user_ids if user_id is not None)
 
 
 # --- Signals --------------------------------------------------------------------------
