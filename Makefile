@@ -44,11 +44,16 @@ browser:
 
 ## The quickstart: embedded defaults (SQLite, local media, console email, eager Celery,
 ## dummy payments), DEBUG on, demo data and a staff login printed.
+## PAYMENTS_ALLOW_DUMMY lets the dummy provider take (pretend) payments: never in production.
+QUICKSTART_ENV := DJANGO_DEBUG=true PAYMENTS_ALLOW_DUMMY=true
 run: install
-	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=true $(PY) manage.py seed_demo
+	$(QUICKSTART_ENV) $(PY) manage.py migrate --noinput
+	$(QUICKSTART_ENV) $(PY) manage.py seed_demo
 	@echo "Serving the shop at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
-	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	@# No Celery beat runs here: unpaid orders' reservations expire by this loop instead.
+	@$(QUICKSTART_ENV) $(PY) manage.py expire_reservations --every 60 & loop=$$!; \
+		trap 'kill $$loop 2>/dev/null' EXIT; \
+		$(QUICKSTART_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## The whole test suite with coverage, against PostgreSQL and Redis. DATABASE_URL and
 ## REDIS_URL from the environment win over the local defaults.
@@ -92,6 +97,8 @@ bench: install
 check-deploy: install
 	DJANGO_DEBUG=false DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 		DJANGO_ALLOWED_HOSTS=shop.example.com \
+		STRIPE_SECRET_KEY=sk_live_check STRIPE_PUBLISHABLE_KEY=pk_live_check \
+		STRIPE_WEBHOOK_SECRET=whsec_check \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 clean:

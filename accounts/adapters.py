@@ -1,14 +1,27 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
+from django import forms
+from django.core.exceptions import ValidationError
 from django.http import Http404
 
+from accounts.models import validate_deliverable_email
 from config.emails import queue_email
 
 
 class AccountAdapter(DefaultAccountAdapter):
     """allauth's mails are rendered here (allauth builds their context) and sent by a
     worker after commit, like every other mail of the shop."""
+
+    def clean_email(self, email: str) -> str:
+        """Sign-up and added addresses: never one at a reserved, undeliverable domain
+        (erased accounts live there)."""
+        email = super().clean_email(email)
+        try:
+            validate_deliverable_email(email)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages[0]) from exc
+        return email
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         request = self.request

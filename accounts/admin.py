@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.models import Address, User
+from accounts.policies import PRIVILEGE_FIELDS, may_change_user
 from accounts.selectors import user_list
 from accounts.services import (
     ADDRESS_FIELDS,
@@ -18,6 +19,7 @@ from accounts.services import (
     user_deactivate,
 )
 from config.admin import StaffOnlyAdminMixin
+from config.errors import NotPermitted
 
 
 class EmailVerifiedFilter(admin.SimpleListFilter):
@@ -93,6 +95,20 @@ class UserAdmin(StaffOnlyAdminMixin, BaseUserAdmin):
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        """Privileges are a superuser's to give (accounts.policies.may_change_user)."""
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += [name for name in PRIVILEGE_FIELDS if name not in readonly]
+            if obj is not None and obj.is_staff:
+                readonly.append("is_active")
+        return readonly
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and not may_change_user(request.user, obj):
+            return False  # a superuser's account, for anyone but a superuser
+        return super().has_change_permission(request, obj)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         queryset = user_list()
         ordering = self.get_ordering(request)
@@ -107,9 +123,20 @@ class UserAdmin(StaffOnlyAdminMixin, BaseUserAdmin):
     @admin.action(description="Deactivate selected users", permissions=["change"])
     def deactivate_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         count = 0
+        refused = []
         for user in queryset:
-            user_deactivate(user=user)
+            try:
+                user_deactivate(user=user, by=request.user)
+            except NotPermitted:
+                refused.append(user.email)
+                continue
             count += 1
+        if refused:
+            self.message_user(
+                request,
+                f"Only a superuser may switch off {', '.join(refused)}.",
+                messages.ERROR,
+            )
         users = "user" if count == 1 else "users"
         self.message_user(
             request,

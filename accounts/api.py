@@ -15,12 +15,10 @@ from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
 
-from accounts import selectors, services
+from accounts import policies, selectors, services
 from accounts.models import Address, User
 from accounts.roles import user_roles
 from accounts.throttles import (
-    LoginAccountThrottle,
-    LoginAddressThrottle,
     PasswordResetAccountThrottle,
     PasswordResetAddressThrottle,
     RegisterAccountThrottle,
@@ -28,6 +26,8 @@ from accounts.throttles import (
     VerifyEmailAddressThrottle,
     VerifyEmailKeyThrottle,
 )
+from config.permissions import policy_permission
+from config.security.jwt import token_matches_password
 
 # --- Serializers ----------------------------------------------------------------------
 
@@ -101,6 +101,13 @@ class RegisterSerializer(serializers.Serializer):
 class LoginSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = PasswordField()
+    code = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="Accounts with two-factor sign-in: the authenticator app's code or a "
+        "recovery code (without it: 401 mfa_required).",
+    )
 
 
 class TokensSerializer(serializers.Serializer):
@@ -189,19 +196,35 @@ class PublicAPIView(APIView):
     permission_classes = [permissions.AllowAny]
 
 
+class RegistrationAcceptedSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    detail = serializers.CharField()
+
+
 class RegisterView(PublicAPIView):
+    """Answers the same whether or not the address already has an account: a new person
+    gets a verification link, the owner of an existing account a mail saying so."""
+
     throttle_classes = [RegisterAddressThrottle, RegisterAccountThrottle]
 
-    @extend_schema(request=RegisterSerializer, responses={201: MeSerializer})
+    @extend_schema(request=RegisterSerializer, responses={201: RegistrationAcceptedSerializer})
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_register(**serializer.validated_data, request=request)
-        return Response(MeSerializer(user).data, status=status.HTTP_201_CREATED)
+        services.user_register(**serializer.validated_data, request=request)
+        email = serializer.validated_data["email"].strip().lower()
+        return Response(
+            {
+                "email": email,
+                "detail": "Check your inbox: a link to confirm this address is on its way.",
+            },
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class LoginView(PublicAPIView):
-    throttle_classes = [LoginAddressThrottle, LoginAccountThrottle]
+    """Failed attempts are counted by the sign-in guard (accounts.signin), shared with the
+    pages and the admin; successful ones are not."""
 
     @extend_schema(request=LoginSerializer, responses={200: LoginResponseSerializer})
     def post(self, request):
@@ -212,11 +235,19 @@ class LoginView(PublicAPIView):
 
 
 class SafeTokenRefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh, also refusing a token issued before a password change."""
+
     def validate(self, attrs):
         try:
-            return super().validate(attrs)
-        except get_user_model().DoesNotExist as exc:
-            raise InvalidToken("The user of this token no longer exists.") from exc
+            token = RefreshToken(attrs["refresh"])
+            user = get_user_model().objects.filter(pk=token.get("user_id")).first()
+        except TokenError as exc:
+            raise InvalidToken(str(exc)) from exc
+        if user is None:
+            raise InvalidToken("The user of this token no longer exists.")
+        if not token_matches_password(token, user):
+            raise InvalidToken("The password changed since this token was issued.")
+        return super().validate(attrs)
 
 
 class RefreshView(TokenRefreshView):
@@ -228,19 +259,18 @@ class RefreshView(TokenRefreshView):
 
 
 class LogoutView(APIView):
+    """Ends this session: the refresh token is blacklisted and the access token that
+    made the request is refused from now on."""
+
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=RefreshTokenSerializer, responses={204: None})
     def post(self, request):
         serializer = RefreshTokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            token = RefreshToken(serializer.validated_data["refresh"])
-        except TokenError as exc:
-            raise InvalidToken(str(exc)) from exc
-        if str(token.get("user_id")) != str(request.user.pk):
-            raise InvalidToken("This refresh token belongs to another session.")
-        token.blacklist()
+        services.user_sign_out(
+            user=request.user, refresh=serializer.validated_data["refresh"], access=request.auth
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -346,7 +376,11 @@ class UserViewSet(
 ):
     """Staff manage users; DELETE deactivates (orders and history stay)."""
 
-    permission_classes = [permissions.IsAdminUser]
+    # Staff with Django's permission on users: view_user to read, change_user to change
+    # or switch off (which accounts and fields: accounts.policies.may_change_user).
+    permission_classes = [
+        policy_permission(policies.may_change_users, read=policies.may_view_users)
+    ]
     serializer_class = StaffUserSerializer
     filterset_class = UserFilter
 
@@ -360,7 +394,7 @@ class UserViewSet(
             data=request.data, partial=kwargs.get("partial", False)
         )
         serializer.is_valid(raise_exception=True)
-        services.user_update_by_staff(user=user, data=serializer.validated_data)
+        services.user_update_by_staff(user=user, data=serializer.validated_data, by=request.user)
         return Response(StaffUserSerializer(self.get_queryset().get(pk=user.pk)).data)
 
     @extend_schema(request=StaffUserUpdateSerializer, responses=StaffUserSerializer)
@@ -368,7 +402,7 @@ class UserViewSet(
         return self.update(request, *args, partial=True, **kwargs)
 
     def destroy(self, request, *args, **kwargs):
-        services.user_deactivate(user=self.get_object())
+        services.user_deactivate(user=self.get_object(), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -23,3 +23,45 @@ class EmailNotVerified(ApplicationError):
     code = "email_not_verified"
     status_code = 403
     default_detail = "Verify your email address first: follow the link we sent you."
+
+
+class SignInLocked(ApplicationError):
+    """Too many wrong passwords for this account from this address, or from this address
+    overall (accounts.signin): 429 with Retry-After, like every throttle."""
+
+    code = "throttled"
+    status_code = 429
+
+    def __init__(self, *, wait: int):
+        minutes = max(1, -(-wait // 60))
+        super().__init__(
+            f"Too many failed sign-in attempts from here. Try again in {minutes} "
+            f"minute{'s' if minutes > 1 else ''}."
+        )
+        self.wait = wait
+
+
+class SecondFactorRequired(ApplicationError):
+    """The account uses two-factor sign-in: the password alone is not enough."""
+
+    code = "mfa_required"
+    status_code = 401
+    default_detail = (
+        "This account uses two-factor sign-in: send the code from your authenticator app "
+        "(or a recovery code) as `code`."
+    )
+
+
+class SecondFactorInvalid(ApplicationError):
+    code = "invalid_mfa_code"
+    status_code = 401
+    default_detail = "The two-factor code is not correct."
+
+
+class SecondFactorSetupRequired(ApplicationError):
+    """Platform staff must set up two-factor sign-in (STAFF_REQUIRE_MFA) first, on the
+    account pages (/accounts/2fa/)."""
+
+    code = "mfa_setup_required"
+    status_code = 403
+    default_detail = "Staff accounts need two-factor sign-in: set it up on the account pages first."

@@ -1,8 +1,12 @@
+from allauth.account import app_settings as allauth_settings
 from allauth.account.forms import ResetPasswordForm
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.account.internal import flows
+from allauth.account.models import EmailAddress, Login
 from django import forms
 from django.contrib.auth.forms import SetPasswordForm
 
-from accounts.models import PREFERENCE_FIELDS, Address
+from accounts.models import PREFERENCE_FIELDS, Address, User
 from accounts.services import password_reset_request
 
 
@@ -13,6 +17,44 @@ class PasswordResetRequestForm(ResetPasswordForm):
         email = self.cleaned_data["email"]
         password_reset_request(email=email)
         return email
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up page, answering the same whether or not the address already has
+    an account: either way the next page says a link is on its way. A new person gets the
+    verification link (which signs them in, in the browser they signed up in); the owner
+    of an existing account gets a mail saying so instead, and no account is made."""
+
+    def validate_unique_email(self, value: str) -> str:
+        self.account_already_exists = (
+            User.objects.filter(email__iexact=value).exists()
+            or EmailAddress.objects.filter(email__iexact=value).exists()
+        )
+        return value
+
+    def try_save(self, request):
+        mandatory = allauth_settings.EmailVerificationMethod.MANDATORY
+        email = self.cleaned_data.get("email")
+        if self.account_already_exists:
+            login = Login(user=None, email=email, signup=True, email_verification=mandatory)
+            return None, flows.login.perform_login(request, login)
+        user = self.save(request)
+        response = flows.signup.complete_signup(
+            request, user=user, email_verification=mandatory, redirect_url=_next_url(request)
+        )
+        return user, response
+
+
+def _next_url(request) -> str | None:
+    """Where the sign-up page was asked to lead (`?next=`), if it is on this site."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    url = request.POST.get("next") or request.GET.get("next")
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return None
 
 
 class PasswordResetSetForm(SetPasswordForm):

@@ -1,9 +1,28 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django_countries.fields import CountryField
+
+# Erased accounts keep their row under an address of this domain (accounts.services.
+# user_erase). `.invalid` is reserved (RFC 6761): no mailbox can have such an address,
+# so nobody may sign up with one, which would also block the erasure of another account.
+ERASED_EMAIL_DOMAIN = "erased.invalid"
+
+
+def erased_email(user_id: int) -> str:
+    return f"erased-{user_id}@{ERASED_EMAIL_DOMAIN}"
+
+
+def validate_deliverable_email(value: str) -> None:
+    """Refuse addresses at a reserved, undeliverable domain (`.invalid`)."""
+    domain = (value or "").rsplit("@", 1)[-1].strip().rstrip(".").lower()
+    if domain == "invalid" or domain.endswith(".invalid"):
+        raise ValidationError(
+            "This address cannot receive mail: use another one.", code="undeliverable"
+        )
 
 
 class UserManager(BaseUserManager):
@@ -36,7 +55,9 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in with an email address; no username."""
 
-    email = models.EmailField("email address", max_length=254, unique=True)
+    email = models.EmailField(
+        "email address", max_length=254, unique=True, validators=[validate_deliverable_email]
+    )
     first_name = models.CharField(max_length=150, blank=True)
     last_name = models.CharField(max_length=150, blank=True)
     is_staff = models.BooleanField(

@@ -18,17 +18,32 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.exceptions import (
     EmailNotVerified,
     InvalidCredentials,
     InvalidResetToken,
     InvalidVerificationKey,
+    SecondFactorInvalid,
+    SecondFactorRequired,
+    SecondFactorSetupRequired,
+    SignInLocked,
 )
-from accounts.models import PREFERENCE_FIELDS, Address, User
+from accounts.models import (
+    PREFERENCE_FIELDS,
+    Address,
+    User,
+    erased_email,
+    validate_deliverable_email,
+)
+from accounts.policies import PRIVILEGE_FIELDS, may_change_user, mfa_required_but_missing
 from accounts.selectors import user_email_verified, user_get_by_email
-from config.errors import DomainValidationError
+from accounts.signin import lockout_seconds_left, signin_succeeded
+from config.errors import DomainValidationError, NotPermitted
+from config.security.jwt import token_deny
 
 # --- Users --------------------------------------------------------------------------
 
@@ -40,9 +55,11 @@ def _validate_password(password: str, *, user: User, field: str) -> None:
         raise DomainValidationError(exc.messages[0], fields={field: exc.messages}) from exc
 
 
-def _email_taken_error() -> DomainValidationError:
-    message = "A user with this email address already exists."
-    return DomainValidationError(message, fields={"email": [message]})
+def _validate_email_deliverable(email: str) -> None:
+    try:
+        validate_deliverable_email(email)
+    except DjangoValidationError as exc:
+        raise DomainValidationError(exc.messages[0], fields={"email": exc.messages}) from exc
 
 
 @transaction.atomic
@@ -53,24 +70,39 @@ def user_register(
     first_name: str = "",
     last_name: str = "",
     request: HttpRequest | None = None,
-) -> User:
+) -> User | None:
     """Sign a person up: the user, their (unverified) primary address, a verification
-    mail and a welcome mail. The same steps allauth's sign-up page takes."""
+    mail and a welcome mail. The same steps allauth's sign-up page takes.
+
+    An address that already has an account makes no account: its owner is mailed that
+    someone tried to sign up with it, and the caller answers as for a new one (None
+    here), so that nobody learns who has an account.
+    """
     email = User.objects.normalize_email(email.strip()).lower()
-    if user_get_by_email(email=email) or EmailAddress.objects.filter(email__iexact=email).exists():
-        raise _email_taken_error()
+    _validate_email_deliverable(email)
     user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
     _validate_password(password, user=user, field="password")
+    if user_get_by_email(email=email) or EmailAddress.objects.filter(email__iexact=email).exists():
+        _account_exists_mail(email=email, request=request)
+        return None
     user.set_password(password)
     try:
         with transaction.atomic():
             user.save()
-    except IntegrityError as exc:  # a concurrent sign-up with the same address won
-        raise _email_taken_error() from exc
+    except IntegrityError:  # a concurrent sign-up with the same address won
+        _account_exists_mail(email=email, request=request)
+        return None
     address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
     address.send_confirmation(request, signup=True)
     welcome_email_queue(user=user)
     return user
+
+
+def _account_exists_mail(*, email: str, request: HttpRequest | None) -> None:
+    """allauth's "you already have an account" mail (sign in or reset the password)."""
+    from allauth.account.adapter import get_adapter
+
+    get_adapter(request).send_account_already_exists_mail(email)
 
 
 def welcome_email_queue(*, user: User) -> None:
@@ -79,13 +111,40 @@ def welcome_email_queue(*, user: User) -> None:
     transaction.on_commit(lambda: send_welcome_email.delay(user.pk))
 
 
-def user_authenticate(*, email: str, password: str, request: HttpRequest | None = None) -> User:
-    """The active user with these credentials, or InvalidCredentials (no hint which was wrong)."""
-    user = authenticate(request, email=email.strip().lower(), password=password)
+def user_authenticate(
+    *, email: str, password: str, request: HttpRequest, code: str | None = None
+) -> User:
+    """The active user with these credentials, or InvalidCredentials (no hint which was
+    wrong). The sign-in guard (accounts.signin, through Django's authenticate) refuses a
+    caller who failed too often: SignInLocked (429). An account with two-factor sign-in
+    also needs `code` (from the authenticator app, or a recovery code)."""
+    email = email.strip().lower()
+    user = authenticate(request, email=email, password=password)
     if user is None:
+        if getattr(request, "axes_locked_out", False):
+            raise SignInLocked(wait=max(1, lockout_seconds_left(request, {"email": email})))
         raise InvalidCredentials()
+    signin_succeeded(request, email)
+    _second_factor_check(user=user, code=code)
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     return user
+
+
+def _second_factor_check(*, user: User, code: str | None) -> None:
+    """allauth.mfa's own check of a TOTP or recovery code (rate-limited per user)."""
+    from allauth.mfa.base.forms import BaseAuthenticateForm
+    from allauth.mfa.utils import is_mfa_enabled
+
+    if not is_mfa_enabled(user):
+        if mfa_required_but_missing(user):
+            raise SecondFactorSetupRequired()
+        return
+    if not code:
+        raise SecondFactorRequired()
+    form = BaseAuthenticateForm(data={"code": code}, user=user)
+    if not form.is_valid():
+        raise SecondFactorInvalid()
+    form.authenticator.record_usage()
 
 
 def user_require_verified_email(*, user: User) -> None:
@@ -116,26 +175,62 @@ def user_update_profile(
     return user
 
 
+STAFF_EDITABLE_FIELDS = ("first_name", "last_name", "is_active", "is_staff")
+
+
+def _require_may_change(*, by: User | None, user: User, fields) -> None:
+    if by is not None and not may_change_user(by, user, fields):
+        if user.is_superuser:
+            detail = "Only a superuser may change a superuser's account."
+        elif set(fields) & PRIVILEGE_FIELDS or (user.is_staff and "is_active" in fields):
+            detail = "Only a superuser may grant or take staff rights or switch a staff account."
+        else:
+            detail = "You do not have permission to change accounts."
+        raise NotPermitted(detail)
+
+
 @transaction.atomic
-def user_update_by_staff(*, user: User, data: dict[str, Any]) -> User:
-    """Staff change a user's names, activity and staff flag."""
-    allowed = {"first_name", "last_name", "is_active", "is_staff"}
-    for name, value in data.items():
-        if name in allowed:
-            setattr(user, name, value.strip() if isinstance(value, str) else value)
-    user.save()
-    if not user.is_active:
+def user_update_by_staff(*, user: User, data: dict[str, Any], by: User | None) -> User:
+    """Staff change a user's names, activity and staff flag (accounts.policies decides
+    who may change which); switching an account off ends its sessions."""
+    changes = {
+        name: value.strip() if isinstance(value, str) else value
+        for name, value in data.items()
+        if name in STAFF_EDITABLE_FIELDS and getattr(user, name) != value
+    }
+    _require_may_change(by=by, user=user, fields=changes)
+    for name, value in changes.items():
+        setattr(user, name, value)
+    if changes:
+        user.save(update_fields=[*changes])
+    if not user.is_active and "is_active" in changes:
         user_tokens_revoke(user=user)
     return user
 
 
 @transaction.atomic
-def user_deactivate(*, user: User) -> User:
-    """Staff switch an account off: no login, no valid refresh token."""
+def user_deactivate(*, user: User, by: User | None) -> User:
+    """Staff switch an account off: no login, no valid token."""
+    if user.is_active:
+        _require_may_change(by=by, user=user, fields={"is_active"})
     user.is_active = False
     user.save(update_fields=["is_active"])
     user_tokens_revoke(user=user)
     return user
+
+
+def user_sign_out(*, user: User, refresh: str, access: Any = None) -> None:
+    """End one API session: blacklist its refresh token (which must be `user`'s) and
+    deny its access token (a simplejwt token object; None when signed in otherwise)."""
+    try:
+        token = RefreshToken(refresh)
+    except TokenError as exc:
+        raise InvalidToken(str(exc)) from exc
+    if str(token.get("user_id")) != str(user.pk):
+        raise InvalidToken("This refresh token belongs to another session.")
+    token.blacklist()
+    if access is not None:
+        token_deny(access)
 
 
 def user_tokens_revoke(*, user: User) -> None:
@@ -159,7 +254,7 @@ def user_erase(*, user: User, password: str) -> None:
     user.addresses.all().delete()
     EmailAddress.objects.filter(user=user).delete()
     SocialAccount.objects.filter(user=user).delete()
-    user.email = f"erased-{user.pk}@erased.invalid"
+    user.email = erased_email(user.pk)
     user.first_name = ""
     user.last_name = ""
     user.marketing_emails = False
@@ -383,6 +478,7 @@ def user_ensure_verified(*, email: str, password: str | None = None) -> tuple[Us
     except DjangoValidationError as exc:
         message = "Enter a valid email address."
         raise DomainValidationError(message, fields={"email": [message]}) from exc
+    _validate_email_deliverable(email)
     user = user_get_by_email(email=email)
     created = user is None
     if user is None:

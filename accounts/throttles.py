@@ -1,7 +1,8 @@
-"""Rate limits of the sign-in endpoints: per client address and per account.
+"""Rate limits of the account endpoints: per client address and per account.
 
 Rates come from settings (REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], read from the
-environment): `login`, `register`, `password_reset`, `verify_email`.
+environment): `register`, `password_reset`, `verify_email`. Signing in is guarded by
+failed attempts instead (accounts.signin), not by a rate.
 """
 
 import hashlib
@@ -38,14 +39,6 @@ class AccountRateThrottle(ScopedSettingsThrottle):
             return None
         digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()
         return self.cache_format % {"scope": f"{self.scope}_account", "ident": digest}
-
-
-class LoginAddressThrottle(ClientAddressRateThrottle):
-    scope = "login"
-
-
-class LoginAccountThrottle(AccountRateThrottle):
-    scope = "login"
 
 
 class RegisterAddressThrottle(ClientAddressRateThrottle):

@@ -7,12 +7,15 @@ say when it changed). Stock is only taken at checkout (orders).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import transaction
 
 from cart.exceptions import InsufficientStock, ProductUnavailable
 from cart.models import Cart, CartItem
 from catalog.models import Product
 from catalog.selectors import product_list_public
+from config.errors import DomainValidationError
 
 GUEST_CART_SESSION_KEY = "guest_cart_id"
 MAX_LINE_QUANTITY = 999
@@ -53,8 +56,6 @@ def _check_stock(product: Product, quantity: int) -> None:
 
 
 def _check_quantity(quantity: int, *, allow_zero: bool) -> None:
-    from config.errors import DomainValidationError
-
     low = 0 if allow_zero else 1
     if (
         not isinstance(quantity, int)
@@ -62,6 +63,29 @@ def _check_quantity(quantity: int, *, allow_zero: bool) -> None:
         or not low <= quantity <= MAX_LINE_QUANTITY
     ):
         message = f"Choose a quantity from {low} to {MAX_LINE_QUANTITY}."
+        raise DomainValidationError(message, fields={"quantity": [message]})
+
+
+def money_limit(field) -> Decimal:
+    """The largest amount a money column (`max_digits`, `decimal_places`) can hold."""
+    return Decimal(10) ** (field.max_digits - field.decimal_places) - Decimal(10) ** (
+        -field.decimal_places
+    )
+
+
+# A line's total is stored in a money column of an order line: a price times a
+# quantity past what it holds is refused here, before an order cannot be written.
+MAX_LINE_TOTAL = money_limit(Product._meta.get_field("price"))
+
+
+def _check_line(product: Product, quantity: int) -> None:
+    """The whole line (not only what is added now) stays within the line maximum and
+    its total within what an amount can hold."""
+    if quantity > MAX_LINE_QUANTITY:
+        message = f"At most {MAX_LINE_QUANTITY} of one product fit in a cart."
+        raise DomainValidationError(message, fields={"quantity": [message]})
+    if product.price * quantity > MAX_LINE_TOTAL:
+        message = "This line's total is larger than an order can hold: choose fewer."
         raise DomainValidationError(message, fields={"quantity": [message]})
 
 
@@ -73,6 +97,7 @@ def cart_add_item(*, cart: Cart, product: Product, quantity: int) -> CartItem:
     product = _purchasable(product)
     item = CartItem.objects.filter(cart=cart, product=product).first()
     total = quantity + (item.quantity if item else 0)
+    _check_line(product, total)
     _check_stock(product, total)
     if item is None:
         item = CartItem(cart=cart, product=product)
@@ -92,6 +117,7 @@ def cart_set_quantity(*, cart: Cart, item: CartItem, quantity: int) -> CartItem 
         item.delete()
         return None
     product = _purchasable(item.product)
+    _check_line(product, quantity)
     _check_stock(product, quantity)
     item.quantity = quantity
     item.price_when_added = product.price

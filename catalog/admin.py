@@ -84,18 +84,18 @@ class CategoryAdmin(StaffOnlyAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
             data["slug"] = form.cleaned_data["slug"]
         with errors_onto(form):
             if change:
-                category_update(category=fresh(obj), data=data)
+                category_update(category=fresh(obj), data=data, by=request.user)
                 return
-            created = category_create(data=data)
+            created = category_create(data=data, by=request.user)
         obj.pk = created.pk
         obj.refresh_from_db()
 
     def delete_model(self, request, obj) -> None:
-        category_delete(category=obj)
+        category_delete(category=obj, by=request.user)
 
     def delete_queryset(self, request, queryset) -> None:
         for category in queryset:
-            category_delete(category=category)
+            category_delete(category=category, by=request.user)
 
 
 # --- Tags -------------------------------------------------------------------------------

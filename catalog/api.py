@@ -20,10 +20,11 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog import caching, selectors, services
+from catalog import caching, policies, selectors, services
 from catalog.filters import ProductFilter
 from catalog.models import Category, Product, ProductImage, Review, Tag
 from config.pagination import PageNumberPagination
+from config.permissions import PolicyPermission
 from config.rendering import json_bytes, json_response
 from config.security.throttles import ReviewThrottle
 from shops.selectors import shop_list
@@ -31,13 +32,21 @@ from shops.selectors import shop_list
 # --- Permissions ----------------------------------------------------------------------
 
 
-class IsStaffOrReadOnly(permissions.BasePermission):
-    """Anyone reads; platform staff write."""
+class CategoryPermission(PolicyPermission):
+    """Anyone reads; platform staff with Django's add/change/delete_category write."""
+
+    reads_open = True
+    ACTIONS = {"POST": "add", "PUT": "change", "PATCH": "change", "DELETE": "delete"}
 
     def has_permission(self, request, view) -> bool:
         if request.method in permissions.SAFE_METHODS:
             return True
-        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+        action = self.ACTIONS.get(request.method, "change")
+        return bool(
+            request.user
+            and request.user.is_authenticated
+            and policies.may_manage_categories(request.user, action)
+        )
 
 
 # --- Categories and tags --------------------------------------------------------------
@@ -105,7 +114,7 @@ class CategoryViewSet(viewsets.ModelViewSet):
     Anyone reads; platform staff create, change and delete them.
     """
 
-    permission_classes = [IsStaffOrReadOnly]
+    permission_classes = [CategoryPermission]
     serializer_class = CategorySerializer
 
     def get_queryset(self):
@@ -115,7 +124,7 @@ class CategoryViewSet(viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = CategoryInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        category = services.category_create(data=serializer.validated_data)
+        category = services.category_create(data=serializer.validated_data, by=request.user)
         return Response(CategorySerializer(category).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CategoryInputSerializer, responses=CategorySerializer)
@@ -125,7 +134,9 @@ class CategoryViewSet(viewsets.ModelViewSet):
             data=request.data, partial=kwargs.get("partial", False)
         )
         serializer.is_valid(raise_exception=True)
-        category = services.category_update(category=category, data=serializer.validated_data)
+        category = services.category_update(
+            category=category, data=serializer.validated_data, by=request.user
+        )
         return Response(CategorySerializer(self.get_queryset().get(pk=category.pk)).data)
 
     @extend_schema(request=CategoryInputSerializer, responses=CategorySerializer)
@@ -133,7 +144,7 @@ class CategoryViewSet(viewsets.ModelViewSet):
         return self.update(request, *args, partial=True, **kwargs)
 
     def destroy(self, request, *args, **kwargs):
-        services.category_delete(category=self.get_object())
+        services.category_delete(category=self.get_object(), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

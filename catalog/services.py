@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from PIL import Image, UnidentifiedImageError
 
 from accounts.models import User
+from catalog import policies
 from catalog.caching import products_changed, shops_changed
 from catalog.exceptions import (
     AlreadyReviewed,
@@ -31,10 +32,10 @@ from catalog.exceptions import (
 )
 from catalog.models import Category, Product, ProductImage, Review, Tag
 from catalog.selectors import SEARCH_CONFIG, category_tree_invalidate
-from config.errors import DomainValidationError
+from config.errors import DomainValidationError, NotPermitted
 from shops.exceptions import ShopPermissionDenied
 from shops.models import Shop
-from shops.selectors import user_can_manage_shop, user_is_member
+from shops.selectors import user_is_member
 from shops.services import unique_slug
 
 # --- Search index ----------------------------------------------------------------------
@@ -94,8 +95,9 @@ def tags_get_or_create(*, names: Iterable[str]) -> list[Tag]:
 PRODUCT_FIELDS = ("name", "description", "price", "stock_quantity", "category", "is_active")
 
 
-def _require_manager(*, user: User, shop: Shop) -> None:
-    if not user_can_manage_shop(user=user, shop=shop):
+def _require_manager(*, user: User | None, shop: Shop | int, action: str = "change") -> None:
+    """`user` None is a trusted caller (a task, a command, an import by an operator)."""
+    if user is not None and not policies.may_manage_products(user, shop, action):
         raise ShopPermissionDenied("Only the shop's owners and staff may change its products.")
 
 
@@ -138,7 +140,7 @@ def _validate_price(price: Any) -> Decimal:
 @transaction.atomic
 def product_create(*, user: User, shop: Shop, data: dict[str, Any]) -> Product:
     """A member of `shop` (or platform staff) adds a product; `tags` is a list of names."""
-    _require_manager(user=user, shop=shop)
+    _require_manager(user=user, shop=shop, action="add")
     product = Product(shop=shop, currency=shop_currency(shop))
     for field in PRODUCT_FIELDS:
         if field in data:
@@ -205,7 +207,7 @@ def product_update(*, user: User, product: Product, data: dict[str, Any]) -> Pro
 @transaction.atomic
 def product_soft_delete(*, user: User, product: Product) -> None:
     """Hidden from the catalog and search for everyone; orders keep their snapshot."""
-    _require_manager(user=user, shop=product.shop)
+    _require_manager(user=user, shop=product.shop, action="delete")
     product.deleted_at = timezone.now()
     product.is_active = False
     product.save(update_fields=["deleted_at", "is_active", "updated_at"])
@@ -223,10 +225,7 @@ def products_set_active(
         # The shops as stored, not as the caller's (possibly partly loaded) objects say.
         shop_ids = Product.objects.filter(pk__in=ids).values_list("shop_id", flat=True)
         for shop_id in set(shop_ids):
-            if not user_can_manage_shop(user=user, shop=shop_id):
-                raise ShopPermissionDenied(
-                    "Only the shop's owners and staff may change its products."
-                )
+            _require_manager(user=user, shop=shop_id)
     changed = Product.objects.filter(pk__in=ids, deleted_at__isnull=True).update(
         is_active=is_active, updated_at=timezone.now()
     )
@@ -380,8 +379,8 @@ def review_create(
     return review
 
 
-def _require_author(*, user: User, review: Review) -> None:
-    if review.user_id != user.pk and not user.is_staff:
+def _require_author(*, user: User | None, review: Review, action: str = "change") -> None:
+    if user is not None and not policies.may_moderate_review(user, review, action):
         raise ShopPermissionDenied("Only the review's author (or staff) may change it.")
 
 
@@ -401,8 +400,8 @@ def review_update(*, user: User, review: Review, data: dict[str, Any]) -> Review
 
 
 @transaction.atomic
-def review_delete(*, user: User, review: Review) -> None:
-    _require_author(user=user, review=review)
+def review_delete(*, user: User | None, review: Review) -> None:
+    _require_author(user=user, review=review, action="delete")
     product = review.product
     Product.objects.select_for_update().filter(pk=product.pk).first()
     review.delete()
@@ -421,8 +420,14 @@ def _category_validate_parent(category: Category, parent: Category | None) -> No
         node = node.parent
 
 
+def _require_category_manager(*, by: User | None, action: str) -> None:
+    if by is not None and not policies.may_manage_categories(by, action):
+        raise NotPermitted(f"You do not have permission to {action} categories.")
+
+
 @transaction.atomic
-def category_create(*, data: dict[str, Any]) -> Category:
+def category_create(*, data: dict[str, Any], by: User | None = None) -> Category:
+    _require_category_manager(by=by, action="add")
     category = Category(
         name=(data.get("name") or "").strip(),
         parent=data.get("parent"),
@@ -437,7 +442,10 @@ def category_create(*, data: dict[str, Any]) -> Category:
 
 
 @transaction.atomic
-def category_update(*, category: Category, data: dict[str, Any]) -> Category:
+def category_update(
+    *, category: Category, data: dict[str, Any], by: User | None = None
+) -> Category:
+    _require_category_manager(by=by, action="change")
     if "parent" in data:
         _category_validate_parent(category, data["parent"])
     renamed = "name" in data and data["name"] != category.name
@@ -453,8 +461,9 @@ def category_update(*, category: Category, data: dict[str, Any]) -> Category:
 
 
 @transaction.atomic
-def category_delete(*, category: Category) -> None:
+def category_delete(*, category: Category, by: User | None = None) -> None:
     """Delete a category with no sub-categories; its products become uncategorised."""
+    _require_category_manager(by=by, action="delete")
     if category.children.exists():
         message = "Move or delete its sub-categories first."
         raise DomainValidationError(message, fields={"parent": [message]})

@@ -38,7 +38,8 @@ from catalog.forms import ReviewForm
 from catalog.models import Product, ProductImage
 from config.errors import ApplicationError
 from shops.forms import form_add_service_error
-from shops.selectors import shop_list, user_is_member, user_is_owner
+from shops.policies import may_manage_shop
+from shops.selectors import shop_list, user_is_member
 
 PAGE_SIZE = 24
 MAX_PAGE_SIZE = 100  # as the API: a larger page_size is treated as 100
@@ -344,8 +345,7 @@ def shop_detail(request: HttpRequest, slug: str) -> HttpResponse:
         extra={
             "shop": shop,
             "filter_category_in_place": True,
-            "is_owner": request.user.is_authenticated
-            and user_is_owner(user=request.user, shop=shop),
+            "is_owner": request.user.is_authenticated and may_manage_shop(request.user, shop),
         },
         # Members and staff also see the shop's unpublished products: theirs is not
         # the public listing. Everyone else's is.

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import update_wrapper
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.utils import quote
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms.formsets import DELETION_FIELD_NAME
 from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import resolve_url
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from config.errors import ApplicationError
 
@@ -25,45 +30,67 @@ from config.errors import ApplicationError
 
 
 def seller_shop_ids(request) -> set[int]:
-    """The shops the signed-in person is a member of (asked once per request)."""
+    """The shops the signed-in person is a member of, if their address is verified (asked
+    once per request): sellers are who they say they are."""
     if not hasattr(request, "_seller_shop_ids"):
         from shops.selectors import user_shop_ids
 
-        request._seller_shop_ids = user_shop_ids(user=request.user)
+        request._seller_shop_ids = user_shop_ids(user=request.user, verified_only=True)
     return request._seller_shop_ids
 
 
 def is_seller(request) -> bool:
-    """A shop member who is not platform staff: sees the admin scoped to their shops."""
+    """A shop member (with a verified address) who is not platform staff: sees the admin
+    scoped to their shops."""
     user = request.user
     return user.is_active and not user.is_staff and bool(seller_shop_ids(request))
 
 
-class ShopAdminAuthenticationForm(AdminAuthenticationForm):
-    """Platform staff and shop members sign in; access comes and goes with membership."""
+def staff_mfa_missing(user) -> bool:
+    """Platform staff must sign in with a second factor (STAFF_REQUIRE_MFA) and this one
+    has not set it up yet."""
+    from accounts.policies import mfa_required_but_missing
 
-    def confirm_login_allowed(self, user) -> None:
-        if not user.is_active:
-            super().confirm_login_allowed(user)
-        from shops.selectors import user_shop_ids
-
-        if not (user.is_staff or user_shop_ids(user=user)):
-            raise ValidationError(
-                self.error_messages["invalid_login"],
-                code="invalid_login",
-                params={"username": self.username_field.verbose_name},
-            )
+    return mfa_required_but_missing(user)
 
 
 class ShopAdminSite(admin.AdminSite):
+    """Platform staff and shop members; both sign in on the storefront's sign-in page
+    (allauth's: the same guard against guessing, and the second factor), which leads
+    back here."""
+
     site_header = "Shop administration"
     site_title = "Shop admin"
     index_title = "Dashboard"
-    login_form = ShopAdminAuthenticationForm
 
     def has_permission(self, request) -> bool:
         user = request.user
         return user.is_active and (user.is_staff or is_seller(request))
+
+    def login(self, request, extra_context=None):
+        next_url = request.GET.get(REDIRECT_FIELD_NAME) or reverse(
+            "admin:index", current_app=self.name
+        )
+        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            next_url = reverse("admin:index", current_app=self.name)
+        if request.user.is_authenticated:
+            if self.has_permission(request):
+                return HttpResponseRedirect(next_url)
+            raise PermissionDenied("This account does not manage a shop: the admin is not for it.")
+        return redirect_to_login(next_url, resolve_url(settings.LOGIN_URL))
+
+    def admin_view(self, view, cacheable=False):
+        inner = super().admin_view(view, cacheable)
+
+        def guarded(request, *args, **kwargs):
+            if request.user.is_authenticated and staff_mfa_missing(request.user):
+                messages.warning(
+                    request, "Set up two-factor sign-in first: staff need it to use the admin."
+                )
+                return redirect_to_login(request.get_full_path(), reverse("mfa_activate_totp"))
+            return inner(request, *args, **kwargs)
+
+        return update_wrapper(guarded, view)
 
     def index(self, request, extra_context=None):
         """The index shows the sales dashboard to staff, a shop's own page to its members."""

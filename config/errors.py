@@ -51,6 +51,14 @@ class DomainValidationError(ApplicationError):
         super().__init__(detail, **({"fields": fields} if fields else {}))
 
 
+class NotPermitted(ApplicationError):
+    """The caller may see the thing but not do this to it (a policy said no)."""
+
+    code = "permission_denied"
+    status_code = 403
+    default_detail = "You do not have permission to do this."
+
+
 # DRF's own codes, renamed where the contract names them differently.
 _CODE_BY_EXCEPTION: list[tuple[type[exceptions.APIException], str]] = [
     (exceptions.NotAuthenticated, "not_authenticated"),
@@ -69,6 +77,8 @@ _RENAMED_CODES = {
     "token_not_valid": "token_invalid",
     "user_not_found": "token_invalid",
     "user_inactive": "token_invalid",
+    "password_changed": "token_invalid",
+    "token_revoked": "token_invalid",
     "no_active_account": "token_invalid",
     "authentication_failed": "not_authenticated",
 }
@@ -135,7 +145,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     """DRF's EXCEPTION_HANDLER: every error becomes the contract's JSON shape."""
     if isinstance(exc, ApplicationError):
         set_rollback()
-        return Response(exc.as_dict(), status=exc.status_code)
+        wait = getattr(exc, "wait", None)  # a domain throttle: seconds to wait
+        headers = {"Retry-After": str(math.ceil(wait))} if wait else None
+        return Response(exc.as_dict(), status=exc.status_code, headers=headers)
     if isinstance(exc, RequestDataTooBig):
         set_rollback()
         return Response(

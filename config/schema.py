@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import permissions
 from rest_framework.authentication import SessionAuthentication
 
 from config.errors import ErrorSerializer
+from config.permissions import PolicyPermission
 
 ERROR_MEANINGS: dict[int, str] = {
     400: "Invalid input: `validation_error` (with `fields`) or `parse_error`",
@@ -148,7 +150,14 @@ class ShopAutoSchema(AutoSchema):
             statuses[415] = []
         if authenticators or not public:
             statuses[401] = []
-        needs_staff = any(issubclass(k, permissions.IsAdminUser) for k in permission_classes)
+        needs_staff = any(
+            issubclass(k, permissions.IsAdminUser)
+            or (
+                issubclass(k, PolicyPermission)
+                and not (k.reads_open and self.method in permissions.SAFE_METHODS)
+            )
+            for k in permission_classes
+        )
         session_write = self.method not in permissions.SAFE_METHODS and any(
             issubclass(klass, SessionAuthentication) for klass in authenticators
         )
@@ -262,3 +271,10 @@ def add_paths_outside_drf(result: dict, generator, request, public) -> dict:
     """POSTPROCESSING_HOOKS: the webhook and health probes beside the API."""
     result.setdefault("paths", {}).update(EXTRA_PATHS)
     return result
+
+
+class RevocableJWTScheme(SimpleJWTScheme):
+    """The bearer scheme of simplejwt's authentication, for the subclass the site uses
+    (config.security.jwt.RevocableJWTAuthentication): `jwtAuth` in the schema."""
+
+    target_class = "config.security.jwt.RevocableJWTAuthentication"

@@ -55,9 +55,11 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.github",
+    "axes",
     "django_countries",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
@@ -90,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Turns a sign-in refused by the guard (accounts.signin) into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -116,7 +120,18 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The quickstart's database serves concurrent writers: WAL lets readers go on while
+    # one writes, IMMEDIATE takes the write lock when a transaction starts (no deadly
+    # upgrade from a read lock), and a writer waits for the lock instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -157,11 +172,17 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 # How long a placed, unpaid order holds its stock.
 ORDER_RESERVATION_MINUTES = env.int("ORDER_RESERVATION_MINUTES", default=30)
+# What one account may hold unpaid at once, so that nobody reserves a whole stock with
+# orders they never pay (409 pending_orders_limit / pending_units_limit at checkout).
+ORDER_MAX_PENDING_ORDERS = env.int("ORDER_MAX_PENDING_ORDERS", default=3)
+ORDER_MAX_PENDING_UNITS_PER_PRODUCT = env.int("ORDER_MAX_PENDING_UNITS_PER_PRODUCT", default=20)
 
 # --- Auth -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 SITE_ID = 1
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a caller locked out by the sign-in guard before any password check.
+    "accounts.signin.SignInGuardBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -181,9 +202,21 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Shop] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"reset_password": "accounts.forms.PasswordResetRequestForm"}
+ACCOUNT_FORMS = {
+    "reset_password": "accounts.forms.PasswordResetRequestForm",
+    # Sign-up answers the same for a taken address (the owner is mailed instead).
+    "signup": "accounts.forms.SignupForm",
+}
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+# Two-factor sign-in (allauth.mfa): an authenticator app's codes (TOTP) and recovery codes,
+# offered to everyone on the account pages; platform staff must set it up before they may
+# use the admin or any staff power (accounts.policies) when STAFF_REQUIRE_MFA is on.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Shop")
+STAFF_REQUIRE_MFA = env.bool("STAFF_REQUIRE_MFA", default=not DEBUG)
+# New shops wait for platform staff to approve them (shops.policies).
+SHOPS_REQUIRE_APPROVAL = env.bool("SHOPS_REQUIRE_APPROVAL", default=not DEBUG)
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_QUERY_EMAIL = True
@@ -289,6 +322,9 @@ STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="stripe" if STRIPE_SECRET_KEY else "dummy")
+# The dummy provider takes no money: it serves only when this is set explicitly (the
+# quickstart and the tests do); otherwise payments through it are refused (payments.providers).
+PAYMENTS_ALLOW_DUMMY = env.bool("PAYMENTS_ALLOW_DUMMY", default=False)
 
 # --- API --------------------------------------------------------------------------
 # Request bodies: JSON and forms up to DATA_UPLOAD_MAX_MEMORY_SIZE, multipart uploads up to
@@ -299,7 +335,8 @@ MAX_UPLOAD_REQUEST_SIZE = env.int("MAX_UPLOAD_REQUEST_SIZE", default=12 * 1024 *
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # simplejwt's, also refusing tokens revoked at logout (config.security.jwt).
+        "config.security.jwt.RevocableJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -324,7 +361,6 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="100/min"),
         "user": env.str("API_THROTTLE_USER", default="1000/min"),
-        "login": env.str("API_THROTTLE_LOGIN", default="10/min"),
         "register": env.str("API_THROTTLE_REGISTER", default="20/hour"),
         "password_reset": env.str("API_THROTTLE_PASSWORD_RESET", default="5/hour"),
         "verify_email": env.str("API_THROTTLE_VERIFY_EMAIL", default="20/hour"),
@@ -336,6 +372,43 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
 }
+
+# --- Sign-in guard (django-axes with the policy of accounts.signin) --------------------
+# Every sign-in door (API login, allauth's pages, the admin) counts failed attempts per
+# account and address pair (a lockout that doubles each time) and per address overall
+# (a higher limit); successful sign-ins never count.
+AXES_HANDLER = "accounts.signin.SignInGuardHandler"
+AXES_USERNAME_CALLABLE = "accounts.signin.credentials_username"
+AXES_LOCKOUT_CALLABLE = "accounts.signin.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.security.throttles.client_ip"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a refused try is not a new guess
+AXES_VERBOSE = False
+SIGNIN_PAIR_FAILURES = env.int("SIGNIN_PAIR_FAILURES", default=5)
+SIGNIN_LOCKOUT_SECONDS = env.int("SIGNIN_LOCKOUT_SECONDS", default=60)
+SIGNIN_LOCKOUT_MAX_SECONDS = env.int("SIGNIN_LOCKOUT_MAX_SECONDS", default=24 * 60 * 60)
+SIGNIN_ADDRESS_FAILURES = env.int("SIGNIN_ADDRESS_FAILURES", default=50)
+SIGNIN_ADDRESS_WINDOW_SECONDS = env.int("SIGNIN_ADDRESS_WINDOW_SECONDS", default=15 * 60)
+
+
+def _allauth_rate(drf_rate: str, per: str) -> str:
+    """A DRF rate ("20/hour") in allauth's notation ("20/h/ip")."""
+    count, period = drf_rate.split("/")
+    return f"{count}/{period.strip()[0]}/{per}"
+
+
+# allauth's pages limit sign-ups and reset mails at the API's rates; sign-in attempts are
+# the guard's above (allauth's own login limits count successes per address and would
+# let anyone lock a victim's account out, so they are off).
+_RATES = REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+ACCOUNT_RATE_LIMITS = {
+    "login": False,
+    "login_failed": False,
+    "signup": _allauth_rate(_RATES["register"], "ip"),
+    "reset_password": ",".join(
+        _allauth_rate(_RATES["password_reset"], per) for per in ("ip", "key")
+    ),
+}
+ALLAUTH_TRUSTED_PROXY_COUNT = REST_FRAMEWORK["NUM_PROXIES"]
 
 # Tokens are signed with a key of their own: JWT_SIGNING_KEY, or else one derived from
 # SECRET_KEY (never SECRET_KEY itself; `check --deploy` asks for JWT_SIGNING_KEY). To rotate,
@@ -351,6 +424,9 @@ SIMPLE_JWT = {
     "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default="")
     or hmac.new(SECRET_KEY.encode(), b"shop.jwt-signing-key", hashlib.sha256).hexdigest(),
     "AUTH_HEADER_TYPES": ("Bearer",),
+    # Tokens carry a hash of the password hash: a password change or reset (API, pages
+    # or admin) ends every token issued before it (config.security.jwt).
+    "CHECK_REVOKE_TOKEN": True,
 }
 
 SPECTACULAR_SETTINGS = {

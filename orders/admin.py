@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from accounts.policies import staff_may
 from config.admin import (
     SERVICE_ERRORS,
     SellerScopedAdminMixin,
@@ -33,20 +34,15 @@ from config.admin import (
 )
 from config.errors import DomainValidationError
 from orders import selectors
-from orders.dashboard import may_see_sales
 from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
+from orders.policies import may_change_orders, may_view_sales
 from orders.services import order_cancel, order_set_status
 
 SHOWN_NUMBERS = 10  # order numbers named in one message, the rest counted
 
 
-def _staff_may(request: HttpRequest, codename: str) -> bool:
-    user = request.user
-    return user.is_active and user.is_staff and user.has_perm(f"orders.{codename}")
-
-
 def _may_see_orders(request: HttpRequest) -> bool:
-    return may_see_sales(request.user)
+    return may_view_sales(request.user)
 
 
 def _numbers(numbers: list[str]) -> str:
@@ -210,10 +206,12 @@ class OrderAdmin(StaffOnlyAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
 
     # What the actions ask for.
     def has_manage_permission(self, request) -> bool:
-        return _staff_may(request, "change_order")
+        return may_change_orders(request.user)
 
     def has_refund_permission(self, request) -> bool:
-        return self.has_manage_permission(request) and request.user.has_perm("payments.add_refund")
+        return self.has_manage_permission(request) and staff_may(
+            request.user, "payments.add_refund"
+        )
 
     @admin.display(description="customer", ordering="user__email")
     def user_email(self, order: Order) -> str:

@@ -19,8 +19,9 @@ from accounts.models import User
 from accounts.selectors import address_list
 from cart.services import cart_get_for_user
 from config.pagination import PageNumberPagination
+from config.permissions import policy_permission
 from config.security.throttles import CheckoutThrottle
-from orders import selectors, services
+from orders import policies, selectors, services
 from orders.caching import LIST_TIMEOUT, order_list_cache_key
 from orders.models import Order, OrderStatus
 
@@ -107,8 +108,17 @@ class StatusChangeSerializer(serializers.Serializer):
 
 
 class OrderSerializer(serializers.ModelSerializer):
+    """An order as the caller may see it: a shop member reading someone else's order
+    gets their shops' part (`scope` "shop": their lines, their subtotal, no billing
+    address, no refunded total; orders.selectors.order_figures_for)."""
+
     lines = OrderLineSerializer(many=True)
     status_history = StatusChangeSerializer(many=True)
+    refunded_total = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    scope = serializers.ChoiceField(
+        choices=["full", "shop"],
+        help_text="shop: only the caller's shops' lines and their subtotal are shown.",
+    )
 
     class Meta:
         model = Order
@@ -126,10 +136,41 @@ class OrderSerializer(serializers.ModelSerializer):
             "refunded_total",
             "reserved_until",
             "status_history",
+            "scope",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+    def _sees_all(self) -> bool | None:
+        request = self.context.get("request")
+        if request is None:  # the buyer (checkout) or staff acting on it: all of it
+            return None
+        if "sees_all" not in self.context:
+            self.context["sees_all"] = policies.may_view_all_orders(request.user)
+        return self.context["sees_all"]
+
+    def to_representation(self, order) -> dict:
+        sees_all = self._sees_all()
+        figures = (
+            None
+            if sees_all is None
+            else selectors.order_figures_for(
+                order=order, user=self.context["request"].user, sees_all=sees_all
+            )
+        )
+        order.scope = "shop" if figures and figures.partial else "full"
+        data = super().to_representation(order)
+        if figures is not None and figures.partial:
+            money = self.fields["subtotal"].to_representation
+            data.update(
+                subtotal=money(figures.subtotal),
+                shipping_total=money(figures.shipping_total),
+                total=money(figures.total),
+                refunded_total=None,
+                billing_address=None,
+            )
+        return data
 
 
 class OrderStatusSerializer(serializers.Serializer):
@@ -243,7 +284,7 @@ class OrderViewSet(
         detail=True,
         methods=["put"],
         url_path="status",
-        permission_classes=[permissions.IsAdminUser],
+        permission_classes=[policy_permission(policies.may_change_orders)],
     )
     def set_status(self, request, pk=None):
         order = self.get_object()
@@ -256,14 +297,14 @@ class OrderViewSet(
 
 
 class UserOrdersView(APIView):
-    """A user's orders: staff, or that user."""
+    """A user's orders: that user, or staff who may see every order."""
 
     permission_classes = [permissions.IsAuthenticated]
     pagination_class = PageNumberPagination  # paginated by hand below; named for the schema
 
     @extend_schema(responses=OrderSerializer(many=True))
     def get(self, request, user_id: int):
-        if not request.user.is_staff and request.user.pk != int(user_id):
+        if not policies.may_view_orders_of(request.user, user_id):
             raise NotFound()
         if not User.objects.filter(pk=user_id).exists():
             raise NotFound()
@@ -314,7 +355,7 @@ class SalesReportSerializer(serializers.Serializer):
 
 
 class SalesReportView(APIView):
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [policy_permission(policies.may_view_sales)]
 
     @extend_schema(parameters=[SalesReportQuerySerializer], responses=SalesReportSerializer)
     def get(self, request):

@@ -24,6 +24,7 @@ from catalog.models import Product
 from config.admin import is_seller, seller_shop_ids
 from orders import selectors
 from orders.models import OrderLine, OrderStatus
+from orders.policies import may_view_sales
 
 PERIODS = ((1, "Today"), (7, "Last 7 days"), (30, "Last 30 days"))
 CHART_DAYS = 30
@@ -37,20 +38,10 @@ def index_context(request) -> dict[str, Any]:
     who may see orders, the shops' own page to shop members, nothing to others."""
     user = request.user
     if user.is_staff:
-        return {"dashboard": staff_dashboard()} if may_see_sales(user) else {}
+        return {"dashboard": staff_dashboard()} if may_view_sales(user) else {}
     if is_seller(request):
         return {"seller_dashboard": seller_dashboard(shop_ids=seller_shop_ids(request))}
     return {}
-
-
-def may_see_sales(user) -> bool:
-    """Sales figures of the whole platform: staff who may see orders (Django's view or
-    change permission on orders, as for the order admin)."""
-    return bool(
-        user.is_active
-        and user.is_staff
-        and (user.has_perm("orders.view_order") or user.has_perm("orders.change_order"))
-    )
 
 
 # --- Platform staff ---------------------------------------------------------------------

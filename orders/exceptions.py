@@ -21,3 +21,31 @@ class OrderPermissionDenied(ApplicationError):
     code = "permission_denied"
     status_code = 403
     default_detail = "Only the person who placed the order (or staff) may cancel it."
+
+
+class PendingOrdersLimit(ApplicationError):
+    """One account may hold only so many unpaid orders at once (ORDER_MAX_PENDING_ORDERS)."""
+
+    code = "pending_orders_limit"
+    status_code = 409
+
+    def __init__(self, *, limit: int):
+        super().__init__(
+            f"You already have {limit} unpaid orders: pay or cancel one before placing another.",
+            limit=limit,
+        )
+
+
+class PendingUnitsLimit(ApplicationError):
+    """Unpaid orders of one account may hold only so many units of a product
+    (ORDER_MAX_PENDING_UNITS_PER_PRODUCT), so that nobody reserves a whole stock."""
+
+    code = "pending_units_limit"
+    status_code = 409
+
+    def __init__(self, *, product_id: int, name: str, limit: int, held: int):
+        left = max(0, limit - held)
+        detail = f"You may hold at most {limit} of “{name}” in unpaid orders" + (
+            f"; {held} are already in your unpaid orders." if held else "."
+        )
+        super().__init__(detail, product_id=product_id, limit=limit, available=left)

@@ -8,9 +8,7 @@ The admin site mounts these under /admin/reports/ (ShopAdminSite.get_urls).
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator
-from datetime import UTC, date, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -24,14 +22,15 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
 
+from config.csv_export import csv_response
 from orders import selectors
-from orders.dashboard import may_see_sales, sales_chart
+from orders.dashboard import sales_chart
 from orders.models import Order
+from orders.policies import may_view_sales
 
 GROUPINGS = [("day", "Day"), ("shop", "Shop"), ("category", "Category")]
 DEFAULT_DAYS = 30
 CHART_MAX_DAYS = 92  # a bar per day stays readable up to about a quarter
-EXPORT_CHUNK = 2000
 CENT = Decimal("0.01")
 
 
@@ -77,7 +76,7 @@ def default_query(*, today: date | None = None) -> dict[str, Any]:
 
 
 def _require_sales_access(request: HttpRequest) -> None:
-    if not may_see_sales(request.user):
+    if not may_view_sales(request.user):
         raise PermissionDenied
 
 
@@ -120,40 +119,6 @@ def _query_string(query: dict[str, Any]) -> str:
     return urlencode({key: str(value) for key, value in query.items()})
 
 
-# --- CSV ----------------------------------------------------------------------------------
-
-
-class _Echo:
-    """A file that hands back what is written to it: csv.writer then yields lines."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula (a shop or product name starting with
-    "=") is quoted with an apostrophe; numbers and dates go out as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(header)
-    for row in rows:
-        yield writer.writerow([csv_cell(value) for value in row])
-
-
-def csv_response(*, filename: str, header: list[str], rows: Iterable[Iterable[Any]]):
-    response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def sales_report_csv(request: HttpRequest) -> HttpResponse:
     """The report's rows as on the page (and in the API), one line per group."""
     _require_sales_access(request)
@@ -188,39 +153,14 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT)
 
 
-ORDER_CSV_HEADER = [
-    "number",
-    "created_at",
-    "status",
-    "user_email",
-    "subtotal",
-    "total",
-    "refunded_total",
-    "currency",
-    "item_count",
-]
-
-
-def order_csv_rows(orders: QuerySet[Order]) -> Iterator[list[Any]]:
-    """One row per order (with `item_count` annotated), read in chunks from the database."""
-    for order in orders.iterator(chunk_size=EXPORT_CHUNK):
-        yield [
-            order.number,
-            order.created_at.astimezone(UTC).isoformat(),
-            order.status,
-            order.user.email,
-            order.subtotal,
-            order.total,
-            order.refunded_total,
-            order.currency,
-            order.item_count,
-        ]
-
-
 def orders_export(orders: QuerySet[Order], *, filename: str) -> StreamingHttpResponse:
-    """`orders` as a CSV download, streamed (also the order admin's export action)."""
-    orders = orders.select_related("user").annotate(item_count=selectors.order_item_count())
-    return csv_response(filename=filename, header=ORDER_CSV_HEADER, rows=order_csv_rows(orders))
+    """`orders` as a CSV download, streamed (also the order admin's export action): the
+    same columns as `manage.py export_orders` (orders.selectors.order_export_rows)."""
+    return csv_response(
+        filename=filename,
+        header=selectors.ORDER_EXPORT_COLUMNS,
+        rows=selectors.order_export_rows(orders),
+    )
 
 
 def orders_csv(request: HttpRequest) -> HttpResponse:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +24,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
+from orders.policies import may_view_all_orders
 from shops.selectors import user_shop_ids
 
 SALES_STATUSES = (
@@ -37,9 +40,9 @@ def order_visibility(*, user) -> tuple[QuerySet[Order], QuerySet[OrderLine], boo
     whether that is exactly the person's own orders and all their lines.
 
     A customer sees their own orders; a shop member also sees orders with lines of their
-    shops (those lines only); platform staff see everything.
+    shops (those lines only); platform staff who may view orders see everything.
     """
-    if user.is_staff:
+    if may_view_all_orders(user):
         return Order.objects.all(), OrderLine.objects.all(), False
     shop_ids = user_shop_ids(user=user)
     if not shop_ids:
@@ -47,6 +50,48 @@ def order_visibility(*, user) -> tuple[QuerySet[Order], QuerySet[OrderLine], boo
     visible_lines = OrderLine.objects.filter(Q(order__user=user) | Q(shop_id__in=shop_ids))
     orders = Order.objects.filter(Q(user=user) | Q(lines__shop_id__in=shop_ids)).distinct()
     return orders, visible_lines, False
+
+
+@dataclass(frozen=True)
+class OrderFigures:
+    """What one viewer sees of an order's money and addresses. A shop member who is
+    not the buyer (nor staff who see every order) sees only their shops' part: the
+    subtotal of their lines and the shipping address, not the other shops' figures,
+    not the billing address (`partial`)."""
+
+    partial: bool
+    subtotal: Decimal
+    shipping_total: Decimal
+    total: Decimal
+    refunded_total: Decimal | None
+    billing_address: dict | None
+
+
+def order_figures_for(*, order: Order, user, sees_all: bool | None = None) -> OrderFigures:
+    """`order`'s figures as `user` may see them; `order.lines.all()` must hold the lines
+    they may see (as every selector here loads them). `sees_all`: the answer of
+    may_view_all_orders(user), when the caller already asked it."""
+    if sees_all is None:
+        sees_all = may_view_all_orders(user)
+    if sees_all or order.user_id == user.pk:
+        return OrderFigures(
+            partial=False,
+            subtotal=order.subtotal,
+            shipping_total=order.shipping_total,
+            total=order.total,
+            refunded_total=order.refunded_total,
+            billing_address=order.billing_address,
+        )
+    subtotal = sum((line.line_total for line in order.lines.all()), Decimal("0.00"))
+    shipping = Decimal("0.00")  # no shop charges shipping yet
+    return OrderFigures(
+        partial=True,
+        subtotal=subtotal,
+        shipping_total=shipping,
+        total=subtotal + shipping,
+        refunded_total=None,
+        billing_address=None,
+    )
 
 
 def _history() -> QuerySet[OrderStatusChange]:
@@ -268,3 +313,39 @@ def order_item_count() -> Coalesce:
 def order_list_with_item_count() -> QuerySet[Order]:
     """All orders with their buyer and `item_count` (platform staff: the admin, exports)."""
     return Order.objects.select_related("user").annotate(item_count=order_item_count())
+
+
+# --- Exports: one row per order, the same for the admin's download and export_orders ----
+
+ORDER_EXPORT_COLUMNS = (
+    "number",
+    "created_at",
+    "status",
+    "user_email",
+    "subtotal",
+    "shipping_total",
+    "total",
+    "refunded_total",
+    "currency",
+    "items",
+)
+EXPORT_CHUNK = 2000
+
+
+def order_export_rows(orders: QuerySet[Order]) -> Iterator[list[Any]]:
+    """One row per order of `orders` (ORDER_EXPORT_COLUMNS; items: units ordered;
+    created_at in ISO 8601, UTC), read in chunks from the database."""
+    orders = orders.select_related("user").annotate(item_count=order_item_count())
+    for order in orders.iterator(chunk_size=EXPORT_CHUNK):
+        yield [
+            order.number,
+            order.created_at.astimezone(UTC).isoformat(),
+            order.status,
+            order.user.email,
+            order.subtotal,
+            order.shipping_total,
+            order.total,
+            order.refunded_total,
+            order.currency,
+            order.item_count,
+        ]

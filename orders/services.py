@@ -22,18 +22,24 @@ from accounts.models import User
 from accounts.services import user_require_verified_email
 from cart.exceptions import InsufficientStock, ProductUnavailable
 from cart.models import Cart, CartItem
+from cart.services import money_limit
 from catalog.models import Product
 from catalog.services import products_low_stock_check
+from config.errors import DomainValidationError
+from orders import policies
 from orders.exceptions import (
     CartEmpty,
     InvalidStatusTransition,
     OrderNotCancellable,
     OrderPermissionDenied,
+    PendingOrdersLimit,
+    PendingUnitsLimit,
 )
 from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
 from orders.signals import order_cancelled
 
 S = OrderStatus
+MAX_ORDER_TOTAL = money_limit(Order._meta.get_field("total"))
 
 TRANSITIONS: dict[str, set[str]] = {
     S.PENDING: {S.PAID, S.CANCELLED},
@@ -46,13 +52,36 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 # What staff may set by hand; `paid` and `refunded` come only from payments.
 STAFF_SETTABLE = {S.PROCESSING, S.SHIPPED, S.DELIVERED, S.CANCELLED}
-CANCELLABLE = {S.PENDING, S.PAID, S.PROCESSING}
-CANCELLABLE_BY_OWNER = {S.PENDING, S.PAID}
 COUNTED_AS_SALES = (S.PAID, S.PROCESSING, S.SHIPPED, S.DELIVERED)
 
 
 def reservation_minutes() -> int:
     return int(getattr(settings, "ORDER_RESERVATION_MINUTES", 30))
+
+
+def _check_hoarding(*, user: User, items: list[CartItem], products: dict[int, Product]) -> None:
+    """What one account may hold unpaid: at most ORDER_MAX_PENDING_ORDERS pending orders
+    (their reservation still running) and ORDER_MAX_PENDING_UNITS_PER_PRODUCT units of a
+    product in them, this order included. One query."""
+    max_orders = int(getattr(settings, "ORDER_MAX_PENDING_ORDERS", 3))
+    max_units = int(getattr(settings, "ORDER_MAX_PENDING_UNITS_PER_PRODUCT", 20))
+    held_lines = OrderLine.objects.filter(
+        order__user=user, order__status=S.PENDING, order__reserved_until__gt=timezone.now()
+    ).values_list("order_id", "product_id", "quantity")
+    orders: set = set()
+    held: dict[int, int] = {}
+    for order_id, product_id, quantity in held_lines:
+        orders.add(order_id)
+        held[product_id] = held.get(product_id, 0) + quantity
+    if len(orders) >= max_orders:
+        raise PendingOrdersLimit(limit=max_orders)
+    for item in items:
+        already = held.get(item.product_id, 0)
+        if already + item.quantity > max_units:
+            product = products[item.product_id]
+            raise PendingUnitsLimit(
+                product_id=product.pk, name=product.name, limit=max_units, held=already
+            )
 
 
 def _new_number() -> str:
@@ -106,6 +135,7 @@ def order_place(
     if not items:
         raise CartEmpty()
     products = _lock_products(item.product_id for item in items)
+    _check_hoarding(user=user, items=items, products=products)
 
     for item in items:
         product = products[item.product_id]
@@ -141,6 +171,9 @@ def order_place(
         )
 
     shipping_total = Decimal("0.00")
+    if subtotal + shipping_total > MAX_ORDER_TOTAL:
+        message = "This order's total is larger than an order can hold: split it in two."
+        raise DomainValidationError(message, fields={"cart": [message]})
     order = Order(
         user=user,
         currency=settings.DEFAULT_CURRENCY,
@@ -206,8 +239,11 @@ def _move(
 
 
 @transaction.atomic
-def order_set_status(*, order: Order, status: str, by: User) -> Order:
-    """Staff move an order along: processing, shipped, delivered or cancelled."""
+def order_set_status(*, order: Order, status: str, by: User | None) -> Order:
+    """Staff move an order along: processing, shipped, delivered or cancelled (staff
+    with `orders.change_order`; `by` None is a trusted caller)."""
+    if by is not None and not policies.may_change_orders(by):
+        raise OrderPermissionDenied("You do not have permission to change orders.")
     if status not in STAFF_SETTABLE:
         raise InvalidStatusTransition(
             f"Staff cannot set {status!r}: paid and refunded come from payments."
@@ -234,18 +270,15 @@ def _restock(order: Order) -> None:
 
 
 def order_may_cancel(*, order: Order, by: User | None) -> bool:
-    """The owner may cancel while the order is pending or paid; staff (and the system,
-    `by=None`) also while it is processing. Nobody else may."""
-    if by is None or by.is_staff:
-        return order.status in CANCELLABLE
-    return order.user_id == by.pk and order.status in CANCELLABLE_BY_OWNER
+    """Whether `by` may cancel `order` now (orders.policies.may_cancel_order)."""
+    return policies.may_cancel_order(by, order)
 
 
 @transaction.atomic
 def order_cancel(*, order: Order, by: User | None, note: str = "") -> Order:
     """Cancel: the stock returns, and the payments app refunds what was paid."""
     order = _lock(order)
-    if by is not None and not by.is_staff and order.user_id != by.pk:
+    if by is not None and order.user_id != by.pk and not policies.may_change_orders(by):
         raise OrderPermissionDenied()
     if not order_may_cancel(order=order, by=by):
         raise OrderNotCancellable()

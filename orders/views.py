@@ -28,7 +28,7 @@ from cart.exceptions import InsufficientStock, ProductUnavailable
 from cart.selectors import cart_summary
 from cart.services import cart_get_for_user
 from config.errors import ApplicationError
-from orders import selectors, services
+from orders import policies, selectors, services
 from orders.exceptions import CartEmpty, OrderNotCancellable, OrderPermissionDenied
 from orders.forms import CheckoutForm
 from orders.models import Order, OrderStatus
@@ -112,10 +112,14 @@ def order_list(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(selectors.order_list_for(user=request.user), ORDERS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     orders = list(page.object_list)
+    sees_all = policies.may_view_all_orders(request.user)
     for order in orders:
         # The lines are prefetched (and limited to what the caller may see).
         order.item_count = sum(line.quantity for line in order.lines.all())
         order.is_own = order.user_id == request.user.pk
+        order.figures = selectors.order_figures_for(
+            order=order, user=request.user, sees_all=sees_all
+        )
     page_range = (
         list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1))
         if paginator.num_pages > 1
@@ -154,8 +158,10 @@ def order_detail(request: HttpRequest, order_id) -> HttpResponse:
     is_pending = order.status == OrderStatus.PENDING
     now = timezone.localtime()
     reserved_until = timezone.localtime(order.reserved_until) if order.reserved_until else None
+    figures = selectors.order_figures_for(order=order, user=request.user)
     context = {
         "order": order,
+        "figures": figures,
         "lines": lines,
         "history": list(order.status_history.all()),
         "is_own": order.user_id == request.user.pk,
@@ -163,7 +169,7 @@ def order_detail(request: HttpRequest, order_id) -> HttpResponse:
         "reservation_expired": bool(is_pending and reserved_until and reserved_until <= now),
         "reserved_another_day": bool(reserved_until and reserved_until.date() != now.date()),
         "shipping_address": _address_display(order.shipping_address),
-        "billing_address": _address_display(order.billing_address),
+        "billing_address": _address_display(figures.billing_address),
         "may_cancel": services.order_may_cancel(order=order, by=request.user),
     }
     return render(request, "orders/order_detail.html", context)
@@ -175,7 +181,7 @@ def order_cancel(request: HttpRequest, order_id) -> HttpResponse:
     """A confirmation page, then the cancellation: the stock returns, and what was paid
     is refunded (the payments app answers the order_cancelled signal)."""
     order = _visible_order(request, order_id)
-    if order.user_id != request.user.pk and not request.user.is_staff:
+    if order.user_id != request.user.pk and not policies.may_change_orders(request.user):
         raise PermissionDenied(OrderPermissionDenied.default_detail)
     if request.method == "POST":
         try:

@@ -39,6 +39,7 @@ from payments.models import (
     SavedPaymentMethod,
     WebhookEvent,
 )
+from payments.policies import may_refund
 from payments.services import payment_refund
 from shops.forms import form_add_service_error
 
@@ -168,9 +169,7 @@ class PaymentAdmin(ServiceAdminMixin, ReadOnlyAdmin):
         return super().get_queryset(request).select_related("order", "user")
 
     def has_refund_permission(self, request: HttpRequest, obj=None) -> bool:
-        # No permission of its own exists for refunds: platform staff who may change
-        # payments in Django's permission table may give money back (through the service).
-        return request.user.is_staff and request.user.has_perm("payments.change_payment")
+        return may_refund(request.user)
 
     # Refunding in full, several at a time
 

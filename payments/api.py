@@ -13,8 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import ApplicationError
+from config.permissions import policy_permission
 from orders.models import Order
-from payments import selectors, services
+from payments import policies, selectors, services
 from payments.models import Payment, Refund, RefundReason, SavedPaymentMethod
 
 # --- Serializers ----------------------------------------------------------------------
@@ -159,7 +160,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 
 class RefundCreateView(APIView):
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [policy_permission(policies.may_refund)]
 
     @extend_schema(request=RefundCreateSerializer, responses={201: RefundSerializer})
     def post(self, request):

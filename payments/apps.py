@@ -6,4 +6,7 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payments"
 
     def ready(self) -> None:
-        from payments import receivers  # noqa: F401  (connects the signal handlers)
+        from payments import (  # noqa: F401  (registers the checks, connects the handlers)
+            checks,
+            receivers,
+        )

@@ -41,3 +41,11 @@ class WebhookNotConfigured(ApplicationError):
     code = "not_configured"
     status_code = 503
     default_detail = "Webhooks are not configured (no endpoint secret)."
+
+
+class PaymentsNotConfigured(PaymentProviderUnavailable):
+    code = "payments_not_configured"
+    status_code = 503
+    default_detail = (
+        "Payments are not available: no payment provider is configured. Please try again later."
+    )

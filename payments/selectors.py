@@ -3,6 +3,7 @@
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from payments.models import Payment, Refund
+from payments.policies import may_view_all_payments
 
 
 def _refunds() -> Prefetch:
@@ -10,9 +11,9 @@ def _refunds() -> Prefetch:
 
 
 def payment_list_for(*, user) -> QuerySet[Payment]:
-    """Own payments; platform staff see all. Refunds come along in one query."""
+    """Own payments; staff who may view payments see all. Refunds come along in one query."""
     payments = Payment.objects.select_related("order").prefetch_related(_refunds())
-    return payments if user.is_staff else payments.filter(user=user)
+    return payments if may_view_all_payments(user) else payments.filter(user=user)
 
 
 def payment_load_refunds(payment: Payment, *, new: bool = False) -> Payment:

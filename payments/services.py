@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from config.errors import DomainValidationError
+from config.errors import DomainValidationError, NotPermitted
 from orders.models import Order, OrderStatus
 from orders.services import order_mark_paid, order_record_refund
 from payments.exceptions import (
@@ -38,7 +38,8 @@ from payments.models import (
     SavedPaymentMethod,
     WebhookEvent,
 )
-from payments.providers import get_provider
+from payments.policies import may_refund
+from payments.providers import get_provider, provider_name
 from payments.providers.base import (
     CardDeclined,
     Intent,
@@ -70,7 +71,7 @@ def customer_for(*, user: User, create: bool) -> str | None:
 
 
 def saved_method_list(*, user: User):
-    return SavedPaymentMethod.objects.filter(user=user, provider=get_provider().name)
+    return SavedPaymentMethod.objects.filter(user=user, provider=provider_name())
 
 
 @transaction.atomic
@@ -297,7 +298,10 @@ def payment_refund(
     reason: str = RefundReason.REQUESTED_BY_CUSTOMER,
     by: User | None = None,
 ) -> Refund:
-    """Give back all or part of a succeeded payment; refunds add up to at most the amount."""
+    """Give back all or part of a succeeded payment; refunds add up to at most the amount.
+    `by`: the staff member asking (payments.policies.may_refund), None for the system."""
+    if by is not None and not may_refund(by):
+        raise NotPermitted("You do not have permission to refund payments.")
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.status != P.SUCCEEDED:
         raise PaymentNotRefundable()

@@ -19,6 +19,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts.admin import UserAdmin
 from config.admin import (
@@ -37,6 +38,7 @@ from shops.services import (
     SHOP_FIELDS,
     membership_add,
     membership_remove,
+    shop_approve,
     shop_deactivate,
     shop_update,
     unique_slug,
@@ -255,6 +257,21 @@ class ShopMembershipAdmin(StaffOnlyAdminMixin, ServiceAdminMixin, admin.ModelAdm
 # --- Shops ------------------------------------------------------------------------------
 
 
+class AwaitingApprovalFilter(admin.SimpleListFilter):
+    title = "approval"
+    parameter_name = "approval"
+
+    def lookups(self, request, model_admin):
+        return [("pending", "Awaiting approval"), ("approved", "Approved")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "pending":
+            return queryset.filter(approved_at__isnull=True)
+        if self.value() == "approved":
+            return queryset.filter(approved_at__isnull=False)
+        return queryset
+
+
 @admin.register(Shop)
 class ShopAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     form = OptionalSlugForm
@@ -262,11 +279,11 @@ class ShopAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     # Explicit: the members count's GROUP BY drops the model's default ordering, and the
     # autocomplete pages through this queryset.
     ordering = ["name", "id"]
-    list_display = ["name", "slug", "is_active", "members_count", "created_at"]
-    list_filter = ["is_active"]
+    list_display = ["name", "slug", "status", "members_count", "created_at"]
+    list_filter = ["is_active", AwaitingApprovalFilter, "closed_by_staff"]
     search_fields = ["name", "slug", "email"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["approved_at", "closed_by_staff", "created_at", "updated_at"]
     fields = [
         "name",
         "slug",
@@ -275,6 +292,8 @@ class ShopAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
         "email",
         "phone",
         "is_active",
+        "approved_at",
+        "closed_by_staff",
         "low_stock_threshold",
         "created_at",
         "updated_at",
@@ -312,6 +331,10 @@ class ShopAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
         # A shop leaves the catalog by being deactivated; its products and orders stay.
         return False
 
+    @admin.display(description="status", ordering="is_active")
+    def status(self, shop: Shop) -> str:
+        return {"pending_approval": "Awaiting approval"}.get(shop.status, shop.status.title())
+
     @admin.display(description="members", ordering="members_count")
     def members_count(self, shop: Shop) -> int:
         return shop.members_count
@@ -329,6 +352,7 @@ class ShopAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
         # shop_create makes the caller the owner; staff opening a shop for a seller choose
         # its owners in the memberships below instead, so the shop is saved here.
         obj.slug = form.cleaned_data.get("slug") or unique_slug(Shop, obj.name)
+        obj.approved_at = timezone.now()  # opened by platform staff: approved
         with errors_onto(form):
             obj.full_clean()
             obj.save()
@@ -339,11 +363,11 @@ class ShopAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
             return
         super().save_formset(request, form, formset, change)
 
-    @admin.action(description="Activate selected shops", permissions=["change"])
+    @admin.action(description="Approve or reopen selected shops (activate)", permissions=["change"])
     def activate_shops(self, request: HttpRequest, queryset: QuerySet[Shop]) -> None:
         count = 0
         for shop in queryset:
-            shop_update(shop=shop, data={"is_active": True}, by=request.user)
+            shop_approve(shop=shop, by=request.user)
             count += 1
         self.message_user(request, f"Activated {plural(count, 'shop')}.", messages.SUCCESS)
 

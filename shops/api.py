@@ -15,6 +15,11 @@ from shops.models import Shop
 class ShopSerializer(serializers.ModelSerializer):
     # Empty when the shop gave none, which an "email" format would not admit.
     email = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(
+        choices=["pending_approval", "active", "closed"],
+        read_only=True,
+        help_text="pending_approval: platform staff have not approved the shop yet.",
+    )
 
     class Meta:
         model = Shop
@@ -27,6 +32,7 @@ class ShopSerializer(serializers.ModelSerializer):
             "email",
             "phone",
             "is_active",
+            "status",
             "created_at",
             "updated_at",
         ]
@@ -64,7 +70,9 @@ class ShopViewSet(viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = ShopCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        shop = services.shop_create(owner=request.user, data=serializer.validated_data)
+        shop = services.shop_create(
+            owner=request.user, data=serializer.validated_data, by=request.user
+        )
         return Response(ShopSerializer(shop).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ShopUpdateSerializer, responses=ShopSerializer)

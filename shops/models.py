@@ -3,7 +3,11 @@ from django.db import models
 
 
 class Shop(models.Model):
-    """A seller on the platform. Deactivating hides it and its products from the catalog."""
+    """A seller on the platform. Deactivating hides it and its products from the catalog.
+
+    A new shop may have to wait for platform staff to approve it (SHOPS_REQUIRE_APPROVAL):
+    until then it is inactive, and `approved_at` is empty.
+    """
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
@@ -12,6 +16,14 @@ class Shop(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=32, blank=True)
     is_active = models.BooleanField(default=True)
+    approved_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When platform staff approved the shop; empty: awaiting approval.",
+    )
+    closed_by_staff = models.BooleanField(
+        default=False, help_text="Closed by platform staff: only staff may reopen it."
+    )
     low_stock_threshold = models.PositiveIntegerField(
         default=5, help_text="Owners are emailed when a product's stock falls below this."
     )
@@ -24,6 +36,12 @@ class Shop(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def status(self) -> str:
+        if self.is_active:
+            return "active"
+        return "pending_approval" if self.approved_at is None else "closed"
 
 
 class ShopMembership(models.Model):

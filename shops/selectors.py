@@ -1,25 +1,36 @@
 """Reads of the shops app: querysets already limited to what the caller may see."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from shops.models import Shop, ShopMembership
 
 
 def shop_list(*, user=None) -> QuerySet[Shop]:
-    """Active shops for everyone; members and platform staff also see their inactive ones."""
+    """Active shops for everyone; members also see their inactive ones, and platform staff
+    who may view shops every one."""
+    from shops.policies import may_view_inactive_shops
+
     shops = Shop.objects.all()
     if user is not None and user.is_authenticated:
-        if user.is_staff:
+        if may_view_inactive_shops(user):
             return shops
         return shops.filter(Q(is_active=True) | Q(memberships__user=user)).distinct()
     return shops.filter(is_active=True)
 
 
-def user_shop_ids(*, user, roles: tuple[str, ...] | None = None) -> set[int]:
-    """The shops `user` is a member of (any role, or only `roles`)."""
+def user_shop_ids(
+    *, user, roles: tuple[str, ...] | None = None, verified_only: bool = False
+) -> set[int]:
+    """The shops `user` is a member of (any role, or only `roles`); with `verified_only`,
+    none unless the member's current address is verified (in the same query)."""
     if not getattr(user, "is_authenticated", False):
         return set()
     memberships = ShopMembership.objects.filter(user=user)
+    if verified_only:
+        memberships = memberships.filter(
+            user__emailaddress__verified=True,
+            user__emailaddress__email__iexact=F("user__email"),
+        )
     if roles:
         memberships = memberships.filter(role__in=roles)
     return set(memberships.values_list("shop_id", flat=True))
@@ -33,17 +44,10 @@ def user_is_member(*, user, shop: Shop | int) -> bool:
     )
 
 
-def user_can_manage_shop(*, user, shop: Shop | int) -> bool:
-    """Owners and staff of the shop, and platform staff, manage its catalog."""
-    return bool(getattr(user, "is_staff", False)) or user_is_member(user=user, shop=shop)
-
-
 def user_is_owner(*, user, shop: Shop) -> bool:
-    return (
-        bool(getattr(user, "is_staff", False))
-        or ShopMembership.objects.filter(
-            user=user, shop=shop, role=ShopMembership.Role.OWNER
-        ).exists()
+    """`user` holds the owner role of `shop` (a fact; who may manage: shops.policies)."""
+    return bool(getattr(user, "is_authenticated", False)) and (
+        ShopMembership.objects.filter(user=user, shop=shop, role=ShopMembership.Role.OWNER).exists()
     )
 
 

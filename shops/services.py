@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.exceptions import EmailNotVerified
 from accounts.models import User
 from accounts.selectors import user_get_by_email
 from config.errors import DomainValidationError
+from shops import policies
 from shops.exceptions import LastOwner, ShopPermissionDenied
 from shops.models import Shop, ShopMembership
-from shops.selectors import user_is_owner
 
 SHOP_FIELDS = ("name", "description", "address", "email", "phone", "low_stock_threshold")
 
@@ -28,37 +30,76 @@ def unique_slug(model, value: str, *, max_length: int = 200, **scope: Any) -> st
 
 
 @transaction.atomic
-def shop_create(*, owner: User, data: dict[str, Any]) -> Shop:
-    """Open a shop; the person who opens it becomes its owner."""
+def shop_create(*, owner: User, data: dict[str, Any], by: User | None = None) -> Shop:
+    """Open a shop owned by `owner`.
+
+    `by` is who asks: the owner opening their own shop (their email address must be
+    verified, and the shop waits for approval when SHOPS_REQUIRE_APPROVAL is on), or
+    platform staff (approved at once). None is a trusted caller (an operator's command,
+    the demo data): approved at once.
+    """
     name = (data.get("name") or "").strip()
     if not name:
         raise DomainValidationError(
             "A shop needs a name.", fields={"name": ["A shop needs a name."]}
         )
+    vouched = by is None or policies.may_change_any_shop(by)
+    if not vouched:
+        if by.pk != owner.pk:
+            raise ShopPermissionDenied("Only platform staff open shops for someone else.")
+        if not policies.may_open_shop(owner):
+            raise EmailNotVerified("Verify your email address before you open a shop.")
     shop = Shop(**{field: data[field] for field in SHOP_FIELDS if field in data})
     shop.name = name
     shop.slug = data.get("slug") or unique_slug(Shop, name)
+    if vouched or not policies.approval_required():
+        shop.approved_at = timezone.now()
+    else:
+        shop.is_active = False  # until platform staff approve it
     shop.full_clean()
     shop.save()
     ShopMembership.objects.create(shop=shop, user=owner, role=ShopMembership.Role.OWNER)
     return shop
 
 
-def _require_owner(*, by: User | None, shop: Shop) -> None:
-    """`by` None is a trusted caller (the admin, a task); otherwise owners and staff only."""
-    if by is not None and not user_is_owner(user=by, shop=shop):
+def _require_manager(*, by: User | None, shop: Shop) -> None:
+    """`by` None is a trusted caller (a task, a command); otherwise owners and staff only."""
+    if by is not None and not policies.may_manage_shop(by, shop):
         raise ShopPermissionDenied()
+
+
+def _set_active(*, shop: Shop, active: bool, by: User | None) -> list[str]:
+    """Open or close `shop` as `by` may (shops.policies.may_set_shop_active): staff
+    opening a shop approve it; staff closing one keep its owners from reopening it.
+    Answers the fields it changed."""
+    if active == shop.is_active:
+        return []
+    if by is not None and not policies.may_set_shop_active(by, shop, active):
+        if shop.approved_at is None:
+            raise ShopPermissionDenied("This shop opens once platform staff approve it.")
+        raise ShopPermissionDenied("Platform staff closed this shop: only they may reopen it.")
+    by_staff = by is not None and policies.may_change_any_shop(by)
+    shop.is_active = active
+    changed = ["is_active", "closed_by_staff"]
+    shop.closed_by_staff = not active and by_staff
+    if active and shop.approved_at is None:
+        shop.approved_at = timezone.now()
+        changed.append("approved_at")
+    return changed
 
 
 @transaction.atomic
 def shop_update(*, shop: Shop, data: dict[str, Any], by: User | None = None) -> Shop:
-    """Change a shop's details; when `by` is given, only its owners (or platform staff) may."""
-    _require_owner(by=by, shop=shop)
-    for field in (*SHOP_FIELDS, "is_active"):
+    """Change a shop's details (its owners, or platform staff); `is_active` opens or
+    closes it as shops.policies.may_set_shop_active allows."""
+    _require_manager(by=by, shop=shop)
+    for field in SHOP_FIELDS:
         if field in data:
             setattr(
                 shop, field, data[field].strip() if isinstance(data[field], str) else data[field]
             )
+    if "is_active" in data:
+        _set_active(shop=shop, active=bool(data["is_active"]), by=by)
     shop.full_clean()
     shop.save()
     return shop
@@ -70,9 +111,21 @@ def shop_deactivate(*, shop: Shop, by: User | None = None) -> Shop:
 
     When `by` is given, only the shop's owners (or platform staff) may.
     """
-    _require_owner(by=by, shop=shop)
-    shop.is_active = False
-    shop.save(update_fields=["is_active", "updated_at"])
+    _require_manager(by=by, shop=shop)
+    changed = _set_active(shop=shop, active=False, by=by)
+    if changed:
+        shop.save(update_fields=[*changed, "updated_at"])
+    return shop
+
+
+@transaction.atomic
+def shop_approve(*, shop: Shop, by: User | None) -> Shop:
+    """Platform staff approve a shop awaiting approval (or reopen a closed one)."""
+    if by is not None and not policies.may_change_any_shop(by):
+        raise ShopPermissionDenied("Only platform staff approve shops.")
+    changed = _set_active(shop=shop, active=True, by=by)
+    if changed:
+        shop.save(update_fields=[*changed, "updated_at"])
     return shop
 
 
@@ -81,13 +134,16 @@ def membership_add(
     *, shop: Shop, email: str, role: str = ShopMembership.Role.STAFF, by: User
 ) -> ShopMembership:
     """An owner adds a person, by the email address of their account, as staff or owner."""
-    if not user_is_owner(user=by, shop=shop):
+    if not policies.may_manage_shop(by, shop):
         raise ShopPermissionDenied()
     if role not in ShopMembership.Role.values:
         raise DomainValidationError("Unknown role.", fields={"role": ["Choose owner or staff."]})
     user = user_get_by_email(email=email)
-    if user is None or not user.is_active:
-        message = "No account uses this address: ask them to sign up first."
+    if user is None or not policies.may_open_shop(user):
+        message = (
+            "No account with a verified address uses this one: ask them to sign up and "
+            "confirm their address first."
+        )
         raise DomainValidationError(message, fields={"email": [message]})
     try:
         with transaction.atomic():
@@ -116,7 +172,7 @@ def _check_owner_left(*, shop: Shop, leaving: ShopMembership | None) -> None:
 @transaction.atomic
 def membership_remove(*, membership: ShopMembership, by: User) -> None:
     """An owner removes someone; a member may leave. The last owner cannot go."""
-    if membership.user_id != by.pk and not user_is_owner(user=by, shop=membership.shop):
+    if membership.user_id != by.pk and not policies.may_manage_shop(by, membership.shop):
         raise ShopPermissionDenied()
     _check_owner_left(shop=membership.shop, leaving=membership)
     membership.delete()

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from config.errors import ApplicationError
-from shops import selectors, services
+from shops import policies, selectors, services
 from shops.forms import MemberAddForm, form_add_service_error
 from shops.models import Shop, ShopMembership
 
@@ -46,7 +46,7 @@ def _owned_shop(request: HttpRequest, slug: str) -> Shop:
     """The shop if the caller owns it (or is platform staff). Its other members get a
     403; anyone else a 404, as if the page did not exist."""
     shop = get_object_or_404(selectors.shop_list(user=request.user), slug=slug)
-    if selectors.user_is_owner(user=request.user, shop=shop):
+    if policies.may_manage_shop(request.user, shop):
         return shop
     if selectors.user_is_member(user=request.user, shop=shop):
         raise PermissionDenied("Only the shop's owners manage its members.")
@@ -74,7 +74,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
                 f"{membership.user.email} is now {membership.get_role_display().lower()} "
                 f"of {shop.name}.",
             )
-            if not selectors.user_is_owner(user=request.user, shop=shop):
+            if not policies.may_manage_shop(request.user, shop):
                 # The owner made themselves staff: this page is no longer theirs.
                 return redirect("catalog:shop_detail", slug=shop.slug)
             return redirect("shops:members", slug=shop.slug)
@@ -100,7 +100,9 @@ def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             error = exc.detail
         else:
             messages.success(request, f"{membership.user.email} no longer manages {shop.name}.")
-            if membership.user_id == request.user.pk and not request.user.is_staff:
+            if membership.user_id == request.user.pk and not policies.may_manage_shop(
+                request.user, shop
+            ):
                 return redirect("catalog:shop_detail", slug=shop.slug)
             return redirect("shops:members", slug=shop.slug)
     context = {"shop": shop, "membership": membership, "error": error}

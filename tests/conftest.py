@@ -1,7 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from tests.factories import UserFactory
+from tests.factories import StaffFactory, UserFactory
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def user(db):
 
 @pytest.fixture
 def staff_user(db):
-    return UserFactory(is_staff=True)
+    return StaffFactory()
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,5 @@
 import factory
+from django.utils import timezone
 from django.contrib.auth import get_user_model
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
@@ -21,7 +22,31 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class StaffFactory(UserFactory):
+    """Platform staff (not a superuser) holding Django's model permissions: every one by
+    default; `permissions=["view"]` only the view ones, `permissions=[]` none, or a list of
+    "app_label.codename" (mixed with the actions "view", "add", "change", "delete")."""
+
     is_staff = True
+
+    @factory.post_generation
+    def permissions(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        from django.contrib.auth.models import Permission
+
+        wanted = Permission.objects.all()
+        if extracted is not None:
+            actions = [name for name in extracted if "." not in name]
+            named = [name.split(".", 1) for name in extracted if "." in name]
+            chosen = Permission.objects.none()
+            for action in actions:
+                chosen = chosen | Permission.objects.filter(codename__startswith=f"{action}_")
+            for app_label, codename in named:
+                chosen = chosen | Permission.objects.filter(
+                    content_type__app_label=app_label, codename=codename
+                )
+            wanted = chosen
+        obj.user_permissions.set(wanted)
 
 
 class ShopFactory(factory.django.DjangoModelFactory):
@@ -31,15 +56,24 @@ class ShopFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Shop {n}")
     slug = factory.Sequence(lambda n: f"shop-{n}")
     email = factory.Sequence(lambda n: f"shop{n}@example.com")
+    approved_at = factory.LazyFunction(timezone.now)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
+    """A shop member, whose address is verified (shops.services admits no other)."""
+
     class Meta:
         model = "shops.ShopMembership"
+        skip_postgeneration_save = True
 
     shop = factory.SubFactory(ShopFactory)
     user = factory.SubFactory(UserFactory)
     role = "owner"
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            verify_email(obj.user)
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):

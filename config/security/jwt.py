@@ -17,8 +17,13 @@ from typing import Any
 import jwt
 from django.conf import settings
 from rest_framework_simplejwt import state
+from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.backends import TokenBackend
-from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken
+from rest_framework_simplejwt.exceptions import (
+    InvalidToken,
+    TokenBackendError,
+    TokenBackendExpiredToken,
+)
 from rest_framework_simplejwt.settings import api_settings
 
 
@@ -87,3 +92,54 @@ def install_token_backend() -> None:
     if not api_settings.ALGORITHM.startswith("HS"):
         return  # asymmetric keys: simplejwt's VERIFYING_KEY/JWK_URL handle rotation
     state.token_backend = RotatingKeyTokenBackend()
+
+
+# --- Revocation ---------------------------------------------------------------------------
+# A token dies before it expires when its user's password changes (simplejwt's
+# CHECK_REVOKE_TOKEN: every token carries a hash of the password hash, compared with the
+# user row that authentication loads anyway), when the user is switched off (simplejwt's
+# is_active check), or on logout: the access token's id is denied in the cache until the
+# token would have expired (one cache read per authenticated request; no query).
+
+DENIED_PREFIX = "jwt:denied:"
+
+
+def token_deny(token) -> None:
+    """Refuse `token` (a simplejwt token object) from now until it expires."""
+    from django.core.cache import cache
+
+    jti = token.get(api_settings.JTI_CLAIM)
+    expires = token.get("exp")
+    if not jti or not expires:
+        return
+    import time
+
+    remaining = int(expires - time.time()) + 1
+    if remaining > 0:
+        cache.set(f"{DENIED_PREFIX}{jti}", 1, timeout=remaining)
+
+
+def token_denied(token) -> bool:
+    from django.core.cache import cache
+
+    jti = token.get(api_settings.JTI_CLAIM)
+    return bool(jti) and cache.get(f"{DENIED_PREFIX}{jti}") is not None
+
+
+def token_matches_password(token, user) -> bool:
+    """The token was issued for the user's current password (CHECK_REVOKE_TOKEN)."""
+    from rest_framework_simplejwt.utils import get_md5_hash_password
+
+    if not api_settings.CHECK_REVOKE_TOKEN:
+        return True
+    return token.get(api_settings.REVOKE_TOKEN_CLAIM) == get_md5_hash_password(user.password)
+
+
+class RevocableJWTAuthentication(JWTAuthentication):
+    """simplejwt's authentication, refusing tokens denied at logout."""
+
+    def get_validated_token(self, raw_token):
+        token = super().get_validated_token(raw_token)
+        if token_denied(token):
+            raise InvalidToken("This token was revoked (signed out).", code="token_revoked")
+        return token

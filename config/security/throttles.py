@@ -100,3 +100,20 @@ class CheckoutThrottle(WriteRateThrottle):
 
     scope = "checkout"
     methods = frozenset({"POST"})
+
+
+def client_ip(request) -> str:
+    """The caller's address as every limit of the site counts it: REMOTE_ADDR, or with
+    API_NUM_PROXIES trusted proxies in front, the address the outermost of them saw
+    (DRF's rule; a client cannot choose its address by sending X-Forwarded-For)."""
+    from django.conf import settings
+
+    meta = getattr(request, "META", {})
+    remote = meta.get("REMOTE_ADDR", "") or "unknown"
+    proxies = int(settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0)
+    forwarded = meta.get("HTTP_X_FORWARDED_FOR")
+    if proxies and forwarded:
+        addresses = [address.strip() for address in forwarded.split(",") if address.strip()]
+        if addresses:
+            return addresses[-min(proxies, len(addresses))]
+    return remote

@@ -1,17 +1,31 @@
-"""The active payment provider, chosen by settings.PAYMENT_PROVIDER (dummy or stripe)."""
+"""The active payment provider, chosen by settings.PAYMENT_PROVIDER (dummy or stripe).
+
+The dummy provider takes no money: it is for development and tests, and serves only when
+PAYMENTS_ALLOW_DUMMY is set (the quickstart and the test suite set it). Anywhere else a
+payment through it is refused, so that a production site missing its Stripe keys cannot
+give goods away (`check --deploy` warns too: payments.checks).
+"""
 
 from django.conf import settings
 
+from payments.exceptions import PaymentsNotConfigured
 from payments.providers.base import PaymentProvider
 
 
+def provider_name() -> str:
+    """The name of the provider new payments go through."""
+    return settings.PAYMENT_PROVIDER
+
+
 def get_provider(name: str | None = None) -> PaymentProvider:
-    name = name or settings.PAYMENT_PROVIDER
+    name = name or provider_name()
     if name == "stripe":
         from payments.providers.stripe_provider import StripeProvider
 
         return StripeProvider()
     if name == "dummy":
+        if not getattr(settings, "PAYMENTS_ALLOW_DUMMY", False):
+            raise PaymentsNotConfigured()
         from payments.providers.dummy import DummyProvider
 
         return DummyProvider()

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.models import Address, User
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_overview_shows_name_email_roles_and_asks_to_verify(signed_in, user):
 
 
 def test_overview_of_a_verified_staff_member(client):
-    staff = UserFactory(is_staff=True)
+    staff = StaffFactory()
     EmailAddress.objects.create(user=staff, email=staff.email, primary=True, verified=True)
     client.force_login(staff)
 

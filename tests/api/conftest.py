@@ -1,7 +1,8 @@
 """A small shop with one of everything, and a signed-in client for each kind of caller.
 
 The permissions matrix and the schema fuzzing both run against it: two customers (A and
-B), the owners of shop X and of shop Y, and platform staff; A has an address, a review,
+B), the owners of shop X and of shop Y, and platform staff (with every permission, with
+none, and with only the view permissions); A has an address, a review,
 a cart, a pending order with a line from shop X (and an open payment), a paid order and
 a saved card. Everything is made through the services, as the API would.
 """
@@ -30,13 +31,23 @@ from shops import services as shop_services
 from tests.factories import (
     CategoryFactory,
     ProductFactory,
+    StaffFactory,
     TagFactory,
     UserFactory,
     address_data,
     verify_email,
 )
 
-ROLES = ("anonymous", "customer_a", "customer_b", "owner_x", "owner_y", "staff")
+ROLES = (
+    "anonymous",
+    "customer_a",
+    "customer_b",
+    "owner_x",
+    "owner_y",
+    "staff",
+    "staff_none",
+    "staff_view",
+)
 
 
 def png_bytes() -> bytes:
@@ -100,7 +111,11 @@ def build_world() -> World:
         "customer_b": verify_email(UserFactory(first_name="Bob", last_name="Babbage")),
         "owner_x": verify_email(UserFactory()),
         "owner_y": verify_email(UserFactory()),
-        "staff": verify_email(UserFactory(is_staff=True)),
+        # Platform staff with every model permission (not a superuser), with none at all,
+        # and with only the view permissions: the API asks what the admin asks.
+        "staff": verify_email(StaffFactory()),
+        "staff_none": verify_email(StaffFactory(permissions=[])),
+        "staff_view": verify_email(StaffFactory(permissions=["view"])),
     }
     merchant_z = UserFactory()
     shop_x = shop_services.shop_create(owner=users["owner_x"], data={"name": "Shop X"})

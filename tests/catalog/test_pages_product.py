@@ -17,6 +17,7 @@ from tests.factories import (
     ProductFactory,
     ReviewFactory,
     ShopFactory,
+    StaffFactory,
     TagFactory,
     UserFactory,
 )
@@ -185,7 +186,7 @@ def test_an_unpublished_product_is_a_404_for_everyone_but_its_shop_and_staff(cli
     client.force_login(other_shop_member)
     assert client.get("/products/walnut-board/").status_code == 404
 
-    for viewer in (member, UserFactory(is_staff=True)):
+    for viewer in (member, StaffFactory()):
         client.force_login(viewer)
         page = html(client.get("/products/walnut-board/"))
         assert "Not published" in page

@@ -35,6 +35,7 @@ from tests.factories import (
     CategoryFactory,
     MembershipFactory,
     ProductFactory,
+    StaffFactory,
     UserFactory,
 )
 
@@ -80,7 +81,7 @@ def test_members_of_another_shop_and_customers_may_not_create_or_change(member):
     with pytest.raises(ShopPermissionDenied):
         product_soft_delete(user=stranger.user, product=product)
     # Platform staff may.
-    staff = UserFactory(is_staff=True)
+    staff = StaffFactory()
     assert product_update(user=staff, product=product, data={"price": 9}).price == Decimal("9.00")
 
 
@@ -113,7 +114,7 @@ def test_a_soft_deleted_product_frees_its_sku_and_leaves_every_listing(member):
     assert product.deleted_at is not None and not product.is_active
     assert not product_list_public().filter(pk=product.pk).exists()
     assert not product_list_visible(user=member.user).filter(pk=product.pk).exists()
-    assert not product_list_visible(user=UserFactory(is_staff=True)).filter(pk=product.pk).exists()
+    assert not product_list_visible(user=StaffFactory()).filter(pk=product.pk).exists()
     assert create(member, sku="GONE").sku == "GONE"
     assert Product.objects.filter(pk=product.pk).exists()  # kept for orders
 
@@ -150,7 +151,7 @@ def test_reviews_set_the_rating_and_one_per_person():
     product.refresh_from_db()
     assert product.rating_average == Decimal("4.50")
 
-    review_delete(user=UserFactory(is_staff=True), review=review)
+    review_delete(user=StaffFactory(), review=review)
     product.refresh_from_db()
     assert (product.rating_average, product.rating_count) == (Decimal("5.00"), 1)
 

@@ -106,6 +106,10 @@ def test_check_deploy_reports_nothing_with_production_settings():
         "JWT_SIGNING_KEY": "jwt-" + "Z9y8X7w6V5u4T3s2R1q0" * 3,
         "DJANGO_ALLOWED_HOSTS": "shop.example.com",
         "DATABASE_URL": "sqlite:///:memory:",
+        # Production takes payments through a real provider (payments.checks).
+        "STRIPE_SECRET_KEY": "sk_live_check",
+        "STRIPE_PUBLISHABLE_KEY": "pk_live_check",
+        "STRIPE_WEBHOOK_SECRET": "whsec_check",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -13,6 +13,7 @@ from tests.conftest import bearer_client
 from tests.factories import (
     MembershipFactory,
     ProductFactory,
+    StaffFactory,
     UserFactory,
     address_data,
     verify_email,
@@ -173,7 +174,7 @@ def test_shop_members_see_orders_with_their_lines_only():
 
 
 def test_staff_see_all_orders_with_filters():
-    staff = bearer_client(UserFactory(is_staff=True))
+    staff = bearer_client(StaffFactory())
     user, client = shopper()
     shop_product = ProductFactory()
     first = place(client, shop_product)
@@ -192,7 +193,7 @@ def test_staff_see_all_orders_with_filters():
 
 
 def test_staff_move_an_order_and_illegal_moves_are_409():
-    staff = bearer_client(UserFactory(is_staff=True))
+    staff = bearer_client(StaffFactory())
     _, client = shopper()
     order = place(client)
     illegal = staff.put(
@@ -241,7 +242,7 @@ def test_a_users_orders_for_staff_or_that_user():
     assert client.get(f"/api/v1/users/{user.pk}/orders/").json()["count"] == 1
     other = bearer_client(UserFactory())
     assert other.get(f"/api/v1/users/{user.pk}/orders/").status_code == 404
-    staff = bearer_client(UserFactory(is_staff=True))
+    staff = bearer_client(StaffFactory())
     assert staff.get(f"/api/v1/users/{user.pk}/orders").json()["count"] == 1
     assert staff.get("/api/v1/users/999999/orders/").status_code == 404
 
@@ -263,7 +264,7 @@ def test_order_list_and_detail_use_a_fixed_number_of_queries(django_assert_max_n
 
 
 def test_sales_report_for_staff():
-    staff = bearer_client(UserFactory(is_staff=True))
+    staff = bearer_client(StaffFactory())
     _, client = shopper()
     shop_a, shop_b = ProductFactory(price="10.00"), ProductFactory(price="5.00")
     paid = place(client, shop_a, shop_b)

@@ -22,7 +22,7 @@ from orders.services import (
     orders_expire_reservations,
 )
 from orders.signals import order_cancelled
-from tests.factories import ProductFactory, UserFactory, address_data, verify_email
+from tests.factories import ProductFactory, StaffFactory, UserFactory, address_data, verify_email
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus
@@ -30,7 +30,7 @@ S = OrderStatus
 
 @pytest.fixture
 def staff():
-    return UserFactory(is_staff=True)
+    return StaffFactory()
 
 
 def place(quantity=2, stock=5, price="10.00"):

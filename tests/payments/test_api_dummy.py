@@ -9,7 +9,7 @@ from django.core import mail
 from orders.models import Order
 from payments.models import Payment, SavedPaymentMethod
 from tests.conftest import bearer_client
-from tests.factories import ProductFactory, UserFactory, address_data, verify_email
+from tests.factories import ProductFactory, StaffFactory, UserFactory, address_data, verify_email
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +93,7 @@ def test_the_whole_journey_over_the_api(api_client, django_capture_on_commit_cal
         f"Payment received for order {order['number']}"
     ) == 1
 
-    staff = bearer_client(UserFactory(is_staff=True))
+    staff = bearer_client(StaffFactory())
     part = staff.post(
         "/api/v1/payments/refund/",
         {"payment_id": retry.json()["id"], "amount": "15.00", "reason": "requested_by_customer"},
@@ -179,7 +179,7 @@ def test_confirming_twice_is_harmless_and_a_failed_payment_cannot_be_confirmed()
 
 
 def test_refund_rules():
-    staff = bearer_client(UserFactory(is_staff=True))
+    staff = bearer_client(StaffFactory())
     _, client = shopper()
     order = place_order(client, price="10.00", quantity=1)
     payment = create(client, order["id"]).json()

@@ -22,6 +22,7 @@ from payments.models import Payment, PaymentStatus, RefundReason, SavedPaymentMe
 from tests.factories import (
     MembershipFactory,
     ProductFactory,
+    StaffFactory,
     UserFactory,
     address_data,
     verify_email,
@@ -276,7 +277,7 @@ def test_another_person_cannot_open_my_pay_pages(client, buyer):
     pay(_signed_in(Client(), buyer), order, "pm_card_chargeDeclined")
     payment = order.payments.get()
     member = MembershipFactory().user
-    for someone in (verify_email(UserFactory()), UserFactory(is_staff=True), member):
+    for someone in (verify_email(UserFactory()), StaffFactory(), member):
         client.force_login(someone)
         assert client.get(pay_url(order)).status_code == 404
         assert (
@@ -356,7 +357,7 @@ def test_an_order_cancelled_while_its_form_is_open_is_not_charged(
 
 def test_the_pay_button_is_only_for_the_buyer_of_a_pending_order(client, buyer):
     order = place(buyer)
-    staff = UserFactory(is_staff=True)
+    staff = StaffFactory()
 
     client.force_login(staff)
     assert pay_url(order) not in client.get(order_url(order)).content.decode()

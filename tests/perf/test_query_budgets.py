@@ -27,7 +27,7 @@ from orders.models import Order, OrderLine, OrderStatus
 from payments.models import Payment
 from shops.models import Shop
 from tests.conftest import bearer_client
-from tests.factories import MembershipFactory, UserFactory, address_data, verify_email
+from tests.factories import MembershipFactory, StaffFactory, UserFactory, address_data, verify_email
 
 pytestmark = pytest.mark.django_db
 
@@ -206,7 +206,7 @@ def build_world(n: int) -> dict:
 def client_for(who: str, world: dict, path: str):
     if who == "anonymous":
         return Client() if not path.startswith("/api/") else bearer_client_anonymous()
-    user = world["buyer"] if who == "buyer" else verify_email(UserFactory(is_staff=True))
+    user = world["buyer"] if who == "buyer" else verify_email(StaffFactory())
     if path.startswith("/api/"):
         return bearer_client(user)
     client = Client()

@@ -10,6 +10,7 @@ from tests.factories import (
     MembershipFactory,
     ProductFactory,
     ShopFactory,
+    StaffFactory,
     UserFactory,
 )
 
@@ -136,7 +137,7 @@ def test_an_inactive_shop_is_a_404_for_everyone_but_its_members_and_staff(client
     client.force_login(UserFactory())
     assert client.get("/shops/oak-works/").status_code == 404
 
-    for viewer in (member, UserFactory(is_staff=True)):
+    for viewer in (member, StaffFactory()):
         client.force_login(viewer)
         response = client.get("/shops/oak-works/")
         page = html(response)
@@ -290,7 +291,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, shop):
 
 
 def test_platform_staff_manage_any_shops_members(client, shop, owner):
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(StaffFactory())
     assert "owner@example.com" in html(client.get("/shops/oak-works/members/"))
 
 

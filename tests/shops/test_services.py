@@ -18,7 +18,7 @@ from shops.services import (
     shop_deactivate,
     shop_update,
 )
-from tests.factories import MembershipFactory, ShopFactory, UserFactory
+from tests.factories import MembershipFactory, ShopFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ def test_deactivated_shops_are_hidden_except_from_members_and_staff():
     shop_deactivate(shop=shop)
     assert list(shop_list()) == [open_shop]
     assert set(shop_list(user=member)) == {shop, open_shop}
-    assert set(shop_list(user=UserFactory(is_staff=True))) == {shop, open_shop}
+    assert set(shop_list(user=StaffFactory())) == {shop, open_shop}
     assert list(shop_list(user=UserFactory())) == [open_shop]
 
 

@@ -2,37 +2,23 @@
 
 from __future__ import annotations
 
-import csv
 import os
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from config.csv_export import csv_write
 from orders.management.commands._dates import add_period_arguments, check_period
-from orders.models import OrderStatus
-from orders.selectors import order_list_with_item_count
-
-COLUMNS = (
-    "number",
-    "created_at",
-    "status",
-    "user_email",
-    "subtotal",
-    "shipping_total",
-    "total",
-    "refunded_total",
-    "currency",
-    "items",
-)
-CHUNK_SIZE = 2000
+from orders.models import Order, OrderStatus
+from orders.selectors import ORDER_EXPORT_COLUMNS, order_export_rows
 
 
 class Command(BaseCommand):
     help = (
         "Write orders as CSV, one row per order, oldest first: "
-        f"{', '.join(COLUMNS)} (items: the number of units ordered; created_at in ISO 8601, "
-        "UTC). Writes to standard output unless --output names a file."
+        f"{', '.join(ORDER_EXPORT_COLUMNS)} (items: the number of units ordered; created_at "
+        "in ISO 8601, UTC). Writes to standard output unless --output names a file."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -54,7 +40,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         check_period(options["date_from"], options["date_to"])
-        orders = order_list_with_item_count().order_by("created_at", "number")
+        orders = Order.objects.order_by("created_at", "number")
         if options["date_from"]:
             orders = orders.filter(created_at__date__gte=options["date_from"])
         if options["date_to"]:
@@ -80,23 +66,4 @@ class Command(BaseCommand):
             self.stderr.write(f"Exported {count} order(s) to {destination}.")
 
     def _write(self, orders, stream) -> int:
-        writer = csv.writer(stream)
-        writer.writerow(COLUMNS)
-        count = 0
-        for order in orders.iterator(chunk_size=CHUNK_SIZE):
-            writer.writerow(
-                [
-                    order.number,
-                    order.created_at.isoformat(),
-                    order.status,
-                    order.user.email,
-                    order.subtotal,
-                    order.shipping_total,
-                    order.total,
-                    order.refunded_total,
-                    order.currency,
-                    order.item_count,
-                ]
-            )
-            count += 1
-        return count
+        return csv_write(stream, ORDER_EXPORT_COLUMNS, order_export_rows(orders))

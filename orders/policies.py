@@ -1,0 +1,43 @@
+"""Who may do what to orders (see CONVENTIONS.md, "Policies").
+
+Platform staff act on other people's orders through Django's permissions on orders
+(the ones the order admin asks): `view_order` to read every order and the sales
+figures, `change_order` to move orders along and cancel them. Everyone else reads and
+cancels their own orders; shop members read their shops' lines (orders.selectors).
+"""
+
+from __future__ import annotations
+
+from accounts.policies import staff_may
+from orders.models import OrderStatus
+
+S = OrderStatus
+CANCELLABLE = frozenset({S.PENDING, S.PAID, S.PROCESSING})
+CANCELLABLE_BY_OWNER = frozenset({S.PENDING, S.PAID})
+
+
+def may_view_all_orders(user) -> bool:
+    return staff_may(user, "orders.view_order")
+
+
+def may_view_sales(user) -> bool:
+    """The platform's sales figures (report, dashboard): staff who may see orders."""
+    return staff_may(user, "orders.view_order") or staff_may(user, "orders.change_order")
+
+
+def may_change_orders(user) -> bool:
+    """Move any order along (processing, shipped, delivered) or cancel it."""
+    return staff_may(user, "orders.change_order")
+
+
+def may_view_orders_of(user, user_id: int) -> bool:
+    """A person's order list: theirs, or staff who may see every order."""
+    return user.pk == int(user_id) or may_view_all_orders(user)
+
+
+def may_cancel_order(user, order) -> bool:
+    """Its owner while it is pending or paid; staff with `change_order` (and the system,
+    `user` None) also while it is processing. Nobody else, and nobody once it shipped."""
+    if user is None or may_change_orders(user):
+        return order.status in CANCELLABLE
+    return order.user_id == user.pk and order.status in CANCELLABLE_BY_OWNER

@@ -1,0 +1,117 @@
+"""Two-factor sign-in for staff and sellers (issue 14, point 9).
+
+allauth's MFA: TOTP with recovery codes, offered to everyone on the account pages, and
+required for platform staff when STAFF_REQUIRE_MFA is on (the production default): until
+they set it up they hold no staff power and the admin sends them to set it up. The API's
+login asks for the code too, so that the second factor cannot be skipped there.
+"""
+
+from __future__ import annotations
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from accounts import policies
+from tests.conftest import bearer_client
+from tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory, verify_email
+
+pytestmark = pytest.mark.django_db
+LOGIN = "/api/v1/auth/login/"
+
+
+def with_totp(user) -> str:
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    RecoveryCodes.activate(user)
+    return secret
+
+
+def current_code(secret: str) -> str:
+    return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+
+
+def login(user, **extra):
+    body = {"email": user.email, "password": DEFAULT_PASSWORD, **extra}
+    return APIClient().post(LOGIN, body, format="json")
+
+
+def test_the_api_login_asks_for_the_second_factor(db):
+    person = verify_email(UserFactory())
+    secret = with_totp(person)
+
+    without = login(person)
+    assert without.status_code == 401 and without.json()["code"] == "mfa_required"
+    wrong = login(person, code="000000")
+    assert wrong.status_code == 401 and wrong.json()["code"] == "invalid_mfa_code"
+    right = login(person, code=current_code(secret))
+    assert right.status_code == 200 and right.json()["access"]
+
+    recovery = RecoveryCodes(Authenticator.objects.get(user=person, type="recovery_codes"))
+    code = recovery.get_unused_codes()[0]
+    assert login(person, code=code).status_code == 200
+    assert login(person, code=code).status_code == 401  # a recovery code works once
+
+
+def test_the_sign_in_page_asks_for_the_code(client):
+    person = verify_email(UserFactory())
+    secret = with_totp(person)
+    page = client.post(
+        reverse("account_login"), {"login": person.email, "password": DEFAULT_PASSWORD}
+    )
+    assert page.status_code == 302 and page["Location"] == reverse("mfa_authenticate")
+    assert "_auth_user_id" not in client.session
+    done = client.post(reverse("mfa_authenticate"), {"code": current_code(secret)})
+    assert done.status_code == 302
+    assert int(client.session["_auth_user_id"]) == person.pk
+
+
+def test_everyone_is_offered_two_factor_sign_in_on_the_account_pages(client):
+    client.force_login(verify_email(UserFactory()))
+    overview = client.get(reverse("accounts:overview")).content.decode()
+    assert reverse("mfa_index") in overview
+    assert client.get(reverse("mfa_activate_totp")).status_code == 200
+
+
+@pytest.fixture
+def required(settings):
+    settings.STAFF_REQUIRE_MFA = True
+
+
+def test_staff_without_a_second_factor_hold_no_staff_power(required, client):
+    staff = verify_email(StaffFactory())
+    assert not policies.staff_may(staff, "orders.view_order")
+    assert bearer_client(staff).get("/api/v1/reports/sales/").status_code == 403
+
+    response = login(staff)
+    assert response.status_code == 403 and response.json()["code"] == "mfa_setup_required"
+
+    client.force_login(staff)
+    admin = client.get(reverse("admin:index"))
+    assert admin.status_code == 302
+    assert admin["Location"].startswith(reverse("mfa_activate_totp"))
+
+
+def test_staff_with_a_second_factor_work_as_before(required, client):
+    staff = verify_email(StaffFactory())
+    secret = with_totp(staff)
+    assert policies.staff_may(staff, "orders.view_order")
+    token = login(staff, code=current_code(secret)).json()["access"]
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api.get("/api/v1/reports/sales/").status_code == 200
+    client.force_login(staff)
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_customers_and_sellers_are_not_forced(required):
+    assert login(verify_email(UserFactory())).status_code == 200
