@@ -279,7 +279,7 @@ class ShopAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     # Explicit: the members count's GROUP BY drops the model's default ordering, and the
     # autocomplete pages through this queryset.
     ordering = ["name", "id"]
-    list_display = ["name", "slug", "status", "members_count", "created_at"]
+    list_display = ["name", "slug", "is_active", "members_count", "created_at"]
     list_filter = ["is_active", AwaitingApprovalFilter, "closed_by_staff"]
     search_fields = ["name", "slug", "email"]
     prepopulated_fields = {"slug": ["name"]}
@@ -330,10 +330,6 @@ class ShopAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         # A shop leaves the catalog by being deactivated; its products and orders stay.
         return False
-
-    @admin.display(description="status", ordering="is_active")
-    def status(self, shop: Shop) -> str:
-        return {"pending_approval": "Awaiting approval"}.get(shop.status, shop.status.title())
 
     @admin.display(description="members", ordering="members_count")
     def members_count(self, shop: Shop) -> int:

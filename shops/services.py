@@ -141,8 +141,8 @@ def membership_add(
     user = user_get_by_email(email=email)
     if user is None or not policies.may_open_shop(user):
         message = (
-            "No account with a verified address uses this one: ask them to sign up and "
-            "confirm their address first."
+            "No account uses this address (confirmed): ask them to sign up and confirm "
+            "their address first."
         )
         raise DomainValidationError(message, fields={"email": [message]})
     try:

@@ -1,6 +1,6 @@
 import factory
-from django.utils import timezone
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 

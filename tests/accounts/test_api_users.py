@@ -79,7 +79,9 @@ def test_staff_update_and_deactivate_a_user(staff_client):
     )
     assert response.json()["is_staff"] is True
 
-    response = staff_client.delete(f"/api/v1/users/{user.id}/")
+    # Now a staff account: only a superuser switches it off.
+    assert staff_client.delete(f"/api/v1/users/{user.id}/").status_code == 403
+    response = superuser.delete(f"/api/v1/users/{user.id}/")
     assert response.status_code == 204
     user.refresh_from_db()
     assert not user.is_active

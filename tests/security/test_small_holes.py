@@ -93,8 +93,9 @@ def test_export_orders_and_the_admin_export_write_the_same_escaped_rows(client, 
 
 
 def test_search_uses_one_condition_per_word_and_caps_the_words():
-    kettle = ProductFactory(name="Sturdy kettle", description="Boils water")
-    kettle.tags.add(TagFactory(name="kitchen"))
+    kettle = ProductFactory(
+        name="Sturdy kettle", description="Boils water", tags=[TagFactory(name="kitchen")]
+    )
     words = " ".join(["sturdy", "kettle", "kitchen", "water"] * 8)  # thirty-two words
     with CaptureQueriesContext(connection) as queries:
         found = list(product_search(product_list_public(), words))

@@ -6,7 +6,13 @@ from django.urls import reverse
 
 from catalog.selectors import product_list_public
 from shops.models import Shop, ShopMembership
-from tests.factories import MembershipFactory, ProductFactory, ShopFactory, UserFactory
+from tests.factories import (
+    MembershipFactory,
+    ProductFactory,
+    ShopFactory,
+    UserFactory,
+    verify_email,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +182,7 @@ def test_staff_who_open_a_shop_do_not_become_its_owner(admin_client, superuser):
 
 
 def test_a_shop_opened_with_an_owner_chosen_in_the_members(admin_client):
-    seller = UserFactory()
+    seller = verify_email(UserFactory())
 
     response = admin_client.post(
         SHOP_ADD, _shop_post(name="Tea House", memberships=[{"user": seller.pk, "role": "owner"}])
@@ -207,7 +213,7 @@ def test_saving_a_shop_goes_through_shop_update(admin_client):
 def test_an_owner_can_be_replaced_in_one_save(admin_client):
     old = MembershipFactory(role="owner")
     shop = old.shop
-    new_owner = UserFactory()
+    new_owner = verify_email(UserFactory())
     rows = [
         {"id": old.pk, "user": old.user.pk, "role": "owner", "DELETE": "on"},
         {"user": new_owner.pk, "role": "owner"},
@@ -310,7 +316,7 @@ def test_membership_changelist_shows_shop_email_and_role(admin_client):
 
 def test_membership_added_and_changed_through_the_services(admin_client):
     shop = ShopFactory()
-    person = UserFactory()
+    person = verify_email(UserFactory())
 
     response = admin_client.post(
         MEMBERSHIP_ADD, {"shop": shop.pk, "user": person.pk, "role": "owner"}

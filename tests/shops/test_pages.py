@@ -12,6 +12,7 @@ from tests.factories import (
     ShopFactory,
     StaffFactory,
     UserFactory,
+    verify_email,
 )
 
 pytestmark = pytest.mark.django_db
@@ -203,7 +204,7 @@ def test_the_members_page_lists_members_with_their_roles(client, shop, owner):
 
 
 def test_an_owner_adds_a_member_by_email(client, shop, owner):
-    newcomer = UserFactory(email="new@example.com")
+    newcomer = verify_email(UserFactory(email="new@example.com"))
     client.force_login(owner)
 
     response = client.post(

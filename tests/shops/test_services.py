@@ -2,13 +2,13 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.roles import user_roles
+from catalog.policies import may_manage_products
 from config.errors import DomainValidationError
 from shops.exceptions import LastOwner, ShopPermissionDenied
 from shops.models import ShopMembership
 from shops.selectors import (
     shop_list,
     shop_owner_emails,
-    user_can_manage_shop,
     user_shop_ids,
 )
 from shops.services import (
@@ -18,7 +18,13 @@ from shops.services import (
     shop_deactivate,
     shop_update,
 )
-from tests.factories import MembershipFactory, ShopFactory, StaffFactory, UserFactory
+from tests.factories import (
+    MembershipFactory,
+    ShopFactory,
+    StaffFactory,
+    UserFactory,
+    verify_email,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -57,12 +63,12 @@ def test_deactivated_shops_are_hidden_except_from_members_and_staff():
 def test_owners_add_and_remove_staff_by_email():
     owner = MembershipFactory(role="owner")
     shop, by = owner.shop, owner.user
-    person = UserFactory(email="helper@example.com")
+    person = verify_email(UserFactory(email="helper@example.com"))
     membership = membership_add(shop=shop, email="HELPER@example.com", by=by)
     assert membership.user == person and membership.role == "staff"
     assert user_roles(person) == ["customer", "shop_staff"]
     assert user_shop_ids(user=person) == {shop.pk}
-    assert user_can_manage_shop(user=person, shop=shop)
+    assert may_manage_products(person, shop)
 
     # Adding again changes the role instead of duplicating.
     promoted = membership_add(shop=shop, email=person.email, role="owner", by=by)
@@ -70,7 +76,7 @@ def test_owners_add_and_remove_staff_by_email():
     assert sorted(shop_owner_emails(shop_id=shop.pk)) == sorted([by.email, person.email])
 
     membership_remove(membership=promoted, by=by)
-    assert not user_can_manage_shop(user=person, shop=shop)
+    assert not may_manage_products(person, shop)
 
 
 def test_staff_members_cannot_add_people_and_unknown_addresses_are_refused():
