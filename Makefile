@@ -11,6 +11,9 @@ HOST ?= 127.0.0.1
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/shop
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 PYTEST_ARGS ?=
+## Tests run in parallel, one pytest-xdist worker per core (each with its own PostgreSQL
+## test database and Redis database: tests/xdist_services.py).
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test test-sqlite install install-test browser lint format migrate seed check-deploy bench clean
 
@@ -59,14 +62,14 @@ run: install
 ## REDIS_URL from the environment win over the local defaults.
 test: install-test browser
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
-		$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+		$(PY) -m pytest -n $(PYTEST_WORKERS) --cov --cov-report=term $(PYTEST_ARGS)
 
 ## The same suite on SQLite (the quickstart's database); PostgreSQL-only tests, the
 ## browser journeys and the schema fuzzing (both ran against PostgreSQL in `make test`;
 ## they test pages and the API contract, not the database) are left out.
 test-sqlite: install-test
 	DATABASE_URL="sqlite:///$(CURDIR)/.test-sqlite.db" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
-		$(PY) -m pytest -m "not postgresql and not e2e and not fuzz" -p no:cacheprovider $(PYTEST_ARGS)
+		$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not postgresql and not e2e and not fuzz" -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: install-test
 	$(VENV)/bin/ruff check .

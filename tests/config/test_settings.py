@@ -97,8 +97,9 @@ def test_each_variable_switches_its_part_to_the_real_service():
     assert values["storage"] == "storages.backends.s3.S3Storage"
 
 
-def test_check_deploy_reports_nothing_with_production_settings():
-    env = {
+def production_environment(**extra: str) -> dict[str, str]:
+    """The environment of a production process (no .env file, DEBUG off, real keys)."""
+    return {
         "PATH": os.environ["PATH"],
         "DJANGO_ENV_FILE": "",
         "DJANGO_DEBUG": "false",
@@ -106,18 +107,29 @@ def test_check_deploy_reports_nothing_with_production_settings():
         "JWT_SIGNING_KEY": "jwt-" + "Z9y8X7w6V5u4T3s2R1q0" * 3,
         "DJANGO_ALLOWED_HOSTS": "shop.example.com",
         "DATABASE_URL": "sqlite:///:memory:",
-        # Production takes payments through a real provider (payments.checks).
-        "STRIPE_SECRET_KEY": "sk_live_check",
-        "STRIPE_PUBLISHABLE_KEY": "pk_live_check",
-        "STRIPE_WEBHOOK_SECRET": "whsec_check",
+        **extra,
     }
-    result = subprocess.run(
+
+
+def check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
+    )
+
+
+def test_check_deploy_reports_nothing_with_production_settings():
+    # Production takes payments through a real provider (payments.checks).
+    result = check_deploy(
+        production_environment(
+            STRIPE_SECRET_KEY="sk_live_check",
+            STRIPE_PUBLISHABLE_KEY="pk_live_check",
+            STRIPE_WEBHOOK_SECRET="whsec_check",
+        )
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -146,7 +146,7 @@ def test_shop_owner_adds_a_product_with_a_photo_and_sees_its_thumbnail(
 def test_staff_read_the_dashboard_ship_an_order_and_refund_part_of_it(
     live_server, page, browser, shot
 ):
-    staff = StaffFactory(email="desk@shop.example")
+    staff = StaffFactory(email="desk@shop.example", permissions=[])
     grant(
         staff,
         "orders.view_order",

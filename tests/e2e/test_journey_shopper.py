@@ -147,19 +147,12 @@ def test_guest_finds_buys_signs_up_and_pays(live_server, page, shot, _plain_http
     assert_accessible(page)
     page.get_by_role("button", name="Sign Up").click()
 
-    # Signed in straight away; checkout asks for the verified address first.
-    expect(
-        page.get_by_role("heading", level=1, name="Verify your email address to check out")
-    ).to_be_visible()
-    expect_cart_count(page, 3)  # the guest cart came along
+    # Not signed in yet (the page says the same for an address that has an account):
+    # the mailed link confirms the address and signs the newcomer in, here.
+    expect(page.get_by_role("heading", level=1, name="Verify Your Email Address")).to_be_visible()
     shot(page, "verify-to-check-out")
     assert_accessible(page)
     user = get_user_model().objects.get(email="grace@example.com")
-    carts = list(Cart.objects.prefetch_related("items"))
-    assert [cart.user_id for cart in carts] == [user.pk]
-    assert sorted((item.product_id, item.quantity) for item in carts[0].items.all()) == sorted(
-        [(catalog.studio.pk, 1), (catalog.wireless.pk, 2)]
-    )
 
     # --- Verify the email from the mail ----------------------------------------------------
     assert mail.outbox[-1].to == ["grace@example.com"]
@@ -167,6 +160,15 @@ def test_guest_finds_buys_signs_up_and_pays(live_server, page, shot, _plain_http
     expect(page.get_by_text("grace@example.com")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Confirm").click()
+    # Signed in, and back where sign-up began: the checkout, with the guest cart.
+    expect(page.get_by_role("heading", level=1, name="Checkout")).to_be_visible()
+    expect_cart_count(page, 3)  # the guest cart came along
+    carts = list(Cart.objects.prefetch_related("items"))
+    assert [cart.user_id for cart in carts] == [user.pk]
+    assert sorted((item.product_id, item.quantity) for item in carts[0].items.all()) == sorted(
+        [(catalog.studio.pk, 1), (catalog.wireless.pk, 2)]
+    )
+    page.goto(page.url.split("/checkout/")[0] + "/accounts/")
     expect(page.get_by_role("heading", level=1, name="Your account")).to_be_visible()
     expect(page.get_by_text("Verified", exact=True)).to_be_visible()
 

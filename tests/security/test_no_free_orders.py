@@ -7,11 +7,6 @@ the API and the pages, and `check --deploy` warns either way.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from django.urls import reverse
 
@@ -19,11 +14,11 @@ from cart.services import cart_add_item, cart_get_for_user
 from orders.models import Order, OrderStatus
 from orders.services import order_place
 from payments.models import Payment
+from tests.config.test_settings import check_deploy, production_environment
 from tests.conftest import bearer_client
 from tests.factories import ProductFactory, UserFactory, address_data, verify_email
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -74,23 +69,6 @@ def test_with_the_setting_the_dummy_provider_serves(settings, pending_order):
     ("allow", "warning"), [("false", "shop_payments.W002"), ("true", "shop_payments.W001")]
 )
 def test_check_deploy_warns_about_the_dummy_provider(allow, warning):
-    env = {
-        "PATH": os.environ["PATH"],
-        "DJANGO_ENV_FILE": "",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": "k3y-" + "a1B2c3D4e5F6g7H8i9J0" * 3,
-        "JWT_SIGNING_KEY": "jwt-" + "Z9y8X7w6V5u4T3s2R1q0" * 3,
-        "DJANGO_ALLOWED_HOSTS": "shop.example.com",
-        "DATABASE_URL": "sqlite:///:memory:",
-        "PAYMENTS_ALLOW_DUMMY": allow,
-    }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = check_deploy(production_environment(PAYMENTS_ALLOW_DUMMY=allow))
     assert result.returncode != 0
     assert warning in result.stdout + result.stderr

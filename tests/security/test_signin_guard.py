@@ -204,3 +204,15 @@ def test_the_newcomers_link_signs_them_in_where_they_signed_up(
     assert response.status_code == 302
     user = get_user_model().objects.get(email="grace@example.com")
     assert int(client.session["_auth_user_id"]) == user.pk
+
+
+def test_operators_lift_a_lockout_with_axes_commands(victim):
+    from django.core.management import call_command
+
+    for _attempt in range(settings.SIGNIN_PAIR_FAILURES):
+        api_login(victim.email, "guess")
+    assert api_login(victim.email, DEFAULT_PASSWORD).status_code == 429
+
+    call_command("axes_reset_ip_username", ATTACKER, victim.email, verbosity=0)
+
+    assert api_login(victim.email, DEFAULT_PASSWORD).status_code == 200
