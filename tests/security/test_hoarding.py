@@ -8,6 +8,7 @@ quickstart too, by a loop `make run` starts (no beat runs there).
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -138,8 +139,12 @@ def test_the_quickstart_expiry_loop_cancels_expired_holds(tmp_path):
                 break
             time.sleep(0.2)
     finally:
-        loop.terminate()
-        output, errors = loop.communicate(timeout=10)
+        loop.send_signal(signal.SIGINT)  # Ctrl+C, as in `make run`: it stops cleanly
+        try:
+            output, errors = loop.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            loop.kill()
+            output, errors = loop.communicate()
     assert order.status == OrderStatus.CANCELLED, (output, errors)
     assert "Cancelled 1 expired unpaid order(s)." in output
     product.refresh_from_db()
