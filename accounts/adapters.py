@@ -13,6 +13,12 @@ class AccountAdapter(DefaultAccountAdapter):
     """allauth's mails are rendered here (allauth builds their context) and sent by a
     worker after commit, like every other mail of the shop."""
 
+    def pre_authenticate(self, request, **credentials) -> None:
+        """allauth's own per-address and per-account count of failed passwords is left
+        out: the sign-in guard (accounts.signin) counts them for every door, without
+        letting a stranger lock a victim out. (allauth still limits wrong second-factor
+        codes per account: ACCOUNT_RATE_LIMITS["login_failed"].)"""
+
     def clean_email(self, email: str) -> str:
         """Sign-up and added addresses: never one at a reserved, undeliverable domain
         (erased accounts live there)."""

@@ -2,13 +2,14 @@
 in to the admin for their shops never see other people's accounts or addresses."""
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.models import Address, User
-from accounts.policies import PRIVILEGE_FIELDS, may_change_user
+from accounts.policies import PRIVILEGE_FIELDS, may_change_user, may_delete_user
 from accounts.selectors import user_list
 from accounts.services import (
     ADDRESS_FIELDS,
@@ -17,6 +18,7 @@ from accounts.services import (
     address_set_default,
     address_update,
     user_deactivate,
+    user_tokens_revoke,
 )
 from config.admin import StaffOnlyAdminMixin
 from config.errors import NotPermitted
@@ -106,8 +108,24 @@ class UserAdmin(StaffOnlyAdminMixin, BaseUserAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         if obj is not None and not may_change_user(request.user, obj):
-            return False  # a superuser's account, for anyone but a superuser
+            return False  # a staff or superuser account, for anyone but a superuser
         return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and not may_delete_user(request.user, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        # "Delete selected" deletes only what the person may delete.
+        if not request.user.is_superuser:
+            queryset = queryset.filter(is_staff=False, is_superuser=False)
+        super().delete_queryset(request, queryset)
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            user_tokens_revoke(user=obj)  # as switching off through the services does
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         queryset = user_list()
@@ -191,3 +209,37 @@ class AddressAdmin(StaffOnlyAdminMixin, admin.ModelAdmin):
         for address in queryset.select_related("user"):
             address_set_default(address=address)
         self.message_user(request, "Default addresses updated.", messages.SUCCESS)
+
+
+# --- Second factors (allauth.mfa) -----------------------------------------------------------
+# allauth's own admin shows an authenticator's secret (`data`, stored as it is) to anyone
+# with the view permission, and lets anyone with the delete permission strip another
+# person's second factor. Here only superusers see them, without the secret, and may
+# delete one (a person who lost their phone and their recovery codes).
+if admin.site.is_registered(Authenticator):
+    admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    list_display = ["user", "type", "created_at", "last_used_at"]
+    list_filter = ["type"]
+    search_fields = ["user__email"]
+    fields = ["user", "type", "created_at", "last_used_at"]
+    readonly_fields = fields
+    list_select_related = ["user"]
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser

@@ -5,6 +5,7 @@ from allauth.account.internal import flows
 from allauth.account.models import EmailAddress, Login
 from django import forms
 from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.hashers import make_password
 
 from accounts.models import PREFERENCE_FIELDS, Address, User
 from accounts.services import password_reset_request
@@ -36,6 +37,7 @@ class SignupForm(AllauthSignupForm):
         mandatory = allauth_settings.EmailVerificationMethod.MANDATORY
         email = self.cleaned_data.get("email")
         if self.account_already_exists:
+            make_password(self.cleaned_data.get("password1"))  # as long as a real sign-up
             login = Login(user=None, email=email, signup=True, email_verification=mandatory)
             return None, flows.login.perform_login(request, login)
         user = self.save(request)

@@ -55,15 +55,21 @@ def may_change_users(user) -> bool:
 def may_change_user(user, target, fields: Iterable[str] = ()) -> bool:
     """`user` may change these `fields` of `target`.
 
-    Staff with `accounts.change_user` change customers' names and switch customers off;
-    only a superuser edits a superuser, grants or takes staff and superuser rights,
-    groups and permissions, or switches a staff account on or off.
+    Staff with `accounts.change_user` change customers' accounts (names, switching them
+    off); only a superuser changes a staff or superuser account at all (its password,
+    address, activity), or grants or takes staff and superuser rights, groups and
+    permissions.
     """
     if not may_change_users(user):
         return False
     if user.is_superuser:
         return True
-    fields = set(fields)
-    if target.is_superuser or fields & PRIVILEGE_FIELDS:
+    return not (target.is_superuser or target.is_staff or set(fields) & PRIVILEGE_FIELDS)
+
+
+def may_delete_user(user, target) -> bool:
+    """Deleting an account (the admin's; the API only switches accounts off): staff with
+    `accounts.delete_user`, never a staff or superuser account unless a superuser."""
+    if not staff_may(user, "accounts.delete_user"):
         return False
-    return not (target.is_staff and "is_active" in fields)
+    return user.is_superuser or not (target.is_superuser or target.is_staff)

@@ -11,6 +11,7 @@ from typing import Any
 from allauth.account.models import EmailAddress, EmailConfirmation, EmailConfirmationHMAC
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -41,7 +42,7 @@ from accounts.models import (
 )
 from accounts.policies import PRIVILEGE_FIELDS, may_change_user, mfa_required_but_missing
 from accounts.selectors import user_email_verified, user_get_by_email
-from accounts.signin import lockout_seconds_left, signin_succeeded
+from accounts.signin import lockout_seconds_left, signin_failed, signin_succeeded
 from config.errors import DomainValidationError, NotPermitted
 from config.security.jwt import token_deny
 
@@ -83,6 +84,7 @@ def user_register(
     user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
     _validate_password(password, user=user, field="password")
     if user_get_by_email(email=email) or EmailAddress.objects.filter(email__iexact=email).exists():
+        make_password(password)  # the same work as a sign-up: the answer takes as long
         _account_exists_mail(email=email, request=request)
         return None
     user.set_password(password)
@@ -124,8 +126,12 @@ def user_authenticate(
         if getattr(request, "axes_locked_out", False):
             raise SignInLocked(wait=max(1, lockout_seconds_left(request, {"email": email})))
         raise InvalidCredentials()
+    try:
+        _second_factor_check(user=user, code=code)
+    except SecondFactorInvalid:
+        signin_failed(request, email)  # a wrong code counts as a failed sign-in
+        raise
     signin_succeeded(request, email)
-    _second_factor_check(user=user, code=code)
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     return user
 
@@ -180,10 +186,10 @@ STAFF_EDITABLE_FIELDS = ("first_name", "last_name", "is_active", "is_staff")
 
 def _require_may_change(*, by: User | None, user: User, fields) -> None:
     if by is not None and not may_change_user(by, user, fields):
-        if user.is_superuser:
-            detail = "Only a superuser may change a superuser's account."
-        elif set(fields) & PRIVILEGE_FIELDS or (user.is_staff and "is_active" in fields):
-            detail = "Only a superuser may grant or take staff rights or switch a staff account."
+        if user.is_superuser or user.is_staff:
+            detail = "Only a superuser may change a staff or superuser account."
+        elif set(fields) & PRIVILEGE_FIELDS:
+            detail = "Only a superuser may grant or take staff rights."
         else:
             detail = "You do not have permission to change accounts."
         raise NotPermitted(detail)

@@ -19,6 +19,7 @@ production), so every web process sees the same ones.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import time
@@ -31,8 +32,11 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from config.security.throttles import client_ip, window_hit
+
 PREFIX = "signin:"
-STRIKE_MEMORY_SECONDS = 24 * 60 * 60
+STRIKE_MEMORY_SECONDS = 24 * 60 * 60  # how long failures count towards a longer lockout
+IN_FLIGHT_SECONDS = 60  # an announced attempt that never ended stops counting then
 
 
 def _setting(name: str, default: int) -> int:
@@ -63,7 +67,12 @@ def _address_key(ip: str) -> str:
 
 
 def _ip(request) -> str:
-    return getattr(request, "axes_ip_address", None) or "unknown"
+    return getattr(request, "axes_ip_address", None) or client_ip(request)
+
+
+def _locked_for(key: str, now: float) -> float:
+    until = cache.get(f"{key}:locked")
+    return max(0.0, float(until) - now) if until else 0.0
 
 
 class SignInGuardBackend(AxesStandaloneBackend):
@@ -82,28 +91,48 @@ def lockout_seconds_left(request, credentials: dict | None = None) -> int:
     before trying again; 0 when they may try now."""
     now = time.time()
     ip = _ip(request)
-    pair = cache.get(_pair_key(credentials_username(request, credentials), ip)) or {}
-    address = cache.get(_address_key(ip)) or {}
-    waits = [pair.get("locked_until", 0) - now]
-    if address.get("failures", 0) >= _setting("SIGNIN_ADDRESS_FAILURES", 50):
-        waits.append(address.get("closes", 0) - now)
-    return max(0, math.ceil(max(waits)))
+    pair = _pair_key(credentials_username(request, credentials), ip)
+    return math.ceil(max(_locked_for(pair, now), _locked_for(_address_key(ip), now)))
+
+
+def _release(request) -> None:
+    """The attempt this request announced is over (see SignInGuardHandler.is_allowed)."""
+    key = getattr(request, "_signin_in_flight", None)
+    if key:
+        request._signin_in_flight = None
+        with contextlib.suppress(ValueError):  # expired meanwhile
+            cache.decr(key)
 
 
 class SignInGuardHandler(AbstractAxesHandler, AxesBaseHandler):
-    """axes' handler interface over the two counters described above."""
+    """axes' handler interface over the counters described above. Every count is an
+    atomic increment (one Redis round trip), so concurrent attempts lose none; and an
+    attempt is announced before its password is checked, so that a burst of guesses in
+    flight at once cannot outrun the count: at most SIGNIN_PAIR_FAILURES at a time per
+    account and address."""
 
     def is_locked(self, request, credentials: dict | None = None) -> bool:
         return lockout_seconds_left(request, credentials) > 0
 
+    def is_allowed(self, request, credentials: dict | None = None) -> bool:
+        if not super().is_allowed(request, credentials):
+            return False
+        key = f"{_pair_key(credentials_username(request, credentials), _ip(request))}:flight"
+        in_flight, _left = window_hit(cache, key, IN_FLIGHT_SECONDS)
+        request._signin_in_flight = key
+        if in_flight > _setting("SIGNIN_PAIR_FAILURES", 5):
+            _release(request)
+            return False
+        return True
+
     def get_failures(self, request, credentials: dict | None = None) -> int:
-        ip = _ip(request)
-        pair = cache.get(_pair_key(credentials_username(request, credentials), ip)) or {}
-        return int(pair.get("failures", 0))
+        key = _pair_key(credentials_username(request, credentials), _ip(request))
+        return int(cache.get(f"{key}:failures") or 0)
 
     def user_login_failed(self, sender, credentials: dict, request=None, **kwargs) -> None:
         if request is None:
             return
+        _release(request)
         if getattr(request, "axes_locked_out", False):
             # Refused by the guard without a password check: not a new guess.
             request.axes_credentials = credentials
@@ -114,24 +143,22 @@ class SignInGuardHandler(AbstractAxesHandler, AxesBaseHandler):
         ip = _ip(request)
         username = credentials_username(request, credentials)
 
-        pair_key = _pair_key(username, ip)
-        pair = cache.get(pair_key) or {"failures": 0, "strikes": 0, "locked_until": 0}
-        pair["failures"] += 1
-        if pair["failures"] >= _setting("SIGNIN_PAIR_FAILURES", 5):
-            pair["strikes"] += 1
-            pair["failures"] = 0
+        pair = _pair_key(username, ip)
+        limit = _setting("SIGNIN_PAIR_FAILURES", 5)
+        failures, _left = window_hit(cache, f"{pair}:failures", STRIKE_MEMORY_SECONDS)
+        if failures % limit == 0:  # the attempt that reached the limit (again) locks
+            strikes = failures // limit
             lockout = min(
-                _setting("SIGNIN_LOCKOUT_SECONDS", 60) * 2 ** (pair["strikes"] - 1),
+                _setting("SIGNIN_LOCKOUT_SECONDS", 60) * 2 ** (strikes - 1),
                 _setting("SIGNIN_LOCKOUT_MAX_SECONDS", 24 * 60 * 60),
             )
-            pair["locked_until"] = now + lockout
-        cache.set(pair_key, pair, timeout=max(STRIKE_MEMORY_SECONDS, pair["locked_until"] - now))
+            cache.set(f"{pair}:locked", now + lockout, timeout=lockout + 1)
 
+        address = _address_key(ip)
         window = _setting("SIGNIN_ADDRESS_WINDOW_SECONDS", 15 * 60)
-        address_key = _address_key(ip)
-        address = cache.get(address_key) or {"failures": 0, "closes": now + window}
-        address["failures"] += 1
-        cache.set(address_key, address, timeout=max(1, math.ceil(address["closes"] - now)))
+        failures, left = window_hit(cache, f"{address}:failures", window)
+        if failures >= _setting("SIGNIN_ADDRESS_FAILURES", 50):
+            cache.set(f"{address}:locked", now + left, timeout=left + 1)
 
         if lockout_seconds_left(request, credentials) > 0:
             request.axes_locked_out = True
@@ -152,19 +179,30 @@ class SignInGuardHandler(AbstractAxesHandler, AxesBaseHandler):
         username: str | None = None,
         ip_or_username: bool = False,
     ) -> int:
-        """`axes_reset_ip` / `axes_reset_username`: clear an address's counter, or an
+        """`axes_reset_ip` / `axes_reset_ip_username`: clear an address's lockout, or an
         account's lockout from one address (both given)."""
         keys = []
         if ip_address:
-            keys.append(_address_key(ip_address))
+            address = _address_key(ip_address)
+            keys += [f"{address}:failures", f"{address}:locked"]
             if username:
-                keys.append(_pair_key(username.strip().lower(), ip_address))
+                pair = _pair_key(username.strip().lower(), ip_address)
+                keys += [f"{pair}:failures", f"{pair}:locked"]
         return sum(1 for key in keys if cache.delete(key))
 
 
 def signin_succeeded(request, username: str) -> None:
-    """A correct password from this address clears its pair's failures and lockouts."""
-    cache.delete(_pair_key(username.strip().lower(), _ip(request)))
+    """A correct sign-in from this address clears its pair's failures and lockouts."""
+    _release(request)
+    pair = _pair_key(username.strip().lower(), _ip(request))
+    cache.delete_many([f"{pair}:failures", f"{pair}:locked"])
+
+
+def signin_failed(request, username: str) -> None:
+    """A failure found after the password (a wrong second-factor code) counts as one."""
+    from django.contrib.auth.signals import user_login_failed
+
+    user_login_failed.send(sender=__name__, credentials={"email": username}, request=request)
 
 
 def lockout_response(

@@ -35,7 +35,7 @@ def seller_shop_ids(request) -> set[int]:
     if not hasattr(request, "_seller_shop_ids"):
         from shops.selectors import user_shop_ids
 
-        request._seller_shop_ids = user_shop_ids(user=request.user, verified_only=True)
+        request._seller_shop_ids = user_shop_ids(user=request.user)
     return request._seller_shop_ids
 
 

@@ -397,12 +397,14 @@ def _allauth_rate(drf_rate: str, per: str) -> str:
 
 
 # allauth's pages limit sign-ups and reset mails at the API's rates; sign-in attempts are
-# the guard's above (allauth's own login limits count successes per address and would
-# let anyone lock a victim's account out, so they are off).
+# the guard's above (allauth's own login limit counts successes per address, and its
+# password check per account would let anyone lock a victim out: accounts.adapters
+# skips it). `login_failed` stays for what allauth alone checks: wrong second-factor
+# codes, per account (the page's and the API's alike).
 _RATES = REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
 ACCOUNT_RATE_LIMITS = {
     "login": False,
-    "login_failed": False,
+    "login_failed": env.str("SIGNIN_MFA_CODE_RATE", default="5/5m/key"),
     "signup": _allauth_rate(_RATES["register"], "ip"),
     "reset_password": ",".join(
         _allauth_rate(_RATES["password_reset"], per) for per in ("ip", "key")

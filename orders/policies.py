@@ -17,7 +17,8 @@ CANCELLABLE_BY_OWNER = frozenset({S.PENDING, S.PAID})
 
 
 def may_view_all_orders(user) -> bool:
-    return staff_may(user, "orders.view_order")
+    """Staff who may view orders, or change them (Django's change implies view)."""
+    return staff_may(user, "orders.view_order") or staff_may(user, "orders.change_order")
 
 
 def may_view_sales(user) -> bool:
@@ -37,7 +38,15 @@ def may_view_orders_of(user, user_id: int) -> bool:
 
 def may_cancel_order(user, order) -> bool:
     """Its owner while it is pending or paid; staff with `change_order` (and the system,
-    `user` None) also while it is processing. Nobody else, and nobody once it shipped."""
-    if user is None or may_change_orders(user):
+    `user` None) also while it is processing. Nobody else, and nobody once it shipped.
+
+    Cancelling a paid order gives the money back: staff need the refund permission too
+    (`payments.add_refund`, payments.policies.may_refund) for anything but a pending one.
+    """
+    if user is None:
+        return order.status in CANCELLABLE
+    if may_change_orders(user) and (
+        order.status == S.PENDING or staff_may(user, "payments.add_refund")
+    ):
         return order.status in CANCELLABLE
     return order.user_id == user.pk and order.status in CANCELLABLE_BY_OWNER

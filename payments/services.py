@@ -397,7 +397,9 @@ def order_payments_settle_on_cancel(*, order_id) -> None:
         elif payment.status in OPEN_STATUSES:
             try:
                 get_provider(payment.provider).cancel_intent(intent_id=payment.provider_payment_id)
-            except ProviderError:
+            except (ProviderError, PaymentProviderUnavailable):
+                # The provider is unreachable or no longer configured (say, dummy payments
+                # switched off): the intent dies with its order here all the same.
                 logger.warning("could not cancel intent of payment %s", payment.pk)
             Payment.objects.filter(pk=payment.pk, status__in=OPEN_STATUSES).update(
                 status=P.CANCELED, updated_at=timezone.now()

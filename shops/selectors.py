@@ -18,19 +18,21 @@ def shop_list(*, user=None) -> QuerySet[Shop]:
     return shops.filter(is_active=True)
 
 
-def user_shop_ids(
-    *, user, roles: tuple[str, ...] | None = None, verified_only: bool = False
-) -> set[int]:
-    """The shops `user` is a member of (any role, or only `roles`); with `verified_only`,
-    none unless the member's current address is verified (in the same query)."""
+def _memberships_of(user) -> QuerySet[ShopMembership]:
+    """The memberships that count: sellers are who they say they are, so a member whose
+    current address is not verified manages nothing (in the same query)."""
+    return ShopMembership.objects.filter(
+        user=user,
+        user__emailaddress__verified=True,
+        user__emailaddress__email__iexact=F("user__email"),
+    )
+
+
+def user_shop_ids(*, user, roles: tuple[str, ...] | None = None) -> set[int]:
+    """The shops `user` is a member of (any role, or only `roles`), their address verified."""
     if not getattr(user, "is_authenticated", False):
         return set()
-    memberships = ShopMembership.objects.filter(user=user)
-    if verified_only:
-        memberships = memberships.filter(
-            user__emailaddress__verified=True,
-            user__emailaddress__email__iexact=F("user__email"),
-        )
+    memberships = _memberships_of(user)
     if roles:
         memberships = memberships.filter(role__in=roles)
     return set(memberships.values_list("shop_id", flat=True))
@@ -40,14 +42,14 @@ def user_is_member(*, user, shop: Shop | int) -> bool:
     shop_id = shop if isinstance(shop, int) else shop.pk
     return bool(
         getattr(user, "is_authenticated", False)
-        and ShopMembership.objects.filter(user=user, shop_id=shop_id).exists()
+        and _memberships_of(user).filter(shop_id=shop_id).exists()
     )
 
 
 def user_is_owner(*, user, shop: Shop) -> bool:
     """`user` holds the owner role of `shop` (a fact; who may manage: shops.policies)."""
     return bool(getattr(user, "is_authenticated", False)) and (
-        ShopMembership.objects.filter(user=user, shop=shop, role=ShopMembership.Role.OWNER).exists()
+        _memberships_of(user).filter(shop=shop, role=ShopMembership.Role.OWNER).exists()
     )
 
 

@@ -72,13 +72,16 @@ def _set_active(*, shop: Shop, active: bool, by: User | None) -> list[str]:
     """Open or close `shop` as `by` may (shops.policies.may_set_shop_active): staff
     opening a shop approve it; staff closing one keep its owners from reopening it.
     Answers the fields it changed."""
+    by_staff = by is not None and policies.may_change_any_shop(by)
     if active == shop.is_active:
+        if not active and by_staff and not shop.closed_by_staff:
+            shop.closed_by_staff = True  # closed already by its owners: now staff's too
+            return ["closed_by_staff"]
         return []
     if by is not None and not policies.may_set_shop_active(by, shop, active):
         if shop.approved_at is None:
             raise ShopPermissionDenied("This shop opens once platform staff approve it.")
         raise ShopPermissionDenied("Platform staff closed this shop: only they may reopen it.")
-    by_staff = by is not None and policies.may_change_any_shop(by)
     shop.is_active = active
     changed = ["is_active", "closed_by_staff"]
     shop.closed_by_staff = not active and by_staff

@@ -69,3 +69,18 @@ def test_the_order_page_shows_a_member_their_part_only(client, order):
     assert "20.00" in page and "Ship To" in page
     listing = client.get(reverse("orders:list")).content.decode()
     assert "119.00" not in listing and "20.00" in listing
+
+
+def test_a_member_does_not_read_the_orders_refunds_in_its_history(client, order):
+    from orders.services import order_mark_paid, order_record_refund
+
+    order_mark_paid(order=order)
+    order_record_refund(order=order, amount=order.total, note="Refund of 119.00 USD")
+    client.force_login(order.owner_x)
+    page = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    assert "Refund of 119.00 USD" not in page
+    client.force_login(order.user)
+    assert (
+        "Refund of 119.00 USD"
+        in client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    )

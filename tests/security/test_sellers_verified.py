@@ -121,3 +121,39 @@ def test_unverified_members_are_not_added_and_do_not_enter_the_admin(client):
     assert client.get(reverse("admin:index")).status_code in (302, 403)
     verify_email(stranger)
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_staff_closing_an_owner_closed_shop_keeps_it_closed():
+    owner = verify_email(UserFactory())
+    shop = shop_create(owner=owner, data={"name": "Night Market"})
+    owner_api = bearer_client(owner)
+    assert owner_api.delete(f"/api/v1/shops/{shop.pk}/").status_code == 204  # closed by them
+    assert bearer_client(StaffFactory()).delete(f"/api/v1/shops/{shop.pk}/").status_code == 204
+
+    response = owner_api.patch(f"/api/v1/shops/{shop.pk}/", {"is_active": True}, format="json")
+
+    assert response.status_code == 403
+    shop.refresh_from_db()
+    assert shop.closed_by_staff and not shop.is_active
+
+
+def test_a_member_without_a_verified_address_manages_nothing_anywhere():
+    from allauth.account.models import EmailAddress
+
+    from catalog.policies import may_manage_products
+    from shops.models import ShopMembership
+    from tests.factories import ProductFactory
+
+    shop = shop_create(owner=verify_email(UserFactory()), data={"name": "Old Times"})
+    member = UserFactory()
+    ShopMembership.objects.create(shop=shop, user=member, role="staff")  # from before the rule
+    product = ProductFactory(shop=shop, is_active=False)
+    api = bearer_client(member)
+
+    assert not may_manage_products(member, shop)
+    assert api.get(f"/api/v1/products/{product.pk}/").status_code == 404
+    assert api.patch(
+        f"/api/v1/products/{product.pk}/", {"name": "X"}, format="json"
+    ).status_code in (403, 404)
+    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
+    assert api.get(f"/api/v1/products/{product.pk}/").status_code == 200

@@ -119,3 +119,58 @@ def test_the_admin_keeps_privilege_fields_for_superusers(client, user_manager, s
     assert response.status_code == 403
     superuser.refresh_from_db()
     assert superuser.first_name != "Mallory"
+
+
+def test_only_a_superuser_touches_staff_accounts_in_the_admin(client, user_manager, superuser):
+    colleague = StaffFactory(permissions=[])
+    manager = StaffFactory(
+        permissions=["accounts.view_user", "accounts.change_user", "accounts.delete_user"]
+    )
+    client.force_login(manager)
+    # Not a colleague's password, not a superuser's deletion.
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[colleague.pk]),
+        {"password1": "An0ther-long-pass!", "password2": "An0ther-long-pass!"},
+    )
+    assert response.status_code == 403
+    assert (
+        client.post(
+            reverse("admin:accounts_user_delete", args=[superuser.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    colleague.refresh_from_db()
+    assert colleague.check_password("correct-horse-battery-staple")
+    assert type(superuser).objects.filter(pk=superuser.pk).exists()
+    # A customer's account is theirs to delete.
+    customer = UserFactory()
+    client.post(reverse("admin:accounts_user_delete", args=[customer.pk]), {"post": "yes"})
+    assert not type(customer).objects.filter(pk=customer.pk).exists()
+
+
+def test_cancelling_a_paid_order_needs_the_refund_permission_too():
+    from cart.services import cart_add_item, cart_get_for_user
+    from orders.models import OrderStatus
+    from orders.services import order_place
+    from payments import services as payment_services
+    from tests.factories import ProductFactory, address_data, verify_email
+
+    buyer = verify_email(UserFactory())
+    cart = cart_get_for_user(user=buyer)
+    cart_add_item(cart=cart, product=ProductFactory(), quantity=1)
+    order = order_place(user=buyer, cart=cart, shipping_address=address_data())
+    payment, _ = payment_services.payment_create(user=buyer, order=order)
+    payment_services.payment_confirm(payment=payment, payment_method="pm_card_visa")
+    clerk = bearer_client(StaffFactory(permissions=["orders.view_order", "orders.change_order"]))
+
+    response = clerk.delete(f"/api/v1/orders/{order.pk}/")
+
+    assert response.status_code == 409
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    cashier = bearer_client(
+        StaffFactory(
+            permissions=["orders.view_order", "orders.change_order", "payments.add_refund"]
+        )
+    )
+    assert cashier.delete(f"/api/v1/orders/{order.pk}/").status_code == 200

@@ -117,3 +117,31 @@ def test_staff_with_a_second_factor_work_as_before(required, client):
 
 def test_customers_and_sellers_are_not_forced(required):
     assert login(verify_email(UserFactory())).status_code == 200
+
+
+def test_guessing_the_code_is_limited_and_counts_as_failed_sign_ins(db, settings):
+    person = verify_email(UserFactory())
+    secret = with_totp(person)
+    answers = [login(person, code=f"{n:06d}").status_code for n in range(6)]
+    assert answers[:5] == [401] * 5
+    # The sign-in guard counted the wrong codes: that account and address are locked out
+    # (and allauth's own limit of wrong codes per account holds on the page as well).
+    assert answers[5] == 429
+    assert login(person, code=current_code(secret)).status_code == 429
+    assert settings.ACCOUNT_RATE_LIMITS["login_failed"].endswith("/key")
+
+
+def test_only_superusers_see_second_factors_in_the_admin(client):
+    person = verify_email(UserFactory())
+    with_totp(person)
+    url = reverse("admin:mfa_authenticator_changelist")
+    client.force_login(StaffFactory())  # every model permission, not a superuser
+    assert client.get(url).status_code == 403
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = client.get(url)
+    assert page.status_code == 200
+    detail = client.get(
+        reverse("admin:mfa_authenticator_change", args=[Authenticator.objects.first().pk])
+    )
+    assert "data" not in detail.context["adminform"].form.fields
+    assert str(Authenticator.objects.first().data.get("secret", "")) not in detail.content.decode()

@@ -1,8 +1,11 @@
+import logging
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
 from orders.services import orders_expire_reservations
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -30,10 +33,14 @@ class Command(BaseCommand):
             raise CommandError("--every must be at least 1 second.")
         try:
             while True:
-                count = orders_expire_reservations()
-                if count:
-                    self.stdout.write(f"Cancelled {count} expired unpaid order(s).")
-                    self.stdout.flush()
+                try:
+                    count = orders_expire_reservations()
+                except Exception:  # a locked database, say: try again next round
+                    logger.exception("expiring reservations failed; trying again")
+                else:
+                    if count:
+                        self.stdout.write(f"Cancelled {count} expired unpaid order(s).")
+                        self.stdout.flush()
                 time.sleep(every)
         except KeyboardInterrupt:
             return
