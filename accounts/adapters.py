@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from accounts.models import validate_deliverable_email
-from config.emails import queue_email
+from core.emails import queue_email
 
 
 class AccountAdapter(DefaultAccountAdapter):

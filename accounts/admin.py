@@ -5,11 +5,18 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 
 from accounts.models import Address, User
-from accounts.policies import PRIVILEGE_FIELDS, may_change_user, may_delete_user
+from accounts.policies import (
+    PRIVILEGE_FIELDS,
+    may_change_user,
+    may_delete_user,
+    mfa_required_but_missing,
+)
 from accounts.selectors import user_list
 from accounts.services import (
     ADDRESS_FIELDS,
@@ -20,8 +27,13 @@ from accounts.services import (
     user_deactivate,
     user_tokens_revoke,
 )
-from config.admin import StaffOnlyAdminMixin
-from config.errors import NotPermitted
+from core.admin import (
+    ExtensibleAdminMixin,
+    ReadOnlyAdminMixin,
+    StaffOnlyAdminMixin,
+    register_admin_guard,
+)
+from core.errors import NotPermitted
 
 
 class EmailVerifiedFilter(admin.SimpleListFilter):
@@ -48,7 +60,7 @@ class EmailAddressInline(admin.TabularInline):
     extra = 0
 
 
-class AddressInline(admin.TabularInline):
+class AddressInline(ReadOnlyAdminMixin, admin.TabularInline):
     """Shown, not edited here: the address book's rules (one default, a successor when the
     default goes) live in the services, which the Address admin calls."""
 
@@ -59,15 +71,9 @@ class AddressInline(admin.TabularInline):
     can_delete = False
     show_change_link = True
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(User)
-class UserAdmin(StaffOnlyAdminMixin, BaseUserAdmin):
+class UserAdmin(StaffOnlyAdminMixin, ExtensibleAdminMixin, BaseUserAdmin):
     ordering = ["email"]
     list_display = [
         "email",
@@ -209,6 +215,20 @@ class AddressAdmin(StaffOnlyAdminMixin, admin.ModelAdmin):
         for address in queryset.select_related("user"):
             address_set_default(address=address)
         self.message_user(request, "Default addresses updated.", messages.SUCCESS)
+
+
+def _second_factor_first(request):
+    """Staff who must use a second factor and have not set it up are sent to do so before
+    any admin page (registered with the admin site below)."""
+    if mfa_required_but_missing(request.user):
+        messages.warning(
+            request, "Set up two-factor sign-in first: staff need it to use the admin."
+        )
+        return redirect_to_login(request.get_full_path(), reverse("mfa_activate_totp"))
+    return None
+
+
+register_admin_guard(_second_factor_first)
 
 
 # --- Second factors (allauth.mfa) -----------------------------------------------------------

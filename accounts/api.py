@@ -26,8 +26,8 @@ from accounts.throttles import (
     VerifyEmailAddressThrottle,
     VerifyEmailKeyThrottle,
 )
-from config.permissions import policy_permission
-from config.security.jwt import token_matches_password
+from core.permissions import policy_permission
+from core.security.jwt import token_matches_password
 
 # --- Serializers ----------------------------------------------------------------------
 

@@ -43,8 +43,8 @@ from accounts.models import (
 from accounts.policies import PRIVILEGE_FIELDS, may_change_user, mfa_required_but_missing
 from accounts.selectors import user_email_verified, user_get_by_email
 from accounts.signin import lockout_seconds_left, signin_failed, signin_succeeded
-from config.errors import DomainValidationError, NotPermitted
-from config.security.jwt import token_deny
+from core.errors import DomainValidationError, NotPermitted
+from core.security.jwt import token_deny
 
 # --- Users --------------------------------------------------------------------------
 

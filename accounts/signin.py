@@ -32,7 +32,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from config.security.throttles import client_ip, window_hit
+from core.security.throttles import client_ip, window_hit
 
 PREFIX = "signin:"
 STRIKE_MEMORY_SECONDS = 24 * 60 * 60  # how long failures count towards a longer lockout

@@ -2,18 +2,12 @@ from celery import shared_task
 from django.conf import settings
 
 from accounts.models import User
-from config.emails import message_from_payload, render_email
 
-
-@shared_task(
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
+# The kernel's mail task, imported here so that the worker's task discovery finds it.
+from core.emails import (
+    render_email,
+    send_email_message,  # noqa: F401
 )
-def send_email_message(payload: dict) -> None:
-    """Send a message rendered by `config.emails` (SMTP, SendGrid or the console)."""
-    message_from_payload(payload).send()
 
 
 @shared_task

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -28,7 +27,8 @@ from accounts.exceptions import InvalidResetToken
 from accounts.forms import AccountDeleteForm, AddressForm, PasswordResetSetForm, ProfileForm
 from accounts.models import Address
 from accounts.roles import user_roles
-from config.errors import ApplicationError
+from core.errors import ApplicationError
+from core.forms import form_add_service_error
 
 ROLE_LABELS = {
     "customer": "Customer",
@@ -36,22 +36,6 @@ ROLE_LABELS = {
     "shop_staff": "Shop staff",
     "staff": "Platform staff",
 }
-
-
-def _add_service_error(
-    form: forms.Form, exc: ApplicationError | DjangoValidationError, aliases: dict | None = None
-) -> None:
-    """Show a service's error on `form`: messages under `fields` go to the field of that
-    name (or its alias on this form), anything else above the form."""
-    if isinstance(exc, DjangoValidationError):
-        by_field = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    else:
-        by_field = exc.extra.get("fields") or {None: [exc.detail]}
-    for name, field_messages in by_field.items():
-        name = (aliases or {}).get(name, name)
-        target = name if name in form.fields else None
-        for message in field_messages:
-            form.add_error(target, message)
 
 
 # --- Overview and profile ----------------------------------------------------------------
@@ -85,7 +69,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                     preferences=form.preferences(),
                 )
             except ApplicationError as exc:
-                _add_service_error(form, exc)
+                form_add_service_error(form, exc)
             else:
                 messages.success(request, "Your profile has been saved.")
                 return redirect("accounts:profile")
@@ -122,7 +106,7 @@ def address_add(request: HttpRequest) -> HttpResponse:
         try:
             services.address_create(user=request.user, data=form.address_data())
         except (ApplicationError, DjangoValidationError) as exc:
-            _add_service_error(form, exc)
+            form_add_service_error(form, exc)
         else:
             messages.success(request, "The address has been added.")
             return redirect("accounts:addresses")
@@ -141,7 +125,7 @@ def address_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.address_update(address=address, data=form.address_data())
         except (ApplicationError, DjangoValidationError) as exc:
-            _add_service_error(form, exc)
+            form_add_service_error(form, exc)
         else:
             messages.success(request, "The address has been saved.")
             return redirect("accounts:addresses")
@@ -184,7 +168,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         try:
             services.user_erase(user=request.user, password=form.cleaned_data["password"])
         except ApplicationError as exc:
-            _add_service_error(form, exc)
+            form_add_service_error(form, exc)
         else:
             logout(request)
             messages.success(request, "Your account has been deleted. Goodbye!")
@@ -218,7 +202,7 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
         except InvalidResetToken:
             return _reset_link_invalid(request)
         except ApplicationError as exc:
-            _add_service_error(form, exc, aliases={"new_password": "new_password1"})
+            form_add_service_error(form, exc, aliases={"new_password": "new_password1"})
         else:
             messages.success(request, "Your password has been changed. Sign in with it now.")
             return redirect(reverse("account_login"))

@@ -8,18 +8,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from cart.models import Cart, CartItem
-from config.admin import StaffOnlyAdminMixin
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, *args) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from core.admin import ReadOnlyAdminMixin, StaffOnlyAdminMixin
 
 
 class CartItemInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 
 from cart.models import Cart, CartItem
 from catalog.models import ProductImage
+from catalog.selectors import for_sale, product_is_for_sale
 
 
 @dataclass
@@ -74,7 +75,7 @@ def cart_summary(*, cart: Cart | None) -> CartSummary:
     lines = []
     for item in items:
         product = item.product
-        available = product.is_active and product.deleted_at is None and product.shop.is_active
+        available = product_is_for_sale(product)
         notice = ""
         if not available:
             notice = f"“{product.name}” is no longer for sale: remove it to check out."
@@ -110,9 +111,7 @@ def cart_count(*, cart: Cart | None = None, user=None, cart_id: int | None = Non
     """Items for sale in a cart (by the cart, its owner, or a guest cart's id): one query."""
     from django.db.models import Sum
 
-    items = CartItem.objects.filter(
-        product__is_active=True, product__deleted_at__isnull=True, product__shop__is_active=True
-    )
+    items = CartItem.objects.filter(for_sale("product__"))
     if cart is not None:
         items = items.filter(cart=cart)
     elif user is not None:

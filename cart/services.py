@@ -15,7 +15,7 @@ from cart.exceptions import InsufficientStock, ProductUnavailable
 from cart.models import Cart, CartItem
 from catalog.models import Product
 from catalog.selectors import product_list_public
-from config.errors import DomainValidationError
+from core.errors import DomainValidationError
 
 GUEST_CART_SESSION_KEY = "guest_cart_id"
 MAX_LINE_QUANTITY = 999

@@ -20,7 +20,7 @@ from cart import selectors, services
 from cart.forms import CartAddForm, CartQuantityForm
 from cart.models import Cart, CartItem
 from catalog.selectors import product_list_visible
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 def current_cart(request: HttpRequest, *, create: bool = False) -> Cart | None:

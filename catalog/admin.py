@@ -27,24 +27,25 @@ from catalog.services import (
     image_validate,
     product_create,
     product_image_add,
-    product_search_index_update,
+    product_image_delete,
+    product_image_update,
     product_soft_delete,
     product_update,
     products_set_active,
     review_delete,
     review_update,
+    tag_update,
+    tags_delete,
 )
-from config.admin import (
+from core.admin import (
     OptionalSlugForm,
-    SellerScopedAdminMixin,
     ServiceAdminMixin,
     StaffOnlyAdminMixin,
     errors_onto,
     fresh,
-    is_seller,
     plural,
-    seller_shop_ids,
 )
+from shops.admin_scoping import SellerScopedAdminMixin, is_seller, seller_shop_ids
 from shops.models import Shop
 
 # --- Categories -------------------------------------------------------------------------
@@ -118,19 +119,18 @@ class TagAdmin(StaffOnlyAdminMixin, admin.ModelAdmin):
         return tag.product_count
 
     def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        if change and "name" in form.changed_data:
-            product_search_index_update(product_ids=obj.products.values_list("id", flat=True))
+        if not change:
+            super().save_model(request, obj, form, change)  # a new tag names no product yet
+            return
+        data = {field: form.cleaned_data[field] for field in ("name", "slug")}
+        with errors_onto(form):
+            tag_update(tag=fresh(obj), data=data, by=request.user)
 
     def delete_model(self, request, obj) -> None:
-        self.delete_queryset(request, Tag.objects.filter(pk=obj.pk))
+        tags_delete(tags=[obj], by=request.user)
 
     def delete_queryset(self, request, queryset) -> None:
-        product_ids = list(
-            Product.objects.filter(tags__in=queryset).values_list("id", flat=True).distinct()
-        )
-        queryset.delete()
-        product_search_index_update(product_ids=product_ids)
+        tags_delete(tags=list(queryset), by=request.user)
 
 
 # --- Products ---------------------------------------------------------------------------
@@ -245,9 +245,12 @@ def save_images(*, request: HttpRequest, product: Product, formset) -> None:
     formset.save(commit=False)  # works out new_objects, changed_objects, deleted_objects
     rows = {id(row.instance): row for row in formset.forms}
     for image in formset.deleted_objects:
-        image.delete()
+        product_image_delete(user=request.user, image=image)
     for image, _changed in formset.changed_objects:
-        image.save(update_fields=["alt", "position"])
+        with errors_onto(rows[id(image)]):
+            product_image_update(
+                user=request.user, image=image, alt=image.alt, position=image.position
+            )
     for index, image in enumerate(formset.new_objects):
         row = rows[id(image)]
         with errors_onto(row):
@@ -258,8 +261,9 @@ def save_images(*, request: HttpRequest, product: Product, formset) -> None:
                 alt=row.cleaned_data.get("alt") or "",
             )
         if "position" in row.changed_data:
-            added.position = row.cleaned_data["position"]
-            added.save(update_fields=["position"])
+            product_image_update(
+                user=request.user, image=added, position=row.cleaned_data["position"]
+            )
         formset.new_objects[index] = added
 
 

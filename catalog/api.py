@@ -23,10 +23,10 @@ from rest_framework.views import APIView
 from catalog import caching, policies, selectors, services
 from catalog.filters import ProductFilter
 from catalog.models import Category, Product, ProductImage, Review, Tag
-from config.pagination import PageNumberPagination
-from config.permissions import PolicyPermission
-from config.rendering import json_bytes, json_response
-from config.security.throttles import ReviewThrottle
+from core.pagination import PageNumberPagination
+from core.permissions import PolicyPermission
+from core.rendering import json_bytes, json_response
+from core.security.throttles import ReviewThrottle
 from shops.selectors import shop_list
 
 # --- Permissions ----------------------------------------------------------------------
@@ -283,12 +283,6 @@ class ProductUpdateSerializer(serializers.Serializer):
     )
     is_active = serializers.BooleanField(required=False)
 
-    def validate_shop(self, value: int) -> int:
-        product = self.context.get("product")
-        if product is not None and value != product.shop_id:
-            raise serializers.ValidationError("A product cannot move to another shop.")
-        return value
-
 
 class ProductCreateSerializer(ProductUpdateSerializer):
     shop = serializers.IntegerField(help_text="The id of a shop the caller manages.")
@@ -331,7 +325,7 @@ class ProductViewSet(viewsets.ModelViewSet):
             return super().list(request, *args, **kwargs)
         # The absolute address: it names the filters and the page, and the links of
         # `next` and `previous` are built from it.
-        # Stored rendered (config.rendering): the JSON is made once, not on every hit.
+        # Stored rendered (core.rendering): the JSON is made once, not on every hit.
         content = caching.list_read(
             key=f"products:{self.action}:json:{request.build_absolute_uri()}",
             build=lambda: json_bytes(
@@ -350,7 +344,7 @@ class ProductViewSet(viewsets.ModelViewSet):
             return json_bytes(self.get_serializer(product).data), product.shop_id
 
         # Image URLs are absolute: one answer per host the API is reached by. Stored
-        # rendered (config.rendering).
+        # rendered (core.rendering).
         host = request.build_absolute_uri("/")
         content, _version, _ = caching.product_read(
             ref=f"id:{pk}", part=f"api-json:{host}", build=build
@@ -406,12 +400,13 @@ class ProductViewSet(viewsets.ModelViewSet):
     def update(self, request, *args, **kwargs):
         product = self.get_object()
         serializer = ProductUpdateSerializer(
-            data=request.data, partial=kwargs.get("partial", False), context={"product": product}
+            data=request.data, partial=kwargs.get("partial", False)
         )
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.pop("shop", None)
-        product = services.product_update(user=request.user, product=product, data=data)
+        # A product does not move shop: the service refuses another `shop`.
+        product = services.product_update(
+            user=request.user, product=product, data=serializer.validated_data
+        )
         return self._answer(product)
 
     @extend_schema(request=ProductUpdateSerializer, responses=ProductSerializer)

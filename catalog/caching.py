@@ -12,7 +12,7 @@ old token is never read again (and expires on its own). Three kinds:
   the shop", so it is keyed by its shop's generation;
 - the taxonomy generation: categories and tags (breadcrumbs, tag names).
 
-Generations are bumped at once and again after commit (config.generations). Saves and
+Generations are bumped at once and again after commit (core.generations). Saves and
 deletes are caught by the model
 signals connected in `connect_signals` (catalog.apps); writers that bypass them
 (`QuerySet.update`, bulk inserts, raw SQL) call `products_changed` or `shops_changed`.
@@ -31,7 +31,7 @@ from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.functional import cached_property
 
-from config import generations as gen
+from core import generations as gen
 
 CATALOG_GENERATION = "catalog:gen"
 TAXONOMY_GENERATION = "catalog:gen:taxonomy"
@@ -126,7 +126,7 @@ def _taxonomy_saved(sender, instance, **kwargs) -> None:
     from catalog.selectors import category_tree_invalidate
 
     catalog_changed(taxonomy=True)
-    category_tree_invalidate()  # and again after commit (config.generations)
+    category_tree_invalidate()  # and again after commit (core.generations)
 
 
 def _product_tags_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:

@@ -27,6 +27,10 @@ def may_manage_categories(user, action: str = "change") -> bool:
     return staff_may(user, f"catalog.{action}_category")
 
 
+def may_manage_tags(user, action: str = "change") -> bool:
+    return staff_may(user, f"catalog.{action}_tag")
+
+
 def may_moderate_review(user, review, action: str = "change") -> bool:
     """Its author changes or deletes a review; so do staff with the permission."""
     return review.user_id == user.pk or staff_may(user, f"catalog.{action}_review")

@@ -94,13 +94,31 @@ def tag_list() -> QuerySet[Tag]:
 # --- Products --------------------------------------------------------------------------
 
 
+def for_sale(prefix: str = "") -> Q:
+    """The one rule of what can be bought (and what the catalog shows everyone): a
+    published product, not deleted, of an open shop. `prefix` reaches it from another
+    model ("product__")."""
+    return Q(
+        **{
+            f"{prefix}is_active": True,
+            f"{prefix}deleted_at__isnull": True,
+            f"{prefix}shop__is_active": True,
+        }
+    )
+
+
+def product_is_for_sale(product: Product) -> bool:
+    """`for_sale()` of one product already loaded (with its shop)."""
+    return bool(product.is_active and product.deleted_at is None and product.shop.is_active)
+
+
 def _live(queryset: QuerySet[Product]) -> QuerySet[Product]:
     return queryset.filter(deleted_at__isnull=True)
 
 
 def product_list_public() -> QuerySet[Product]:
-    """What the catalog shows everyone: active, not deleted, from an active shop."""
-    return _live(Product.objects.filter(is_active=True, shop__is_active=True))
+    """What the catalog shows everyone: what is for sale."""
+    return Product.objects.filter(for_sale())
 
 
 def product_list_visible(*, user) -> QuerySet[Product]:
@@ -114,9 +132,7 @@ def product_list_visible(*, user) -> QuerySet[Product]:
     shop_ids = user_shop_ids(user=user)
     if not shop_ids:
         return product_list_public()
-    return _live(
-        Product.objects.filter(Q(is_active=True, shop__is_active=True) | Q(shop_id__in=shop_ids))
-    )
+    return _live(Product.objects.filter(for_sale() | Q(shop_id__in=shop_ids)))
 
 
 def product_with_relations(queryset: QuerySet[Product]) -> QuerySet[Product]:

@@ -32,7 +32,7 @@ from catalog.exceptions import (
 )
 from catalog.models import Category, Product, ProductImage, Review, Tag
 from catalog.selectors import SEARCH_CONFIG, category_tree_invalidate
-from config.errors import DomainValidationError, NotPermitted
+from core.errors import DomainValidationError, NotPermitted
 from shops.exceptions import ShopPermissionDenied
 from shops.models import Shop
 from shops.selectors import user_is_member
@@ -172,7 +172,8 @@ def shop_currency(shop: Shop) -> str:
 @transaction.atomic
 def product_update(*, user: User, product: Product, data: dict[str, Any]) -> Product:
     _require_manager(user=user, shop=product.shop)
-    if "shop" in data and data["shop"] != product.shop:
+    shop = data.get("shop", product.shop_id)
+    if getattr(shop, "pk", shop) != product.shop_id:
         message = "A product cannot move to another shop."
         raise DomainValidationError(message, fields={"shop": [message]})
     for field in PRODUCT_FIELDS:
@@ -296,6 +297,39 @@ def product_image_add(
     return image
 
 
+@transaction.atomic
+def product_image_update(
+    *, user: User | None, image: ProductImage, alt: str | None = None, position: int | None = None
+) -> ProductImage:
+    """Change an image's text or its place among the product's images."""
+    _require_manager(user=user, shop=image.product.shop_id)
+    changed = []
+    if alt is not None:
+        image.alt = alt.strip()[:200]
+        changed.append("alt")
+    if position is not None:
+        if position < 0:
+            message = "A position is zero or more."
+            raise DomainValidationError(message, fields={"position": [message]})
+        image.position = position
+        changed.append("position")
+    if changed:
+        image.save(update_fields=changed)
+        products_changed(product_ids=[image.product_id])
+    return image
+
+
+@transaction.atomic
+def product_image_delete(*, user: User | None, image: ProductImage) -> None:
+    """Remove an image and its files (once the transaction commits)."""
+    _require_manager(user=user, shop=image.product.shop_id)
+    product_id = image.product_id
+    files = [field for field in (image.image, image.thumbnail) if field]
+    image.delete()
+    products_changed(product_ids=[product_id])
+    transaction.on_commit(lambda: [field.storage.delete(field.name) for field in files])
+
+
 def product_image_make_thumbnail(*, image_id: int) -> ProductImage | None:
     """Write the image's thumbnail (JPEG, at most THUMBNAIL_SIZE); idempotent."""
     image = ProductImage.objects.filter(pk=image_id).first()
@@ -406,6 +440,39 @@ def review_delete(*, user: User | None, review: Review) -> None:
     Product.objects.select_for_update().filter(pk=product.pk).first()
     review.delete()
     product_rating_refresh(product=product)
+
+
+# --- Tags ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def tag_update(*, tag: Tag, data: dict[str, Any], by: User | None = None) -> Tag:
+    """Rename a tag (staff with `catalog.change_tag`): its products' search words follow."""
+    if by is not None and not policies.may_manage_tags(by, "change"):
+        raise NotPermitted("You do not have permission to change tags.")
+    renamed = "name" in data and data["name"] != tag.name
+    for field in ("name", "slug"):
+        if field in data:
+            setattr(tag, field, data[field])
+    tag.full_clean()
+    tag.save()
+    if renamed:
+        product_search_index_update(product_ids=tag.products.values_list("id", flat=True))
+    return tag
+
+
+@transaction.atomic
+def tags_delete(*, tags, by: User | None = None) -> int:
+    """Delete tags (staff with `catalog.delete_tag`); their products' search words follow."""
+    if by is not None and not policies.may_manage_tags(by, "delete"):
+        raise NotPermitted("You do not have permission to delete tags.")
+    tags = Tag.objects.filter(pk__in=[tag.pk for tag in tags])
+    product_ids = list(
+        Product.objects.filter(tags__in=tags).values_list("id", flat=True).distinct()
+    )
+    count, _ = tags.delete()
+    product_search_index_update(product_ids=product_ids)
+    return count
 
 
 # --- Categories ------------------------------------------------------------------------

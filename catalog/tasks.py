@@ -2,7 +2,7 @@ from celery import shared_task
 
 from catalog.models import Product
 from catalog.services import product_image_make_thumbnail
-from config.emails import render_email
+from core.emails import render_email
 from shops.models import Shop
 from shops.selectors import shop_owner_emails
 

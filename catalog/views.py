@@ -23,7 +23,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -36,8 +36,8 @@ from catalog import caching, selectors, services
 from catalog.filters import ORDERING_LABELS, ProductFilter
 from catalog.forms import ReviewForm
 from catalog.models import Product, ProductImage
-from config.errors import ApplicationError
-from shops.forms import form_add_service_error
+from core.errors import ApplicationError
+from core.forms import form_add_service_error
 from shops.policies import may_manage_shop
 from shops.selectors import shop_list, user_is_member
 
@@ -133,6 +133,7 @@ CARD_FIELDS = (
     "currency",
     "stock_quantity",
     "is_active",
+    "deleted_at",  # with is_active and the shop's: whether it is for sale
     "rating_average",
     "rating_count",
     "shop__id",
@@ -463,7 +464,7 @@ def _render_product(
         # The form shows only to signed-in visitors: not built for the others.
         "review_form": review_form or (ReviewForm() if user.is_authenticated else None),
         "more_from_shop": lazy("more_from_shop"),
-        "can_buy": product.is_active and product.shop.is_active and product.stock_quantity > 0,
+        "can_buy": selectors.product_is_for_sale(product) and product.stock_quantity > 0,
         "fragments": fragments,
         **(extra_context or {}),
     }
@@ -574,3 +575,34 @@ def review_create(request: HttpRequest, slug: str) -> HttpResponse:
         load=lambda: _product_page_data(product, reviews_page),
         review_form=form,
     )
+
+
+# --- The front page ------------------------------------------------------------------
+
+FEATURED_PRODUCTS = 8
+NEW_PRODUCTS = 8
+SHOPS_ON_HOME = 8
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """The storefront's front page: search, top categories, featured and new products,
+    shops. Renders on an empty catalog too, with empty states."""
+    in_stock = selectors.product_list_public().filter(stock_quantity__gt=0)
+    featured = list(
+        selectors.product_with_relations(in_stock).order_by(
+            F("rating_average").desc(nulls_last=True), "-rating_count", "-created_at", "-id"
+        )[:FEATURED_PRODUCTS]
+    )
+    newest = list(
+        selectors.product_with_relations(
+            in_stock.exclude(pk__in=[product.pk for product in featured])
+        ).order_by("-created_at", "-id")[:NEW_PRODUCTS]
+    )
+    context = {
+        "categories": selectors.category_tree(),
+        "featured": featured,
+        "newest": newest,
+        "shops": list(shop_list()[:SHOPS_ON_HOME]),
+    }
+    return render(request, "home.html", context)

@@ -2,6 +2,6 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class ShopAdminConfig(AdminConfig):
-    """Django's admin, on a site that also admits shop members (config.admin)."""
+    """Django's admin, on a site that apps extend through registries (core.admin)."""
 
-    default_site = "config.admin.ShopAdminSite"
+    default_site = "core.admin.ShopAdminSite"

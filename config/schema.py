@@ -1,7 +1,7 @@
 """The OpenAPI schema (drf-spectacular): the error answers of every operation, and the
 addresses that are not DRF views (the Stripe webhook, the health probes).
 
-Every error has one shape (config.errors.ErrorSerializer). Which statuses an operation
+Every error has one shape (core.errors.ErrorSerializer). Which statuses an operation
 documents follows from what it is: a body or a query can be invalid (400), a body can be
 too large (413) or of the wrong type (415), a token can be bad (401), a signed-in caller
 can lack the role or fail the CSRF check (403), an id can name nothing the caller may see
@@ -19,8 +19,8 @@ from drf_spectacular.openapi import AutoSchema
 from rest_framework import permissions
 from rest_framework.authentication import SessionAuthentication
 
-from config.errors import ErrorSerializer
-from config.permissions import PolicyPermission
+from core.errors import ErrorSerializer
+from core.permissions import PolicyPermission
 
 ERROR_MEANINGS: dict[int, str] = {
     400: "Invalid input: `validation_error` (with `fields`) or `parse_error`",
@@ -275,6 +275,6 @@ def add_paths_outside_drf(result: dict, generator, request, public) -> dict:
 
 class RevocableJWTScheme(SimpleJWTScheme):
     """The bearer scheme of simplejwt's authentication, for the subclass the site uses
-    (config.security.jwt.RevocableJWTAuthentication): `jwtAuth` in the schema."""
+    (core.security.jwt.RevocableJWTAuthentication): `jwtAuth` in the schema."""
 
-    target_class = "config.security.jwt.RevocableJWTAuthentication"
+    target_class = "core.security.jwt.RevocableJWTAuthentication"

@@ -68,7 +68,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "csp",
-    "config.security.apps.SecurityConfig",
+    "core.security.apps.SecurityConfig",
     "accounts",
     "shops",
     "catalog",
@@ -79,11 +79,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "config.logging.RequestIdMiddleware",
+    "core.logging.RequestIdMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "config.security.middleware.RequestBodyLimitMiddleware",
-    "config.security.middleware.CSPMiddleware",  # django-csp's, policy built once
-    "config.security.middleware.StripeCSPMiddleware",
+    "core.security.middleware.RequestBodyLimitMiddleware",
+    "core.security.middleware.CSPMiddleware",  # django-csp's, policy built once
+    "core.security.middleware.StripeCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -141,8 +141,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's backend with one Redis client per process (config.cache).
-            "BACKEND": "config.cache.RedisCache",
+            # Django's backend with one Redis client per process (core.cache).
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="shop"),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -329,14 +329,14 @@ PAYMENTS_ALLOW_DUMMY = env.bool("PAYMENTS_ALLOW_DUMMY", default=False)
 # --- API --------------------------------------------------------------------------
 # Request bodies: JSON and forms up to DATA_UPLOAD_MAX_MEMORY_SIZE, multipart uploads up to
 # MAX_UPLOAD_REQUEST_SIZE (an image may have 10 MB); larger answers 413 `request_too_large`
-# (config.security.middleware.RequestBodyLimitMiddleware).
+# (core.security.middleware.RequestBodyLimitMiddleware).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 MAX_UPLOAD_REQUEST_SIZE = env.int("MAX_UPLOAD_REQUEST_SIZE", default=12 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # simplejwt's, also refusing tokens revoked at logout (config.security.jwt).
-        "config.security.jwt.RevocableJWTAuthentication",
+        # simplejwt's, also refusing tokens revoked at logout (core.security.jwt).
+        "core.security.jwt.RevocableJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -349,14 +349,14 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "config.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "config.schema.ShopAutoSchema",
-    "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "config.security.throttles.AnonThrottle",
-        "config.security.throttles.UserThrottle",
+        "core.security.throttles.AnonThrottle",
+        "core.security.throttles.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="100/min"),
@@ -364,7 +364,7 @@ REST_FRAMEWORK = {
         "register": env.str("API_THROTTLE_REGISTER", default="20/hour"),
         "password_reset": env.str("API_THROTTLE_PASSWORD_RESET", default="5/hour"),
         "verify_email": env.str("API_THROTTLE_VERIFY_EMAIL", default="20/hour"),
-        # Writing reviews, and placing orders (config.security.throttles).
+        # Writing reviews, and placing orders (core.security.throttles).
         "review": env.str("API_THROTTLE_REVIEW", default="20/hour"),
         "checkout": env.str("API_THROTTLE_CHECKOUT", default="30/hour"),
     },
@@ -380,7 +380,7 @@ REST_FRAMEWORK = {
 AXES_HANDLER = "accounts.signin.SignInGuardHandler"
 AXES_USERNAME_CALLABLE = "accounts.signin.credentials_username"
 AXES_LOCKOUT_CALLABLE = "accounts.signin.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "config.security.throttles.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.security.throttles.client_ip"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a refused try is not a new guess
 AXES_VERBOSE = False
 SIGNIN_PAIR_FAILURES = env.int("SIGNIN_PAIR_FAILURES", default=5)
@@ -415,7 +415,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = REST_FRAMEWORK["NUM_PROXIES"]
 # Tokens are signed with a key of their own: JWT_SIGNING_KEY, or else one derived from
 # SECRET_KEY (never SECRET_KEY itself; `check --deploy` asks for JWT_SIGNING_KEY). To rotate,
 # move the current key into JWT_PREVIOUS_SIGNING_KEYS, which still verify tokens (no longer
-# sign them) until they expire (config.security.jwt).
+# sign them) until they expire (core.security.jwt).
 JWT_SIGNING_KEY_FROM_ENV = bool(env.str("JWT_SIGNING_KEY", default=""))
 JWT_PREVIOUS_SIGNING_KEYS = env.list("JWT_PREVIOUS_SIGNING_KEYS", default=[])
 SIMPLE_JWT = {
@@ -427,7 +427,7 @@ SIMPLE_JWT = {
     or hmac.new(SECRET_KEY.encode(), b"shop.jwt-signing-key", hashlib.sha256).hexdigest(),
     "AUTH_HEADER_TYPES": ("Bearer",),
     # Tokens carry a hash of the password hash: a password change or reset (API, pages
-    # or admin) ends every token issued before it (config.security.jwt).
+    # or admin) ends every token issued before it (core.security.jwt).
     "CHECK_REVOKE_TOKEN": True,
 }
 
@@ -471,7 +471,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Security (production, i.e. DEBUG off) -----------------------------------------
-CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
@@ -479,7 +479,7 @@ X_FRAME_OPTIONS = "DENY"
 
 # Content Security Policy (django-csp): scripts, styles, fonts and images from the site
 # itself only. Stripe.js is let in on the payment page alone, when Stripe is configured
-# (config.security.middleware.StripeCSPMiddleware, the pages named in CSP_STRIPE_VIEW_NAMES).
+# (core.security.middleware.StripeCSPMiddleware, the pages named in CSP_STRIPE_VIEW_NAMES).
 _CSP_SELF = "'self'"
 _csp_img_sources = [_CSP_SELF, "data:"]
 _csp_form_actions = [_CSP_SELF]
@@ -538,7 +538,7 @@ if not DEBUG:
 
 # --- Logging ----------------------------------------------------------------------
 # One line per event on stderr with time, level, logger, message and the request's id
-# (config.logging): JSON for log collectors (the default with DEBUG off), or plain text
+# (core.logging): JSON for log collectors (the default with DEBUG off), or plain text
 # for people (the default with DEBUG on). Workers log the same way, with the task's id.
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json").strip().lower()
 if LOG_FORMAT not in ("json", "plain"):
@@ -546,10 +546,10 @@ if LOG_FORMAT not in ("json", "plain"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "config.logging.ContextFilter"}},
+    "filters": {"context": {"()": "core.logging.ContextFilter"}},
     "formatters": {
-        "json": {"()": "config.logging.JsonFormatter"},
-        "plain": {"()": "config.logging.ReadableFormatter"},
+        "json": {"()": "core.logging.JsonFormatter"},
+        "plain": {"()": "core.logging.ReadableFormatter"},
     },
     "handlers": {
         "console": {

@@ -4,12 +4,13 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.urls import allauth_urlpatterns
-from config import health, views
-from config.errors import page_not_found
+from catalog.views import home
+from config import health
+from core.errors import page_not_found
 from payments.api import stripe_webhook
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     re_path(r"^healthz/?$", health.healthz, name="healthz"),
     re_path(r"^readyz/?$", health.readyz, name="readyz"),
     # The API early: its addresses are resolved on every call, past fewer patterns.
@@ -38,7 +39,7 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-handler400 = "config.errors.bad_request"
-handler403 = "config.errors.permission_denied"
-handler404 = "config.errors.page_not_found"
-handler500 = "config.errors.server_error"
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

@@ -1,9 +1,10 @@
 """Admin of orders.
 
 Platform staff see every order, read-only: an order changes only through the services,
-which the actions call (the same ones the API calls): moving it along, cancelling, and
-refunding in full through the payments app. Order lines, the status history and the
-amounts are history and never edited here.
+which the actions call (the same ones the API calls): moving it along and cancelling.
+The payments app adds its own to this admin (the payments inline, "Refund in full")
+through core.admin's registries: orders knows nothing of payments. Order lines, the
+status history and the amounts are history and never edited here.
 
 Shop members see "their order lines": the lines of their shops, nothing of other shops
 and no whole orders; they run no actions.
@@ -22,21 +23,24 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from accounts.policies import staff_may
-from config.admin import (
+from core.admin import (
     SERVICE_ERRORS,
-    SellerScopedAdminMixin,
+    ExtensibleAdminMixin,
+    ReadOnlyAdminMixin,
     ServiceAdminMixin,
     StaffOnlyAdminMixin,
     error_text,
-    is_seller,
     plural,
+    register_admin_index,
+    register_admin_urls,
 )
-from config.errors import DomainValidationError
 from orders import selectors
+from orders.dashboard import index_context
 from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
 from orders.policies import may_change_orders, may_view_sales
+from orders.reports import report_urls
 from orders.services import order_cancel, order_set_status
+from shops.admin_scoping import SellerScopedAdminMixin, is_seller
 
 SHOWN_NUMBERS = 10  # order numbers named in one message, the rest counted
 
@@ -66,7 +70,7 @@ def _address(address: dict | None) -> str:
     return format_html_join(mark_safe("<br>"), "{}", ((part,) for part in parts if part))
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     """What an order is made of, shown to whoever may see the order; never edited."""
 
     extra = 0
@@ -75,15 +79,6 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return _may_see_orders(request)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class OrderLineInline(ReadOnlyInline):
@@ -115,7 +110,7 @@ class StatusHistoryInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(StaffOnlyAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
+class OrderAdmin(StaffOnlyAdminMixin, ServiceAdminMixin, ExtensibleAdminMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "user_email",
@@ -174,7 +169,6 @@ class OrderAdmin(StaffOnlyAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
         "mark_shipped",
         "mark_delivered",
         "cancel_orders",
-        "refund_in_full",
         "export_csv",
     ]
 
@@ -208,11 +202,6 @@ class OrderAdmin(StaffOnlyAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     def has_manage_permission(self, request) -> bool:
         return may_change_orders(request.user)
 
-    def has_refund_permission(self, request) -> bool:
-        return self.has_manage_permission(request) and staff_may(
-            request.user, "payments.add_refund"
-        )
-
     @admin.display(description="customer", ordering="user__email")
     def user_email(self, order: Order) -> str:
         return order.user.email
@@ -236,7 +225,7 @@ class OrderAdmin(StaffOnlyAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
 
     # --- Actions: each order on its own, so that one refusal leaves the others done ------
 
-    def _each(
+    def apply_to_each(
         self,
         request: HttpRequest,
         queryset: QuerySet[Order],
@@ -276,7 +265,7 @@ class OrderAdmin(StaffOnlyAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
         def apply(order: Order) -> None:
             order_set_status(order=order, status=status, by=request.user)
 
-        self._each(request, queryset, apply, done=f"Marked {label}:")
+        self.apply_to_each(request, queryset, apply, done=f"Marked {label}:")
 
     @admin.action(description="Mark processing", permissions=["manage"])
     def mark_processing(self, request, queryset) -> None:
@@ -297,16 +286,7 @@ class OrderAdmin(StaffOnlyAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
         def apply(order: Order) -> None:
             order_cancel(order=order, by=request.user, note="Cancelled by staff.")
 
-        self._each(request, queryset, apply, done="Cancelled")
-
-    @admin.action(description="Refund in full", permissions=["refund"])
-    def refund_in_full(self, request, queryset) -> None:
-        self._each(
-            request,
-            queryset,
-            lambda order: _refund_order(order=order, by=request.user),
-            done="Refunded",
-        )
+        self.apply_to_each(request, queryset, apply, done="Cancelled")
 
     @admin.action(description="Export selected to CSV", permissions=["view"])
     def export_csv(self, request, queryset):
@@ -314,35 +294,6 @@ class OrderAdmin(StaffOnlyAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
 
         orders = Order.objects.filter(pk__in=queryset.values("pk")).order_by("created_at")
         return orders_export(orders, filename="orders-selected.csv")
-
-
-def _refund_order(*, order: Order, by) -> str | None:
-    """Give back what remains of every succeeded payment of the order (payments sits
-    above orders, hence the import here). Each payment is refunded in its own savepoint:
-    the provider has moved the money once it answers, so a refusal for a second payment
-    must not undo the record of the first; it comes back as a warning."""
-    from payments.models import Payment, PaymentStatus
-    from payments.services import payment_refund
-
-    payments = [
-        payment
-        for payment in Payment.objects.filter(order=order, status=PaymentStatus.SUCCEEDED)
-        if payment.refundable_amount > 0
-    ]
-    if not payments:
-        raise DomainValidationError("Nothing was paid that has not been refunded.")
-    errors = []
-    for payment in payments:
-        try:
-            with transaction.atomic():
-                payment_refund(payment=payment, by=by)
-        except SERVICE_ERRORS as error:
-            errors.append(error)
-    if len(errors) == len(payments):
-        raise errors[0]
-    if errors:
-        return "Refunded in part. " + " ".join(error_text(error) for error in errors)
-    return None
 
 
 # --- Order lines: staff see all, shop members their shops' ------------------------------
@@ -468,3 +419,8 @@ class OrderStatusChangeAdmin(StaffOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="by", ordering="by__email")
     def by_email(self, change: OrderStatusChange) -> str:
         return change.by.email if change.by else "the system"
+
+
+# The dashboards on the admin's index, and the sales reports under reports/.
+register_admin_index(index_context)
+register_admin_urls(report_urls)

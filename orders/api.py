@@ -18,9 +18,9 @@ from accounts.api import PostalAddressSerializer
 from accounts.models import User
 from accounts.selectors import address_list
 from cart.services import cart_get_for_user
-from config.pagination import PageNumberPagination
-from config.permissions import policy_permission
-from config.security.throttles import CheckoutThrottle
+from core.pagination import PageNumberPagination
+from core.permissions import policy_permission
+from core.security.throttles import CheckoutThrottle
 from orders import policies, selectors, services
 from orders.caching import LIST_TIMEOUT, order_list_cache_key
 from orders.models import Order, OrderStatus

@@ -7,7 +7,7 @@ again (and expires on its own). Only a customer's own history is cached: what st
 and shop members see spans other people's orders and is read from the database.
 
 As in catalog.caching, a generation is bumped at once and again after commit
-(config.generations). Saves and deletes
+(core.generations). Saves and deletes
 are caught by the model signals connected in `connect_signals` (orders.apps); writers
 that bypass them (`QuerySet.update`, bulk inserts, raw SQL) call `user_orders_changed`
 (checkout's bulk insert of lines needs not: the order itself is saved with them).
@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 from django.db.models.signals import post_delete, post_save
 
-from config import generations
+from core import generations
 
 USER_ORDERS_GENERATION = "orders:gen:user:{}"
 LIST_TIMEOUT = 5 * 60

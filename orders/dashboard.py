@@ -21,10 +21,10 @@ from django.db.models import Count, F, QuerySet, Window
 from django.utils import timezone
 
 from catalog.models import Product
-from config.admin import is_seller, seller_shop_ids
 from orders import selectors
 from orders.models import OrderLine, OrderStatus
 from orders.policies import may_view_sales
+from shops.admin_scoping import is_seller, seller_shop_ids
 
 PERIODS = ((1, "Today"), (7, "Last 7 days"), (30, "Last 30 days"))
 CHART_DAYS = 30

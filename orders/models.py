@@ -18,6 +18,17 @@ class OrderStatus(models.TextChoices):
     REFUNDED = "refunded", "Refunded"
 
 
+# What counts as a sale (revenue, reports, the dashboard): paid and not given back.
+SALE_STATUSES = (
+    OrderStatus.PAID,
+    OrderStatus.PROCESSING,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+)
+# What was paid at some point (a verified purchase, the "paid" page), refunds included.
+PAID_STATUSES = (*SALE_STATUSES, OrderStatus.REFUNDED)
+
+
 class Order(models.Model):
     """A placed order. Never destroyed: cancelling and refunding are status changes."""
 

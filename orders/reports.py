@@ -22,7 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
 
-from config.csv_export import csv_response
+from core.csv_export import csv_response
 from orders import selectors
 from orders.dashboard import sales_chart
 from orders.models import Order

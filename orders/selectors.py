@@ -23,16 +23,18 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
+from orders.models import (
+    PAID_STATUSES,
+    SALE_STATUSES,
+    Order,
+    OrderLine,
+    OrderStatus,
+    OrderStatusChange,
+)
 from orders.policies import may_view_all_orders
 from shops.selectors import user_shop_ids
 
-SALES_STATUSES = (
-    OrderStatus.PAID,
-    OrderStatus.PROCESSING,
-    OrderStatus.SHIPPED,
-    OrderStatus.DELIVERED,
-)
+SALES_STATUSES = SALE_STATUSES  # the name the reports and their tests use
 
 
 def order_visibility(*, user) -> tuple[QuerySet[Order], QuerySet[OrderLine], bool]:
@@ -138,7 +140,7 @@ def user_bought_product(user, product) -> bool:
     return OrderLine.objects.filter(
         order__user=user,
         product=product,
-        order__status__in=(*SALES_STATUSES, OrderStatus.REFUNDED),
+        order__status__in=PAID_STATUSES,
     ).exists()
 
 

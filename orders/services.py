@@ -24,8 +24,9 @@ from cart.exceptions import InsufficientStock, ProductUnavailable
 from cart.models import Cart, CartItem
 from cart.services import money_limit
 from catalog.models import Product
+from catalog.selectors import product_is_for_sale
 from catalog.services import products_low_stock_check
-from config.errors import DomainValidationError
+from core.errors import DomainValidationError
 from orders import policies
 from orders.exceptions import (
     CartEmpty,
@@ -52,7 +53,6 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 # What staff may set by hand; `paid` and `refunded` come only from payments.
 STAFF_SETTABLE = {S.PROCESSING, S.SHIPPED, S.DELIVERED, S.CANCELLED}
-COUNTED_AS_SALES = (S.PAID, S.PROCESSING, S.SHIPPED, S.DELIVERED)
 
 
 def reservation_minutes() -> int:
@@ -139,7 +139,7 @@ def order_place(
 
     for item in items:
         product = products[item.product_id]
-        if not (product.is_active and product.deleted_at is None and product.shop.is_active):
+        if not product_is_for_sale(product):
             raise ProductUnavailable(product_id=product.pk, name=product.name)
         if product.stock_quantity < item.quantity:
             raise InsufficientStock(

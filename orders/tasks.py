@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from config.emails import render_email
+from core.emails import render_email
 from orders.models import Order
 from orders.services import orders_expire_reservations
 

@@ -27,12 +27,12 @@ from accounts.services import address_create
 from cart.exceptions import InsufficientStock, ProductUnavailable
 from cart.selectors import cart_summary
 from cart.services import cart_get_for_user
-from config.errors import ApplicationError
+from core.errors import ApplicationError
+from core.forms import form_add_service_error
 from orders import policies, selectors, services
 from orders.exceptions import CartEmpty, OrderNotCancellable, OrderPermissionDenied
 from orders.forms import CheckoutForm
 from orders.models import Order, OrderStatus
-from shops.forms import form_add_service_error
 
 ORDERS_PER_PAGE = 20
 

@@ -21,14 +21,18 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 
-from config.admin import (
+from core.admin import (
     SERVICE_ERRORS,
+    ReadOnlyAdminMixin,
     ServiceAdminMixin,
     StaffOnlyAdminMixin,
     error_text,
     plural,
+    register_admin_action,
+    register_admin_inline,
 )
-from orders.admin import OrderAdmin
+from core.errors import DomainValidationError
+from core.forms import form_add_service_error
 from payments.forms import RefundForm
 from payments.models import (
     Payment,
@@ -40,21 +44,11 @@ from payments.models import (
     WebhookEvent,
 )
 from payments.policies import may_refund
-from payments.services import payment_refund
-from shops.forms import form_add_service_error
+from payments.services import order_refund_in_full, payment_refund
 
 
-class ReadOnlyAdmin(StaffOnlyAdminMixin, admin.ModelAdmin):
+class ReadOnlyAdmin(StaffOnlyAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Shown to platform staff only (never to shop members), and never written by hand."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 def _user_email(user) -> str:
@@ -69,7 +63,7 @@ def _short_id(value) -> str:
 # --- Payments ---------------------------------------------------------------------------
 
 
-class RefundInline(admin.TabularInline):
+class RefundInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Refund
     fields = [
         "amount",
@@ -87,15 +81,6 @@ class RefundInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("created_by")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Payment)
@@ -397,10 +382,11 @@ class ProviderCustomerAdmin(ReadOnlyAdmin):
 
 
 # --- Payments on the order's admin page ---------------------------------------------------
-# The orders admin may not import payments (it sits below); payments adds its inline there.
+# The orders admin knows nothing of payments (it sits below): payments adds its inline and
+# its "Refund in full" action there through core.admin's registries.
 
 
-class OrderPaymentInline(admin.TabularInline):
+class OrderPaymentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Payment
     fields = ["provider", "status", "amount", "refunded_amount", "decline_code", "created_at"]
     readonly_fields = fields
@@ -409,11 +395,24 @@ class OrderPaymentInline(admin.TabularInline):
     show_change_link = True
     verbose_name_plural = "payments"
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+@admin.action(description="Refund in full")
+def refund_in_full(modeladmin, request: HttpRequest, queryset) -> None:
+    """Give back what remains of every succeeded payment of each chosen order
+    (payments.services.order_refund_in_full, the same as cancelling uses)."""
+
+    def apply(order) -> str | None:
+        refunds, refusals = order_refund_in_full(order_id=order.pk, by=request.user)
+        if refusals and not refunds:
+            raise refusals[0]
+        if not refunds:
+            raise DomainValidationError("Nothing was paid that has not been refunded.")
+        if refusals:
+            return "Refunded in part. " + " ".join(error_text(error) for error in refusals)
+        return None
+
+    modeladmin.apply_to_each(request, queryset, apply, done="Refunded")
 
 
-OrderAdmin.inlines = [*OrderAdmin.inlines, OrderPaymentInline]
+register_admin_inline("orders.order", OrderPaymentInline)
+register_admin_action("orders.order", refund_in_full, allowed=may_refund)

@@ -12,8 +12,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import ApplicationError
-from config.permissions import policy_permission
+from core.errors import ApplicationError
+from core.permissions import policy_permission
 from orders.models import Order
 from payments import policies, selectors, services
 from payments.models import Payment, Refund, RefundReason, SavedPaymentMethod

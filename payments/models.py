@@ -80,6 +80,15 @@ class Payment(models.Model):
     def refundable_amount(self):
         return self.amount - self.refunded_amount
 
+    @property
+    def is_confirmable(self) -> bool:
+        """Still waiting for a card (or its confirmation): the one test of the pay page
+        and of payments.services.payment_confirm."""
+        return self.status in (
+            PaymentStatus.REQUIRES_PAYMENT_METHOD,
+            PaymentStatus.REQUIRES_CONFIRMATION,
+        )
+
 
 class RefundReason(models.TextChoices):
     REQUESTED_BY_CUSTOMER = "requested_by_customer", "Requested by the customer"

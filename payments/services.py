@@ -11,11 +11,12 @@ import logging
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from config.errors import DomainValidationError, NotPermitted
+from core.errors import ApplicationError, DomainValidationError, NotPermitted
 from orders.models import Order, OrderStatus
 from orders.services import order_mark_paid, order_record_refund
 from payments.exceptions import (
@@ -161,7 +162,7 @@ def payment_confirm(
         )
         if payment.status == P.SUCCEEDED:
             return payment
-        if payment.status not in (P.REQUIRES_PAYMENT_METHOD, P.REQUIRES_CONFIRMATION):
+        if not payment.is_confirmable:
             raise PaymentNotConfirmable()
         if payment.order.status != OrderStatus.PENDING:
             raise OrderNotPayable()
@@ -386,15 +387,41 @@ def refund_sync(*, provider: str, data: dict[str, Any]) -> Refund | None:
     return refund
 
 
+def order_refund_in_full(
+    *, order_id, by: User | None, reason: str = RefundReason.REQUESTED_BY_CUSTOMER
+) -> tuple[list[Refund], list[Exception]]:
+    """Give back what remains of every succeeded payment of an order: the refunds made
+    and the refusals. Each payment in its own savepoint: the provider has moved the money
+    once it answers, so a refusal for one payment must not undo the record of another.
+    `by`: staff asking (payments.policies.may_refund), None for the system."""
+    if by is not None and not may_refund(by):
+        raise NotPermitted("You do not have permission to refund payments.")
+    refunds: list[Refund] = []
+    refusals: list[Exception] = []
+    payments = Payment.objects.filter(order_id=order_id, status=P.SUCCEEDED)
+    for payment in payments:
+        if payment.refundable_amount <= 0:
+            continue
+        try:
+            with transaction.atomic():
+                refunds.append(payment_refund(payment=payment, reason=reason, by=by))
+        except (ApplicationError, DjangoValidationError) as refusal:
+            refusals.append(refusal)
+    return refunds, refusals
+
+
 def order_payments_settle_on_cancel(*, order_id) -> None:
-    """A cancelled order: refund what was paid, cancel payments still open."""
-    for payment in Payment.objects.filter(order_id=order_id):
-        if payment.status == P.SUCCEEDED and payment.refundable_amount > 0:
-            try:
-                payment_refund(payment=payment, reason=RefundReason.ORDER_CANCELLED)
-            except DomainValidationError:
-                continue  # refunds already under way cover it
-        elif payment.status in OPEN_STATUSES:
+    """A cancelled order: refund what was paid, cancel payments still open. A refused
+    refund means refunds already under way cover it; an unreachable provider is raised,
+    for the task to try again."""
+    _refunds, refusals = order_refund_in_full(
+        order_id=order_id, by=None, reason=RefundReason.ORDER_CANCELLED
+    )
+    for refusal in refusals:
+        if isinstance(refusal, PaymentProviderUnavailable):
+            raise refusal
+    for payment in Payment.objects.filter(order_id=order_id, status__in=OPEN_STATUSES):
+        if payment.status in OPEN_STATUSES:
             try:
                 get_provider(payment.provider).cancel_intent(intent_id=payment.provider_payment_id)
             except (ProviderError, PaymentProviderUnavailable):

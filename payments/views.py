@@ -23,8 +23,9 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from config.errors import ApplicationError
-from orders.models import Order, OrderStatus
+from core.errors import ApplicationError
+from core.forms import form_add_service_error
+from orders.models import PAID_STATUSES, Order, OrderStatus
 from orders.selectors import order_list_for
 from payments import selectors, services
 from payments.exceptions import (
@@ -36,7 +37,6 @@ from payments.exceptions import (
 from payments.forms import CardPaymentForm, saved_method_label
 from payments.models import Payment, PaymentStatus, SavedPaymentMethod
 from payments.providers.dummy import SUCCEEDING as DUMMY_CARDS
-from shops.forms import form_add_service_error
 
 P = PaymentStatus
 
@@ -58,13 +58,6 @@ DECLINE_MESSAGES = {
     "processing_error": "An error occurred while processing your card. Please try again.",
     "invalid_payment_method": "That card cannot be used here: please choose another one.",
 }
-PAID_STATUSES = (
-    OrderStatus.PAID,
-    OrderStatus.PROCESSING,
-    OrderStatus.SHIPPED,
-    OrderStatus.DELIVERED,
-    OrderStatus.REFUNDED,
-)
 
 
 def failure_reason(payment: Payment) -> str:
@@ -232,7 +225,7 @@ def _pay_with_card(request: HttpRequest, order: Order) -> HttpResponse:
         return redirect(paid_url(order, payment))
     if payment.status == P.FAILED:
         return redirect(failed_url(order, payment))
-    if payment.status not in (P.REQUIRES_PAYMENT_METHOD, P.REQUIRES_CONFIRMATION):
+    if not payment.is_confirmable:
         return redirect("payments:pay", order_id=order.pk)
 
     form = _card_form(request, payment, data=request.POST)

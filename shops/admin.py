@@ -19,19 +19,19 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
-from accounts.admin import UserAdmin
-from config.admin import (
+from core.admin import (
     OptionalSlugForm,
-    SellerScopedAdminMixin,
+    ReadOnlyAdminMixin,
     ServiceAdminMixin,
     StaffOnlyAdminMixin,
     errors_onto,
     fresh,
-    is_seller,
     plural,
+    register_admin_access,
+    register_admin_inline,
 )
+from shops.admin_scoping import SellerScopedAdminMixin, is_seller
 from shops.models import Shop, ShopMembership
 from shops.selectors import user_shop_ids
 from shops.services import (
@@ -39,9 +39,9 @@ from shops.services import (
     membership_add,
     membership_remove,
     shop_approve,
+    shop_create,
     shop_deactivate,
     shop_update,
-    unique_slug,
 )
 
 
@@ -177,7 +177,7 @@ class ShopMembershipInline(SellerScopedAdminMixin, admin.TabularInline):
         return super().has_delete_permission(request, obj)
 
 
-class UserShopMembershipInline(StaffOnlyAdminMixin, admin.TabularInline):
+class UserShopMembershipInline(StaffOnlyAdminMixin, ReadOnlyAdminMixin, admin.TabularInline):
     """On a person's page: the shops they belong to. Shown, not edited here: changes go
     through the shop's page or the membership's own, which call the services."""
 
@@ -203,19 +203,11 @@ class UserShopMembershipInline(StaffOnlyAdminMixin, admin.TabularInline):
             and obj.shop_memberships.exists()
         )
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-# accounts may not import shops (it sits beside it), so the shops app adds its inline to
-# the user page itself.
-UserAdmin.inlines = [*UserAdmin.inlines, UserShopMembershipInline]
+# accounts knows nothing of shops (it sits below): shops adds its inline to the user page,
+# and lets shop members into the admin, through core.admin's registries.
+register_admin_inline("accounts.user", UserShopMembershipInline)
+register_admin_access(is_seller)
 
 
 @admin.register(ShopMembership)
@@ -345,13 +337,16 @@ class ShopAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
             with errors_onto(form):
                 shop_update(shop=fresh(obj), data=data, by=request.user)
             return
-        # shop_create makes the caller the owner; staff opening a shop for a seller choose
-        # its owners in the memberships below instead, so the shop is saved here.
-        obj.slug = form.cleaned_data.get("slug") or unique_slug(Shop, obj.name)
-        obj.approved_at = timezone.now()  # opened by platform staff: approved
+        # Staff opening a shop for a seller choose its owners in the memberships below
+        # (saved next, through the services): the shop is opened without one.
+        if form.cleaned_data.get("slug"):
+            data["slug"] = form.cleaned_data["slug"]
         with errors_onto(form):
-            obj.full_clean()
-            obj.save()
+            created = shop_create(owner=None, data=data, by=request.user)
+            if data.get("is_active") is False:
+                shop_deactivate(shop=created, by=request.user)
+        obj.pk = created.pk
+        obj.refresh_from_db()
 
     def save_formset(self, request, form, formset, change) -> None:
         if formset.model is ShopMembership:

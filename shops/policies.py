@@ -34,6 +34,11 @@ def may_change_any_shop(user) -> bool:
     return staff_may(user, "shops.change_shop")
 
 
+def may_open_shops_for_others(user) -> bool:
+    """Platform staff who add shops (Django's `shops.add_shop`): approved at once."""
+    return staff_may(user, "shops.add_shop")
+
+
 def may_view_inactive_shops(user) -> bool:
     return staff_may(user, "shops.view_shop") or may_change_any_shop(user)
 

@@ -11,7 +11,7 @@ from django.utils.text import slugify
 from accounts.exceptions import EmailNotVerified
 from accounts.models import User
 from accounts.selectors import user_get_by_email
-from config.errors import DomainValidationError
+from core.errors import DomainValidationError
 from shops import policies
 from shops.exceptions import LastOwner, ShopPermissionDenied
 from shops.models import Shop, ShopMembership
@@ -30,20 +30,23 @@ def unique_slug(model, value: str, *, max_length: int = 200, **scope: Any) -> st
 
 
 @transaction.atomic
-def shop_create(*, owner: User, data: dict[str, Any], by: User | None = None) -> Shop:
+def shop_create(*, owner: User | None, data: dict[str, Any], by: User | None = None) -> Shop:
     """Open a shop owned by `owner`.
 
     `by` is who asks: the owner opening their own shop (their email address must be
     verified, and the shop waits for approval when SHOPS_REQUIRE_APPROVAL is on), or
     platform staff (approved at once). None is a trusted caller (an operator's command,
-    the demo data): approved at once.
+    the demo data): approved at once. Staff (or a trusted caller) may open a shop without
+    an owner, and add its owners as members next (the admin does).
     """
     name = (data.get("name") or "").strip()
     if not name:
         raise DomainValidationError(
             "A shop needs a name.", fields={"name": ["A shop needs a name."]}
         )
-    vouched = by is None or policies.may_change_any_shop(by)
+    vouched = by is None or policies.may_open_shops_for_others(by)
+    if owner is None and not vouched:
+        raise ShopPermissionDenied("Only platform staff open a shop without an owner.")
     if not vouched:
         if by.pk != owner.pk:
             raise ShopPermissionDenied("Only platform staff open shops for someone else.")
@@ -58,7 +61,8 @@ def shop_create(*, owner: User, data: dict[str, Any], by: User | None = None) ->
         shop.is_active = False  # until platform staff approve it
     shop.full_clean()
     shop.save()
-    ShopMembership.objects.create(shop=shop, user=owner, role=ShopMembership.Role.OWNER)
+    if owner is not None:
+        ShopMembership.objects.create(shop=shop, user=owner, role=ShopMembership.Role.OWNER)
     return shop
 
 

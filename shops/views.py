@@ -15,9 +15,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
+from core.forms import form_add_service_error
 from shops import policies, selectors, services
-from shops.forms import MemberAddForm, form_add_service_error
+from shops.forms import MemberAddForm
 from shops.models import Shop, ShopMembership
 
 SHOPS_PER_PAGE = 24

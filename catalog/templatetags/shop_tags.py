@@ -16,6 +16,8 @@ from typing import Any
 from django import template
 from django.http import QueryDict
 
+from catalog.selectors import product_is_for_sale
+
 register = template.Library()
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
@@ -110,7 +112,7 @@ def stock_status(product) -> dict[str, str]:
 @register.filter
 def is_published(product) -> bool:
     """Whether everyone sees the product (members and staff also see unpublished ones)."""
-    return bool(product.is_active and product.shop.is_active)
+    return product_is_for_sale(product)
 
 
 # --- Images ------------------------------------------------------------------------------

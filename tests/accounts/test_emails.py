@@ -11,7 +11,7 @@ from django.core import mail
 from accounts.exceptions import EmailNotVerified
 from accounts.services import password_reset_request, user_require_verified_email
 from accounts.tasks import send_password_reset_email, send_welcome_email
-from config.emails import email_payload, message_from_payload, render_email
+from core.emails import email_payload, message_from_payload, render_email
 
 pytestmark = pytest.mark.django_db
 

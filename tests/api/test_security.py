@@ -19,8 +19,8 @@ from django.test import Client, override_settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from catalog.models import ProductImage, Review
-from config.errors import api_exception_handler
-from config.security import checks
+from core.errors import api_exception_handler
+from core.security import checks
 from tests.api.conftest import png_bytes
 from tests.conftest import bearer_client
 from tests.factories import (
@@ -576,7 +576,7 @@ def test_throttle_windows_on_other_cache_backends(monkeypatch):
     incremented, beside the time it closes."""
     from django.core.cache.backends import base, locmem
 
-    from config.security import throttles
+    from core.security import throttles
 
     now = [1000.0]
     clock = type("Clock", (), {"time": staticmethod(lambda: now[0])})

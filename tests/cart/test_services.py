@@ -14,7 +14,7 @@ from cart.services import (
     cart_set_quantity,
 )
 from catalog.models import Product
-from config.errors import DomainValidationError
+from core.errors import DomainValidationError
 from tests.factories import ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -28,7 +28,7 @@ from catalog.services import (
     review_update,
     tags_get_or_create,
 )
-from config.errors import DomainValidationError
+from core.errors import DomainValidationError
 from shops.exceptions import ShopPermissionDenied
 from shops.services import shop_deactivate
 from tests.factories import (

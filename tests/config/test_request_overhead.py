@@ -10,8 +10,8 @@ from django.core.files.storage import storages
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from config.security.middleware import CSPMiddleware
 from config.storage import StaticFilesStorage
+from core.security.middleware import CSPMiddleware
 
 pytestmark = pytest.mark.django_db
 

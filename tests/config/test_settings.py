@@ -89,7 +89,7 @@ def test_each_variable_switches_its_part_to_the_real_service():
         AWS_STORAGE_BUCKET_NAME="shop-media",
     )
     assert values["database"] == "django.db.backends.postgresql"
-    assert values["cache"] == "config.cache.RedisCache"  # Django's, one client per process
+    assert values["cache"] == "core.cache.RedisCache"  # Django's, one client per process
     assert values["celery_eager"] is False
     assert values["broker"] == "redis://cache.internal:6379/0"
     assert values["email"] == "anymail.backends.sendgrid.EmailBackend"

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
 from accounts.models import User
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 class OutOfStock(ApplicationError):
@@ -99,5 +99,5 @@ urlpatterns = [
     path("", include("config.urls")),
 ]
 
-handler404 = "config.errors.page_not_found"
-handler500 = "config.errors.server_error"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 
-from config.logging import (
+from core.logging import (
     REQUEST_ID_HEADER,
     ContextFilter,
     JsonFormatter,
@@ -80,7 +80,7 @@ def test_an_insane_request_id_is_replaced(client, given):
 
 def test_the_middleware_comes_right_after_the_security_middleware():
     position = settings.MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")
-    assert settings.MIDDLEWARE[position + 1] == "config.logging.RequestIdMiddleware"
+    assert settings.MIDDLEWARE[position + 1] == "core.logging.RequestIdMiddleware"
 
 
 # --- Lines written during a request ---------------------------------------------------------

@@ -9,9 +9,9 @@ from django.core.management import CommandError, call_command
 from django.db.models import Sum
 from django.utils import timezone
 
-from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
+from orders.models import SALE_STATUSES, Order, OrderLine, OrderStatus, OrderStatusChange
 from orders.selectors import sales_totals
-from orders.services import COUNTED_AS_SALES, TRANSITIONS
+from orders.services import TRANSITIONS
 from payments.models import Payment, PaymentStatus, Refund
 
 S = OrderStatus
@@ -102,7 +102,7 @@ def test_paid_orders_have_their_payment_and_refunded_ones_their_refund(demo_cata
 def test_the_sales_figures_see_the_seeded_sales(demo_catalog):
     seed_orders("--orders", "200")
     totals = sales_totals()
-    sold = Order.objects.filter(status__in=COUNTED_AS_SALES)
+    sold = Order.objects.filter(status__in=SALE_STATUSES)
     assert totals["orders"] == sold.count() > 0
     assert totals["revenue"] == sold.aggregate(s=Sum("total"))["s"]
 

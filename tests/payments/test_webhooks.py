@@ -514,4 +514,7 @@ def test_localstripe_delivers_a_signed_payment_intent_succeeded_to_the_live_serv
     payment.refresh_from_db()
     assert payment.status == "succeeded"
     assert Order.objects.get(pk=order["id"]).status == "paid"
+    # The mail goes out once the worker's transaction has committed, a moment after the
+    # event reads as processed here.
+    wait_for(lambda: paid_mails(), timeout=10, message="the payment mail")
     assert len(paid_mails()) == 1

@@ -1,9 +1,9 @@
 """Helpers for tests that look at what a write leaves to do after commit."""
 
-from config.generations import flush_pending
+from core.generations import flush_pending
 
 
 def task_callbacks(callbacks: list) -> list:
     """The on-commit callbacks captured, but the caches' own invalidation (one a
-    transaction that changed cached data; see config.generations)."""
+    transaction that changed cached data; see core.generations)."""
     return [callback for callback in callbacks if callback is not flush_pending]

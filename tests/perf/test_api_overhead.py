@@ -1,6 +1,6 @@
 """What a cached anonymous API answer costs around the cache read (issue 10): the Redis
 round trips of a request (the rate limit's counter and the cached answer, no more), the
-answer sent as the rendered bytes stored (config.rendering), byte for byte what DRF
+answer sent as the rendered bytes stored (core.rendering), byte for byte what DRF
 renders, and the browsable API and other formats still served from the same cache.
 
 The Redis rows need the Redis cache of the test settings (REDIS_URL, TESTING.md)."""
@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Category
-from config.cache import RedisCache
+from core.cache import RedisCache
 from tests.conftest import bearer_client
 from tests.factories import CategoryFactory, MembershipFactory, ProductFactory, UserFactory
 
@@ -60,7 +60,7 @@ def warm_paths(catalog) -> list[str]:
 def test_the_cache_is_djangos_redis_backend_with_one_client_per_process():
     backend = caches["default"]
     assert isinstance(backend, RedisCache)
-    client = backend._cache  # the RedisCacheClient of config.cache
+    client = backend._cache  # the RedisCacheClient of core.cache
     assert client.get_client(write=True) is client.get_client(write=True)
     assert client.get_client() is client.get_client("any key")
     backend.set("overhead:probe", {"a": 1})

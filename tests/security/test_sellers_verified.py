@@ -107,7 +107,7 @@ def test_unverified_members_are_not_added_and_do_not_enter_the_admin(client):
     owner = verify_email(UserFactory())
     shop = shop_create(owner=owner, data={"name": "Tea Time"})
     stranger = UserFactory()
-    from config.errors import DomainValidationError
+    from core.errors import DomainValidationError
     from shops.services import membership_add
 
     with pytest.raises(DomainValidationError):

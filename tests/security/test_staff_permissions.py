@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from accounts import policies, services
-from config.errors import NotPermitted
+from core.errors import NotPermitted
 from tests.conftest import bearer_client
 from tests.factories import StaffFactory, UserFactory
 

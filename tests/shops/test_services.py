@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.roles import user_roles
 from catalog.policies import may_manage_products
-from config.errors import DomainValidationError
+from core.errors import DomainValidationError
 from shops.exceptions import LastOwner, ShopPermissionDenied
 from shops.models import ShopMembership
 from shops.selectors import (

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from config.csv_export import csv_write
+from core.csv_export import csv_write
 from orders.management.commands._dates import add_period_arguments, check_period
 from orders.models import Order, OrderStatus
 from orders.selectors import ORDER_EXPORT_COLUMNS, order_export_rows

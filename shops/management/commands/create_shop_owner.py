@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.selectors import user_get_by_email
 from accounts.services import user_ensure_verified
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from shops.models import Shop
 from shops.services import shop_create
 

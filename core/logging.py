@@ -73,7 +73,7 @@ class RequestIdMiddleware:
         return response
 
 
-@receiver(request_finished, dispatch_uid="config.logging.request_id_forget")
+@receiver(request_finished, dispatch_uid="core.logging.request_id_forget")
 def _request_id_forget(**kwargs: Any) -> None:
     """The response was closed: lines written from now on belong to no request."""
     request_id_var.set(None)

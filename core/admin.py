@@ -1,14 +1,19 @@
-"""Shared admin pieces: the admin site (platform staff and shop members sign in), the
-seller scoping mixin, and service errors shown as form errors or admin messages.
+"""Shared admin pieces: the admin site and what every app's admin builds on (service
+errors shown as form errors or admin messages, staff-only and read-only mixins).
 
-`ServiceAdminMixin` and `errors_onto` serve every app's admin.
+The site knows no app: apps plug in through the registries below, from their
+AppConfig.ready() — who else may enter (shops: sellers), what guards every admin page
+(accounts: staff's second factor), what the index shows (orders: the dashboards) and
+which extra pages it serves (orders: the reports), and what they add to another app's
+admin (payments: the refund action and inline on orders).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import update_wrapper
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -16,48 +21,102 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import quote
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms.formsets import DELETION_FIELD_NAME
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
+from core.forms import error_text, messages_by_field
 
-# --- The admin site: platform staff, and shop owners and staff for their shops ---------
+# --- Registries ------------------------------------------------------------------------------
 
+AccessCheck = Callable[[HttpRequest], bool]
+ViewGuard = Callable[[HttpRequest], HttpResponse | None]
+IndexSection = Callable[[HttpRequest], dict[str, Any]]
+UrlProvider = Callable[[admin.AdminSite], list]
 
-def seller_shop_ids(request) -> set[int]:
-    """The shops the signed-in person is a member of, if their address is verified (asked
-    once per request): sellers are who they say they are."""
-    if not hasattr(request, "_seller_shop_ids"):
-        from shops.selectors import user_shop_ids
-
-        request._seller_shop_ids = user_shop_ids(user=request.user)
-    return request._seller_shop_ids
-
-
-def is_seller(request) -> bool:
-    """A shop member (with a verified address) who is not platform staff: sees the admin
-    scoped to their shops."""
-    user = request.user
-    return user.is_active and not user.is_staff and bool(seller_shop_ids(request))
+_access_checks: list[AccessCheck] = []
+_view_guards: list[ViewGuard] = []
+_index_sections: list[IndexSection] = []
+_url_providers: list[UrlProvider] = []
+_extra_actions: dict[str, list[tuple[Callable, Callable | None]]] = {}
+_extra_inlines: dict[str, list[type]] = {}
 
 
-def staff_mfa_missing(user) -> bool:
-    """Platform staff must sign in with a second factor (STAFF_REQUIRE_MFA) and this one
-    has not set it up yet."""
-    from accounts.policies import mfa_required_but_missing
+def _add(registry: list, item) -> None:
+    if item not in registry:
+        registry.append(item)
 
-    return mfa_required_but_missing(user)
+
+def register_admin_access(check: AccessCheck) -> None:
+    """`check(request)`: may this signed-in person who is not platform staff use the admin?"""
+    _add(_access_checks, check)
+
+
+def register_admin_guard(guard: ViewGuard) -> None:
+    """`guard(request)`: a response that replaces every admin page (a redirect), or None."""
+    _add(_view_guards, guard)
+
+
+def register_admin_index(section: IndexSection) -> None:
+    """`section(request)`: context the admin's index shows above the list of apps."""
+    _add(_index_sections, section)
+
+
+def register_admin_urls(provider: UrlProvider) -> None:
+    """`provider(site)`: more URL patterns of the admin (wrap views in site.admin_view)."""
+    _add(_url_providers, provider)
+
+
+def register_admin_action(
+    model_label: str, action: Callable, *, allowed: Callable[[Any], bool] | None = None
+) -> None:
+    """An action (an @admin.action function) shown on another app's admin of
+    `model_label` ("orders.order") to those for whom `allowed(user)` holds (the
+    registering app's policy): see ExtensibleAdminMixin."""
+    _add(_extra_actions.setdefault(model_label, []), (action, allowed))
+
+
+def register_admin_inline(model_label: str, inline: type) -> None:
+    """An inline shown on another app's admin of `model_label`: see ExtensibleAdminMixin."""
+    _add(_extra_inlines.setdefault(model_label, []), inline)
+
+
+class ExtensibleAdminMixin:
+    """A ModelAdmin that shows the actions and inlines other apps registered for its
+    model (register_admin_action, register_admin_inline), after its own."""
+
+    def _label(self) -> str:
+        return self.opts.label_lower
+
+    def get_inlines(self, request, obj):
+        return [*super().get_inlines(request, obj), *_extra_inlines.get(self._label(), [])]
+
+    def _get_base_actions(self):
+        actions = list(super()._get_base_actions())
+        for function, _allowed in _extra_actions.get(self._label(), []):
+            actions.append(self.get_action(function))
+        return actions
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        for function, allowed in _extra_actions.get(self._label(), []):
+            if allowed is not None and not allowed(request.user):
+                actions.pop(function.__name__, None)
+        return actions
+
+
+# --- The admin site: platform staff, and whoever an app lets in --------------------------
 
 
 class ShopAdminSite(admin.AdminSite):
-    """Platform staff and shop members; both sign in on the storefront's sign-in page
-    (allauth's: the same guard against guessing, and the second factor), which leads
-    back here."""
+    """Platform staff, and the people an app lets in (shop members); both sign in on the
+    storefront's sign-in page (the same guard against guessing, and the second factor),
+    which leads back here."""
 
     site_header = "Shop administration"
     site_title = "Shop admin"
@@ -65,14 +124,15 @@ class ShopAdminSite(admin.AdminSite):
 
     def has_permission(self, request) -> bool:
         user = request.user
-        return user.is_active and (user.is_staff or is_seller(request))
+        if not user.is_active:
+            return False
+        return user.is_staff or any(check(request) for check in _access_checks)
 
     def login(self, request, extra_context=None):
-        next_url = request.GET.get(REDIRECT_FIELD_NAME) or reverse(
-            "admin:index", current_app=self.name
-        )
+        index = reverse("admin:index", current_app=self.name)
+        next_url = request.GET.get(REDIRECT_FIELD_NAME) or index
         if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-            next_url = reverse("admin:index", current_app=self.name)
+            next_url = index
         if request.user.is_authenticated:
             if self.has_permission(request):
                 return HttpResponseRedirect(next_url)
@@ -83,77 +143,41 @@ class ShopAdminSite(admin.AdminSite):
         inner = super().admin_view(view, cacheable)
 
         def guarded(request, *args, **kwargs):
-            if request.user.is_authenticated and staff_mfa_missing(request.user):
-                messages.warning(
-                    request, "Set up two-factor sign-in first: staff need it to use the admin."
-                )
-                return redirect_to_login(request.get_full_path(), reverse("mfa_activate_totp"))
+            if request.user.is_authenticated:
+                for guard in _view_guards:
+                    response = guard(request)
+                    if response is not None:
+                        return response
             return inner(request, *args, **kwargs)
 
         return update_wrapper(guarded, view)
 
     def index(self, request, extra_context=None):
-        """The index shows the sales dashboard to staff, a shop's own page to its members."""
-        from orders.dashboard import index_context
-
-        return super().index(request, {**index_context(request), **(extra_context or {})})
+        context: dict[str, Any] = {}
+        for section in _index_sections:
+            context.update(section(request))
+        return super().index(request, {**context, **(extra_context or {})})
 
     def get_urls(self):
-        """The admin's URLs, and the sales reports under reports/ (staff only)."""
-        from orders.reports import report_urls
-
-        return [*report_urls(self), *super().get_urls()]
+        extra = [pattern for provider in _url_providers for pattern in provider(self)]
+        return [*extra, *super().get_urls()]
 
 
-class SellerScopedAdminMixin:
-    """Platform staff keep Django's permissions. Shop members who are not staff see only
-    rows of their shops (through `seller_shop_field`) and may do only what the
-    `seller_can_*` flags allow; rows of other shops answer 404."""
+# --- Mixins --------------------------------------------------------------------------------
 
-    seller_shop_field = "shop"
-    seller_can_view = True
-    seller_can_add = False
-    seller_can_change = False
-    seller_can_delete = False
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_staff:
-            return queryset
-        return queryset.filter(**{f"{self.seller_shop_field}__in": seller_shop_ids(request)})
-
-    def get_object(self, request, object_id, from_field=None):
-        # Django answers a missing row with a redirect to the index; a seller asking for
-        # another shop's row (or none) gets a plain 404, the same either way.
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None and is_seller(request):
-            raise Http404(f"No {self.opts.verbose_name} with this ID among your shops.")
-        return obj
-
-    def has_module_permission(self, request) -> bool:
-        if is_seller(request):
-            return self.seller_can_view
-        return super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        if is_seller(request):
-            return self.seller_can_view or self.seller_can_change
-        return super().has_view_permission(request, obj)
+class ReadOnlyAdminMixin:
+    """History or records that only services write: seen here, never added, changed or
+    deleted."""
 
     def has_add_permission(self, request, *args) -> bool:
-        if is_seller(request):
-            return self.seller_can_add
-        return super().has_add_permission(request, *args)
+        return False
 
     def has_change_permission(self, request, obj=None) -> bool:
-        if is_seller(request):
-            return self.seller_can_change
-        return super().has_change_permission(request, obj)
+        return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        if is_seller(request):
-            return self.seller_can_delete
-        return super().has_delete_permission(request, obj)
+        return False
 
 
 class StaffOnlyAdminMixin:
@@ -187,28 +211,9 @@ class ServiceRejected(Exception):
 
     def __init__(self, error: Exception, *, prefix: str | None, aliases: dict[str, str]):
         super().__init__(str(error))
-        self.messages = _messages_by_field(error)
+        self.messages = messages_by_field(error)
         self.prefix = prefix
         self.aliases = aliases
-
-
-def _messages_by_field(error: Exception) -> dict[str | None, list[str]]:
-    """The messages of a domain or Django validation error by field (None: the whole form)."""
-    if isinstance(error, ValidationError):
-        if hasattr(error, "error_dict"):
-            return {
-                None if field == NON_FIELD_ERRORS else field: texts
-                for field, texts in error.message_dict.items()
-            }
-        return {None: error.messages}
-    if isinstance(error, ApplicationError):
-        fields = error.extra.get("fields") or {}
-        return {field: list(texts) for field, texts in fields.items()} or {None: [error.detail]}
-    return {None: [str(error)]}
-
-
-def error_text(error: Exception) -> str:
-    return " ".join(message for texts in _messages_by_field(error).values() for message in texts)
 
 
 @contextmanager

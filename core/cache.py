@@ -1,5 +1,5 @@
 """The Redis cache backend: Django's, with one client kept per connection pool, and a
-window counter for the rate limits (config.security.throttles).
+window counter for the rate limits (core.security.throttles).
 
 Django's `RedisCacheClient.get_client` builds a new `redis.Redis` on every command; that
 copies redis-py's table of response callbacks (some 170 entries) each time, which cost

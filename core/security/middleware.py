@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
-from config.errors import error_response
+from core.errors import error_response
 
 TOO_LARGE_DETAIL = "The request body is too large."
 

@@ -22,7 +22,7 @@ class SettingsRate:
     value, read, unpickled, pruned, pickled and written back on each request: at a high
     rate that list holds thousands of floats. Here a window opens at a caller's first
     request and lasts the rate's period; each request adds one to its counter (one
-    round trip on Redis: config.cache.RedisCache.window_hit) and is refused once the
+    round trip on Redis: core.cache.RedisCache.window_hit) and is refused once the
     counter passes the rate, until the window closes (`Retry-After`: what is left of it).
     """
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
@@ -65,9 +66,21 @@ def message_from_payload(payload: dict[str, Any]) -> EmailMultiAlternatives:
     return message
 
 
+# The task keeps the name it had when it lived in accounts.tasks, so that messages
+# already queued under it are still delivered (the worker loads it from there too).
+@shared_task(
+    name="accounts.tasks.send_email_message",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def send_email_message(payload: dict) -> None:
+    """Send a message rendered here (SMTP, SendGrid or the console)."""
+    message_from_payload(payload).send()
+
+
 def queue_email(message: EmailMessage) -> None:
     """Send `message` from a worker after the current transaction commits."""
-    from accounts.tasks import send_email_message
-
     payload = email_payload(message)
     transaction.on_commit(lambda: send_email_message.delay(payload))
