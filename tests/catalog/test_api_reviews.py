@@ -2,8 +2,8 @@
 
 import pytest
 
-from catalog import services
 from catalog.models import Review
+from catalog.services import reviews
 from tests.factories import ProductFactory, ReviewFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +75,7 @@ def test_a_customer_reviews_and_the_rating_follows(client_of, customer, product)
 
 
 def test_a_buyers_review_is_a_verified_purchase(client_of, customer, product, monkeypatch):
-    monkeypatch.setattr(services, "_purchase_checkers", [lambda user, item: user == customer])
+    monkeypatch.setattr(reviews, "_purchase_checkers", [lambda user, item: user == customer])
     response = client_of(customer).post(
         f"/api/v1/products/{product.id}/reviews/", {"rating": 5}, format="json"
     )

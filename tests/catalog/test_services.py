@@ -189,9 +189,9 @@ def test_a_review_is_a_verified_purchase_when_an_order_says_so():
         assert review_create(user=buyer, product=product, rating=4).verified_purchase
         assert not review_create(user=UserFactory(), product=product, rating=4).verified_purchase
     finally:
-        from catalog import services
+        from catalog.services import reviews
 
-        services._purchase_checkers.remove(bought)
+        reviews._purchase_checkers.remove(bought)
 
 
 # --- Categories ------------------------------------------------------------------------

@@ -1,0 +1,95 @@
+"""Writes and business rules of the catalog (docs/architecture.md), by subject:
+
+- products: create, change, publish, soft-delete (and the one currency);
+- images: upload, thumbnails, change, delete;
+- reviews: reviews, ratings, the registered purchase checkers;
+- tags and categories: the taxonomy, managed by platform staff;
+- search: the products' search words;
+- stock: low-stock alerts to owners;
+- imports: a shop's products from CSV.
+
+Every public function is importable from here, as before the split.
+"""
+
+from catalog.services.categories import category_create, category_delete, category_update
+from catalog.services.images import (
+    ALLOWED_IMAGE_FORMATS,
+    MAX_IMAGE_BYTES,
+    MAX_IMAGE_PIXELS,
+    THUMBNAIL_SIZE,
+    image_validate,
+    product_image_add,
+    product_image_delete,
+    product_image_make_thumbnail,
+    product_image_update,
+)
+from catalog.services.imports import (
+    IMPORT_BATCH_SIZE,
+    IMPORT_COLUMNS,
+    IMPORT_REQUIRED_COLUMNS,
+    IMPORT_TAG_SEPARATOR,
+    ProductImportError,
+    ProductImportResult,
+    ProductImportRow,
+    product_import_rows_read,
+    products_import,
+)
+from catalog.services.products import (
+    PRODUCT_FIELDS,
+    catalog_currency,
+    product_create,
+    product_soft_delete,
+    product_update,
+    products_set_active,
+)
+from catalog.services.reviews import (
+    product_rating_refresh,
+    register_purchase_checker,
+    review_create,
+    review_delete,
+    review_update,
+)
+from catalog.services.search import product_search_index_update
+from catalog.services.stock import products_low_stock_check, products_low_stock_reset
+from catalog.services.tags import tag_update, tags_delete, tags_get_or_create
+
+__all__ = [
+    "ALLOWED_IMAGE_FORMATS",
+    "IMPORT_BATCH_SIZE",
+    "IMPORT_COLUMNS",
+    "IMPORT_REQUIRED_COLUMNS",
+    "IMPORT_TAG_SEPARATOR",
+    "MAX_IMAGE_BYTES",
+    "MAX_IMAGE_PIXELS",
+    "PRODUCT_FIELDS",
+    "THUMBNAIL_SIZE",
+    "ProductImportError",
+    "ProductImportResult",
+    "ProductImportRow",
+    "catalog_currency",
+    "category_create",
+    "category_delete",
+    "category_update",
+    "image_validate",
+    "product_create",
+    "product_image_add",
+    "product_image_delete",
+    "product_image_make_thumbnail",
+    "product_image_update",
+    "product_import_rows_read",
+    "product_rating_refresh",
+    "product_search_index_update",
+    "product_soft_delete",
+    "product_update",
+    "products_import",
+    "products_low_stock_check",
+    "products_low_stock_reset",
+    "products_set_active",
+    "register_purchase_checker",
+    "review_create",
+    "review_delete",
+    "review_update",
+    "tag_update",
+    "tags_delete",
+    "tags_get_or_create",
+]

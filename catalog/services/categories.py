@@ -1,0 +1,79 @@
+"""Categories: a tree, managed by platform staff; the cached tree follows each change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from accounts.models import User
+from catalog import policies
+from catalog.models import Category
+from catalog.selectors import category_tree_invalidate
+from catalog.services.search import product_search_index_update
+from core.errors import DomainValidationError, NotPermitted
+from shops.services import unique_slug
+
+# --- Categories ------------------------------------------------------------------------
+
+
+def _category_validate_parent(category: Category, parent: Category | None) -> None:
+    node = parent
+    while node is not None:
+        if category.pk and node.pk == category.pk:
+            message = "A category cannot be placed below itself."
+            raise DomainValidationError(message, fields={"parent": [message]})
+        node = node.parent
+
+
+def _require_category_manager(*, by: User | None, action: str) -> None:
+    if by is not None and not policies.may_manage_categories(by, action):
+        raise NotPermitted(f"You do not have permission to {action} categories.")
+
+
+@transaction.atomic
+def category_create(*, data: dict[str, Any], by: User | None = None) -> Category:
+    _require_category_manager(by=by, action="add")
+    category = Category(
+        name=(data.get("name") or "").strip(),
+        parent=data.get("parent"),
+        description=data.get("description", ""),
+        position=data.get("position", 0),
+    )
+    category.slug = data.get("slug") or unique_slug(Category, category.name, max_length=140)
+    category.full_clean()
+    category.save()
+    transaction.on_commit(category_tree_invalidate)
+    return category
+
+
+@transaction.atomic
+def category_update(
+    *, category: Category, data: dict[str, Any], by: User | None = None
+) -> Category:
+    _require_category_manager(by=by, action="change")
+    if "parent" in data:
+        _category_validate_parent(category, data["parent"])
+    renamed = "name" in data and data["name"] != category.name
+    for field in ("name", "parent", "description", "position", "slug"):
+        if field in data:
+            setattr(category, field, data[field])
+    category.full_clean()
+    category.save()
+    if renamed:
+        product_search_index_update(product_ids=category.products.values_list("id", flat=True))
+    transaction.on_commit(category_tree_invalidate)
+    return category
+
+
+@transaction.atomic
+def category_delete(*, category: Category, by: User | None = None) -> None:
+    """Delete a category with no sub-categories; its products become uncategorised."""
+    _require_category_manager(by=by, action="delete")
+    if category.children.exists():
+        message = "Move or delete its sub-categories first."
+        raise DomainValidationError(message, fields={"parent": [message]})
+    product_ids = list(category.products.values_list("id", flat=True))
+    category.delete()
+    product_search_index_update(product_ids=product_ids)
+    transaction.on_commit(category_tree_invalidate)
