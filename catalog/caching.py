@@ -61,15 +61,6 @@ def catalog_generation() -> str:
     return generations([CATALOG_GENERATION])[0]
 
 
-def _category_tree_invalidate() -> None:
-    from catalog.selectors import category_tree_invalidate
-
-    category_tree_invalidate()
-
-
-gen.on_committed_bump(TAXONOMY_GENERATION, _category_tree_invalidate)
-
-
 def catalog_changed(*, shop_ids: Iterable[int | None] = (), taxonomy: bool = False) -> None:
     """Empty the cached reads that these shops' changes (and a taxonomy change) reach."""
     keys = [CATALOG_GENERATION]
@@ -123,10 +114,7 @@ def _shop_saved(sender, instance, **kwargs) -> None:
 
 
 def _taxonomy_saved(sender, instance, **kwargs) -> None:
-    from catalog.selectors import category_tree_invalidate
-
     catalog_changed(taxonomy=True)
-    category_tree_invalidate()  # and again after commit (core.generations)
 
 
 def _product_tags_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
@@ -267,36 +255,17 @@ class ProductFragments:
         cache.set(self.prefix + name, (self.version, html), timeout=PRODUCT_TIMEOUT)
 
 
-def _catalog_read(key: str, build: Callable[[], T], timeout: int) -> T:
-    """The value under `key` if it was stored at the current catalog generation (one
-    round trip for both), else `build()`'s, stored at the generation read before it."""
-    found = cache.get_many([key, CATALOG_GENERATION])
-    generation = found.get(CATALOG_GENERATION) or catalog_generation()
-    stored = found.get(key)
-    if stored is not None and stored[0] == generation:
-        return stored[1]
-    value = build()
-    cache.set(key, (generation, value), timeout=timeout)
-    return value
-
-
 def taxonomy_read(*, key: str, build: Callable[[], T], timeout: int = PRODUCT_TIMEOUT) -> T:
-    """A read of the categories or tags alone, cached while the taxonomy generation stands
-    (one round trip on a hit); `build()` must read the database, not another cache."""
-    found = cache.get_many([key, TAXONOMY_GENERATION])
-    generation = found.get(TAXONOMY_GENERATION) or generations([TAXONOMY_GENERATION])[0]
-    stored = found.get(key)
-    if stored is not None and stored[0] == generation:
-        return stored[1]
-    value = build()
-    cache.set(key, (generation, value), timeout=timeout)
-    return value
+    """A read of the categories or tags alone, cached while the taxonomy generation stands."""
+    return gen.read_through(key, build, generation=TAXONOMY_GENERATION, timeout=timeout)
 
 
 def list_read(*, key: str, build: Callable[[], T], timeout: int = LIST_TIMEOUT) -> T:
     """A read of the whole catalog (a list page), cached while the catalog generation stands."""
     digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
-    return _catalog_read(f"catalog:list:{digest}", build, timeout)
+    return gen.read_through(
+        f"catalog:list:{digest}", build, generation=CATALOG_GENERATION, timeout=timeout
+    )
 
 
 # --- Counts ---------------------------------------------------------------------------
@@ -311,7 +280,12 @@ def queryset_count(queryset: QuerySet) -> int:
     except EmptyResultSet:  # `.none()`, or a filter no row can match
         return 0
     digest = hashlib.blake2b(f"{sql}|{params!r}".encode(), digest_size=16).hexdigest()
-    return _catalog_read(f"catalog:count:{digest}", queryset.count, COUNT_TIMEOUT)
+    return gen.read_through(
+        f"catalog:count:{digest}",
+        queryset.count,
+        generation=CATALOG_GENERATION,
+        timeout=COUNT_TIMEOUT,
+    )
 
 
 class CachedCountPaginator(Paginator):

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
@@ -35,16 +34,11 @@ def category_tree_build() -> list[dict[str, Any]]:
 
 
 def category_tree() -> list[dict[str, Any]]:
-    """The whole tree as nested dicts (roots first), cached until a category changes."""
-    tree = cache.get(CATEGORY_TREE_CACHE_KEY)
-    if tree is None:
-        tree = category_tree_build()
-        cache.set(CATEGORY_TREE_CACHE_KEY, tree, timeout=60 * 60)
-    return tree
+    """The whole tree as nested dicts (roots first), cached while the taxonomy generation
+    stands (a category or tag saved or deleted bumps it: catalog.caching)."""
+    from catalog.caching import taxonomy_read
 
-
-def category_tree_invalidate() -> None:
-    cache.delete(CATEGORY_TREE_CACHE_KEY)
+    return taxonomy_read(key=CATEGORY_TREE_CACHE_KEY, build=category_tree_build, timeout=60 * 60)
 
 
 def _walk(nodes: Iterable[dict[str, Any]]):

@@ -8,8 +8,9 @@ old token is never read again (and expires on its own).
 A generation is bumped at once and again after commit: at once so that the writer's own
 transaction (and a test's) reads fresh data, after commit so that a reader that cached
 the old rows between the two is outdone. One on-commit callback per transaction
-(`flush_pending`), whatever it changed; an app may ask to be told when a generation of
-its own was bumped after commit (`on_committed_bump`).
+(`flush_pending`), whatever it changed.
+
+`read_through` is the one cached read built on them: every cache of hot reads uses it.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
 
 _pending = threading.local()  # generations to bump again when the transaction commits
-_listeners: dict[str, list[Callable[[], None]]] = {}
+T = TypeVar("T")
 
 
 def token() -> str:
@@ -39,10 +41,19 @@ def current(keys: list[str]) -> list[str]:
     return [found[key] for key in keys]
 
 
-def on_committed_bump(key: str, listener: Callable[[], None]) -> None:
-    """Call `listener` after a transaction that bumped `key` commits."""
-    if listener not in _listeners.setdefault(key, []):
-        _listeners[key].append(listener)
+def read_through(key: str, build: Callable[[], T], *, generation: str, timeout: int) -> T:
+    """The value under `key` if it was stored while `generation` stood (one round trip for
+    both), else `build()`'s, stored at the token read before building it (so that a bump
+    during the build is never papered over). `build` must read the database, not another
+    cache."""
+    found = cache.get_many([key, generation])
+    current_token = found.get(generation) or current([generation])[0]
+    stored = found.get(key)
+    if stored is not None and stored[0] == current_token:
+        return stored[1]
+    value = build()
+    cache.set(key, (current_token, value), timeout=timeout)
+    return value
 
 
 def _set(keys: Iterable[str]) -> None:
@@ -55,9 +66,6 @@ def flush_pending() -> None:
     _pending.keys = set()
     if keys:
         _set(keys)
-    for key in sorted(keys & _listeners.keys()):
-        for listener in _listeners[key]:
-            listener()
 
 
 def bump(keys: Iterable[str]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -22,7 +21,7 @@ from core.pagination import PageNumberPagination
 from core.permissions import policy_permission
 from core.security.throttles import CheckoutThrottle
 from orders import policies, selectors, services
-from orders.caching import LIST_TIMEOUT, order_list_cache_key
+from orders.caching import order_history_read
 from orders.models import Order, OrderStatus
 
 # --- Serializers ----------------------------------------------------------------------
@@ -112,8 +111,8 @@ class OrderSerializer(serializers.ModelSerializer):
     gets their shops' part (`scope` "shop": their lines, their subtotal, no billing
     address, no refunded total; orders.selectors.order_figures_for)."""
 
-    lines = OrderLineSerializer(many=True)
-    status_history = StatusChangeSerializer(many=True)
+    lines = OrderLineSerializer(many=True, source="visible_lines")
+    status_history = StatusChangeSerializer(many=True, source="history")
     refunded_total = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
     scope = serializers.ChoiceField(
         choices=["full", "shop"],
@@ -251,22 +250,23 @@ class OrderViewSet(
         # queries (see orders_load_lines_and_history) instead of prefetch_related; a
         # customer's own history is cached until one of their orders changes.
         orders, visible_lines, own_only = selectors.order_visibility(user=request.user)
-        key = None
+
+        def build():
+            queryset = self.filter_queryset(orders.order_by("-created_at"))
+            page = self.paginate_queryset(queryset)
+            loaded = selectors.orders_load_lines_and_history(
+                queryset if page is None else page, visible_lines=visible_lines
+            )
+            data = self.get_serializer(loaded, many=True).data
+            return data if page is None else self.get_paginated_response(data).data
+
         if own_only:
-            key = order_list_cache_key(user_id=request.user.pk, url=request.build_absolute_uri())
-            cached = cache.get(key)
-            if cached is not None:
-                return Response(cached)
-        queryset = self.filter_queryset(orders.order_by("-created_at"))
-        page = self.paginate_queryset(queryset)
-        loaded = selectors.orders_load_lines_and_history(
-            queryset if page is None else page, visible_lines=visible_lines
-        )
-        data = self.get_serializer(loaded, many=True).data
-        response = Response(data) if page is None else self.get_paginated_response(data)
-        if key is not None:
-            cache.set(key, response.data, timeout=LIST_TIMEOUT)
-        return response
+            return Response(
+                order_history_read(
+                    user_id=request.user.pk, url=request.build_absolute_uri(), build=build
+                )
+            )
+        return Response(build())
 
     @extend_schema(request=CheckoutSerializer, responses={201: OrderSerializer})
     def create(self, request):

@@ -16,7 +16,8 @@ that bypass them (`QuerySet.update`, bulk inserts, raw SQL) call `user_orders_ch
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django.db.models.signals import post_delete, post_save
 
@@ -24,22 +25,24 @@ from core import generations
 
 USER_ORDERS_GENERATION = "orders:gen:user:{}"
 LIST_TIMEOUT = 5 * 60
+T = TypeVar("T")
 
 
 def _generation_key(user_id: int) -> str:
     return USER_ORDERS_GENERATION.format(user_id)
 
 
-def user_orders_generation(user_id: int) -> str:
-    """The current token of this person's orders (started when missing)."""
-    return generations.current([_generation_key(user_id)])[0]
-
-
-def order_list_cache_key(*, user_id: int, url: str) -> str:
-    """The key of one page of a person's order history (`url`: the absolute address
-    asked for, query string included: filters, page, page size, and the links built)."""
+def order_history_read(*, user_id: int, url: str, build: Callable[[], T]) -> T:
+    """One page of a person's order history (`url`: the absolute address asked for,
+    query string included: filters, page, page size, and the links built), cached while
+    their orders generation stands (core.generations.read_through)."""
     digest = hashlib.sha256(url.encode()).hexdigest()[:32]
-    return f"orders:list:{user_id}:{user_orders_generation(user_id)}:{digest}"
+    return generations.read_through(
+        f"orders:list:{user_id}:{digest}",
+        build,
+        generation=_generation_key(user_id),
+        timeout=LIST_TIMEOUT,
+    )
 
 
 def user_orders_changed(*, user_ids: Iterable[int | None]) -> None:

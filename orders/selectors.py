@@ -70,7 +70,7 @@ class OrderFigures:
 
 
 def order_figures_for(*, order: Order, user, sees_all: bool | None = None) -> OrderFigures:
-    """`order`'s figures as `user` may see them; `order.lines.all()` must hold the lines
+    """`order`'s figures as `user` may see them; `order.visible_lines` holds the lines
     they may see (as every selector here loads them). `sees_all`: the answer of
     may_view_all_orders(user), when the caller already asked it."""
     if sees_all is None:
@@ -84,7 +84,7 @@ def order_figures_for(*, order: Order, user, sees_all: bool | None = None) -> Or
             refunded_total=order.refunded_total,
             billing_address=order.billing_address,
         )
-    subtotal = sum((line.line_total for line in order.lines.all()), Decimal("0.00"))
+    subtotal = sum((line.line_total for line in order.visible_lines), Decimal("0.00"))
     shipping = Decimal("0.00")  # no shop charges shipping yet
     return OrderFigures(
         partial=True,
@@ -101,19 +101,20 @@ def _history() -> QuerySet[OrderStatusChange]:
 
 
 def order_list_for(*, user) -> QuerySet[Order]:
-    """Orders `user` may see, each with the lines they may see, in a fixed number of queries
-    (see `order_visibility`)."""
+    """Orders `user` may see, each with `visible_lines` (the lines they may see) and
+    `history` (its status changes), as lists, in a fixed number of queries (see
+    `order_visibility`)."""
     orders, visible_lines, _own = order_visibility(user=user)
     return orders.prefetch_related(
-        Prefetch("lines", queryset=visible_lines), Prefetch("status_history", queryset=_history())
+        Prefetch("lines", queryset=visible_lines, to_attr="visible_lines"),
+        Prefetch("status_history", queryset=_history(), to_attr="history"),
     )
 
 
 def orders_load_lines_and_history(orders, *, visible_lines: QuerySet[OrderLine]) -> list[Order]:
-    """A page of orders with their visible lines and status history: two queries, as
-    `order_list_for`'s prefetching, without Django building a queryset per order (most
-    of the time of a page of orders). `order.lines.all()` and
-    `order.status_history.all()` then answer lists: for reading (serialising) only."""
+    """A page of orders with `visible_lines` and `history`, as `order_list_for` gives
+    them: two plain queries, without Django building a queryset per order (most of the
+    time of a page of orders)."""
     orders = list(orders)
     ids = [order.pk for order in orders]
     lines: dict = {pk: [] for pk in ids}
@@ -124,10 +125,8 @@ def orders_load_lines_and_history(orders, *, visible_lines: QuerySet[OrderLine])
         for change in _history().filter(order_id__in=ids):
             history[change.order_id].append(change)
     for order in orders:
-        order._prefetched_objects_cache = {
-            "lines": lines[order.pk],
-            "status_history": history[order.pk],
-        }
+        order.visible_lines = lines[order.pk]
+        order.history = history[order.pk]
     return orders
 
 

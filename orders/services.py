@@ -96,13 +96,6 @@ def _record(
     )
 
 
-def _loaded(queryset, rows: list):
-    """`queryset` with its rows already known, as Django's prefetching leaves it."""
-    queryset._result_cache = rows
-    queryset._prefetch_done = True
-    return queryset
-
-
 def _lock_products(product_ids) -> dict[int, Product]:
     """Lock the product rows in primary-key order (the one order every writer uses)."""
     locked = (
@@ -201,12 +194,10 @@ def order_place(
     CartItem.objects.filter(cart=cart).delete()
     # Owners hear once when stock falls below their threshold (mail after commit).
     products_low_stock_check(product_ids=list(products))
-    # The order as `order_list_for` would read it back (lines by id, its one status
-    # change), so that the checkout answer needs no second round of queries.
-    order._prefetched_objects_cache = {
-        "lines": _loaded(OrderLine.objects.filter(order=order), lines),
-        "status_history": _loaded(OrderStatusChange.objects.filter(order=order), [change]),
-    }
+    # The order as `order_list_for` reads it back (its lines, its one status change), so
+    # that the checkout answer needs no second round of queries.
+    order.visible_lines = lines
+    order.history = [change]
 
     from orders.tasks import send_order_email
 

@@ -115,7 +115,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     sees_all = policies.may_view_all_orders(request.user)
     for order in orders:
         # The lines are prefetched (and limited to what the caller may see).
-        order.item_count = sum(line.quantity for line in order.lines.all())
+        order.item_count = sum(line.quantity for line in order.visible_lines)
         order.is_own = order.user_id == request.user.pk
         order.figures = selectors.order_figures_for(
             order=order, user=request.user, sees_all=sees_all
@@ -154,7 +154,7 @@ def _address_display(address: dict | None) -> dict | None:
 @login_required
 def order_detail(request: HttpRequest, order_id) -> HttpResponse:
     order = _visible_order(request, order_id)
-    lines = list(order.lines.all())
+    lines = order.visible_lines
     is_pending = order.status == OrderStatus.PENDING
     now = timezone.localtime()
     reserved_until = timezone.localtime(order.reserved_until) if order.reserved_until else None
@@ -163,7 +163,7 @@ def order_detail(request: HttpRequest, order_id) -> HttpResponse:
         "order": order,
         "figures": figures,
         "lines": lines,
-        "history": list(order.status_history.all()),
+        "history": order.history,
         "is_own": order.user_id == request.user.pk,
         "is_pending": is_pending,
         "reservation_expired": bool(is_pending and reserved_until and reserved_until <= now),

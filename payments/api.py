@@ -33,7 +33,7 @@ class RefundSerializer(serializers.ModelSerializer):
 class PaymentSerializer(serializers.ModelSerializer):
     order_id = serializers.UUIDField()
     client_secret = serializers.SerializerMethodField()
-    refunds = RefundSerializer(many=True, read_only=True)
+    refunds = RefundSerializer(many=True, read_only=True, source="refund_list")
 
     class Meta:
         model = Payment

@@ -7,7 +7,10 @@ from payments.policies import may_view_all_payments
 
 
 def _refunds() -> Prefetch:
-    return Prefetch("refunds", queryset=Refund.objects.order_by("created_at"))
+    """A payment's refunds, oldest first, as the list `refund_list`."""
+    return Prefetch(
+        "refunds", queryset=Refund.objects.order_by("created_at"), to_attr="refund_list"
+    )
 
 
 def payment_list_for(*, user) -> QuerySet[Payment]:
@@ -20,7 +23,7 @@ def payment_load_refunds(payment: Payment, *, new: bool = False) -> Payment:
     """A payment already read, with its refunds (as `payment_list_for` gives them);
     `new`: it was just created, so it has none (no query)."""
     if new:
-        payment._prefetched_objects_cache = {"refunds": Refund.objects.none()}
+        payment.refund_list = []
     else:
         prefetch_related_objects([payment], _refunds())
     return payment

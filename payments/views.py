@@ -176,7 +176,7 @@ def _render_pay(
 ) -> HttpResponse:
     context = {
         "order": order,
-        "lines": list(order.lines.all()),
+        "lines": order.visible_lines,
         "payment": payment,
         "form": form,
         "mode": _mode(payment),

@@ -9,7 +9,6 @@ from django.db import transaction
 from accounts.models import User
 from catalog import policies
 from catalog.models import Category
-from catalog.selectors import category_tree_invalidate
 from catalog.services.search import product_search_index_update
 from core.errors import DomainValidationError, NotPermitted
 from shops.services import unique_slug
@@ -43,7 +42,6 @@ def category_create(*, data: dict[str, Any], by: User | None = None) -> Category
     category.slug = data.get("slug") or unique_slug(Category, category.name, max_length=140)
     category.full_clean()
     category.save()
-    transaction.on_commit(category_tree_invalidate)
     return category
 
 
@@ -62,7 +60,6 @@ def category_update(
     category.save()
     if renamed:
         product_search_index_update(product_ids=category.products.values_list("id", flat=True))
-    transaction.on_commit(category_tree_invalidate)
     return category
 
 
@@ -76,4 +73,3 @@ def category_delete(*, category: Category, by: User | None = None) -> None:
     product_ids = list(category.products.values_list("id", flat=True))
     category.delete()
     product_search_index_update(product_ids=product_ids)
-    transaction.on_commit(category_tree_invalidate)

@@ -33,7 +33,7 @@ def order_payments(context, order) -> dict[str, Any]:
         if payment.status == PaymentStatus.FAILED:
             payment.failure_reason = failure_reason(payment)
     refunds = sorted(
-        (refund for payment in payments for refund in payment.refunds.all()),
+        (refund for payment in payments for refund in payment.refund_list),
         key=lambda refund: refund.created_at,
     )
     return {
