@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 
-from accounts.models import Address, User
+from accounts.models import ADDRESS_FIELDS, Address, User
 from accounts.policies import (
     PRIVILEGE_FIELDS,
     may_change_user,
@@ -19,7 +19,6 @@ from accounts.policies import (
 )
 from accounts.selectors import user_list
 from accounts.services import (
-    ADDRESS_FIELDS,
     address_create,
     address_delete,
     address_set_default,

@@ -16,7 +16,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from accounts import policies, selectors, services
-from accounts.models import Address, User
+from accounts.models import ADDRESS_FIELDS, Address, User
 from accounts.roles import user_roles
 from accounts.throttles import (
     PasswordResetAccountThrottle,
@@ -146,17 +146,21 @@ class PasswordConfirmSerializer(serializers.Serializer):
     password = PasswordField()
 
 
-class PostalAddressSerializer(serializers.Serializer):
-    """An address given inline (at checkout), validated like the address book's."""
+class PostalAddressSerializer(serializers.ModelSerializer):
+    """An address given inline (at checkout), validated like the address book's: its
+    fields, lengths and required ones come from the Address model (optional ones default
+    to empty)."""
 
-    full_name = serializers.CharField(max_length=200)
-    line1 = serializers.CharField(max_length=200)
-    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    city = serializers.CharField(max_length=100)
-    region = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     country = CountryField()
-    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+
+    class Meta:
+        model = Address
+        fields = list(ADDRESS_FIELDS)
+        extra_kwargs = {
+            name: {"default": ""}
+            for name in ADDRESS_FIELDS
+            if Address._meta.get_field(name).blank and name != "country"
+        }
 
 
 class AddressSerializer(serializers.ModelSerializer):
@@ -164,20 +168,7 @@ class AddressSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Address
-        fields = [
-            "id",
-            "full_name",
-            "line1",
-            "line2",
-            "city",
-            "region",
-            "postal_code",
-            "country",
-            "phone",
-            "is_default",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *ADDRESS_FIELDS, "is_default", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
 
 

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.hashers import make_password
 
-from accounts.models import PREFERENCE_FIELDS, Address, User
+from accounts.models import ADDRESS_FIELDS, PREFERENCE_FIELDS, Address, User
 from accounts.services import password_reset_request
 
 
@@ -86,17 +86,7 @@ class ProfileForm(forms.Form):
 class AddressForm(forms.ModelForm):
     class Meta:
         model = Address
-        fields = [
-            "full_name",
-            "line1",
-            "line2",
-            "city",
-            "region",
-            "postal_code",
-            "country",
-            "phone",
-            "is_default",
-        ]
+        fields = [*ADDRESS_FIELDS, "is_default"]
         # Autofill hints, so that phones can fill the book from the saved contact.
         widgets = {
             "full_name": forms.TextInput(attrs={"autocomplete": "name"}),

@@ -106,6 +106,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 PREFERENCE_FIELDS = ("marketing_emails", "order_updates")
 
 
+# The fields of a postal address, in the order people write them: the address book's,
+# an order's snapshot, the forms and serializers all take them from here.
+ADDRESS_FIELDS = (
+    "full_name",
+    "line1",
+    "line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "phone",
+)
+
+
 class Address(models.Model):
     """An entry of a person's address book."""
 
@@ -140,13 +154,6 @@ class Address(models.Model):
 
     def as_snapshot(self) -> dict[str, str]:
         """The address as plain data, for orders that must not change when the book does."""
-        return {
-            "full_name": self.full_name,
-            "line1": self.line1,
-            "line2": self.line2,
-            "city": self.city,
-            "region": self.region,
-            "postal_code": self.postal_code,
-            "country": self.country.code,
-            "phone": self.phone,
-        }
+        snapshot = {name: getattr(self, name) for name in ADDRESS_FIELDS}
+        snapshot["country"] = self.country.code
+        return snapshot

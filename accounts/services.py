@@ -34,6 +34,7 @@ from accounts.exceptions import (
     SignInLocked,
 )
 from accounts.models import (
+    ADDRESS_FIELDS,
     PREFERENCE_FIELDS,
     Address,
     User,
@@ -351,17 +352,6 @@ def email_verify(*, key: str, request: HttpRequest | None = None) -> EmailAddres
 
 
 # --- Address book --------------------------------------------------------------------
-
-ADDRESS_FIELDS = (
-    "full_name",
-    "line1",
-    "line2",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-    "phone",
-)
 
 
 def _address_clear_default(*, user: User, keep: Address | None = None) -> None:
