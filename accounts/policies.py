@@ -1,4 +1,4 @@
-"""Who may do what to accounts (see CONVENTIONS.md, "Policies").
+"""Who may do what to accounts (see docs/architecture.md, "Policies").
 
 Services enforce these; the API, the pages and the admin ask them only to decide what
 to show. Platform staff hold Django's model permissions (the ones the admin asks):

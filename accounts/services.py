@@ -1,4 +1,4 @@
-"""Writes and business rules of the accounts app (see CONVENTIONS.md).
+"""Writes and business rules of the accounts app (see docs/architecture.md).
 
 The API and the pages share these: the same users, email addresses (allauth's, so a
 verification on one side counts on the other), password rules and emails.

@@ -1,4 +1,4 @@
-"""Writes and business rules of the cart (see CONVENTIONS.md).
+"""Writes and business rules of the cart (see docs/architecture.md).
 
 Quantities are checked against stock on the line's total; prices are always the
 product's current price (the cart remembers the price when a quantity was chosen, to

@@ -1,4 +1,4 @@
-"""Who may do what to the catalog (see CONVENTIONS.md, "Policies").
+"""Who may do what to the catalog (see docs/architecture.md, "Policies").
 
 A shop's members (owners and staff) manage its products. Platform staff do so in any
 shop, and manage categories and moderate reviews, through Django's model permissions

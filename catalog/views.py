@@ -8,7 +8,7 @@ error. Every listing runs a fixed number of queries whatever the page size, and 
 public ones are rendered once per address and catalog generation (`_render_listing`).
 
 The shop's storefront lives here rather than in shops/: it lists products, and the
-shops app sits below the catalog (see CONVENTIONS.md).
+shops app sits below the catalog (see docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""One error shape for every JSON answer of the site (see shared/API.md).
+"""One error shape for every JSON answer of the site (see docs/api.md).
 
 `{"code": "<snake_case>", "detail": "<human text>"}`, plus `fields` for validation
 errors (nested keys joined with dots) and any extra keys a domain error carries

@@ -1,4 +1,4 @@
-"""Who may do what to orders (see CONVENTIONS.md, "Policies").
+"""Who may do what to orders (see docs/architecture.md, "Policies").
 
 Platform staff act on other people's orders through Django's permissions on orders
 (the ones the order admin asks): `view_order` to read every order and the sales

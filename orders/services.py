@@ -1,4 +1,4 @@
-"""Checkout, the order status machine, stock reservations (see CONVENTIONS.md).
+"""Checkout, the order status machine, stock reservations (see docs/architecture.md).
 
 Stock is taken at checkout, in the same transaction that writes the order and
 empties the cart, with the product rows locked in primary-key order so that two

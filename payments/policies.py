@@ -1,4 +1,4 @@
-"""Who may do what to payments (see CONVENTIONS.md, "Policies").
+"""Who may do what to payments (see docs/architecture.md, "Policies").
 
 Everyone pays for and reads their own payments. Platform staff read every payment with
 Django's `payments.view_payment` and give money back with `payments.add_refund`, in the

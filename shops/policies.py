@@ -1,4 +1,4 @@
-"""Who may do what to shops (see CONVENTIONS.md, "Policies").
+"""Who may do what to shops (see docs/architecture.md, "Policies").
 
 Anyone with a verified email address may open a shop. A shop's owners change its
 details and may close it; platform staff with Django's `shops.change_shop` change any

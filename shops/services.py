@@ -1,4 +1,4 @@
-"""Writes and business rules of the shops app (see CONVENTIONS.md)."""
+"""Writes and business rules of the shops app (see docs/architecture.md)."""
 
 from __future__ import annotations
 

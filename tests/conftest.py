@@ -137,7 +137,7 @@ def _worker_broker_url() -> str:
     broker_url = settings.CELERY_BROKER_URL
     if not broker_url.startswith(("redis://", "rediss://")):
         # Without REDIS_URL the shop uses an in-memory broker; the worker tests want a
-        # real one, and every development machine runs Redis here (shared/TESTING.md).
+        # real one, and every development machine runs Redis here (docs/architecture.md, "Testing").
         broker_url = "redis://127.0.0.1:6379/1"
     return broker_url
 

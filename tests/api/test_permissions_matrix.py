@@ -11,7 +11,7 @@ saved card), to shop X, or to shop Y. Every call is made on the same world and r
 back after it, so no answer depends on the calls before it.
 
 A resource the caller may not see answers 404; one they may see but not change, 403
-(shared/API.md). An operation of the schema without a row here fails
+(docs/api.md). An operation of the schema without a row here fails
 `test_the_table_has_a_row_for_every_operation`.
 """
 

@@ -17,7 +17,7 @@ from config import api_router
 
 pytestmark = pytest.mark.django_db
 
-# Every address of shared/API.md, as the schema writes it.
+# Every address of the API (docs/api.md), as the schema writes it.
 CONTRACT = {
     "POST /api/v1/auth/register/",
     "POST /api/v1/auth/login/",

@@ -2,7 +2,7 @@
 dashboards, the sales report).
 
 It lives in the payments app because a paid order comes with its payment, and payments
-sit above orders (CONVENTIONS.md). Orders, their lines, status histories, payments and
+sit above orders (docs/architecture.md). Orders, their lines, status histories, payments and
 refunds are written with bulk inserts: the checkout and payment services would take an
 hour for 20,000 orders, and they cannot date an order in the past.
 
