@@ -3,7 +3,8 @@ round trips of a request (the rate limit's counter and the cached answer, no mor
 answer sent as the rendered bytes stored (core.rendering), byte for byte what DRF
 renders, and the browsable API and other formats still served from the same cache.
 
-The Redis rows need the Redis cache of the test settings (REDIS_URL, docs/architecture.md "Testing")."""
+The Redis rows need the Redis cache of the test settings (REDIS_URL; docs/architecture.md,
+"Testing")."""
 
 import json
 
