@@ -7,15 +7,14 @@ failed attempts instead (accounts.signin), not by a rate.
 
 import hashlib
 
-from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from core.security.throttles import SettingsRate
 
-class ScopedSettingsThrottle(SimpleRateThrottle):
-    """Reads its rate from the current settings (DRF's class attribute is frozen at import)."""
 
-    def get_rate(self):
-        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+class ScopedSettingsThrottle(SettingsRate, SimpleRateThrottle):
+    """The site's one throttle algorithm (core.security.throttles.SettingsRate: the rate
+    read from the settings at each request, a fixed window counted in one round trip)."""
 
 
 class ClientAddressRateThrottle(ScopedSettingsThrottle):

@@ -8,6 +8,7 @@ and the synchronous confirmation answer can all report the same fact safely.
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -54,6 +55,17 @@ logger = logging.getLogger(__name__)
 P = PaymentStatus
 
 
+@contextmanager
+def _provider_answers():
+    """Inside: a call to the provider; its failure (unreachable, or refusing the request)
+    becomes the domain's PaymentProviderUnavailable (502). A declined card is not a
+    failure of the provider: CardDeclined passes through, for the caller to record."""
+    try:
+        yield
+    except ProviderError as exc:
+        raise PaymentProviderUnavailable() from exc
+
+
 # --- Customers and saved cards ---------------------------------------------------------
 
 
@@ -61,10 +73,8 @@ def customer_for(*, user: User, create: bool) -> str | None:
     provider = get_provider()
     record = ProviderCustomer.objects.filter(user=user, provider=provider.name).first()
     if record is None and create:
-        try:
+        with _provider_answers():
             customer_id = provider.create_customer(email=user.email, user_id=user.pk)
-        except ProviderError as exc:
-            raise PaymentProviderUnavailable() from exc
         record, _ = ProviderCustomer.objects.get_or_create(
             user=user, provider=provider.name, defaults={"customer_id": customer_id}
         )
@@ -78,10 +88,8 @@ def saved_method_list(*, user: User):
 @transaction.atomic
 def saved_method_delete(*, method: SavedPaymentMethod) -> None:
     """Detach the card at the provider and forget it."""
-    try:
+    with _provider_answers():
         get_provider(method.provider).detach_card(method_id=method.provider_method_id)
-    except ProviderError as exc:
-        raise PaymentProviderUnavailable() from exc
     method.delete()
 
 
@@ -124,7 +132,7 @@ def payment_create(*, user: User, order: Order) -> tuple[Payment, bool]:
     provider = get_provider()
     attempt = len(attempts) + 1
     key = f"order-{order.pk}-attempt-{attempt}"
-    try:
+    with _provider_answers():
         intent = provider.create_intent(
             amount=to_minor_units(order.total, order.currency),
             currency=order.currency,
@@ -132,8 +140,6 @@ def payment_create(*, user: User, order: Order) -> tuple[Payment, bool]:
             customer_id=customer_for(user=user, create=False),
             metadata={"order_id": str(order.pk), "order_number": order.number},
         )
-    except ProviderError as exc:
-        raise PaymentProviderUnavailable() from exc
     payment = Payment.objects.create(
         order=order,
         user=user,
@@ -172,15 +178,14 @@ def payment_confirm(
         provider = get_provider(payment.provider)
         customer_id = customer_for(user=payment.user, create=True) if save_payment_method else None
         try:
-            intent = provider.confirm_intent(
-                intent_id=payment.provider_payment_id,
-                payment_method=payment_method,
-                save_for_customer=customer_id,
-            )
+            with _provider_answers():
+                intent = provider.confirm_intent(
+                    intent_id=payment.provider_payment_id,
+                    payment_method=payment_method,
+                    save_for_customer=customer_id,
+                )
         except CardDeclined as declined:
             failure = declined
-        except ProviderError as exc:
-            raise PaymentProviderUnavailable() from exc
         else:
             failure = None
     if failure is not None:
@@ -324,7 +329,7 @@ def payment_refund(
         raise DomainValidationError(message, fields={"amount": [message]})
     number = payment.refunds.count() + 1
     minor_amount = to_minor_units(amount, payment.currency)
-    try:
+    with _provider_answers():
         answer = get_provider(payment.provider).refund(
             intent_id=payment.provider_payment_id,
             amount=minor_amount,
@@ -333,8 +338,6 @@ def payment_refund(
             # another amount must not be mistaken for the same request.
             idempotency_key=f"refund-{payment.pk}-{number}-{minor_amount}",
         )
-    except ProviderError as exc:
-        raise PaymentProviderUnavailable() from exc
     refund = Refund.objects.create(
         payment=payment,
         amount=amount,
