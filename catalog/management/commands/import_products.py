@@ -21,6 +21,7 @@ from catalog.services import (
     product_import_rows_read,
     products_import,
 )
+from core.progress import progress_bar
 from shops.models import Shop
 
 
@@ -75,7 +76,9 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: {exc.detail}") from exc
 
         stream = getattr(self.stderr, "_out", sys.stderr)
-        progress = _progress_bar(
+        progress = progress_bar(
+            desc="Products",
+            unit="row",
             total=len(rows),
             file=stream,
             disable=options["dry_run"] or options["no_progress"] or not stream.isatty(),
@@ -120,16 +123,3 @@ class Command(BaseCommand):
                 f"({result.unchanged} unchanged), {result.tags_created} new tag(s)."
             )
         )
-
-
-def _progress_bar(*, total: int, file, disable: bool):
-    from tqdm import tqdm
-
-    return tqdm(
-        total=total,
-        desc="Products",
-        unit="row",
-        file=file,
-        disable=disable,
-        dynamic_ncols=True,
-    )

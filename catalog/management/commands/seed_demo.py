@@ -51,6 +51,7 @@ from catalog.services import (
     product_search_index_update,
     tags_get_or_create,
 )
+from core.progress import progress_bar
 from shops.models import Shop
 from shops.services import shop_create
 
@@ -263,7 +264,9 @@ class Command(BaseCommand):
             raise CommandError("--owner-password must be at least 8 characters.")
 
         stream = getattr(self.stderr, "_out", sys.stderr)
-        progress = _progress_bar(
+        progress = progress_bar(
+            desc="Demo products",
+            unit="product",
             total=total,
             file=stream,
             disable=options["no_progress"] or not stream.isatty(),
@@ -757,16 +760,3 @@ def _picture_jpeg(slug: str, name: str, variant: int) -> bytes:
 @functools.cache
 def _gradient(angle: int) -> Image.Image:
     return Image.linear_gradient("L").rotate(angle).resize((IMAGE_SIZE, IMAGE_SIZE))
-
-
-def _progress_bar(*, total: int, file, disable: bool):
-    from tqdm import tqdm
-
-    return tqdm(
-        total=total,
-        desc="Demo products",
-        unit="product",
-        file=file,
-        disable=disable,
-        dynamic_ncols=True,
-    )
