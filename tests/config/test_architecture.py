@@ -68,3 +68,20 @@ def test_an_import_that_points_back_fails_the_check(project_copy, module, line, 
         path.write_text(original)
     assert result.returncode != 0
     assert contract in result.stdout and "BROKEN" in result.stdout
+
+
+def test_the_readme_and_docs_name_no_path_outside_the_repository():
+    """A person who clones the project has only the repository: every link of the README
+    and of docs/ leads to a file in it (or to the web)."""
+    import re
+
+    documents = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    assert len(documents) >= 4  # the README, docs/README.md, api.md, architecture.md...
+    for document in documents:
+        text = document.read_text()
+        assert "shared/API.md" not in text and "shared/CONVENTIONS" not in text, document.name
+        for target in re.findall(r"\]\(([^)#\s]+)", text):
+            if target.startswith(("http://", "https://", "mailto:")):
+                continue
+            path = (document.parent / target).resolve()
+            assert path.is_relative_to(ROOT) and path.exists(), f"{document.name}: {target}"
