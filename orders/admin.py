@@ -110,7 +110,13 @@ class StatusHistoryInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(StaffOnlyAdminMixin, ServiceAdminMixin, ExtensibleAdminMixin, admin.ModelAdmin):
+class OrderAdmin(
+    StaffOnlyAdminMixin,
+    ReadOnlyAdminMixin,
+    ServiceAdminMixin,
+    ExtensibleAdminMixin,
+    admin.ModelAdmin,
+):
     list_display = [
         "number",
         "user_email",
@@ -188,15 +194,8 @@ class OrderAdmin(StaffOnlyAdminMixin, ServiceAdminMixin, ExtensibleAdminMixin, a
             return super().get_search_results(request, queryset, search_term)
         return queryset.filter(pk=order_id), False
 
-    # An order is history: no form changes it, nobody adds or deletes one here.
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    # An order is history (ReadOnlyAdminMixin): no form changes it, nobody adds or
+    # deletes one here.
 
     # What the actions ask for.
     def has_manage_permission(self, request) -> bool:
@@ -300,7 +299,7 @@ class OrderAdmin(StaffOnlyAdminMixin, ServiceAdminMixin, ExtensibleAdminMixin, a
 
 
 @admin.register(OrderLine)
-class OrderLineAdmin(SellerScopedAdminMixin, admin.ModelAdmin):
+class OrderLineAdmin(SellerScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """A shop member's "my order lines": what their shops sold, on whose orders they do
     not see the other shops' lines. Read-only for everyone."""
 
@@ -343,15 +342,6 @@ class OrderLineAdmin(SellerScopedAdminMixin, admin.ModelAdmin):
             extra_context = {"title": "My order lines", **(extra_context or {})}
         return super().changelist_view(request, extra_context)
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
     def get_list_display(self, request):
         return [self._order_column(request), *self.list_display[1:]]
 
@@ -392,7 +382,7 @@ class OrderLineAdmin(SellerScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(OrderStatusChange)
-class OrderStatusChangeAdmin(StaffOnlyAdminMixin, admin.ModelAdmin):
+class OrderStatusChangeAdmin(StaffOnlyAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["order_link", "from_status", "to_status", "at", "by_email", "note"]
     list_select_related = ["order", "by"]
     list_filter = ["to_status", "from_status", ("at", admin.DateFieldListFilter)]
@@ -401,15 +391,6 @@ class OrderStatusChangeAdmin(StaffOnlyAdminMixin, admin.ModelAdmin):
     ordering = ["-at", "-id"]
     fields = ["order_link", "from_status", "to_status", "at", "by_email", "note"]
     readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="order", ordering="order__number")
     def order_link(self, change: OrderStatusChange) -> str:

@@ -2,7 +2,7 @@
 
 Members are added and removed through shops.services, the functions the API calls; a
 domain error (no account with that address, the last owner leaving) is shown on the page.
-A shop's storefront with its products is catalog.views.shop_detail.
+A shop's storefront with its products is catalog.views.listings.shop_detail.
 """
 
 from __future__ import annotations

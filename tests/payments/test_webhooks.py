@@ -448,7 +448,7 @@ def test_a_processing_failure_is_recorded_and_a_later_delivery_applies_the_event
 
 def test_a_failed_event_processed_again_by_the_service_succeeds(paid_in_browser, monkeypatch):
     order, _, intent = paid_in_browser
-    event = services.WebhookEvent.objects.create(
+    event = WebhookEvent.objects.create(
         provider="stripe",
         event_id="evt_retry",
         type="payment_intent.succeeded",

@@ -1,5 +1,5 @@
-"""The catalog API: categories/, tags/, products/ (with search, images and reviews) and
-reviews/. Reads go through catalog.selectors, writes through catalog.services."""
+"""Products: the catalog (list, search, detail), and its writes by shop members and staff
+(create, change, soft delete, images)."""
 
 from __future__ import annotations
 
@@ -10,169 +10,19 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
     extend_schema_field,
-    extend_schema_view,
 )
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from catalog import caching, policies, selectors, services
+from catalog import caching, selectors, services
 from catalog.filters import ProductFilter
-from catalog.models import Category, Product, ProductImage, Review, Tag
+from catalog.models import Category, Product, ProductImage
 from core.pagination import PageNumberPagination
-from core.permissions import PolicyPermission
 from core.rendering import json_bytes, json_response
-from core.security.throttles import ReviewThrottle
 from shops.selectors import shop_list
-
-# --- Permissions ----------------------------------------------------------------------
-
-
-class CategoryPermission(PolicyPermission):
-    """Anyone reads; platform staff with Django's add/change/delete_category write."""
-
-    reads_open = True
-    ACTIONS = {"POST": "add", "PUT": "change", "PATCH": "change", "DELETE": "delete"}
-
-    def has_permission(self, request, view) -> bool:
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        action = self.ACTIONS.get(request.method, "change")
-        return bool(
-            request.user
-            and request.user.is_authenticated
-            and policies.may_manage_categories(request.user, action)
-        )
-
-
-# --- Categories and tags --------------------------------------------------------------
-
-
-class CategorySerializer(serializers.ModelSerializer):
-    """A category of the flat list: `parent` and `children` are ids."""
-
-    children = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Category
-        fields = [
-            "id",
-            "name",
-            "slug",
-            "parent",
-            "children",
-            "description",
-            "position",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
-
-    def get_children(self, category: Category) -> list[int]:
-        return [child.pk for child in category.children.all()]
-
-
-class CategoryInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=120)
-    slug = serializers.SlugField(max_length=140, required=False)
-    parent = serializers.PrimaryKeyRelatedField(
-        queryset=Category.objects.all(), allow_null=True, required=False
-    )
-    description = serializers.CharField(required=False, allow_blank=True)
-    position = serializers.IntegerField(min_value=0, required=False)
-
-
-class CategoryNodeSerializer(serializers.Serializer):
-    """A node of the category tree: the category and, nested, the ones below it."""
-
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    slug = serializers.SlugField()
-    parent = serializers.IntegerField(source="parent_id", allow_null=True)
-    position = serializers.IntegerField()
-
-    def get_fields(self):
-        fields = super().get_fields()
-        fields["children"] = CategoryNodeSerializer(many=True)
-        return fields
-
-
-class TagSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Tag
-        fields = ["id", "name", "slug"]
-        read_only_fields = fields
-
-
-class CategoryViewSet(viewsets.ModelViewSet):
-    """Categories as a flat, paginated list with `parent` and `children` ids.
-
-    Anyone reads; platform staff create, change and delete them.
-    """
-
-    permission_classes = [CategoryPermission]
-    serializer_class = CategorySerializer
-
-    def get_queryset(self):
-        return selectors.category_list()
-
-    @extend_schema(request=CategoryInputSerializer, responses={201: CategorySerializer})
-    def create(self, request, *args, **kwargs):
-        serializer = CategoryInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        category = services.category_create(data=serializer.validated_data, by=request.user)
-        return Response(CategorySerializer(category).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=CategoryInputSerializer, responses=CategorySerializer)
-    def update(self, request, *args, **kwargs):
-        category = self.get_object()
-        serializer = CategoryInputSerializer(
-            data=request.data, partial=kwargs.get("partial", False)
-        )
-        serializer.is_valid(raise_exception=True)
-        category = services.category_update(
-            category=category, data=serializer.validated_data, by=request.user
-        )
-        return Response(CategorySerializer(self.get_queryset().get(pk=category.pk)).data)
-
-    @extend_schema(request=CategoryInputSerializer, responses=CategorySerializer)
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
-
-    def destroy(self, request, *args, **kwargs):
-        services.category_delete(category=self.get_object(), by=request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class CategoryTreeView(APIView):
-    """The whole category tree, roots first with their `children` nested; not paginated."""
-
-    permission_classes = [permissions.AllowAny]
-
-    @extend_schema(responses=CategoryNodeSerializer(many=True))
-    def get(self, request):
-        # Rendered once per taxonomy generation (catalog.caching), from the database:
-        # serialising 200 nested nodes took longer than everything else of the request.
-        content = caching.taxonomy_read(
-            key="catalog:category-tree:json",
-            build=lambda: json_bytes(
-                CategoryNodeSerializer(selectors.category_tree_build(), many=True).data
-            ),
-        )
-        return json_response(request, content)
-
-
-class TagViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    permission_classes = [permissions.AllowAny]
-    serializer_class = TagSerializer
-
-    def get_queryset(self):
-        return selectors.tag_list()
-
 
 # --- Products -------------------------------------------------------------------------
 
@@ -440,114 +290,3 @@ class ProductViewSet(viewsets.ModelViewSet):
             ProductImageSerializer(image, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
         )
-
-
-# --- Reviews --------------------------------------------------------------------------
-
-
-def reviewer_name(user) -> str:
-    """First name and the initial of the last name ("Ada L."); never the email address."""
-    first = (user.first_name or "").strip()
-    initial = (user.last_name or "").strip()[:1].upper()
-    if first and initial:
-        return f"{first} {initial}."
-    return first or (f"{initial}." if initial else "Anonymous")
-
-
-class ReviewerSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.SerializerMethodField()
-
-    def get_name(self, user) -> str:
-        return reviewer_name(user)
-
-
-class ReviewSerializer(serializers.ModelSerializer):
-    product_id = serializers.IntegerField(read_only=True)
-    user = ReviewerSerializer(read_only=True)
-
-    class Meta:
-        model = Review
-        fields = [
-            "id",
-            "product_id",
-            "user",
-            "rating",
-            "title",
-            "body",
-            "verified_purchase",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
-
-
-class ReviewInputSerializer(serializers.Serializer):
-    rating = serializers.IntegerField(min_value=1, max_value=5)
-    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    body = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-
-
-@extend_schema_view(
-    list=extend_schema(parameters=[OpenApiParameter("product_id", int, OpenApiParameter.PATH)]),
-    create=extend_schema(
-        parameters=[OpenApiParameter("product_id", int, OpenApiParameter.PATH)],
-        request=ReviewInputSerializer,
-        responses={201: ReviewSerializer},
-    ),
-)
-class ProductReviewViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """A product's reviews: anyone reads; signed-in people who are not members of the
-    product's shop write one each."""
-
-    serializer_class = ReviewSerializer
-    throttle_classes = [*viewsets.GenericViewSet.throttle_classes, ReviewThrottle]
-
-    def get_product(self) -> Product:
-        if not hasattr(self, "_product"):
-            self._product = get_object_or_404(
-                selectors.product_list_visible(user=self.request.user),
-                pk=self.kwargs["product_id"],
-            )
-        return self._product
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no caller
-            return Review.objects.none()
-        return selectors.review_list(product=self.get_product())
-
-    def create(self, request, *args, **kwargs):
-        product = self.get_product()
-        serializer = ReviewInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        review = services.review_create(
-            user=request.user, product=product, **serializer.validated_data
-        )
-        return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
-
-
-class ReviewViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """One review: its author or platform staff change or delete it."""
-
-    serializer_class = ReviewSerializer
-    throttle_classes = [*viewsets.GenericViewSet.throttle_classes, ReviewThrottle]
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no caller
-            return Review.objects.none()
-        # Reviews of products the caller may not see are not there for them either.
-        return selectors.review_list_visible(user=self.request.user)
-
-    @extend_schema(request=ReviewInputSerializer(partial=True), responses=ReviewSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        review = self.get_object()
-        serializer = ReviewInputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        review = services.review_update(
-            user=request.user, review=review, data=serializer.validated_data
-        )
-        return Response(ReviewSerializer(review).data)
-
-    def destroy(self, request, *args, **kwargs):
-        services.review_delete(user=request.user, review=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)

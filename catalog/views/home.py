@@ -1,0 +1,41 @@
+"""The storefront's front page."""
+
+from __future__ import annotations
+
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from catalog import selectors
+from shops.selectors import shop_list
+
+# --- The front page ------------------------------------------------------------------
+
+FEATURED_PRODUCTS = 8
+NEW_PRODUCTS = 8
+SHOPS_ON_HOME = 8
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """The storefront's front page: search, top categories, featured and new products,
+    shops. Renders on an empty catalog too, with empty states."""
+    in_stock = selectors.product_list_public().filter(stock_quantity__gt=0)
+    featured = list(
+        selectors.product_with_relations(in_stock).order_by(
+            F("rating_average").desc(nulls_last=True), "-rating_count", "-created_at", "-id"
+        )[:FEATURED_PRODUCTS]
+    )
+    newest = list(
+        selectors.product_with_relations(
+            in_stock.exclude(pk__in=[product.pk for product in featured])
+        ).order_by("-created_at", "-id")[:NEW_PRODUCTS]
+    )
+    context = {
+        "categories": selectors.category_tree(),
+        "featured": featured,
+        "newest": newest,
+        "shops": list(shop_list()[:SHOPS_ON_HOME]),
+    }
+    return render(request, "home.html", context)

@@ -1,0 +1,256 @@
+"""A product's page and its review form: reviews go through catalog.services.review_create,
+the function the API calls; a domain error is shown on the page, never as a server error.
+The page is sent from cached fragments (catalog.caching) with the visitor's own parts
+rendered fresh."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+from django.views.decorators.http import require_POST, require_safe
+
+from catalog import caching, selectors, services
+from catalog.forms import ReviewForm
+from catalog.models import Product
+from core.errors import ApplicationError
+from core.forms import form_add_service_error
+from shops.selectors import user_is_member
+
+REVIEWS_PER_PAGE = 10
+MORE_FROM_SHOP = 4
+
+
+# --- Product page ------------------------------------------------------------------------
+
+
+def _visible_product(request: HttpRequest, slug: str) -> Product:
+    """The product if the caller may see it: the public catalog, plus the unpublished
+    products of the caller's shops (all of them for staff). Soft-deleted ones: 404."""
+    return get_object_or_404(
+        selectors.product_with_relations(selectors.product_list_visible(user=request.user)),
+        slug=slug,
+    )
+
+
+def _product_page_data(product: Product, reviews_page: str | int | None) -> dict[str, Any]:
+    """What a product page shows of the product, whoever asks: picklable, so that the
+    anonymous page can keep it in the cache (catalog.caching)."""
+    reviews = Paginator(selectors.review_list(product=product), REVIEWS_PER_PAGE)
+    page = reviews.get_page(reviews_page)
+    more_from_shop = list(
+        selectors.product_with_relations(
+            selectors.product_list_public().filter(shop=product.shop).exclude(pk=product.pk)
+        )[:MORE_FROM_SHOP]
+    )
+    return {
+        "product": product,
+        "images": list(product.images.all()),
+        "tags": list(product.tags.all()),
+        "breadcrumbs": (
+            selectors.category_ancestors(product.category_id) if product.category_id else []
+        ),
+        "review_count": reviews.count,
+        "reviews_number": page.number,
+        "reviews": list(page.object_list),
+        "more_from_shop": more_from_shop,
+    }
+
+
+def _reviews_page_number(request: HttpRequest) -> int:
+    """The review page asked for; anything but a plausible number is the first page."""
+    value = request.GET.get("reviews_page", "")
+    return int(value) if value.isdigit() and len(value) <= 6 else 1
+
+
+# The cached parts of templates/catalog/product_detail.html ({% product_fragment %}).
+PRODUCT_FRAGMENTS = ("top", "middle", "reviews")
+
+
+def _fragments(request: HttpRequest, ref: str) -> caching.ProductFragments:
+    """The product page's cached parts; besides the product they show the selected
+    image and the page of reviews."""
+    image = request.GET.get("image", "")
+    image = image if image.isdigit() and len(image) <= 18 else ""
+    return caching.ProductFragments(ref=ref, vary=f"{image}:{_reviews_page_number(request)}")
+
+
+def _selected_image(request: HttpRequest, images: list) -> Any:
+    wanted = request.GET.get("image", "")
+    if wanted.isdigit():
+        found = next((image for image in images if image.pk == int(wanted)), None)
+        if found is not None:
+            return found
+    return images[0] if images else None
+
+
+def _render_product(
+    request: HttpRequest,
+    product: Product,
+    *,
+    fragments: caching.ProductFragments,
+    load: Callable[[], dict[str, Any]],
+    review_form: ReviewForm | None = None,
+    extra_context: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The product page. The parts that show the product only (not the visitor) are
+    template fragments cached at the product's version (`fragments`): `load()` (images,
+    reviews, breadcrumbs, "more from the shop") runs only when one is missing."""
+    loaded: dict[str, Any] = {}
+
+    def part(name: str) -> Any:
+        if not loaded:
+            loaded.update(load())
+        return loaded[name]
+
+    def reviews_page():
+        page = Paginator(range(part("review_count")), REVIEWS_PER_PAGE).page(part("reviews_number"))
+        page.object_list = part("reviews")
+        return page
+
+    def lazy(name: str) -> SimpleLazyObject:
+        return SimpleLazyObject(lambda: part(name))
+
+    user = request.user
+    own_review = None
+    is_member = False
+    if user.is_authenticated:
+        own_review = selectors.review_list(product=product).filter(user=user).first()
+        is_member = user_is_member(user=user, shop=product.shop)
+
+    context = {
+        "product": product,
+        "images": lazy("images"),
+        "selected_image": SimpleLazyObject(lambda: _selected_image(request, part("images"))),
+        "breadcrumbs": lazy("breadcrumbs"),
+        "tags": lazy("tags"),
+        "reviews_page": SimpleLazyObject(reviews_page),
+        "reviews": lazy("reviews"),
+        "own_review": own_review,
+        "is_member": is_member,
+        # The form shows only to signed-in visitors: not built for the others.
+        "review_form": review_form or (ReviewForm() if user.is_authenticated else None),
+        "more_from_shop": lazy("more_from_shop"),
+        "can_buy": selectors.product_is_for_sale(product) and product.stock_quantity > 0,
+        "fragments": fragments,
+        **(extra_context or {}),
+    }
+    return render(request, "catalog/product_detail.html", context)
+
+
+def _whole_page_name(request: HttpRequest) -> str | None:
+    """The cached part holding the whole product page of a first-time visitor, or None
+    when the visitor has anything of their own to see: a session (a guest cart, a
+    message) or a message cookie. Such a visitor's page differs from the next one's only
+    by the CSRF token, which is put in when the page is sent."""
+    if request.COOKIES.get(settings.SESSION_COOKIE_NAME) or request.COOKIES.get("messages"):
+        return None
+    digest = hashlib.blake2b(request.get_full_path().encode(), digest_size=12).hexdigest()
+    return f"page:{digest}"
+
+
+def _send_whole_page(request: HttpRequest, stored: tuple[str, str]) -> HttpResponse:
+    placeholder, html = stored
+    return HttpResponse(html.replace(placeholder, get_token(request)))
+
+
+@require_safe
+def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A product's page. For anonymous visitors the product comes from the cache, and so
+    do the parts of the page that show it; the per-visitor parts (the header's cart, the
+    forms' CSRF tokens) are rendered anew on every request."""
+    reviews_page = _reviews_page_number(request)
+    ref = f"slug:{slug}"
+    fragments = _fragments(request, ref)
+    if request.user.is_authenticated:
+        product = _visible_product(request, slug)
+        version = caching.product_version(ref=ref, shop_id=product.shop_id)
+        return _render_product(
+            request,
+            product,
+            fragments=fragments.fetch(version=version, names=PRODUCT_FRAGMENTS),
+            load=lambda: _product_page_data(product, reviews_page),
+        )
+
+    def build() -> tuple[Product, int]:
+        product = get_object_or_404(
+            selectors.product_list_public().select_related("shop", "category"), slug=slug
+        )
+        return product, product.shop_id
+
+    whole_page = _whole_page_name(request)
+    if whole_page is not None:
+        stored = caching.product_part_if_current(ref=ref, key=fragments.keys([whole_page])[0])
+        if stored is not None:
+            return _send_whole_page(request, stored)
+    product, version, found = caching.product_read(
+        ref=ref, part="product", build=build, also=fragments.keys(PRODUCT_FRAGMENTS)
+    )
+    fragments.use(version=version, found=found)
+
+    def load() -> dict[str, Any]:
+        data, _version, _ = caching.product_read(
+            ref=ref,
+            part=f"page:{reviews_page}",
+            build=lambda: (_product_page_data(product, reviews_page), product.shop_id),
+        )
+        return data
+
+    if whole_page is None:
+        return _render_product(request, product, fragments=fragments, load=load)
+    # Rendered once with a placeholder where the CSRF token goes (the view's context wins
+    # over the context processor's), stored, and sent with this visitor's token.
+    placeholder = f"csrf-{secrets.token_hex(16)}"
+    response = _render_product(
+        request, product, fragments=fragments, load=load, extra_context={"csrf_token": placeholder}
+    )
+    stored = (placeholder, response.content.decode())
+    fragments.store(whole_page, stored)
+    return _send_whole_page(request, stored)
+
+
+@require_POST
+def review_create(request: HttpRequest, slug: str) -> HttpResponse:
+    """The review form of the product page. Its errors (a second review, a shop member
+    reviewing their own product) come back on the product page, under the form."""
+    product = _visible_product(request, slug)
+    product_url = reverse("catalog:product_detail", args=[product.slug])
+    if not request.user.is_authenticated:
+        return redirect_to_login(product_url)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.review_create(
+                user=request.user,
+                product=product,
+                rating=form.cleaned_data["rating"],
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+            )
+        except (ApplicationError, DjangoValidationError) as exc:
+            form_add_service_error(form, exc)
+        else:
+            messages.success(request, "Thank you: your review is published.")
+            return redirect(f"{product_url}#reviews")
+    reviews_page = _reviews_page_number(request)
+    ref = f"slug:{product.slug}"
+    version = caching.product_version(ref=ref, shop_id=product.shop_id)
+    return _render_product(
+        request,
+        product,
+        fragments=_fragments(request, ref).fetch(version=version, names=PRODUCT_FRAGMENTS),
+        load=lambda: _product_page_data(product, reviews_page),
+        review_form=form,
+    )

@@ -1,0 +1,265 @@
+"""Creating and confirming payments, saved cards and provider customers; the amount
+always comes from the order."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from core.errors import DomainValidationError
+from orders.models import Order, OrderStatus
+from orders.services import order_mark_paid
+from payments.exceptions import (
+    OrderNotPayable,
+    PaymentFailed,
+    PaymentNotConfirmable,
+    PaymentProviderUnavailable,
+)
+from payments.models import (
+    OPEN_STATUSES,
+    Payment,
+    PaymentStatus,
+    ProviderCustomer,
+    RefundReason,
+    SavedPaymentMethod,
+)
+from payments.providers import get_provider, provider_name
+from payments.providers.base import (
+    CardDeclined,
+    Intent,
+    ProviderError,
+    to_minor_units,
+)
+
+logger = logging.getLogger(__name__)
+P = PaymentStatus
+
+
+@contextmanager
+def _provider_answers():
+    """Inside: a call to the provider; its failure (unreachable, or refusing the request)
+    becomes the domain's PaymentProviderUnavailable (502). A declined card is not a
+    failure of the provider: CardDeclined passes through, for the caller to record."""
+    try:
+        yield
+    except ProviderError as exc:
+        raise PaymentProviderUnavailable() from exc
+
+
+# --- Customers and saved cards ---------------------------------------------------------
+
+
+def customer_for(*, user: User, create: bool) -> str | None:
+    provider = get_provider()
+    record = ProviderCustomer.objects.filter(user=user, provider=provider.name).first()
+    if record is None and create:
+        with _provider_answers():
+            customer_id = provider.create_customer(email=user.email, user_id=user.pk)
+        record, _ = ProviderCustomer.objects.get_or_create(
+            user=user, provider=provider.name, defaults={"customer_id": customer_id}
+        )
+    return record.customer_id if record else None
+
+
+def saved_method_list(*, user: User):
+    return SavedPaymentMethod.objects.filter(user=user, provider=provider_name())
+
+
+@transaction.atomic
+def saved_method_delete(*, method: SavedPaymentMethod) -> None:
+    """Detach the card at the provider and forget it."""
+    with _provider_answers():
+        get_provider(method.provider).detach_card(method_id=method.provider_method_id)
+    method.delete()
+
+
+def _remember_card(*, user: User, provider: str, intent: Intent) -> None:
+    if not intent.payment_method or not intent.card:
+        return
+    SavedPaymentMethod.objects.get_or_create(
+        provider=provider,
+        provider_method_id=intent.payment_method,
+        defaults={
+            "user": user,
+            "brand": intent.card.get("brand", ""),
+            "last4": intent.card.get("last4", ""),
+            "exp_month": intent.card.get("exp_month"),
+            "exp_year": intent.card.get("exp_year"),
+        },
+    )
+
+
+# --- Creating and confirming -----------------------------------------------------------
+
+
+@transaction.atomic
+def payment_create(*, user: User, order: Order) -> tuple[Payment, bool]:
+    """The order's open payment, or a new PaymentIntent for its total; (payment, created).
+
+    The order row is locked, so two simultaneous requests make one intent; the
+    idempotency key makes a retried provider call answer the same intent.
+    """
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status != OrderStatus.PENDING:
+        raise OrderNotPayable()
+    if order.reserved_until is not None and order.reserved_until <= timezone.now():
+        raise OrderNotPayable("The hold on these items ran out: place the order again.")
+    # The order's attempts (a handful) in one read: an open one is answered as it is.
+    attempts = list(order.payments.all())  # newest first
+    existing = next((p for p in attempts if p.status in OPEN_STATUSES), None)
+    if existing is not None:
+        return existing, False
+    provider = get_provider()
+    attempt = len(attempts) + 1
+    key = f"order-{order.pk}-attempt-{attempt}"
+    with _provider_answers():
+        intent = provider.create_intent(
+            amount=to_minor_units(order.total, order.currency),
+            currency=order.currency,
+            idempotency_key=key,
+            customer_id=customer_for(user=user, create=False),
+            metadata={"order_id": str(order.pk), "order_number": order.number},
+        )
+    payment = Payment.objects.create(
+        order=order,
+        user=user,
+        provider=provider.name,
+        provider_payment_id=intent.id,
+        status=intent.status,
+        amount=order.total,
+        currency=order.currency,
+        client_secret=intent.client_secret,
+        idempotency_key=key,
+    )
+    return payment, True
+
+
+def payment_confirm(
+    *, payment: Payment, payment_method: str | None, save_payment_method: bool = False
+) -> Payment:
+    """Confirm server-side (mobile clients, the dummy card form). A decline records the
+    payment as failed, leaves the order pending and raises PaymentFailed (402)."""
+    with transaction.atomic():
+        # The order comes along (read, not locked: order_mark_paid locks it).
+        payment = (
+            Payment.objects.select_for_update(of=("self",))
+            .select_related("order")
+            .get(pk=payment.pk)
+        )
+        if payment.status == P.SUCCEEDED:
+            return payment
+        if not payment.is_confirmable:
+            raise PaymentNotConfirmable()
+        if payment.order.status != OrderStatus.PENDING:
+            raise OrderNotPayable()
+        if not payment_method:
+            message = "Choose a payment method (a card)."
+            raise DomainValidationError(message, fields={"payment_method": [message]})
+        provider = get_provider(payment.provider)
+        customer_id = customer_for(user=payment.user, create=True) if save_payment_method else None
+        try:
+            with _provider_answers():
+                intent = provider.confirm_intent(
+                    intent_id=payment.provider_payment_id,
+                    payment_method=payment_method,
+                    save_for_customer=customer_id,
+                )
+        except CardDeclined as declined:
+            failure = declined
+        else:
+            failure = None
+    if failure is not None:
+        _payment_record_failure(
+            payment=payment,
+            code=failure.code,
+            decline_code=failure.decline_code or failure.code,
+            message=failure.message,
+            payment_method=payment_method,
+        )
+        raise PaymentFailed(failure.message, decline_code=failure.decline_code or failure.code)
+    if intent.status == P.SUCCEEDED:
+        if save_payment_method:
+            _remember_card(user=payment.user, provider=payment.provider, intent=intent)
+        return payment_mark_succeeded(payment=payment, payment_method=intent.payment_method)
+    Payment.objects.filter(pk=payment.pk).update(
+        status=intent.status, payment_method=intent.payment_method, updated_at=timezone.now()
+    )
+    payment.refresh_from_db()
+    return payment
+
+
+@transaction.atomic
+def _payment_record_failure(
+    *, payment: Payment, code: str, decline_code: str, message: str, payment_method: str = ""
+) -> None:
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.status == P.SUCCEEDED:
+        return
+    payment.status = P.FAILED
+    payment.failure_code = code[:100]
+    payment.decline_code = decline_code[:100]
+    payment.failure_message = message[:500]
+    payment.payment_method = payment_method or payment.payment_method
+    payment.save()
+
+
+@transaction.atomic
+def payment_mark_succeeded(*, payment: Payment, payment_method: str = "") -> Payment:
+    """The provider took the money: the payment succeeds and the order is paid, once.
+
+    If the order was cancelled meanwhile (its reservation ran out), the money goes
+    straight back.
+    """
+    payment = (
+        Payment.objects.select_for_update(of=("self",)).select_related("order").get(pk=payment.pk)
+    )
+    if payment.status == P.SUCCEEDED:
+        return payment
+    payment.status = P.SUCCEEDED
+    payment.succeeded_at = timezone.now()
+    payment.payment_method = payment_method or payment.payment_method
+    payment.failure_code = payment.decline_code = payment.failure_message = ""
+    payment.save()
+    _cancel_other_open_payments(payment)
+    # The note is shown to the buyer in the order's timeline: words, not ids.
+    note = f"Payment of {payment.amount} {payment.currency.upper()} received"
+    if not order_mark_paid(order=payment.order, note=note):
+        logger.warning(
+            "payment %s succeeded for unpayable order %s: refunding", payment.pk, payment.order_id
+        )
+        payment_id = payment.pk
+        transaction.on_commit(lambda: _queue_refund(payment_id, RefundReason.ORDER_CANCELLED))
+    return payment
+
+
+def _cancel_other_open_payments(payment: Payment) -> None:
+    """One payment succeeded: the order's other open attempts can no longer be paid."""
+    others = list(
+        Payment.objects.filter(order_id=payment.order_id, status__in=OPEN_STATUSES).exclude(
+            pk=payment.pk
+        )
+    )
+    if not others:
+        return
+    Payment.objects.filter(pk__in=[other.pk for other in others]).update(
+        status=P.CANCELED, updated_at=timezone.now()
+    )
+
+    def cancel_at_provider() -> None:
+        for other in others:
+            try:
+                get_provider(other.provider).cancel_intent(intent_id=other.provider_payment_id)
+            except ProviderError:
+                logger.warning("could not cancel intent of payment %s", other.pk)
+
+    transaction.on_commit(cancel_at_provider)
+
+
+def _queue_refund(payment_id, reason: str) -> None:
+    from payments.tasks import refund_payment
+
+    refund_payment.delay(str(payment_id), reason)
