@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from cart import selectors, services
 from cart.selectors import CartSummary
 from catalog.api import ShopSummarySerializer, absolute_media_url
-from catalog.selectors import product_list_public, product_list_visible
+from catalog.selectors import product_list_public, product_list_visible, variants_visible_all
 
 
 class CartProductSerializer(serializers.Serializer):
@@ -33,19 +33,52 @@ class CartProductSerializer(serializers.Serializer):
         return absolute_media_url(self.context.get("request"), first.thumbnail or first.image)
 
 
+class CartVariantSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    sku = serializers.CharField()
+    options = serializers.DictField(child=serializers.CharField(), help_text="{name: value}")
+    price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    compare_at_price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    stock_quantity = serializers.IntegerField()
+    in_stock = serializers.BooleanField()
+    image_url = serializers.CharField(allow_null=True)
+
+
 class CartLineSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="item.id")
     product = CartProductSerializer()
+    variant = serializers.SerializerMethodField()
     quantity = serializers.IntegerField(source="item.quantity")
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
     line_total = serializers.DecimalField(max_digits=12, decimal_places=2)
     available = serializers.BooleanField()
     notice = serializers.CharField()
 
+    @extend_schema_field(CartVariantSerializer)
+    def get_variant(self, line) -> dict:
+        variant = line.variant
+        image = line.image
+        request = self.context.get("request")
+        return {
+            "id": variant.pk,
+            "sku": variant.sku,
+            "options": line.options,
+            "price": f"{variant.price:.2f}",
+            "compare_at_price": (
+                f"{variant.compare_at_price:.2f}" if variant.compare_at_price is not None else None
+            ),
+            "stock_quantity": variant.stock_quantity,
+            "in_stock": variant.in_stock,
+            "image_url": absolute_media_url(request, image.thumbnail or image.image)
+            if image
+            else None,
+        }
+
 
 class CartNoticeSerializer(serializers.Serializer):
     item_id = serializers.IntegerField()
     product_id = serializers.IntegerField()
+    variant_id = serializers.IntegerField()
     detail = serializers.CharField()
 
 
@@ -62,10 +95,23 @@ class CartSerializer(serializers.Serializer):
 
 
 class CartAddSerializer(serializers.Serializer):
-    product_id = serializers.IntegerField(min_value=1)
+    variant_id = serializers.IntegerField(
+        min_value=1, required=False, help_text="The variant to add (see the product's variants)."
+    )
+    product_id = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="Instead of variant_id, for a product with one variant; a product with "
+        "several answers 400 variant_required.",
+    )
     quantity = serializers.IntegerField(
         min_value=1, max_value=services.MAX_LINE_QUANTITY, default=1
     )
+
+    def validate(self, attrs):
+        if "variant_id" not in attrs and "product_id" not in attrs:
+            raise serializers.ValidationError({"variant_id": ["Give variant_id (or product_id)."]})
+        return attrs
 
 
 class CartQuantitySerializer(serializers.Serializer):
@@ -97,19 +143,28 @@ class CartAddView(APIView):
     def post(self, request):
         serializer = CartAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        product_id = serializer.validated_data["product_id"]
-        # Most products asked for are in the public catalog: found there, the caller's
-        # shops (what else they may see) need not be looked up.
-        product = (
-            product_list_public().filter(pk=product_id).first()
-            or product_list_visible(user=request.user).filter(pk=product_id).first()
-        )
-        if product is None:
-            raise NotFound("No such product.")
+        data = serializer.validated_data
+        if "variant_id" in data:
+            variant = (
+                variants_visible_all(user=request.user)
+                .select_related("product")
+                .filter(pk=data["variant_id"])
+                .first()
+            )
+            if variant is None:
+                raise NotFound("No such variant.")
+        else:
+            # Most products asked for are in the public catalog: found there, the
+            # caller's shops (what else they may see) need not be looked up.
+            product = (
+                product_list_public().filter(pk=data["product_id"]).first()
+                or product_list_visible(user=request.user).filter(pk=data["product_id"]).first()
+            )
+            if product is None:
+                raise NotFound("No such product.")
+            variant = services.cart_variant_of(product=product)
         cart = services.cart_get_for_user(user=request.user)
-        services.cart_add_item(
-            cart=cart, product=product, quantity=serializer.validated_data["quantity"]
-        )
+        services.cart_add_item(cart=cart, variant=variant, quantity=data["quantity"])
         return cart_response(request, cart)
 
 

@@ -10,6 +10,7 @@ class CartAddForm(forms.Form):
     """What the product page's "Add to cart" form posts."""
 
     product_id = forms.IntegerField(min_value=1)
+    variant_id = forms.IntegerField(min_value=1, required=False)  # required with variants
     quantity = forms.IntegerField(required=False, initial=1)  # missing: 1, as in the API
     next = forms.CharField(required=False)
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from catalog.models import Product
+from catalog.models import Product, ProductVariant
 
 
 class Cart(models.Model):
@@ -31,7 +31,9 @@ class Cart(models.Model):
 
 class CartItem(models.Model):
     cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
+    # The variant chosen; `product` is its product (kept for the for-sale joins).
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="+")
     quantity = models.PositiveIntegerField()
     # The price when the shopper last chose this quantity: a different current price
     # earns a notice. What is charged is always the current price.
@@ -43,7 +45,7 @@ class CartItem(models.Model):
         ordering = ["added_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["cart", "product"], name="cart_item_one_line_per_product"
+                fields=["cart", "variant"], name="cart_item_one_line_per_variant"
             ),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="cart_item_quantity_gte_1"),
         ]

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db.models import Prefetch
 
 from cart.models import Cart, CartItem
-from catalog.models import ProductImage
-from catalog.selectors import for_sale, product_is_for_sale
+from catalog.models import ProductImage, ProductOptionValue
+from catalog.selectors import variant_for_sale, variant_is_for_sale
 
 
 @dataclass
@@ -24,6 +24,23 @@ class CartLine:
     @property
     def product(self):
         return self.item.product
+
+    @property
+    def variant(self):
+        return self.item.variant
+
+    @property
+    def options(self) -> dict[str, str]:
+        """{option name: value} of the line's variant, in the options' order."""
+        return {value.option.name: value.value for value in self.item.variant.option_values.all()}
+
+    @property
+    def image(self):
+        """The variant's picture, else the product's first."""
+        if self.item.variant.image_id:
+            return self.item.variant.image
+        images = list(self.item.product.images.all())
+        return images[0] if images else None
 
 
 @dataclass
@@ -43,7 +60,12 @@ class CartSummary:
     @property
     def notices(self) -> list[dict]:
         return [
-            {"item_id": line.item.pk, "product_id": line.item.product_id, "detail": line.notice}
+            {
+                "item_id": line.item.pk,
+                "product_id": line.item.product_id,
+                "variant_id": line.item.variant_id,
+                "detail": line.notice,
+            }
             for line in self.lines
             if line.notice
         ]
@@ -51,7 +73,7 @@ class CartSummary:
     @property
     def has_problems(self) -> bool:
         return any(
-            not line.available or line.item.quantity > line.product.stock_quantity
+            not line.available or line.item.quantity > line.variant.stock_quantity
             for line in self.lines
         )
 
@@ -66,37 +88,45 @@ def cart_summary(*, cart: Cart | None) -> CartSummary:
         return CartSummary(cart=None)
     items = (
         CartItem.objects.filter(cart=cart)
-        .select_related("product__shop", "product__category")
+        .select_related("variant__image", "product__shop", "product__category")
         .prefetch_related(
-            Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id"))
+            Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id")),
+            Prefetch(
+                "variant__option_values",
+                queryset=ProductOptionValue.objects.select_related("option").order_by(
+                    "option__position", "option_id"
+                ),
+            ),
         )
         .order_by("added_at", "id")
     )
     lines = []
     for item in items:
-        product = item.product
-        available = product_is_for_sale(product)
+        product, variant = item.product, item.variant
+        variant.product = product  # the same row: no second read
+        available = variant_is_for_sale(variant)
+        name = f"“{product.name}”" + (f" ({variant.options_text})" if variant.options_text else "")
         notice = ""
         if not available:
-            notice = f"“{product.name}” is no longer for sale: remove it to check out."
-        elif item.quantity > product.stock_quantity:
+            notice = f"{name} is no longer for sale: remove it to check out."
+        elif item.quantity > variant.stock_quantity:
             notice = (
-                f"Only {product.stock_quantity} of “{product.name}” left: lower the quantity."
-                if product.stock_quantity
-                else f"“{product.name}” is out of stock: remove it to check out."
+                f"Only {variant.stock_quantity} of {name} left: lower the quantity."
+                if variant.stock_quantity
+                else f"{name} is out of stock: remove it to check out."
             )
-        elif product.price != item.price_when_added:
-            direction = "dropped" if product.price < item.price_when_added else "went up"
+        elif variant.price != item.price_when_added:
+            direction = "dropped" if variant.price < item.price_when_added else "went up"
             notice = (
-                f"The price of “{product.name}” {direction} from {_money(item.price_when_added)} "
-                f"to {_money(product.price)} since you added it."
+                f"The price of {name} {direction} from {_money(item.price_when_added)} "
+                f"to {_money(variant.price)} since you added it."
             )
         lines.append(
             CartLine(
                 item=item,
                 available=available,
-                unit_price=product.price,
-                line_total=product.price * item.quantity,
+                unit_price=variant.price,
+                line_total=variant.price * item.quantity,
                 notice=notice,
             )
         )
@@ -104,14 +134,18 @@ def cart_summary(*, cart: Cart | None) -> CartSummary:
 
 
 def cart_item_get(*, cart: Cart, item_id: int) -> CartItem | None:
-    return CartItem.objects.filter(cart=cart, pk=item_id).select_related("product").first()
+    return (
+        CartItem.objects.filter(cart=cart, pk=item_id)
+        .select_related("product", "variant__product")
+        .first()
+    )
 
 
 def cart_count(*, cart: Cart | None = None, user=None, cart_id: int | None = None) -> int:
     """Items for sale in a cart (by the cart, its owner, or a guest cart's id): one query."""
     from django.db.models import Sum
 
-    items = CartItem.objects.filter(for_sale("product__"))
+    items = CartItem.objects.filter(variant_for_sale("variant__"))
     if cart is not None:
         items = items.filter(cart=cart)
     elif user is not None:

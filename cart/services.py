@@ -1,8 +1,9 @@
 """Writes and business rules of the cart (see docs/architecture.md).
 
-Quantities are checked against stock on the line's total; prices are always the
-product's current price (the cart remembers the price when a quantity was chosen, to
-say when it changed). Stock is only taken at checkout (orders).
+A line holds one variant of a product. Quantities are checked against the variant's
+stock on the line's total; prices are always the variant's current price (the cart
+remembers the price when a quantity was chosen, to say when it changed). Stock is only
+taken at checkout (orders).
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from cart.exceptions import InsufficientStock, ProductUnavailable
+from cart.exceptions import InsufficientStock, ProductUnavailable, VariantRequired
 from cart.models import Cart, CartItem
-from catalog.models import Product
-from catalog.selectors import product_list_public
+from catalog.models import Product, ProductVariant
+from catalog.selectors import variant_for_sale
 from core.errors import DomainValidationError
 
 GUEST_CART_SESSION_KEY = "guest_cart_id"
@@ -40,18 +41,47 @@ def _lock(cart: Cart) -> Cart:
     return Cart.objects.select_for_update().get(pk=cart.pk)
 
 
-def _purchasable(product: Product) -> Product:
-    """The product, fresh, if it is for sale; ProductUnavailable otherwise."""
-    current = product_list_public().filter(pk=product.pk).first()
+def _purchasable(variant: ProductVariant) -> ProductVariant:
+    """The variant, fresh (with its product and shop), if it is for sale;
+    ProductUnavailable otherwise."""
+    current = (
+        ProductVariant.objects.filter(variant_for_sale(), pk=variant.pk)
+        .select_related("product__shop")
+        .first()
+    )
     if current is None:
-        raise ProductUnavailable(product_id=product.pk, name=product.name)
+        raise ProductUnavailable(
+            product_id=variant.product_id,
+            name=variant.product.name,
+            variant_id=variant.pk,
+            options=variant.options_text,
+        )
     return current
 
 
-def _check_stock(product: Product, quantity: int) -> None:
-    if quantity > product.stock_quantity:
+def cart_variant_of(*, product: Product) -> ProductVariant:
+    """The variant meant when a product is named alone: its one live variant; a product
+    with several answers VariantRequired (400 `variant_required`)."""
+    variants = list(
+        ProductVariant.objects.filter(product=product, deleted_at__isnull=True)
+        .select_related("product")
+        .order_by("position", "pk")[:2]
+    )
+    if len(variants) != 1:
+        if not variants:
+            raise ProductUnavailable(product_id=product.pk, name=product.name)
+        raise VariantRequired(product_id=product.pk, name=product.name)
+    return variants[0]
+
+
+def _check_stock(variant: ProductVariant, quantity: int) -> None:
+    if quantity > variant.stock_quantity:
         raise InsufficientStock(
-            product_id=product.pk, available=product.stock_quantity, name=product.name
+            product_id=variant.product_id,
+            available=variant.stock_quantity,
+            name=variant.product.name,
+            variant_id=variant.pk,
+            options=variant.options_text,
         )
 
 
@@ -75,34 +105,43 @@ def money_limit(field) -> Decimal:
 
 # A line's total is stored in a money column of an order line: a price times a
 # quantity past what it holds is refused here, before an order cannot be written.
-MAX_LINE_TOTAL = money_limit(Product._meta.get_field("price"))
+MAX_LINE_TOTAL = money_limit(ProductVariant._meta.get_field("price"))
 
 
-def _check_line(product: Product, quantity: int) -> None:
+def _check_line(variant: ProductVariant, quantity: int) -> None:
     """The whole line (not only what is added now) stays within the line maximum and
     its total within what an amount can hold."""
     if quantity > MAX_LINE_QUANTITY:
         message = f"At most {MAX_LINE_QUANTITY} of one product fit in a cart."
         raise DomainValidationError(message, fields={"quantity": [message]})
-    if product.price * quantity > MAX_LINE_TOTAL:
+    if variant.price * quantity > MAX_LINE_TOTAL:
         message = "This line's total is larger than an order can hold: choose fewer."
         raise DomainValidationError(message, fields={"quantity": [message]})
 
 
 @transaction.atomic
-def cart_add_item(*, cart: Cart, product: Product, quantity: int) -> CartItem:
-    """Add `quantity` of `product`; a product already in the cart adds to its line."""
+def cart_add_item(
+    *,
+    cart: Cart,
+    quantity: int,
+    variant: ProductVariant | None = None,
+    product: Product | None = None,
+) -> CartItem:
+    """Add `quantity` of `variant` (or of `product`, when it has one variant: see
+    cart_variant_of); a variant already in the cart adds to its line."""
     _check_quantity(quantity, allow_zero=False)
+    if variant is None:
+        variant = cart_variant_of(product=product)
     _lock(cart)
-    product = _purchasable(product)
-    item = CartItem.objects.filter(cart=cart, product=product).first()
+    variant = _purchasable(variant)
+    item = CartItem.objects.filter(cart=cart, variant=variant).first()
     total = quantity + (item.quantity if item else 0)
-    _check_line(product, total)
-    _check_stock(product, total)
+    _check_line(variant, total)
+    _check_stock(variant, total)
     if item is None:
-        item = CartItem(cart=cart, product=product)
+        item = CartItem(cart=cart, product_id=variant.product_id, variant=variant)
     item.quantity = total
-    item.price_when_added = product.price
+    item.price_when_added = variant.price
     item.save()
     Cart.objects.filter(pk=cart.pk).update(updated_at=item.updated_at)
     return item
@@ -116,11 +155,11 @@ def cart_set_quantity(*, cart: Cart, item: CartItem, quantity: int) -> CartItem 
     if quantity == 0:
         item.delete()
         return None
-    product = _purchasable(item.product)
-    _check_line(product, quantity)
-    _check_stock(product, quantity)
+    variant = _purchasable(item.variant)
+    _check_line(variant, quantity)
+    _check_stock(variant, quantity)
     item.quantity = quantity
-    item.price_when_added = product.price
+    item.price_when_added = variant.price
     item.save(update_fields=["quantity", "price_when_added", "updated_at"])
     return item
 
@@ -141,7 +180,7 @@ def cart_clear(*, cart: Cart) -> None:
 def cart_merge(*, source: Cart, target: Cart) -> list[str]:
     """Move a guest cart into a signed-in person's cart at login.
 
-    Quantities of the same product add up, capped at what is in stock; products no
+    Quantities of the same variant add up, capped at what is in stock; variants no
     longer for sale are dropped. Answers what the shopper should be told.
     """
     if source.pk == target.pk:
@@ -150,25 +189,31 @@ def cart_merge(*, source: Cart, target: Cart) -> list[str]:
     # Lock both carts in id order so that two merges cannot deadlock.
     for locked in sorted((source, target), key=lambda cart: cart.pk):
         _lock(locked)
-    existing = {item.product_id: item for item in target.items.select_related("product")}
-    for item in source.items.select_related("product"):
-        current = product_list_public().filter(pk=item.product_id).first()
+    existing = {item.variant_id: item for item in target.items.all()}
+    for item in source.items.select_related("variant__product"):
+        variant = item.variant
+        current = (
+            ProductVariant.objects.filter(variant_for_sale(), pk=item.variant_id)
+            .select_related("product")
+            .first()
+        )
+        label = f"“{variant.product.name}”" + (
+            f" ({variant.options_text})" if variant.options_text else ""
+        )
         if current is None:
-            notices.append(f"“{item.product.name}” is no longer for sale and was left out.")
+            notices.append(f"{label} is no longer for sale and was left out.")
             continue
-        line = existing.get(item.product_id)
+        line = existing.get(item.variant_id)
         wanted = item.quantity + (line.quantity if line else 0)
         quantity = min(wanted, current.stock_quantity, MAX_LINE_QUANTITY)
         if quantity < wanted:
-            notices.append(
-                f"Only {current.stock_quantity} of “{current.name}” left: quantity reduced."
-            )
+            notices.append(f"Only {current.stock_quantity} of {label} left: quantity reduced.")
         if quantity <= 0:
             if line:
                 line.delete()
             continue
         if line is None:
-            line = CartItem(cart=target, product=current)
+            line = CartItem(cart=target, product_id=current.product_id, variant=current)
         line.quantity = quantity
         line.price_when_added = current.price
         line.save()

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from cart import selectors, services
 from cart.forms import CartAddForm, CartQuantityForm
 from cart.models import Cart, CartItem
-from catalog.selectors import product_list_visible
+from catalog.selectors import product_list_visible, variants_live
 from core.errors import ApplicationError
 
 
@@ -62,11 +62,13 @@ def cart_detail(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def cart_add(request: HttpRequest) -> HttpResponse:
-    """The product page's "Add to cart". Success opens the cart; an error goes back to
-    the product page (or to a safe `next`) with the reason."""
+    """The product page's "Add to cart" (`variant_id`, or `product_id` for a product with
+    one variant). Success opens the cart; an error goes back to the product page (or to
+    a safe `next`) with the reason."""
     form = CartAddForm(request.POST)
     product_id = form.data.get("product_id", "")
-    if not str(product_id).isdigit():
+    variant_id = form.data.get("variant_id", "")
+    if not str(product_id).isdigit() or (variant_id and not str(variant_id).isdigit()):
         raise Http404("No such product.")
     product = get_object_or_404(product_list_visible(user=request.user), pk=int(product_id))
     back = _safe_next(request, form.data.get("next")) or reverse(
@@ -78,13 +80,20 @@ def cart_add(request: HttpRequest) -> HttpResponse:
     quantity = form.cleaned_data["quantity"]
     quantity = 1 if quantity is None else quantity
     try:
+        if variant_id:
+            variant = get_object_or_404(
+                variants_live(product).select_related("product"), pk=int(variant_id)
+            )
+        else:
+            variant = services.cart_variant_of(product=product)
         services.cart_add_item(
-            cart=current_cart(request, create=True), product=product, quantity=quantity
+            cart=current_cart(request, create=True), variant=variant, quantity=quantity
         )
     except ApplicationError as exc:
         messages.error(request, _error_text(exc))
         return HttpResponseRedirect(back)
-    messages.success(request, f"Added to your cart: “{product.name}” (quantity {quantity}).")
+    what = f"“{product.name}”" + (f" ({variant.options_text})" if variant.options_text else "")
+    messages.success(request, f"Added to your cart: {what} (quantity {quantity}).")
     return redirect("cart:detail")
 
 

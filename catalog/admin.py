@@ -18,7 +18,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from catalog.exceptions import InvalidImage
-from catalog.models import Category, Product, ProductImage, Review, Tag
+from catalog.models import Category, Product, ProductImage, ProductVariant, Review, Tag
+from catalog.selectors import product_options, variants_live
 from catalog.services import (
     PRODUCT_FIELDS,
     category_create,
@@ -29,6 +30,7 @@ from catalog.services import (
     product_image_add,
     product_image_delete,
     product_image_update,
+    product_options_set,
     product_soft_delete,
     product_update,
     products_set_active,
@@ -36,6 +38,9 @@ from catalog.services import (
     review_update,
     tag_update,
     tags_delete,
+    variant_delete,
+    variant_update,
+    variants_generate,
 )
 from core.admin import (
     OptionalSlugForm,
@@ -237,6 +242,158 @@ class ProductImageInline(SellerScopedAdminMixin, admin.TabularInline):
         return super().has_delete_permission(request, obj) and not _deleted(obj)
 
 
+class ProductVariantForm(forms.ModelForm):
+    class Meta:
+        model = ProductVariant
+        fields = [
+            "sku",
+            "price",
+            "compare_at_price",
+            "stock_quantity",
+            "image",
+            "is_active",
+            "position",
+        ]
+        widgets = {
+            "sku": forms.TextInput(attrs={"aria-label": "SKU", "size": 14}),
+            "price": forms.NumberInput(attrs={"aria-label": "Price", "step": "0.01"}),
+            "compare_at_price": forms.NumberInput(
+                attrs={"aria-label": "Regular price", "step": "0.01"}
+            ),
+            "stock_quantity": forms.NumberInput(attrs={"aria-label": "Stock"}),
+            "position": forms.NumberInput(attrs={"aria-label": "Position"}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "image" in self.fields and self.instance.product_id:
+            self.fields["image"].queryset = ProductImage.objects.filter(
+                product_id=self.instance.product_id
+            )
+
+    def _post_clean(self) -> None:
+        # The services validate (SKUs unique per shop, prices); the model's own
+        # full_clean would ask for the shop and product the inline does not show.
+        return
+
+
+class ProductVariantInline(SellerScopedAdminMixin, admin.TabularInline):
+    """The product's live variants, edited in one table (bulk prices and stock) and saved
+    through variant_update / variant_delete. New combinations come from the product's
+    options (saving them, or the "Generate all combinations" action)."""
+
+    model = ProductVariant
+    form = ProductVariantForm
+    seller_shop_field = "shop"
+    seller_can_change = True
+    seller_can_delete = True
+    fields = [
+        "options_text",
+        "sku",
+        "price",
+        "compare_at_price",
+        "stock_quantity",
+        "image",
+        "is_active",
+        "position",
+    ]
+    readonly_fields = ["options_text"]
+    extra = 0
+    verbose_name_plural = "variants"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(deleted_at__isnull=True)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and not _deleted(obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and not _deleted(obj)
+
+    @admin.display(description="options")
+    def options_text(self, variant: ProductVariant) -> str:
+        return variant.options_text or "—"
+
+
+def save_variants(*, request: HttpRequest, formset) -> None:
+    formset.save(commit=False)
+    rows = {id(row.instance): row for row in formset.forms}
+    for variant, changed in formset.changed_objects:
+        row = rows[id(variant)]
+        data = {name: row.cleaned_data[name] for name in changed if name != "image"}
+        if "image" in changed:
+            image = row.cleaned_data["image"]
+            data["image_id"] = image.pk if image else None
+        with errors_onto(row):
+            variant_update(user=request.user, variant=fresh(variant), data=data)
+    for variant in formset.deleted_objects:
+        with errors_onto(rows[id(variant)]):
+            variant_delete(user=request.user, variant=fresh(variant))
+
+
+@admin.register(ProductVariant)
+class ProductVariantAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
+    """Every variant in one list, for bulk price and stock edits across products (the
+    list's editable columns); saves go through variant_update. Variants are made on
+    their product's page."""
+
+    seller_shop_field = "shop"
+    seller_can_change = True
+    list_display = [
+        "sku",
+        "product",
+        "options_text",
+        "price",
+        "compare_at_price",
+        "stock_quantity",
+        "is_active",
+    ]
+    list_display_links = ["sku"]
+    list_editable = ["price", "compare_at_price", "stock_quantity", "is_active"]
+    list_select_related = ["product", "shop"]
+    list_filter = ["shop", "is_active"]
+    search_fields = ["sku", "product__name", "options_text"]
+    fields = [
+        "product",
+        "options_text",
+        "sku",
+        "price",
+        "compare_at_price",
+        "stock_quantity",
+        "image",
+        "is_active",
+        "position",
+    ]
+    readonly_fields = ["product", "options_text"]
+    form = ProductVariantForm
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(deleted_at__isnull=True)
+
+    def get_list_filter(self, request):
+        if not is_seller(request):
+            return super().get_list_filter(request)
+        return [("shop", admin.RelatedOnlyFieldListFilter), "is_active"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        data = {name: form.cleaned_data[name] for name in form.changed_data if name != "image"}
+        if "image" in form.changed_data:
+            image = form.cleaned_data["image"]
+            data["image_id"] = image.pk if image else None
+        with errors_onto(form):
+            variant_update(user=request.user, variant=fresh(obj), data=data)
+
+
 def _deleted(product: Product | None) -> bool:
     return product is not None and product.is_deleted
 
@@ -271,16 +428,72 @@ def _ids_only(queryset: QuerySet[Product]) -> QuerySet[Product]:
     return queryset.select_related(None).only("pk")
 
 
+def options_as_text(product: Product | None) -> str:
+    """The product's options as the admin's text: one line per option, "Size: S, M, L"."""
+    if product is None or product.pk is None:
+        return ""
+    return "\n".join(
+        f"{option.name}: {', '.join(value.value for value in option.values.all())}"
+        for option in product_options(product.pk)
+    )
+
+
+def options_from_text(text: str) -> list[dict[str, Any]]:
+    """The admin's options text as the services' `[{name, values}]`."""
+    options = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        name, colon, values = line.partition(":")
+        if not colon:
+            raise ValidationError(f"Line {number}: write an option as “Name: value, value, ...”.")
+        options.append(
+            {"name": name.strip(), "values": [v.strip() for v in values.split(",") if v.strip()]}
+        )
+    return options
+
+
 class ProductForm(forms.ModelForm):
+    """A product's own fields, its options, and for a product with one variant that
+    variant's price, SKU and stock (a product with several edits them in the table of
+    variants)."""
+
     # min_value puts a negative price's error beside the field, rather than the model
     # constraint's "Constraint ... is violated" above the form; the services check it too.
     price = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    sku = forms.CharField(
+        label="SKU", max_length=64, required=False, help_text="Left empty, one is made up."
+    )
+    stock_quantity = forms.IntegerField(min_value=0, max_value=2**31 - 1, initial=0)
+    option_lines = forms.CharField(
+        label="Options",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=(
+            "One option per line, its values after a colon: “Size: S, M, L”. Saving makes "
+            "a variant of every new combination (at the lowest price, no stock) and removes "
+            "the variants whose value is gone."
+        ),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if "sku" in self.fields:
-            self.fields["sku"].required = False
-            self.fields["sku"].help_text = "Left empty, one is made up."
+        product = self.instance if self.instance.pk else None
+        self.fields["option_lines"].initial = options_as_text(product)
+        if product is None:
+            return
+        variants = list(variants_live(product)[:2])
+        if len(variants) == 1:
+            variant = variants[0]
+            self.fields["price"].initial = variant.price
+            self.fields["sku"].initial = variant.sku
+            self.fields["stock_quantity"].initial = variant.stock_quantity
+        else:
+            for name in ("price", "sku", "stock_quantity"):
+                self.fields.pop(name, None)
+
+    def clean_option_lines(self):
+        return options_from_text(self.cleaned_data.get("option_lines") or "")
 
 
 @admin.register(Product)
@@ -301,7 +514,8 @@ class ProductAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
         "name",
         "shop",
         "category",
-        "price",
+        "price_shown",
+        "variant_count",
         "stock_quantity",
         "is_active",
         "rating",
@@ -310,7 +524,7 @@ class ProductAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     ]
     list_select_related = ["shop", "category"]
     list_filter = ["shop", "category", "is_active", InStockFilter, DeletedFilter]
-    search_fields = ["name", "sku", "shop__name"]
+    search_fields = ["name", "variants__sku", "shop__name"]
     autocomplete_fields = ["shop", "category", "tags"]
     fields = [
         "shop",
@@ -319,6 +533,7 @@ class ProductAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
         "category",
         "tags",
         "description",
+        "option_lines",
         "price",
         "currency",
         "sku",
@@ -340,7 +555,49 @@ class ProductAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
         "updated_at",
     ]
     inlines = [ProductImageInline]
-    actions = ["activate_products", "deactivate_products", "soft_delete_products"]
+    actions = [
+        "activate_products",
+        "deactivate_products",
+        "generate_variants",
+        "soft_delete_products",
+    ]
+
+    def _has_variants(self, obj) -> bool:
+        """Several live variants: priced and stocked in the table of variants."""
+        if obj is None or obj.pk is None:
+            return False
+        if not hasattr(obj, "_live_variant_count"):
+            obj._live_variant_count = variants_live(obj).count()
+        return obj._live_variant_count > 1
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if self._has_variants(obj):
+            fields = [f for f in fields if f not in ("price", "sku", "stock_quantity")]
+        return fields
+
+    def get_inlines(self, request, obj):
+        # A product with one variant edits it in the form's price, SKU and stock fields.
+        return (
+            [ProductImageInline, ProductVariantInline]
+            if self._has_variants(obj)
+            else [ProductImageInline]
+        )
+
+    # What the read-only page (a soft-deleted product) shows for the form-only fields.
+    @admin.display(description="SKU")
+    def sku(self, product: Product) -> str:
+        return ", ".join(variants_live(product).values_list("sku", flat=True)) or "—"
+
+    @admin.display(description="options")
+    def option_lines(self, product: Product) -> str:
+        return options_as_text(product) or "—"
+
+    @admin.display(description="price", ordering="price")
+    def price_shown(self, product: Product) -> str:
+        if product.has_price_range:
+            return f"{product.price} to {product.price_max}"
+        return str(product.price)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -397,16 +654,25 @@ class ProductAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         cleaned = form.cleaned_data
         data = {field: cleaned[field] for field in PRODUCT_FIELDS if field in cleaned}
-        data["sku"] = cleaned.get("sku") or ""
+        for field in ("price", "sku", "stock_quantity"):
+            if field in form.fields:
+                data[field] = cleaned.get(field)
+        data["sku"] = data.get("sku") or ""
         data["tags"] = [tag.name for tag in cleaned.get("tags") or []]
         with errors_onto(form):
             if change:
                 # Only what the person changed: a stale form must not write back the
                 # stock (sales made while it was open) or any other field.
                 changed = {key: value for key, value in data.items() if key in form.changed_data}
+                if changed.get("sku") == "":
+                    changed.pop("sku")
                 product_update(user=request.user, product=fresh(obj), data=changed)
                 return
-            created = product_create(user=request.user, shop=cleaned["shop"], data=data)
+            created = product_create(
+                user=request.user,
+                shop=cleaned["shop"],
+                data=data,
+            )
         obj.pk = created.pk
         obj.refresh_from_db()
 
@@ -414,12 +680,33 @@ class ProductAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
         # The product service has saved the tags, with the search words; not form.save_m2m().
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+        # The options last: the variants' table above was of the options as they were.
+        if "option_lines" in form.changed_data:
+            with errors_onto(form, options="option_lines"):
+                product_options_set(
+                    user=request.user,
+                    product=form.instance,
+                    options=form.cleaned_data["option_lines"],
+                    stock_quantity=0 if change else form.cleaned_data.get("stock_quantity") or 0,
+                )
 
     def save_formset(self, request, form, formset, change) -> None:
         if formset.model is ProductImage:
             save_images(request=request, product=form.instance, formset=formset)
             return
+        if formset.model is ProductVariant:
+            save_variants(request=request, formset=formset)
+            return
         super().save_formset(request, form, formset, change)
+
+    @admin.action(description="Generate all combinations of options", permissions=["change"])
+    def generate_variants(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        added = 0
+        for product in queryset.filter(deleted_at__isnull=True):
+            added += variants_generate(user=request.user, product=product)
+        self.message_user(
+            request, f"Added {plural(added, 'variant')} (no stock yet).", messages.SUCCESS
+        )
 
     @admin.action(description="Activate selected products", permissions=["change"])
     def activate_products(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:

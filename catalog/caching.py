@@ -131,11 +131,12 @@ def _product_tags_changed(sender, instance, action, reverse, pk_set, **kwargs) -
 
 
 def connect_signals() -> None:
-    from catalog.models import Category, Product, ProductImage, Review, Tag
+    from catalog.models import Category, Product, ProductImage, ProductVariant, Review, Tag
     from shops.models import Shop
 
     for signal in (post_save, post_delete):
         signal.connect(_product_saved, sender=Product, dispatch_uid="catalog-cache-product")
+        signal.connect(_product_saved, sender=ProductVariant, dispatch_uid="catalog-cache-variant")
         for model in (ProductImage, Review):
             signal.connect(
                 _product_child_saved, sender=model, dispatch_uid=f"catalog-cache-{model.__name__}"

@@ -58,8 +58,13 @@ class Product(models.Model):
     description = models.TextField(blank=True)
     price = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3, default=settings.DEFAULT_CURRENCY)
-    sku = models.CharField("SKU", max_length=64)
+    # What a product sells is its variants (ProductVariant). The four fields below sum
+    # them up for lists, sorts and filters, and are written only by the variant services
+    # (catalog.services.variants) in the same transaction as the variants: the lowest
+    # and highest price of its active variants, their stock together, and how many.
+    price_max = models.DecimalField(max_digits=12, decimal_places=2, default=0, editable=False)
     stock_quantity = models.PositiveIntegerField(default=0)
+    variant_count = models.PositiveSmallIntegerField(default=1, editable=False)
     is_active = models.BooleanField(default=True)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     rating_average = models.DecimalField(
@@ -78,11 +83,6 @@ class Product(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["shop", "sku"],
-                condition=Q(deleted_at__isnull=True),
-                name="catalog_product_sku_unique_per_shop",
-            ),
             models.CheckConstraint(condition=Q(price__gte=0), name="catalog_product_price_gte_0"),
         ]
         indexes = [
@@ -126,6 +126,24 @@ class Product(models.Model):
     @property
     def in_stock(self) -> bool:
         return self.stock_quantity > 0
+
+    @property
+    def has_price_range(self) -> bool:
+        return self.price_max > self.price
+
+    @property
+    def sku(self) -> str | None:
+        """The SKU of its one variant on sale; None when it has several (or none). Read
+        from the `single_sku` annotation of catalog.selectors when there is one (lists),
+        else with a query."""
+        if hasattr(self, "single_sku"):
+            return self.single_sku
+        skus = list(
+            self.variants.filter(deleted_at__isnull=True, is_active=True).values_list(
+                "sku", flat=True
+            )[:2]
+        )
+        return skus[0] if len(skus) == 1 else None
 
     @property
     def is_deleted(self) -> bool:
@@ -185,3 +203,122 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating}★ {self.product} by {self.user_id}"
+
+
+# --- Variants --------------------------------------------------------------------------
+# A product has up to MAX_OPTIONS options (Size, Colour, ...: named by the seller, each
+# with ordered values) and 1 to MAX_VARIANTS variants, one per combination of values.
+# A product without options has exactly one variant (combination ""). What is sold,
+# reserved, restocked and ordered is a variant; the rules are catalog.services.variants.
+
+MAX_OPTIONS = 3
+MAX_VARIANTS = 500
+
+
+class ProductOption(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="options")
+    name = models.CharField(max_length=60)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "product", Lower("name"), name="catalog_option_name_unique_per_product"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductOptionValue(models.Model):
+    option = models.ForeignKey(ProductOption, on_delete=models.CASCADE, related_name="values")
+    value = models.CharField(max_length=100)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "option", Lower("value"), name="catalog_option_value_unique_per_option"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class ProductVariant(models.Model):
+    """One combination of a product's option values, with its own SKU, price and stock."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    # The product's shop (a product never moves shop): SKUs are unique per shop.
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="+", editable=False)
+    sku = models.CharField("SKU", max_length=64)
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    compare_at_price = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The regular price, shown struck through when higher than the price.",
+    )
+    stock_quantity = models.PositiveIntegerField(default=0)
+    image = models.ForeignKey(
+        ProductImage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+    option_values = models.ManyToManyField(ProductOptionValue, blank=True, related_name="variants")
+    # The ids of its option values in the options' order ("12-40"), "" for the one
+    # variant of a product without options: two live variants never share it.
+    combination = models.CharField(max_length=64, blank=True, editable=False)
+    # "Size: M / Colour: Red", as carts and order lines show it ("" without options).
+    options_text = models.CharField(max_length=250, blank=True, editable=False)
+    low_stock_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "sku"],
+                condition=Q(deleted_at__isnull=True),
+                name="catalog_variant_sku_unique_per_shop",
+            ),
+            models.UniqueConstraint(
+                fields=["product", "combination"],
+                condition=Q(deleted_at__isnull=True),
+                name="catalog_variant_combination_unique",
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="catalog_variant_price_gte_0"),
+            models.CheckConstraint(
+                condition=Q(compare_at_price__isnull=True) | Q(compare_at_price__gte=0),
+                name="catalog_variant_compare_at_gte_0",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["product", "position"],
+                condition=Q(deleted_at__isnull=True),
+                name="catalog_variant_live",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} ({self.options_text})" if self.options_text else self.sku
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock_quantity > 0
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_discounted(self) -> bool:
+        return self.compare_at_price is not None and self.compare_at_price > self.price

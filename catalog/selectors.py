@@ -7,10 +7,29 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 
-from catalog.models import Category, Product, ProductImage, Review, Tag
-from catalog.policies import may_view_all_products
+from catalog.models import (
+    Category,
+    Product,
+    ProductImage,
+    ProductOption,
+    ProductVariant,
+    Review,
+    Tag,
+)
+from catalog.policies import may_manage_products, may_view_all_products
 from shops.selectors import user_shop_ids
 
 CATEGORY_TREE_CACHE_KEY = "catalog:category-tree:v1"
@@ -106,6 +125,55 @@ def product_is_for_sale(product: Product) -> bool:
     return bool(product.is_active and product.deleted_at is None and product.shop.is_active)
 
 
+def variant_for_sale(prefix: str = "") -> Q:
+    """What can be bought is a variant: active and not deleted, of a product for sale.
+    `prefix` reaches it from another model ("variant__")."""
+    return for_sale(f"{prefix}product__") & Q(
+        **{f"{prefix}is_active": True, f"{prefix}deleted_at__isnull": True}
+    )
+
+
+def variant_is_for_sale(variant: ProductVariant) -> bool:
+    """`variant_for_sale()` of one variant already loaded (with its product and shop)."""
+    return bool(
+        variant.is_active and variant.deleted_at is None and product_is_for_sale(variant.product)
+    )
+
+
+def variants_live(product: Product) -> QuerySet[ProductVariant]:
+    """A product's variants that are not deleted (inactive ones included), in order."""
+    return ProductVariant.objects.filter(product=product, deleted_at__isnull=True).order_by(
+        "position", "id"
+    )
+
+
+def product_options(product_id: int) -> list[ProductOption]:
+    """A product's options with their values, in order (two queries)."""
+    return list(
+        ProductOption.objects.filter(product_id=product_id)
+        .order_by("position", "id")
+        .prefetch_related("values")
+    )
+
+
+def variants_visible(*, product: Product, user) -> QuerySet[ProductVariant]:
+    """A product's live variants: all of them for those who manage it, else the active."""
+    variants = variants_live(product)
+    if user.is_authenticated and may_manage_products(user, product.shop_id):
+        return variants
+    return variants.filter(is_active=True)
+
+
+def variants_visible_all(*, user) -> QuerySet[ProductVariant]:
+    """Every variant `user` may read: the active ones of the products they may see, and
+    all live ones of the products they manage."""
+    variants = ProductVariant.objects.filter(deleted_at__isnull=True).select_related("product")
+    if may_view_all_products(user):
+        return variants
+    shop_ids = user_shop_ids(user=user) if user.is_authenticated else set()
+    return variants.filter((Q(is_active=True) & variant_for_sale()) | Q(shop_id__in=shop_ids))
+
+
 def _live(queryset: QuerySet[Product]) -> QuerySet[Product]:
     return queryset.filter(deleted_at__isnull=True)
 
@@ -130,19 +198,87 @@ def product_list_visible(*, user) -> QuerySet[Product]:
 
 
 def product_with_relations(queryset: QuerySet[Product]) -> QuerySet[Product]:
-    """Everything a product card or detail shows, in a fixed number of queries."""
-    return queryset.select_related("shop", "category").prefetch_related(
-        Prefetch("tags", queryset=Tag.objects.order_by("name")),
-        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+    """Everything the API's product card shows, in a fixed number of queries;
+    `single_sku` is the SKU of its one variant on sale (None when it has several)."""
+    one_sku = (
+        ProductVariant.objects.filter(
+            product=OuterRef("pk"), deleted_at__isnull=True, is_active=True
+        )
+        .order_by("position", "id")
+        .values("sku")[:1]
     )
+    return (
+        queryset.select_related("shop", "category")
+        .prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.order_by("name")),
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+        )
+        .annotate(
+            single_sku=Case(
+                When(variant_count=1, then=Subquery(one_sku)),
+                default=None,
+                output_field=CharField(),
+            )
+        )
+    )
+
+
+def colour_options() -> Prefetch:
+    """A product's Colour option and its values (`colour_options`), for the pages' cards'
+    swatches (catalog.templatetags.shop_tags.swatches): one query, two with colours."""
+    return Prefetch(
+        "options",
+        queryset=ProductOption.objects.filter(
+            Q(name__iexact="colour") | Q(name__iexact="color")
+        ).prefetch_related("values"),
+        to_attr="colour_options",
+    )
+
+
+def product_cards(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """What the pages' product cards show: the API card's relations and the swatches."""
+    return product_with_relations(queryset).prefetch_related(colour_options())
+
+
+def product_with_variants(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """A card's relations and what a product's detail adds: its options with their
+    values (`option_list`) and its live variants (`variant_list`), in a fixed number of
+    queries however many variants there are."""
+    return product_with_relations(queryset).prefetch_related(
+        Prefetch(
+            "options",
+            queryset=ProductOption.objects.order_by("position", "id").prefetch_related("values"),
+            to_attr="option_list",
+        ),
+        Prefetch(
+            "variants",
+            queryset=ProductVariant.objects.filter(deleted_at__isnull=True).order_by(
+                "position", "id"
+            ),
+            to_attr="variant_list",
+        ),
+    )
+
+
+def variant_options(variant: ProductVariant, options: list[ProductOption]) -> dict[str, str]:
+    """{option name: value} of a variant, in the options' order, from its combination
+    (the ids of its values) and its product's options with their values prefetched
+    (product_with_variants, product_options): no query."""
+    names = {
+        str(value.pk): (option.name, value.value)
+        for option in options
+        for value in option.values.all()
+    }
+    ids = variant.combination.split("-") if variant.combination else []
+    return dict(names[value_id] for value_id in ids if value_id in names)
 
 
 def product_search(queryset: QuerySet[Product], query: str) -> QuerySet[Product]:
     """Products matching `query`, annotated with `rank` (higher is better).
 
-    PostgreSQL: full-text match on name, tags, category and description, or a name
-    close to a query word (trigram word similarity, for typos), ranked by both.
-    SQLite: every word must appear in the name, description, category or a tag.
+    PostgreSQL: full-text match on name, tags, category, variant SKUs, option values and
+    description, or a name close to a query word (trigram word similarity, for typos),
+    ranked by both. SQLite: every word must appear in one of those.
     Only the first MAX_SEARCH_WORDS words count.
     """
     words = query.split()[:MAX_SEARCH_WORDS]
@@ -163,11 +299,19 @@ def product_search(queryset: QuerySet[Product], query: str) -> QuerySet[Product]
                 product_id=OuterRef("pk"), tag__name__icontains=word
             )
         )
+        in_variants = Exists(
+            ProductVariant.objects.filter(
+                Q(sku__icontains=word) | Q(option_values__value__icontains=word),
+                product_id=OuterRef("pk"),
+                deleted_at__isnull=True,
+            )
+        )
         queryset = queryset.filter(
             Q(name__icontains=word)
             | Q(description__icontains=word)
             | Q(category__name__icontains=word)
             | in_tags
+            | in_variants
         )
     return queryset.annotate(rank=F("rating_count") * 0)
 

@@ -40,6 +40,7 @@ router.register(
     basename="product-review",
 )
 router.register("products", catalog_api.ProductViewSet, basename="product")
+router.register("variants", catalog_api.VariantViewSet, basename="variant")
 router.register("reviews", catalog_api.ReviewViewSet, basename="review")
 router.register("orders", orders_api.OrderViewSet, basename="order")
 router.register("payments/methods", payments_api.SavedMethodViewSet, basename="payment-method")

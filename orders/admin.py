@@ -83,7 +83,15 @@ class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    fields = ["product", "sku", "shop_name", "unit_price", "quantity", "line_total"]
+    fields = [
+        "product",
+        "variant_options",
+        "sku",
+        "shop_name",
+        "unit_price",
+        "quantity",
+        "line_total",
+    ]
     readonly_fields = fields
 
     @admin.display(description="product")
@@ -309,6 +317,7 @@ class OrderLineAdmin(SellerScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
         "order_date",
         "order_status",
         "product_name",
+        "variant_options",
         "sku",
         "shop_name",
         "quantity",
@@ -326,6 +335,7 @@ class OrderLineAdmin(SellerScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
         "order_status",
         "ship_to",
         "product_name",
+        "variant_options",
         "sku",
         "shop_name",
         "unit_price",
@@ -334,8 +344,22 @@ class OrderLineAdmin(SellerScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
     ]
     readonly_fields = fields
 
+    actions = ["export_lines_csv"]
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[OrderLine]:
         return super().get_queryset(request).select_related("order")
+
+    @admin.action(description="Export selected lines to CSV", permissions=["view"])
+    def export_lines_csv(self, request, queryset):
+        from core.csv_export import csv_response
+        from orders.selectors import ORDER_LINE_EXPORT_COLUMNS, order_line_export_rows
+
+        lines = OrderLine.objects.filter(pk__in=queryset.values("pk"))
+        return csv_response(
+            filename="order-lines-selected.csv",
+            header=ORDER_LINE_EXPORT_COLUMNS,
+            rows=order_line_export_rows(lines),
+        )
 
     def changelist_view(self, request, extra_context=None):
         if is_seller(request):

@@ -73,7 +73,11 @@ class CheckoutSerializer(serializers.Serializer):
 
 class OrderLineSerializer(serializers.Serializer):
     product_id = serializers.IntegerField()
+    variant_id = serializers.IntegerField()
     product_name = serializers.CharField()
+    variant_options = serializers.CharField(
+        help_text="The variant's options as sold (“Size: M / Colour: Red”); empty without."
+    )
     sku = serializers.CharField()
     shop = serializers.SerializerMethodField()
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
@@ -89,7 +93,9 @@ class OrderLineSerializer(serializers.Serializer):
         fields = self.fields
         return {
             "product_id": line.product_id,
+            "variant_id": line.variant_id,
             "product_name": line.product_name,
+            "variant_options": line.variant_options,
             "sku": line.sku,
             "shop": {"id": line.shop_id, "name": line.shop_name},
             "unit_price": fields["unit_price"].to_representation(line.unit_price),
@@ -319,7 +325,7 @@ class UserOrdersView(APIView):
 class SalesReportQuerySerializer(serializers.Serializer):
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
-    group_by = serializers.ChoiceField(choices=["day", "shop", "category"], default="day")
+    group_by = serializers.ChoiceField(choices=list(selectors.SALES_GROUPINGS), default="day")
 
     def validate(self, attrs):
         if (
@@ -334,6 +340,7 @@ class SalesReportQuerySerializer(serializers.Serializer):
 class SalesRowSerializer(serializers.Serializer):
     key = serializers.CharField(allow_null=True, help_text="null: products without a category")
     label = serializers.CharField()
+    sku = serializers.CharField(required=False, help_text="Grouped by variant: its SKU as sold.")
     revenue = serializers.DecimalField(max_digits=14, decimal_places=2)
     orders = serializers.IntegerField()
     units = serializers.IntegerField()
@@ -346,7 +353,7 @@ class SalesTotalsSerializer(serializers.Serializer):
 
 
 class SalesReportSerializer(serializers.Serializer):
-    group_by = serializers.ChoiceField(choices=["day", "shop", "category"])
+    group_by = serializers.ChoiceField(choices=list(selectors.SALES_GROUPINGS))
     date_from = serializers.DateField(allow_null=True)
     date_to = serializers.DateField(allow_null=True)
     currency = serializers.CharField()

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db.models import Count, F, QuerySet, Window
 from django.utils import timezone
 
-from catalog.models import Product
+from catalog.models import ProductVariant
 from orders import selectors
 from orders.models import OrderLine, OrderStatus
 from orders.policies import may_view_sales
@@ -114,17 +114,21 @@ def seller_dashboard(*, shop_ids: set[int]) -> dict[str, Any]:
 # --- Stock ------------------------------------------------------------------------------
 
 
-def low_stock_queryset(*, shop_ids: set[int] | None = None) -> QuerySet[Product]:
-    """Products for sale whose stock is below their shop's threshold (the level at which
-    owners are warned), the emptiest first."""
-    products = Product.objects.filter(
+def low_stock_queryset(*, shop_ids: set[int] | None = None) -> QuerySet[ProductVariant]:
+    """Variants on sale (of published products) whose stock is below their shop's
+    threshold (the level at which owners are warned), the emptiest first."""
+    variants = ProductVariant.objects.filter(
         is_active=True,
         deleted_at__isnull=True,
+        product__is_active=True,
+        product__deleted_at__isnull=True,
         stock_quantity__lt=F("shop__low_stock_threshold"),
     )
     if shop_ids is not None:
-        products = products.filter(shop_id__in=shop_ids)
-    return products.select_related("shop").order_by("stock_quantity", "name", "id")
+        variants = variants.filter(shop_id__in=shop_ids)
+    return variants.select_related("shop", "product").order_by(
+        "stock_quantity", "product__name", "position", "id"
+    )
 
 
 def low_stock_products(*, shop_ids: set[int] | None = None, limit: int) -> dict[str, Any]:
@@ -133,7 +137,7 @@ def low_stock_products(*, shop_ids: set[int] | None = None, limit: int) -> dict[
     shown = list(
         low_stock_queryset(shop_ids=shop_ids).annotate(low_count=Window(Count("pk")))[:limit]
     )
-    return {"products": shown, "count": shown[0].low_count if shown else 0}
+    return {"variants": shown, "count": shown[0].low_count if shown else 0}
 
 
 # --- The chart: server-made SVG ---------------------------------------------------------

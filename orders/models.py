@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from catalog.models import Product
+from catalog.models import Product, ProductVariant
 from shops.models import Shop
 
 
@@ -86,8 +86,13 @@ class OrderLine(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
+    variant = models.ForeignKey(
+        ProductVariant, on_delete=models.PROTECT, related_name="order_lines"
+    )
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="order_lines")
     product_name = models.CharField(max_length=200)
+    # The variant's options as they were ("Size: M / Colour: Red"; "" without options).
+    variant_options = models.CharField(max_length=250, blank=True)
     sku = models.CharField(max_length=64)
     shop_name = models.CharField(max_length=200)
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
@@ -96,13 +101,18 @@ class OrderLine(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["shop", "order"]), models.Index(fields=["product"])]
+        indexes = [
+            models.Index(fields=["shop", "order"]),
+            models.Index(fields=["product"]),
+            models.Index(fields=["variant"]),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="orders_line_quantity_gte_1")
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} x {self.product_name}"
+        options = f" ({self.variant_options})" if self.variant_options else ""
+        return f"{self.quantity} x {self.product_name}{options}"
 
 
 class OrderStatusChange(models.Model):

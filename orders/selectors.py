@@ -12,6 +12,7 @@ from django.db.models import (
     Count,
     DecimalField,
     IntegerField,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -181,11 +182,15 @@ def sales_totals(*, date_from: date | None = None, date_to: date | None = None) 
     return {**totals, "revenue": _cents(totals["revenue"])}
 
 
+SALES_GROUPINGS = ("day", "shop", "category", "product", "variant")
+
+
 def sales_report(
     *, date_from: date | None = None, date_to: date | None = None, group_by: str = "day"
 ) -> list[dict[str, Any]]:
     """Revenue, orders and units of paid (not cancelled or refunded) orders, grouped by day,
-    shop or category, computed in the database. Dates are order dates (UTC), inclusive."""
+    shop, category, product or variant, computed in the database. Dates are order dates
+    (UTC), inclusive."""
     lines = _sales_lines(date_from=date_from, date_to=date_to)
     measures = _measures()
     if group_by == "day":
@@ -220,7 +225,37 @@ def sales_report(
             }
             for row in rows
         ]
-    raise ValueError(f"Unknown grouping {group_by!r}: day, shop or category.")
+    if group_by == "product":
+        rows = (
+            lines.values("product_id", "product__name")
+            .annotate(**measures)
+            .order_by("-revenue", "product_id")
+        )
+        return [
+            {"key": row["product_id"], "label": row["product__name"], **_m(row)} for row in rows
+        ]
+    if group_by == "variant":
+        # Named as last sold (the snapshot on the lines): a variant may since be gone.
+        rows = (
+            lines.values("variant_id")
+            .annotate(
+                **measures,
+                name=Max("product_name"),
+                options=Max("variant_options"),
+                variant_sku=Max("sku"),
+            )
+            .order_by("-revenue", "variant_id")
+        )
+        return [
+            {
+                "key": row["variant_id"],
+                "label": f"{row['name']} ({row['options']})" if row["options"] else row["name"],
+                "sku": row["variant_sku"],
+                **_m(row),
+            }
+            for row in rows
+        ]
+    raise ValueError(f"Unknown grouping {group_by!r}: {', '.join(SALES_GROUPINGS)}.")
 
 
 CENT = Decimal("0.01")
@@ -349,4 +384,43 @@ def order_export_rows(orders: QuerySet[Order]) -> Iterator[list[Any]]:
             order.refunded_total,
             order.currency,
             order.item_count,
+        ]
+
+
+ORDER_LINE_EXPORT_COLUMNS = (
+    "order_number",
+    "created_at",
+    "status",
+    "shop",
+    "product_id",
+    "product_name",
+    "variant_id",
+    "variant_options",
+    "sku",
+    "unit_price",
+    "quantity",
+    "line_total",
+    "currency",
+)
+
+
+def order_line_export_rows(lines: QuerySet[OrderLine]) -> Iterator[list[Any]]:
+    """One row per order line of `lines` (ORDER_LINE_EXPORT_COLUMNS: what was sold, by
+    variant, as it was at checkout), read in chunks from the database."""
+    lines = lines.select_related("order").order_by("order__created_at", "order_id", "id")
+    for line in lines.iterator(chunk_size=EXPORT_CHUNK):
+        yield [
+            line.order.number,
+            line.order.created_at.astimezone(UTC).isoformat(),
+            line.order.status,
+            line.shop_name,
+            line.product_id,
+            line.product_name,
+            line.variant_id,
+            line.variant_options,
+            line.sku,
+            line.unit_price,
+            line.quantity,
+            line.line_total,
+            line.order.currency,
         ]

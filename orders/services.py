@@ -1,8 +1,9 @@
 """Checkout, the order status machine, stock reservations (see docs/architecture.md).
 
 Stock is taken at checkout, in the same transaction that writes the order and
-empties the cart, with the product rows locked in primary-key order so that two
-checkouts cannot deadlock and no product is ever oversold. An unpaid order holds its
+empties the cart. Every stock writer locks the product rows, then the variant rows,
+each in primary-key order, so that two checkouts cannot deadlock and no variant is
+ever oversold. An unpaid order holds its
 stock until `reserved_until`; expiry cancels it and the stock returns.
 """
 
@@ -23,9 +24,9 @@ from accounts.services import user_require_verified_email
 from cart.exceptions import InsufficientStock, ProductUnavailable
 from cart.models import Cart, CartItem
 from cart.services import money_limit
-from catalog.models import Product
-from catalog.selectors import product_is_for_sale
-from catalog.services import products_low_stock_check
+from catalog.models import Product, ProductVariant
+from catalog.selectors import variant_is_for_sale
+from catalog.services import products_summary_refresh, variants_low_stock_check
 from core.errors import DomainValidationError
 from orders import policies
 from orders.exceptions import (
@@ -59,10 +60,12 @@ def reservation_minutes() -> int:
     return int(getattr(settings, "ORDER_RESERVATION_MINUTES", 30))
 
 
-def _check_hoarding(*, user: User, items: list[CartItem], products: dict[int, Product]) -> None:
+def _check_hoarding(
+    *, user: User, items: list[CartItem], variants: dict[int, ProductVariant]
+) -> None:
     """What one account may hold unpaid: at most ORDER_MAX_PENDING_ORDERS pending orders
     (their reservation still running) and ORDER_MAX_PENDING_UNITS_PER_PRODUCT units of a
-    product in them, this order included. One query."""
+    product (all its variants together) in them, this order included. One query."""
     max_orders = int(getattr(settings, "ORDER_MAX_PENDING_ORDERS", 3))
     max_units = int(getattr(settings, "ORDER_MAX_PENDING_UNITS_PER_PRODUCT", 20))
     held_lines = OrderLine.objects.filter(
@@ -75,10 +78,13 @@ def _check_hoarding(*, user: User, items: list[CartItem], products: dict[int, Pr
         held[product_id] = held.get(product_id, 0) + quantity
     if len(orders) >= max_orders:
         raise PendingOrdersLimit(limit=max_orders)
+    wanted: dict[int, int] = {}
+    for item in items:
+        wanted[item.product_id] = wanted.get(item.product_id, 0) + item.quantity
     for item in items:
         already = held.get(item.product_id, 0)
-        if already + item.quantity > max_units:
-            product = products[item.product_id]
+        if already + wanted[item.product_id] > max_units:
+            product = variants[item.variant_id].product
             raise PendingUnitsLimit(
                 product_id=product.pk, name=product.name, limit=max_units, held=already
             )
@@ -96,15 +102,26 @@ def _record(
     )
 
 
-def _lock_products(product_ids) -> dict[int, Product]:
-    """Lock the product rows in primary-key order (the one order every writer uses)."""
-    locked = (
-        Product.objects.select_for_update(of=("self",))
-        .filter(pk__in=sorted(set(product_ids)))
+def _lock_stock(variant_ids) -> dict[int, ProductVariant]:
+    """Lock the rows of these variants' products, then the variants' rows, each in
+    primary-key order (the one order every stock writer uses). Answers the variants
+    with their product and shop."""
+    ids = sorted(set(variant_ids))
+    product_ids = (
+        ProductVariant.objects.filter(pk__in=ids).order_by().values("product_id").distinct()
+    )
+    products = {
+        product.pk: product
+        for product in Product.objects.select_for_update(of=("self",))
+        .filter(pk__in=product_ids)
         .select_related("shop")
         .order_by("pk")
-    )
-    return {product.pk: product for product in locked}
+    }
+    variants = {}
+    for variant in ProductVariant.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+        variant.product = products[variant.product_id]
+        variants[variant.pk] = variant
+    return variants
 
 
 # --- Checkout --------------------------------------------------------------------------
@@ -124,44 +141,59 @@ def order_place(
     """
     user_require_verified_email(user=user)
     Cart.objects.select_for_update().filter(pk=cart.pk).first()
-    items = list(CartItem.objects.filter(cart=cart).order_by("product_id"))
+    items = list(CartItem.objects.filter(cart=cart).order_by("variant_id"))
     if not items:
         raise CartEmpty()
-    products = _lock_products(item.product_id for item in items)
-    _check_hoarding(user=user, items=items, products=products)
+    variants = _lock_stock(item.variant_id for item in items)
+    _check_hoarding(user=user, items=items, variants=variants)
 
     for item in items:
-        product = products[item.product_id]
-        if not product_is_for_sale(product):
-            raise ProductUnavailable(product_id=product.pk, name=product.name)
-        if product.stock_quantity < item.quantity:
+        variant = variants[item.variant_id]
+        if not variant_is_for_sale(variant):
+            raise ProductUnavailable(
+                product_id=variant.product_id,
+                name=variant.product.name,
+                variant_id=variant.pk,
+                options=variant.options_text,
+            )
+        if variant.stock_quantity < item.quantity:
             raise InsufficientStock(
-                product_id=product.pk, available=product.stock_quantity, name=product.name
+                product_id=variant.product_id,
+                available=variant.stock_quantity,
+                name=variant.product.name,
+                variant_id=variant.pk,
+                options=variant.options_text,
             )
 
     lines = []
     subtotal = Decimal("0.00")
     for item in items:
-        product = products[item.product_id]
-        taken = Product.objects.filter(pk=product.pk, stock_quantity__gte=item.quantity).update(
-            stock_quantity=F("stock_quantity") - item.quantity
-        )
+        variant = variants[item.variant_id]
+        product = variant.product
+        taken = ProductVariant.objects.filter(
+            pk=variant.pk, stock_quantity__gte=item.quantity
+        ).update(stock_quantity=F("stock_quantity") - item.quantity)
         if taken != 1:  # cannot happen under the row lock; refuse rather than oversell
-            raise InsufficientStock(product_id=product.pk, available=product.stock_quantity)
-        line_total = product.price * item.quantity
+            raise InsufficientStock(
+                product_id=product.pk, available=variant.stock_quantity, variant_id=variant.pk
+            )
+        line_total = variant.price * item.quantity
         subtotal += line_total
         lines.append(
             OrderLine(
                 product=product,
+                variant=variant,
                 shop=product.shop,
                 product_name=product.name,
-                sku=product.sku,
+                variant_options=variant.options_text,
+                sku=variant.sku,
                 shop_name=product.shop.name,
-                unit_price=product.price,
+                unit_price=variant.price,
                 quantity=item.quantity,
                 line_total=line_total,
             )
         )
+    products_summary_refresh(product_ids={variant.product_id for variant in variants.values()})
 
     shipping_total = Decimal("0.00")
     if subtotal + shipping_total > MAX_ORDER_TOTAL:
@@ -193,7 +225,7 @@ def order_place(
     change = _record(order, from_status="", to_status=S.PENDING, by=user)
     CartItem.objects.filter(cart=cart).delete()
     # Owners hear once when stock falls below their threshold (mail after commit).
-    products_low_stock_check(product_ids=list(products))
+    variants_low_stock_check(variant_ids=list(variants))
     # The order as `order_list_for` reads it back (its lines, its one status change), so
     # that the checkout answer needs no second round of queries.
     order.visible_lines = lines
@@ -251,13 +283,14 @@ def order_set_status(*, order: Order, status: str, by: User | None) -> Order:
 
 
 def _restock(order: Order) -> None:
-    lines = list(order.lines.order_by("product_id"))
-    _lock_products(line.product_id for line in lines)
+    lines = list(order.lines.order_by("variant_id"))
+    variants = _lock_stock(line.variant_id for line in lines)
     for line in lines:
-        Product.objects.filter(pk=line.product_id).update(
+        ProductVariant.objects.filter(pk=line.variant_id).update(
             stock_quantity=F("stock_quantity") + line.quantity
         )
-    products_low_stock_check(product_ids=[line.product_id for line in lines])
+    products_summary_refresh(product_ids={variant.product_id for variant in variants.values()})
+    variants_low_stock_check(variant_ids=list(variants))
 
 
 def order_may_cancel(*, order: Order, by: User | None) -> bool:

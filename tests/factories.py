@@ -94,11 +94,18 @@ class TagFactory(factory.django.DjangoModelFactory):
 
 
 class ProductFactory(factory.django.DjangoModelFactory):
-    """A product as the services make it (search words included, on PostgreSQL)."""
+    """A product as the services make it: one variant (`sku`, `price`, `stock_quantity`)
+    unless `options` is given, search words included (on PostgreSQL).
+
+    `options=[("Size", ["S", "M"]), ("Colour", ["Red", "Blue"])]` makes a variant of every
+    combination, each at `price` with `stock_quantity`, SKUs `<sku>-1`, `<sku>-2`, ..."""
 
     class Meta:
         model = "catalog.Product"
         skip_postgeneration_save = True
+
+    class Params:
+        sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
 
     shop = factory.SubFactory(ShopFactory)
     category = None
@@ -106,21 +113,95 @@ class ProductFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"product-{n}")
     description = "A fine thing."
     price = "19.99"
-    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    price_max = factory.SelfAttribute("price")
     stock_quantity = 10
     is_active = True
+    options = None
+
+    @classmethod
+    def _create(cls, model_class, *args, options=None, **kwargs):
+        product = super()._create(model_class, *args, **kwargs)
+        product._factory_options = options
+        return product
+
+    @classmethod
+    def _build(cls, model_class, *args, options=None, **kwargs):
+        return super()._build(model_class, *args, **kwargs)
 
     @factory.post_generation
     def tags(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.tags.set(extracted)
 
+    variant = factory.RelatedFactory(
+        "tests.factories.VariantFactory",
+        factory_related_name="product",
+        sku=factory.SelfAttribute("..sku"),
+        price=factory.SelfAttribute("..price"),
+        stock_quantity=factory.SelfAttribute("..stock_quantity"),
+    )
+
     @factory.post_generation
     def _index(obj, create, extracted, **kwargs):
         if create:
-            from catalog.services import product_search_index_update
+            from catalog.services import product_options_set, product_search_index_update
 
+            options = getattr(obj, "_factory_options", None)
+            if options:
+                sku = obj.variants.get().sku
+                product_options_set(
+                    user=None,
+                    product=obj,
+                    options=[{"name": name, "values": values} for name, values in options],
+                    stock_quantity=obj.stock_quantity,
+                )
+                for number, variant in enumerate(obj.variants.order_by("position", "pk"), 1):
+                    variant.sku = f"{sku}-{number}"
+                    variant.save(update_fields=["sku"])
+                obj.refresh_from_db()
             product_search_index_update(product_ids=[obj.pk])
+
+
+class VariantFactory(factory.django.DjangoModelFactory):
+    """The one variant of a product without options (ProductFactory makes it)."""
+
+    class Meta:
+        model = "catalog.ProductVariant"
+
+    product = factory.SubFactory(ProductFactory, variant=None)
+    shop = factory.SelfAttribute("product.shop")
+    sku = factory.Sequence(lambda n: f"VAR-{n:05d}")
+    price = "19.99"
+    stock_quantity = 10
+    combination = ""
+    options_text = ""
+
+
+def _product_id(product) -> int:
+    return product if isinstance(product, int) else product.pk
+
+
+def set_stock(product, quantity: int) -> None:
+    """Set the stock of a product with one variant (and its summary), as a sale or a
+    restock elsewhere would, without the services' rules (tests only)."""
+    from catalog.models import ProductVariant
+    from catalog.services import products_summary_refresh
+
+    ProductVariant.objects.filter(product_id=_product_id(product), deleted_at=None).update(
+        stock_quantity=quantity
+    )
+    products_summary_refresh(product_ids=[_product_id(product)])
+
+
+def set_price(product, price: str) -> None:
+    """Set the price of a product with one variant (and its summary), as its shop would."""
+    from catalog.models import ProductVariant
+    from catalog.services import products_summary_refresh
+
+    ProductVariant.objects.filter(product_id=_product_id(product), deleted_at=None).update(
+        price=price
+    )
+    products_summary_refresh(product_ids=[_product_id(product)])
 
 
 class ReviewFactory(factory.django.DjangoModelFactory):

@@ -28,6 +28,7 @@ from catalog.api.taxonomy import (
     TagSerializer,
     TagViewSet,
 )
+from catalog.api.variants import VariantSerializer, VariantViewSet
 
 __all__ = [
     "CatalogPagination",
@@ -48,6 +49,8 @@ __all__ = [
     "ShopSummarySerializer",
     "TagSerializer",
     "TagViewSet",
+    "VariantSerializer",
+    "VariantViewSet",
     "absolute_media_url",
     "reviewer_name",
 ]

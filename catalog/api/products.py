@@ -17,7 +17,14 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from catalog import caching, selectors, services
+from catalog import caching, policies, selectors, services
+from catalog.api.variants import (
+    OptionSerializer,
+    ProductVariantsMixin,
+    VariantSerializer,
+    options_field,
+    variants_field,
+)
 from catalog.filters import ProductFilter
 from catalog.models import Category, Product, ProductImage
 from core.pagination import PageNumberPagination
@@ -69,11 +76,33 @@ class RatingSerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
-class ProductSerializer(serializers.ModelSerializer):
-    """A product as lists and the detail show it (the same shape in both)."""
+class PriceRangeSerializer(serializers.Serializer):
+    min = serializers.DecimalField(max_digits=12, decimal_places=2)
+    max = serializers.DecimalField(max_digits=12, decimal_places=2)
 
-    price = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
-    in_stock = serializers.BooleanField(read_only=True)
+
+class ProductSerializer(serializers.ModelSerializer):
+    """A product as lists show it; the detail adds its options and variants."""
+
+    price = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        read_only=True,
+        help_text="The lowest price of its active variants.",
+    )
+    price_range = serializers.SerializerMethodField()
+    variant_count = serializers.IntegerField(
+        read_only=True, help_text="How many of its variants are on sale."
+    )
+    in_stock = serializers.BooleanField(
+        read_only=True, help_text="True when any active variant is in stock."
+    )
+    stock_quantity = serializers.IntegerField(
+        read_only=True, help_text="The stock of its active variants together."
+    )
+    sku = serializers.SerializerMethodField(
+        help_text="The SKU of its one variant; null when it has several (see `variants`)."
+    )
     shop = ShopSummarySerializer(read_only=True)
     category = CategorySummarySerializer(read_only=True, allow_null=True)
     tags = serializers.SerializerMethodField()
@@ -88,6 +117,8 @@ class ProductSerializer(serializers.ModelSerializer):
             "name",
             "description",
             "price",
+            "price_range",
+            "variant_count",
             "currency",
             "stock_quantity",
             "in_stock",
@@ -103,6 +134,13 @@ class ProductSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(PriceRangeSerializer)
+    def get_price_range(self, product: Product) -> dict:
+        return {"min": f"{product.price:.2f}", "max": f"{product.price_max:.2f}"}
+
+    def get_sku(self, product: Product) -> str | None:
+        return getattr(product, "single_sku", None)
+
     def get_tags(self, product: Product) -> list[str]:
         return [tag.name for tag in product.tags.all()]
 
@@ -114,16 +152,45 @@ class ProductSerializer(serializers.ModelSerializer):
         return {"average": average, "count": product.rating_count}
 
 
+class ProductDetailSerializer(ProductSerializer):
+    """A product's own address: the card's fields, its options and its variants (the
+    active ones; all live ones for those who manage it)."""
+
+    options = serializers.SerializerMethodField()
+    variants = serializers.SerializerMethodField()
+
+    class Meta(ProductSerializer.Meta):
+        fields = [*ProductSerializer.Meta.fields, "options", "variants"]
+        read_only_fields = fields
+
+    @extend_schema_field(OptionSerializer(many=True))
+    def get_options(self, product: Product) -> list[dict]:
+        return [
+            {"name": option.name, "values": [value.value for value in option.values.all()]}
+            for option in product.option_list
+        ]
+
+    @extend_schema_field(VariantSerializer(many=True))
+    def get_variants(self, product: Product) -> list[dict]:
+        variants = product.variant_list
+        if not self.context.get("manager"):
+            variants = [variant for variant in variants if variant.is_active]
+        context = {**self.context, "options": product.option_list}
+        return VariantSerializer(variants, many=True, context=context).data
+
+
 class ProductUpdateSerializer(serializers.Serializer):
-    """A product's input. `price` takes a string or a number; `tags` is a list of names."""
+    """A product's input. `price` takes a string or a number; `tags` is a list of names.
+    A product with one variant takes `price`, `sku` and `stock_quantity` for it; a
+    product with options takes `options` and `variants` instead."""
 
     shop = serializers.IntegerField(
         required=False, help_text="A product stays in its shop: only its current shop is valid."
     )
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
-    price = serializers.DecimalField(max_digits=12, decimal_places=2)
-    stock_quantity = serializers.IntegerField(min_value=0, required=False)
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
+    stock_quantity = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
     sku = serializers.CharField(max_length=64, required=False, allow_blank=True)
     category = serializers.PrimaryKeyRelatedField(
         queryset=Category.objects.all(), allow_null=True, required=False
@@ -132,6 +199,24 @@ class ProductUpdateSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=60), required=False, max_length=50
     )
     is_active = serializers.BooleanField(required=False)
+    options = options_field()
+    variants = variants_field()
+
+    def to_internal_value(self, data):
+        """`price` is required (as a field) unless `variants` carry the prices; a PATCH
+        needs neither."""
+        errors: dict = {}
+        value = None
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            errors = dict(exc.detail)
+        given = data if hasattr(data, "get") else {}
+        if not self.partial and given.get("variants") is None and given.get("price") in (None, ""):
+            errors.setdefault("price", [serializers.Field.default_error_messages["required"]])
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
 
 
 class ProductCreateSerializer(ProductUpdateSerializer):
@@ -158,7 +243,7 @@ class CatalogPagination(PageNumberPagination):
     django_paginator_class = caching.CachedCountPaginator
 
 
-class ProductViewSet(viewsets.ModelViewSet):
+class ProductViewSet(ProductVariantsMixin, viewsets.ModelViewSet):
     """Products the caller may see: the public catalog, plus the inactive products of
     the caller's shops (all of them for platform staff). Members of a product's shop
     and platform staff change it; DELETE hides it from everyone (soft delete).
@@ -184,14 +269,10 @@ class ProductViewSet(viewsets.ModelViewSet):
         )
         return json_response(request, content)
 
-    def retrieve(self, request, *args, **kwargs):
-        pk = str(kwargs.get(self.lookup_field, ""))
-        if request.user.is_authenticated or not pk.isdigit() or len(pk) > 18:
-            return super().retrieve(request, *args, **kwargs)
-
+    def _cached_retrieve(self, request, pk: str):
         def build():
             product = self.get_object()
-            return json_bytes(self.get_serializer(product).data), product.shop_id
+            return json_bytes(self._detail(product)), product.shop_id
 
         # Image URLs are absolute: one answer per host the API is reached by. Stored
         # rendered (core.rendering).
@@ -204,9 +285,31 @@ class ProductViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no caller
             return Product.objects.none()
-        return selectors.product_with_relations(
-            selectors.product_list_visible(user=self.request.user)
-        )
+        visible = selectors.product_list_visible(user=self.request.user)
+        if self.action in ("retrieve", "create", "update", "partial_update"):
+            return selectors.product_with_variants(visible)
+        return selectors.product_with_relations(visible)
+
+    def get_serializer_class(self):
+        if self.action in ("list", "search"):
+            return ProductSerializer
+        return ProductDetailSerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        pk = str(kwargs.get(self.lookup_field, ""))
+        if request.user.is_authenticated or not pk.isdigit() or len(pk) > 18:
+            product = self.get_object()
+            return Response(self._detail(product))
+        return self._cached_retrieve(request, pk)
+
+    def _detail(self, product: Product) -> dict:
+        user = self.request.user
+        context = {
+            **self.get_serializer_context(),
+            "manager": user.is_authenticated
+            and policies.may_manage_products(user, product.shop_id),
+        }
+        return ProductDetailSerializer(product, context=context).data
 
     def filter_queryset(self, queryset):
         # The filters and sorts belong to the listings; a product's own address ignores them.
@@ -216,10 +319,7 @@ class ProductViewSet(viewsets.ModelViewSet):
 
     def _answer(self, product: Product, status_code: int = status.HTTP_200_OK) -> Response:
         product = self.get_queryset().get(pk=product.pk)
-        return Response(
-            ProductSerializer(product, context=self.get_serializer_context()).data,
-            status=status_code,
-        )
+        return Response(self._detail(product), status=status_code)
 
     @extend_schema(
         parameters=[
@@ -235,7 +335,7 @@ class ProductViewSet(viewsets.ModelViewSet):
         SearchQuerySerializer(data=request.query_params).is_valid(raise_exception=True)
         return self.list(request)
 
-    @extend_schema(request=ProductCreateSerializer, responses={201: ProductSerializer})
+    @extend_schema(request=ProductCreateSerializer, responses={201: ProductDetailSerializer})
     def create(self, request, *args, **kwargs):
         serializer = ProductCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -246,7 +346,7 @@ class ProductViewSet(viewsets.ModelViewSet):
         product = services.product_create(user=request.user, shop=shop, data=data)
         return self._answer(product, status.HTTP_201_CREATED)
 
-    @extend_schema(request=ProductUpdateSerializer, responses=ProductSerializer)
+    @extend_schema(request=ProductUpdateSerializer, responses=ProductDetailSerializer)
     def update(self, request, *args, **kwargs):
         product = self.get_object()
         serializer = ProductUpdateSerializer(
@@ -259,7 +359,7 @@ class ProductViewSet(viewsets.ModelViewSet):
         )
         return self._answer(product)
 
-    @extend_schema(request=ProductUpdateSerializer, responses=ProductSerializer)
+    @extend_schema(request=ProductUpdateSerializer, responses=ProductDetailSerializer)
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
 

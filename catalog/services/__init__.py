@@ -5,7 +5,8 @@
 - reviews: reviews, ratings, the registered purchase checkers;
 - tags and categories: the taxonomy, managed by platform staff;
 - search: the products' search words;
-- stock: low-stock alerts to owners;
+- variants: options, variants and the products' summary of them;
+- stock: low-stock alerts to owners (per variant);
 - imports: a shop's products from CSV.
 
 Every public function is importable from here, as before the split.
@@ -50,8 +51,17 @@ from catalog.services.reviews import (
     review_update,
 )
 from catalog.services.search import product_search_index_update
-from catalog.services.stock import products_low_stock_check, products_low_stock_reset
+from catalog.services.stock import variants_low_stock_check, variants_low_stock_reset
 from catalog.services.tags import tag_update, tags_delete, tags_get_or_create
+from catalog.services.variants import (
+    options_clean,
+    product_options_set,
+    products_summary_refresh,
+    variant_create,
+    variant_delete,
+    variant_update,
+    variants_generate,
+)
 
 __all__ = [
     "ALLOWED_IMAGE_FORMATS",
@@ -71,20 +81,21 @@ __all__ = [
     "category_delete",
     "category_update",
     "image_validate",
+    "options_clean",
     "product_create",
     "product_image_add",
     "product_image_delete",
     "product_image_make_thumbnail",
     "product_image_update",
     "product_import_rows_read",
+    "product_options_set",
     "product_rating_refresh",
     "product_search_index_update",
     "product_soft_delete",
     "product_update",
     "products_import",
-    "products_low_stock_check",
-    "products_low_stock_reset",
     "products_set_active",
+    "products_summary_refresh",
     "register_purchase_checker",
     "review_create",
     "review_delete",
@@ -92,4 +103,10 @@ __all__ = [
     "tag_update",
     "tags_delete",
     "tags_get_or_create",
+    "variant_create",
+    "variant_delete",
+    "variant_update",
+    "variants_generate",
+    "variants_low_stock_check",
+    "variants_low_stock_reset",
 ]

@@ -16,7 +16,7 @@ from catalog.exceptions import (
     InvalidImage,
 )
 from catalog.models import Product, ProductImage
-from catalog.services.products import _require_manager
+from catalog.services.common import require_manager
 from core.errors import DomainValidationError
 
 # --- Images ----------------------------------------------------------------------------
@@ -70,7 +70,7 @@ def product_image_add(
     *, user: User, product: Product, upload: UploadedFile, alt: str = ""
 ) -> ProductImage:
     """Store an uploaded image; its thumbnail is made by a worker after commit."""
-    _require_manager(user=user, shop=product.shop)
+    require_manager(user=user, shop=product.shop)
     extension = image_validate(upload)
     position = product.images.count()
     image = ProductImage(product=product, alt=alt.strip()[:200], position=position)
@@ -87,7 +87,7 @@ def product_image_update(
     *, user: User | None, image: ProductImage, alt: str | None = None, position: int | None = None
 ) -> ProductImage:
     """Change an image's text or its place among the product's images."""
-    _require_manager(user=user, shop=image.product.shop_id)
+    require_manager(user=user, shop=image.product.shop_id)
     changed = []
     if alt is not None:
         image.alt = alt.strip()[:200]
@@ -107,7 +107,7 @@ def product_image_update(
 @transaction.atomic
 def product_image_delete(*, user: User | None, image: ProductImage) -> None:
     """Remove an image and its files (once the transaction commits)."""
-    _require_manager(user=user, shop=image.product.shop_id)
+    require_manager(user=user, shop=image.product.shop_id)
     product_id = image.product_id
     files = [field for field in (image.image, image.thumbnail) if field]
     image.delete()

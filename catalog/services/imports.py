@@ -22,15 +22,13 @@ from catalog.exceptions import (
     ProductImportFileInvalid,
     ProductImportInvalid,
 )
-from catalog.models import Category, Product, Tag
-from catalog.services.products import (
-    _require_manager,
-    _validate_price,
-    catalog_currency,
-)
+from catalog.models import Category, Product, ProductVariant, Tag
+from catalog.services.common import require_manager, validate_money
+from catalog.services.products import catalog_currency
 from catalog.services.search import product_search_index_update
-from catalog.services.stock import products_low_stock_reset
+from catalog.services.stock import variants_low_stock_reset
 from catalog.services.tags import tags_get_or_create
+from catalog.services.variants import products_summary_refresh
 from core.errors import DomainValidationError
 from shops.models import Shop
 
@@ -39,7 +37,10 @@ from shops.models import Shop
 # first and every problem reported with its line number; only a file without a single bad
 # row is written, all of it in one transaction. Products are written in bulk (the
 # per-product services would take minutes for thousands of rows), with their search words
-# rewritten in the same transaction as product_create does.
+# rewritten in the same transaction as product_create does. A row is a product with one
+# variant, named by the variant's SKU; a row whose SKU is a variant of an existing
+# product (with --update) changes that variant's price and stock and the product's own
+# fields.
 
 IMPORT_COLUMNS = (
     "name",
@@ -98,6 +99,7 @@ class _ImportPlan:
     values: dict[str, Any]  # model field -> value, only the columns the file has
     tags: list[str] | None  # None: the file has no tags column
     product: Product | None = None  # the product to update (or, once written, created)
+    variant: ProductVariant | None = None  # the variant the SKU names
     is_new: bool = True
     changed: bool = True  # an existing product the row changes
 
@@ -162,12 +164,17 @@ def product_import_rows_read(*, content: bytes) -> list[ProductImportRow]:
     return rows
 
 
+# What a row writes on the variant its SKU names; the rest is the product's.
+_VARIANT_COLUMNS = ("price", "stock_quantity")
+
+
 def _field_messages(name: str, value: Any) -> list[str]:
     """The model field's own validators (lengths, digits) on an already converted value."""
     from django.core.exceptions import ValidationError
 
+    model = ProductVariant if name in (*_VARIANT_COLUMNS, "sku") else Product
     try:
-        Product._meta.get_field(name).run_validators(value)
+        model._meta.get_field(name).run_validators(value)
     except ValidationError as exc:
         return list(exc.messages)
     return []
@@ -217,7 +224,7 @@ def _import_row_validate(
         errors.append(("price", "A price is needed."))
     else:
         try:
-            price = _validate_price(cells["price"])
+            price = validate_money(cells["price"])
         except DomainValidationError as exc:
             errors.append(("price", exc.extra["fields"]["price"][0]))
         except ArithmeticError:  # too many digits to round to cents
@@ -308,22 +315,46 @@ def _import_validate(
                 ProductImportError(row.line, column, message) for column, message in problems
             ]
             continue
-        plan.product = existing.get(plan.sku)
+        plan.variant = existing.get(plan.sku)
+        plan.product = plan.variant.product if plan.variant else None
         plan.is_new = plan.product is None
         plans.append(plan)
     return plans, errors
 
 
-def _import_existing(*, shop: Shop, skus: list[str], lock: bool) -> dict[str, Product]:
-    products = Product.objects.filter(shop=shop, deleted_at__isnull=True).order_by("pk")
-    if lock:  # the rows to update, locked in primary-key order like every stock writer
-        products = products.select_for_update(of=("self",))
-    found: dict[str, Product] = {}
+def _import_existing(*, shop: Shop, skus: list[str], lock: bool) -> dict[str, ProductVariant]:
+    """The shop's live variants with these SKUs (with their products). With `lock`, the
+    rows to update are locked: the products, then the variants, in primary-key order
+    like every stock writer."""
+    variants = ProductVariant.objects.filter(shop=shop, deleted_at__isnull=True)
+    found: dict[str, ProductVariant] = {}
     for start in range(0, len(skus), IMPORT_BATCH_SIZE):
         found.update(
-            (product.sku, product)
-            for product in products.filter(sku__in=skus[start : start + IMPORT_BATCH_SIZE])
+            (variant.sku, variant)
+            for variant in variants.filter(
+                sku__in=skus[start : start + IMPORT_BATCH_SIZE]
+            ).select_related("product")
         )
+    if lock and found:
+        ids = sorted(variant.pk for variant in found.values())
+        product_ids = sorted({variant.product_id for variant in found.values()})
+        for start in range(0, len(product_ids), IMPORT_BATCH_SIZE):
+            list(
+                Product.objects.select_for_update(of=("self",))
+                .filter(pk__in=product_ids[start : start + IMPORT_BATCH_SIZE])
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+        fresh = {}
+        for start in range(0, len(ids), IMPORT_BATCH_SIZE):
+            fresh.update(
+                ProductVariant.objects.select_for_update(of=("self",))
+                .filter(pk__in=ids[start : start + IMPORT_BATCH_SIZE])
+                .order_by("pk")
+                .values_list("pk", "stock_quantity")
+            )
+        for variant in found.values():
+            variant.stock_quantity = fresh[variant.pk]
     return found
 
 
@@ -390,7 +421,7 @@ def products_import(
     called as rows are written.
     """
     if user is not None:
-        _require_manager(user=user, shop=shop)
+        require_manager(user=user, shop=shop)
     rows = list(rows)
     skus = sorted({row.values["sku"].strip() for row in rows if not row.problem} - {""})
     try:
@@ -428,11 +459,13 @@ def _import_mark_unchanged(plans: list[_ImportPlan]) -> None:
         ).values_list("product_id", "tag__name"):
             current_tags.setdefault(product_id, set()).add(_tag_key(name))
     for plan in plans:
-        product = plan.product
-        plan.changed = any(getattr(product, name) != value for name, value in plan.values.items())
+        plan.changed = any(
+            getattr(plan.variant if name in _VARIANT_COLUMNS else plan.product, name) != value
+            for name, value in plan.values.items()
+        )
         if plan.tags is not None and not plan.changed:
             wanted = {_tag_key(tag) for tag in plan.tags}
-            plan.changed = wanted != current_tags.get(product.pk, set())
+            plan.changed = wanted != current_tags.get(plan.product.pk, set())
 
 
 def _tags_known(names: list[str]) -> set[str]:
@@ -462,13 +495,28 @@ def _import_write(
 
     new_plans = [plan for plan in plans if plan.is_new]
     for plan, slug in zip(new_plans, _import_slugs(new_plans), strict=True):
-        plan.product = Product(shop=shop, currency=currency, sku=plan.sku, slug=slug, **plan.values)
+        own = {name: value for name, value in plan.values.items() if name not in _VARIANT_COLUMNS}
+        plan.product = Product(
+            shop=shop,
+            currency=currency,
+            slug=slug,
+            price=plan.values["price"],
+            price_max=plan.values["price"],
+            stock_quantity=plan.values["stock_quantity"],
+            variant_count=1,
+            **own,
+        )
     changed_plans = [plan for plan in plans if not plan.is_new and plan.changed]
-    changed_fields = sorted({name for plan in changed_plans for name in plan.values})
+    product_fields = sorted(
+        {name for plan in changed_plans for name in plan.values if name not in _VARIANT_COLUMNS}
+    )
+    variant_fields = sorted(
+        {name for plan in changed_plans for name in plan.values if name in _VARIANT_COLUMNS}
+    )
     for plan in changed_plans:
         for name, value in plan.values.items():
-            setattr(plan.product, name, value)
-        plan.product.updated_at = now
+            setattr(plan.variant if name in _VARIANT_COLUMNS else plan.product, name, value)
+        plan.product.updated_at = plan.variant.updated_at = now
 
     Through = Product.tags.through
     for start in range(0, len(plans), IMPORT_BATCH_SIZE):
@@ -478,15 +526,34 @@ def _import_write(
             Product.objects.bulk_create(created)
             if created[0].pk is None:  # databases that answer no ids
                 ids = dict(
-                    Product.objects.filter(
-                        shop=shop, deleted_at__isnull=True, sku__in=[p.sku for p in created]
-                    ).values_list("sku", "id")
+                    Product.objects.filter(slug__in=[p.slug for p in created]).values_list(
+                        "slug", "id"
+                    )
                 )
                 for product in created:
-                    product.pk = product.id = ids[product.sku]
-        changed = [plan.product for plan in batch if not plan.is_new and plan.changed]
-        if changed:
-            _products_update_rows(changed, [*changed_fields, "updated_at"])
+                    product.pk = product.id = ids[product.slug]
+            ProductVariant.objects.bulk_create(
+                ProductVariant(
+                    product=plan.product,
+                    shop=shop,
+                    sku=plan.sku,
+                    price=plan.values["price"],
+                    stock_quantity=plan.values["stock_quantity"],
+                )
+                for plan in batch
+                if plan.is_new
+            )
+        changed = [plan for plan in batch if not plan.is_new and plan.changed]
+        if changed and product_fields:
+            _rows_update(
+                Product, [plan.product for plan in changed], [*product_fields, "updated_at"]
+            )
+        if changed and variant_fields:
+            _rows_update(
+                ProductVariant, [plan.variant for plan in changed], [*variant_fields, "updated_at"]
+            )
+        if changed and variant_fields:
+            products_summary_refresh(product_ids=[plan.product.pk for plan in changed])
         retagged = [plan for plan in batch if plan.tags is not None and plan.changed]
         Through.objects.filter(
             product_id__in=[plan.product.pk for plan in retagged if not plan.is_new]
@@ -499,31 +566,31 @@ def _import_write(
         if progress is not None:
             progress(len(batch))
 
-    if "stock_quantity" in changed_fields:
-        products_low_stock_reset(product_ids=[plan.product.pk for plan in changed_plans])
+    if "stock_quantity" in variant_fields:
+        variants_low_stock_reset(variant_ids=[plan.variant.pk for plan in changed_plans])
     product_search_index_update(product_ids=[plan.product.pk for plan in plans if plan.changed])
     shops_changed(shop_ids=[shop.pk])  # bulk writes send no signals: empty the caches
 
 
-def _products_update_rows(products: list[Product], field_names: list[str]) -> None:
-    """Write these fields of each product with one prepared UPDATE run for every row
+def _rows_update(model, rows: list, field_names: list[str]) -> None:
+    """Write these fields of each row with one prepared UPDATE run for every row
     (QuerySet.bulk_update's CASE expressions take seconds per thousand rows)."""
-    fields = [Product._meta.get_field(name) for name in field_names]
+    fields = [model._meta.get_field(name) for name in field_names]
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(model_field.column)} = %s" for model_field in fields)
     sql = (
-        f"UPDATE {quote(Product._meta.db_table)} SET {assignments} "  # noqa: S608 (column names)
-        f"WHERE {quote(Product._meta.pk.column)} = %s"
+        f"UPDATE {quote(model._meta.db_table)} SET {assignments} "  # noqa: S608 (column names)
+        f"WHERE {quote(model._meta.pk.column)} = %s"
     )
     params = [
         [
             *(
-                model_field.get_db_prep_save(getattr(product, model_field.attname), connection)
+                model_field.get_db_prep_save(getattr(row, model_field.attname), connection)
                 for model_field in fields
             ),
-            product.pk,
+            row.pk,
         ]
-        for product in products
+        for row in rows
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)

@@ -1,5 +1,5 @@
 """The search words of products (PostgreSQL full-text vectors), rewritten when a product,
-its tags or its category change."""
+its tags, its category or its variants (SKUs, option values) change."""
 
 from __future__ import annotations
 
@@ -20,6 +20,13 @@ UPDATE catalog_product AS p SET search_vector =
           WHERE pt.product_id = p.id), '')), 'B')
  || setweight(to_tsvector('{SEARCH_CONFIG}', coalesce(
         (SELECT c.name FROM catalog_category c WHERE c.id = p.category_id), '')), 'B')
+ || setweight(to_tsvector('{SEARCH_CONFIG}', coalesce(
+        (SELECT string_agg(v.sku, ' ') FROM catalog_productvariant v
+          WHERE v.product_id = p.id AND v.deleted_at IS NULL), '')), 'A')
+ || setweight(to_tsvector('{SEARCH_CONFIG}', coalesce(
+        (SELECT string_agg(ov.value, ' ') FROM catalog_productoptionvalue ov
+           JOIN catalog_productoption o ON o.id = ov.option_id
+          WHERE o.product_id = p.id), '')), 'B')
  || setweight(to_tsvector('{SEARCH_CONFIG}', coalesce(p.description, '')), 'C')
 """  # noqa: S608  (a constant config name; product ids are bound parameters)
 

@@ -1,4 +1,4 @@
-"""Low-stock alerts: owners hear once when a sale takes a product below their threshold."""
+"""Low-stock alerts: owners hear once when a sale takes a variant below their threshold."""
 
 from __future__ import annotations
 
@@ -9,45 +9,45 @@ from django.db.models import F
 from django.utils import timezone
 
 from catalog.caching import shops_changed
-from catalog.models import Product
+from catalog.models import ProductVariant
 
 # --- Low stock -------------------------------------------------------------------------
-# Each fall of a product's stock below its shop's `low_stock_threshold` emails the shop's
+# Each fall of a variant's stock below its shop's `low_stock_threshold` emails the shop's
 # owners once: `low_stock_notified_at` remembers the alert until stock is back at or above
 # the threshold (a restock, a cancelled order), when it is cleared for the next fall.
 
 
 @transaction.atomic
-def products_low_stock_reset(*, product_ids: Iterable[int]) -> int:
-    """Clear the alert of those products whose stock is back at or above their shop's
+def variants_low_stock_reset(*, variant_ids: Iterable[int]) -> int:
+    """Clear the alert of those variants whose stock is back at or above their shop's
     threshold; answers how many were cleared."""
-    ids = sorted(set(product_ids))
+    ids = sorted(set(variant_ids))
     if not ids:
         return 0
-    restocked = Product.objects.filter(
+    restocked = ProductVariant.objects.filter(
         pk__in=ids,
         low_stock_notified_at__isnull=False,
         stock_quantity__gte=F("shop__low_stock_threshold"),
     ).values("pk")
-    return Product.objects.filter(pk__in=restocked).update(low_stock_notified_at=None)
+    return ProductVariant.objects.filter(pk__in=restocked).update(low_stock_notified_at=None)
 
 
 # No savepoint inside a sale's or a cancellation's transaction (two round trips each
 # checkout): nothing here is caught, an error undoes the caller's transaction anyway.
 @transaction.atomic(savepoint=False)
-def products_low_stock_check(*, product_ids: Iterable[int]) -> dict[int, list[int]]:
-    """Call after the stock of these products changed (sales, cancellations), in the same
-    transaction or after it. Products back at or above their shop's threshold are reset;
-    products now below it whose owners were not told yet are marked, and each shop's
-    owners get one email listing them, sent by a worker after commit. Answers
-    {shop id: [product ids]} of the alerts queued."""
-    ids = sorted(set(product_ids))
+def variants_low_stock_check(*, variant_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Call after the stock of these variants changed (sales, cancellations), in the same
+    transaction or after it. Variants back at or above their shop's
+    threshold are reset; live variants now below it whose owners were not told yet are
+    marked, and each shop's owners get one email listing them, sent by a worker after
+    commit. Answers {shop id: [variant ids]} of the alerts queued."""
+    ids = sorted(set(variant_ids))
     if not ids:
         return {}
-    # Locked in primary-key order (the order every stock writer uses): two checks that
-    # finish together agree on which one sends the alert.
+    # Locked in primary-key order (the order every stock writer uses; checkout holds the
+    # locks already): two checks that finish together agree on which sends the alert.
     rows = (
-        Product.objects.select_for_update(of=("self",))
+        ProductVariant.objects.select_for_update(of=("self",))
         .filter(pk__in=ids)
         .order_by("pk")
         .values_list(
@@ -57,30 +57,31 @@ def products_low_stock_check(*, product_ids: Iterable[int]) -> dict[int, list[in
             "shop__low_stock_threshold",
             "low_stock_notified_at",
             "deleted_at",
+            "is_active",
         )
     )
     restocked: list[int] = []
     falling: dict[int, list[int]] = {}
     # The stock shown on product pages and lists changed (sales update() the rows).
     shops_changed(shop_ids={row[1] for row in rows})
-    for pk, shop_id, stock, threshold, notified_at, deleted_at in rows:
+    for pk, shop_id, stock, threshold, notified_at, deleted_at, is_active in rows:
         if stock >= threshold:
             if notified_at is not None:
                 restocked.append(pk)
-        elif notified_at is None and deleted_at is None:
+        elif notified_at is None and deleted_at is None and is_active:
             falling.setdefault(shop_id, []).append(pk)
     if restocked:
-        Product.objects.filter(pk__in=restocked).update(low_stock_notified_at=None)
+        ProductVariant.objects.filter(pk__in=restocked).update(low_stock_notified_at=None)
     if falling:
-        Product.objects.filter(
+        ProductVariant.objects.filter(
             pk__in=[pk for shop_ids in falling.values() for pk in shop_ids]
         ).update(low_stock_notified_at=timezone.now())
         from catalog.tasks import send_low_stock_email
 
-        for shop_id, shop_product_ids in falling.items():
+        for shop_id, shop_variant_ids in falling.items():
             transaction.on_commit(
-                lambda shop_id=shop_id, shop_product_ids=shop_product_ids: (
-                    send_low_stock_email.delay(shop_id, shop_product_ids)
+                lambda shop_id=shop_id, shop_variant_ids=shop_variant_ids: (
+                    send_low_stock_email.delay(shop_id, shop_variant_ids)
                 )
             )
     return falling

@@ -109,6 +109,27 @@ def stock_status(product) -> dict[str, str]:
     return {"label": "In stock", "state": "in"}
 
 
+# Colours a swatch can show (a CSS class each, site.css); other values get a neutral one.
+SWATCH_COLOURS = {
+    "black", "white", "grey", "gray", "silver", "red", "blue", "navy", "green", "olive",
+    "yellow", "orange", "pink", "purple", "brown", "beige", "gold", "teal",
+}  # fmt: skip
+MAX_SWATCHES = 6
+
+
+@register.filter
+def swatches(product) -> list[dict[str, str]]:
+    """The values of a product's Colour option for its card (prefetched by
+    product_cards): [{name, css}], at most MAX_SWATCHES."""
+    options = getattr(product, "colour_options", None) or []
+    values = [value.value for option in options for value in option.values.all()]
+    shown = []
+    for name in values[:MAX_SWATCHES]:
+        key = name.strip().lower().replace("gray", "grey")
+        shown.append({"name": name, "css": key if key in SWATCH_COLOURS else "other"})
+    return shown
+
+
 @register.filter
 def is_published(product) -> bool:
     """Whether everyone sees the product (members and staff also see unpublished ones)."""

@@ -23,12 +23,12 @@ def home(request: HttpRequest) -> HttpResponse:
     shops. Renders on an empty catalog too, with empty states."""
     in_stock = selectors.product_list_public().filter(stock_quantity__gt=0)
     featured = list(
-        selectors.product_with_relations(in_stock).order_by(
+        selectors.product_cards(in_stock).order_by(
             F("rating_average").desc(nulls_last=True), "-rating_count", "-created_at", "-id"
         )[:FEATURED_PRODUCTS]
     )
     newest = list(
-        selectors.product_with_relations(
+        selectors.product_cards(
             in_stock.exclude(pk__in=[product.pk for product in featured])
         ).order_by("-created_at", "-id")[:NEW_PRODUCTS]
     )

@@ -111,6 +111,7 @@ CARD_FIELDS = (
     "name",
     "slug",
     "price",
+    "price_max",
     "currency",
     "stock_quantity",
     "is_active",
@@ -126,7 +127,8 @@ CARD_FIELDS = (
 
 def _cards(ids: list[int]) -> list[Product]:
     """The products of these ids, in this order, with what their cards show: the
-    narrow columns, the shop and the images (two queries, none for no ids)."""
+    narrow columns, the shop, the images and the colours (three queries, four with
+    colours, none for no ids)."""
     if not ids:
         return []
     found = {
@@ -135,7 +137,8 @@ def _cards(ids: list[int]) -> list[Product]:
         .select_related("shop")
         .only(*CARD_FIELDS)
         .prefetch_related(
-            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+            selectors.colour_options(),
         )
     }
     return [found[pk] for pk in ids if pk in found]

@@ -24,7 +24,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from catalog import caching, selectors, services
 from catalog.forms import ReviewForm
-from catalog.models import Product
+from catalog.models import Product, ProductVariant
+from catalog.templatetags.shop_tags import money, stock_status
 from core.errors import ApplicationError
 from core.forms import form_add_service_error
 from shops.selectors import user_is_member
@@ -40,7 +41,7 @@ def _visible_product(request: HttpRequest, slug: str) -> Product:
     """The product if the caller may see it: the public catalog, plus the unpublished
     products of the caller's shops (all of them for staff). Soft-deleted ones: 404."""
     return get_object_or_404(
-        selectors.product_with_relations(selectors.product_list_visible(user=request.user)),
+        selectors.product_with_variants(selectors.product_list_visible(user=request.user)),
         slug=slug,
     )
 
@@ -51,7 +52,7 @@ def _product_page_data(product: Product, reviews_page: str | int | None) -> dict
     reviews = Paginator(selectors.review_list(product=product), REVIEWS_PER_PAGE)
     page = reviews.get_page(reviews_page)
     more_from_shop = list(
-        selectors.product_with_relations(
+        selectors.product_cards(
             selectors.product_list_public().filter(shop=product.shop).exclude(pk=product.pk)
         )[:MORE_FROM_SHOP]
     )
@@ -79,20 +80,89 @@ def _reviews_page_number(request: HttpRequest) -> int:
 PRODUCT_FRAGMENTS = ("top", "middle", "reviews")
 
 
+def _number_param(request: HttpRequest, name: str) -> str:
+    value = request.GET.get(name, "")
+    return value if value.isdigit() and len(value) <= 18 else ""
+
+
 def _fragments(request: HttpRequest, ref: str) -> caching.ProductFragments:
     """The product page's cached parts; besides the product they show the selected
-    image and the page of reviews."""
-    image = request.GET.get("image", "")
-    image = image if image.isdigit() and len(image) <= 18 else ""
-    return caching.ProductFragments(ref=ref, vary=f"{image}:{_reviews_page_number(request)}")
+    variant and image and the page of reviews."""
+    image, variant = _number_param(request, "image"), _number_param(request, "variant")
+    return caching.ProductFragments(
+        ref=ref, vary=f"{image}:{variant}:{_reviews_page_number(request)}"
+    )
 
 
-def _selected_image(request: HttpRequest, images: list) -> Any:
-    wanted = request.GET.get("image", "")
-    if wanted.isdigit():
-        found = next((image for image in images if image.pk == int(wanted)), None)
+def _selected_variant(request: HttpRequest, variants: list[ProductVariant]):
+    """The variant asked for (`?variant=`), else the first in stock, else the first."""
+    wanted = _number_param(request, "variant")
+    if wanted:
+        found = next((variant for variant in variants if variant.pk == int(wanted)), None)
         if found is not None:
             return found
+    return next((v for v in variants if v.stock_quantity > 0), variants[0] if variants else None)
+
+
+def _option_groups(product: Product, variants: list[ProductVariant], selected) -> list[dict]:
+    """One picker per option: each value is `ok`, `sold_out` (the combination with the
+    other chosen values has no stock) or `unavailable` (no such variant on sale)."""
+    if selected is None or not product.option_list:
+        return []
+    chosen = selected.options
+    by_options = {tuple(sorted(v.options.items())): v for v in variants}
+    groups = []
+    for option in product.option_list:
+        values = []
+        for value in option.values.all():
+            wanted = {**chosen, option.name: value.value}
+            match = by_options.get(tuple(sorted(wanted.items())))
+            state = "unavailable" if match is None else ("ok" if match.in_stock else "sold_out")
+            values.append(
+                {
+                    "value": value.value,
+                    "state": state,
+                    "selected": chosen.get(option.name) == value.value,
+                    "variant_id": match.pk if match else None,
+                }
+            )
+        groups.append({"name": option.name, "values": values})
+    return groups
+
+
+def _variants_data(product: Product, variants: list[ProductVariant]) -> list[dict]:
+    """What the page's script needs to follow a choice without a reload."""
+    images = {image.pk: image for image in product.images.all()}
+    data = []
+    for variant in variants:
+        image = images.get(variant.image_id)
+        stock = stock_status(variant)
+        data.append(
+            {
+                "id": variant.pk,
+                "options": variant.options,
+                "price": money(variant.price, product.currency),
+                "compare_at": money(variant.compare_at_price, product.currency)
+                if variant.is_discounted
+                else "",
+                "stock": variant.stock_quantity,
+                "stock_label": stock["label"],
+                "stock_state": stock["state"],
+                "sku": variant.sku,
+                "image": {"id": image.pk, "url": image.image.url} if image else None,
+            }
+        )
+    return data
+
+
+def _selected_image(request: HttpRequest, images: list, variant=None) -> Any:
+    """The image asked for (`?image=`), else the chosen variant's, else the first."""
+    wanted = request.GET.get("image", "")
+    for image_id in (wanted, str(variant.image_id) if variant and variant.image_id else ""):
+        if image_id.isdigit():
+            found = next((image for image in images if image.pk == int(image_id)), None)
+            if found is not None:
+                return found
     return images[0] if images else None
 
 
@@ -130,10 +200,21 @@ def _render_product(
         own_review = selectors.review_list(product=product).filter(user=user).first()
         is_member = user_is_member(user=user, shop=product.shop)
 
+    variants = [variant for variant in product.variant_list if variant.is_active]
+    for variant in variants:
+        variant.options = selectors.variant_options(variant, product.option_list)
+    variant = _selected_variant(request, variants)
+
     context = {
         "product": product,
+        "variants": variants,
+        "variant": variant,
+        "option_groups": _option_groups(product, variants, variant),
+        "variants_data": _variants_data(product, variants) if len(variants) > 1 else [],
         "images": lazy("images"),
-        "selected_image": SimpleLazyObject(lambda: _selected_image(request, part("images"))),
+        "selected_image": SimpleLazyObject(
+            lambda: _selected_image(request, part("images"), variant)
+        ),
         "breadcrumbs": lazy("breadcrumbs"),
         "tags": lazy("tags"),
         "reviews_page": SimpleLazyObject(reviews_page),
@@ -143,7 +224,9 @@ def _render_product(
         # The form shows only to signed-in visitors: not built for the others.
         "review_form": review_form or (ReviewForm() if user.is_authenticated else None),
         "more_from_shop": lazy("more_from_shop"),
-        "can_buy": selectors.product_is_for_sale(product) and product.stock_quantity > 0,
+        "can_buy": selectors.product_is_for_sale(product)
+        and variant is not None
+        and variant.stock_quantity > 0,
         "fragments": fragments,
         **(extra_context or {}),
     }
@@ -186,7 +269,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
     def build() -> tuple[Product, int]:
         product = get_object_or_404(
-            selectors.product_list_public().select_related("shop", "category"), slug=slug
+            selectors.product_with_variants(selectors.product_list_public()), slug=slug
         )
         return product, product.shop_id
 

@@ -70,6 +70,11 @@ def ids(**names: str) -> Params:
     return lambda world: {key: getattr(world, name).pk for key, name in names.items()}
 
 
+def variant_of(product: str) -> Params:
+    """The path's `id`: the one variant of a product of the world."""
+    return lambda world: {"id": getattr(world, product).variants.get().pk}
+
+
 def user_id(**roles: str) -> Params:
     return lambda world: {key: world.user(role).pk for key, role in roles.items()}
 
@@ -247,6 +252,29 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
             multipart=True,
         ),
         row(401, 403, 403, 201, 403, 201),
+    ),
+    "GET /api/v1/products/{id}/variants/": (
+        Call(params=ids(id="product_x")),
+        row(200, 200, 200, 200, 200, 200),
+    ),
+    # X's product has no options: its one variant is all it may have (400 to those who
+    # may change it, after the permission said yes).
+    "POST /api/v1/products/{id}/variants/": (
+        Call(params=ids(id="product_x"), body=lambda w, role: {"price": "5.00"}),
+        row(401, 403, 403, 400, 403, 400),
+    ),
+    "GET /api/v1/variants/{id}/": (
+        Call(params=variant_of("product_x")),
+        row(200, 200, 200, 200, 200, 200),
+    ),
+    "PATCH /api/v1/variants/{id}/": (
+        Call(params=variant_of("product_x"), body=lambda w, role: {"stock_quantity": 7}),
+        row(401, 403, 403, 200, 403, 200),
+    ),
+    # Its product's last variant: a product keeps one.
+    "DELETE /api/v1/variants/{id}/": (
+        Call(params=variant_of("product_x")),
+        row(401, 403, 403, 400, 403, 400),
     ),
     "GET /api/v1/products/{product_id}/reviews/": (
         Call(params=ids(product_id="product_x")),

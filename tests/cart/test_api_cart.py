@@ -4,7 +4,7 @@ import pytest
 
 from catalog.models import Product
 from tests.conftest import bearer_client
-from tests.factories import ProductFactory, UserFactory
+from tests.factories import ProductFactory, UserFactory, set_price
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +106,7 @@ def test_prices_are_current_with_a_notice_when_they_changed(client_and_user):
     client, _ = client_and_user
     lamp = ProductFactory(name="Lamp", price="10.00", stock_quantity=5)
     add(client, lamp, 2)
-    Product.objects.filter(pk=lamp.pk).update(price="12.00")
+    set_price(lamp, "12.00")
     body = client.get("/api/v1/cart/").json()
     assert body["items"][0]["unit_price"] == "12.00" and body["subtotal"] == "24.00"
     assert "went up from 10.00 to 12.00" in body["items"][0]["notice"]

@@ -21,6 +21,8 @@ from tests.factories import (
     MembershipFactory,
     ProductFactory,
     UserFactory,
+    set_price,
+    set_stock,
 )
 
 pytestmark = pytest.mark.django_db
@@ -203,7 +205,7 @@ def test_an_empty_cart_says_so(client):
 def test_a_changed_price_is_announced_on_the_cart_page(signed_in, user):
     lamp = ProductFactory(name="Lamp", price="10.00")
     add(signed_in, lamp, 1)
-    Product.objects.filter(pk=lamp.pk).update(price="12.00")
+    set_price(lamp, "12.00")
 
     html = signed_in.get(CART).content.decode()
 
@@ -220,7 +222,7 @@ def test_a_line_out_of_stock_or_off_sale_blocks_checkout_with_an_explanation(sig
     mug = ProductFactory(name="Mug")
     add(signed_in, lamp, 3)
     add(signed_in, mug, 1)
-    Product.objects.filter(pk=lamp.pk).update(stock_quantity=2)
+    set_stock(lamp, 2)
     Product.objects.filter(pk=mug.pk).update(is_active=False)
 
     html = signed_in.get(CART).content.decode()
@@ -382,7 +384,7 @@ def test_the_cart_page_reads_in_a_fixed_number_of_queries(
         client.force_login(user)
     _fill(client, count)
     first = CartItem.objects.first()
-    Product.objects.filter(pk=first.product_id).update(price="1.00")  # a notice too
+    set_price(first.product_id, "1.00")  # a notice too
 
     with django_assert_max_num_queries(7):
         response = client.get(CART)

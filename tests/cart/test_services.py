@@ -15,7 +15,7 @@ from cart.services import (
 )
 from catalog.models import Product
 from core.errors import DomainValidationError
-from tests.factories import ProductFactory, UserFactory
+from tests.factories import ProductFactory, UserFactory, set_stock
 
 pytestmark = pytest.mark.django_db
 
@@ -87,8 +87,8 @@ def test_summary_notices_for_stock_that_ran_low_and_out():
     gone = ProductFactory(name="Gone", stock_quantity=5)
     cart_add_item(cart=cart, product=low, quantity=3)
     cart_add_item(cart=cart, product=gone, quantity=1)
-    Product.objects.filter(pk=low.pk).update(stock_quantity=2)
-    Product.objects.filter(pk=gone.pk).update(stock_quantity=0)
+    set_stock(low, 2)
+    set_stock(gone, 0)
     summary = cart_summary(cart=cart)
     details = [notice["detail"] for notice in summary.notices]
     assert "Only 2 of “Low” left: lower the quantity." in details

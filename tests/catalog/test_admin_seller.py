@@ -313,6 +313,7 @@ def test_seller_runs_the_actions_on_their_products(signed_in, clerk_a, product_a
     assert [name for name in choices if name] == [
         "activate_products",
         "deactivate_products",
+        "generate_variants",
         "soft_delete_products",
     ]
 

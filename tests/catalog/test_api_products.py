@@ -22,6 +22,8 @@ PRODUCT_FIELDS = {
     "name",
     "description",
     "price",
+    "price_range",
+    "variant_count",
     "currency",
     "stock_quantity",
     "in_stock",
@@ -35,6 +37,8 @@ PRODUCT_FIELDS = {
     "created_at",
     "updated_at",
 }
+# The product's own address adds its options and variants to the list's card.
+DETAIL_FIELDS = PRODUCT_FIELDS | {"options", "variants"}
 
 
 def names(response) -> list[str]:
@@ -68,13 +72,30 @@ def test_the_product_detail_shape(api_client, shop_a, settings):
     response = api_client.get(f"/api/v1/products/{product.id}")
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == PRODUCT_FIELDS
-    assert {key: body[key] for key in PRODUCT_FIELDS - {"created_at", "updated_at"}} == {
+    assert set(body) == DETAIL_FIELDS
+    variant = product.variants.get()
+    assert {key: body[key] for key in DETAIL_FIELDS - {"created_at", "updated_at"}} == {
         "id": product.id,
         "slug": "wireless-headphones",
         "name": "Wireless Headphones",
         "description": "Noise cancelling.",
         "price": "149.50",
+        "price_range": {"min": "149.50", "max": "149.50"},
+        "variant_count": 1,
+        "options": [],
+        "variants": [
+            {
+                "id": variant.pk,
+                "sku": "WH-1",
+                "options": {},
+                "price": "149.50",
+                "compare_at_price": None,
+                "stock_quantity": 3,
+                "in_stock": True,
+                "image_id": None,
+                "is_active": True,
+            }
+        ],
         "currency": settings.DEFAULT_CURRENCY,
         "stock_quantity": 3,
         "in_stock": True,
@@ -109,11 +130,14 @@ def test_an_unrated_uncategorised_product(api_client):
     )
 
 
-def test_the_list_uses_the_detail_shape(api_client):
+def test_the_list_uses_the_detail_shape_without_options_and_variants(api_client):
     product = ProductFactory()
     body = api_client.get("/api/v1/products").json()
     assert set(body) == {"count", "next", "previous", "results"}
-    assert body["results"] == [api_client.get(f"/api/v1/products/{product.id}").json()]
+    detail = api_client.get(f"/api/v1/products/{product.id}").json()
+    assert body["results"] == [
+        {key: value for key, value in detail.items() if key not in ("options", "variants")}
+    ]
 
 
 def test_unknown_products_are_404(api_client):
@@ -313,7 +337,7 @@ def test_a_shop_member_creates_a_product(client_of, shop_a, clerk_a, settings):
     )
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert set(body) == PRODUCT_FIELDS
+    assert set(body) == DETAIL_FIELDS
     assert body["price"] == "149.50"
     assert body["currency"] == settings.DEFAULT_CURRENCY
     assert body["shop"]["id"] == shop_a.id

@@ -20,6 +20,7 @@ from tests.factories import (
     StaffFactory,
     TagFactory,
     UserFactory,
+    set_stock,
 )
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +105,7 @@ def test_the_add_to_cart_form_posts_the_product_and_a_quantity_up_to_the_stock(c
 
 
 def test_the_add_to_cart_button_is_disabled_when_out_of_stock(client, product):
-    Product.objects.filter(pk=product.pk).update(stock_quantity=0)
+    set_stock(product, 0)
 
     form = cart_form(html(client.get("/products/walnut-board/")))
 

@@ -37,6 +37,7 @@ from tests.factories import (
     ProductFactory,
     StaffFactory,
     UserFactory,
+    set_stock,
 )
 
 pytestmark = pytest.mark.django_db
@@ -237,7 +238,7 @@ def test_a_category_cannot_move_below_itself_or_be_deleted_with_children():
 def test_an_update_writes_only_the_fields_it_was_given(member):
     product = create(member, price="10.00")
     stale = Product.objects.get(pk=product.pk)
-    Product.objects.filter(pk=product.pk).update(stock_quantity=1)  # a sale meanwhile
+    set_stock(product, 1)  # a sale meanwhile
     product_update(user=member.user, product=stale, data={"price": "12.00"})
     fresh = Product.objects.get(pk=product.pk)
     assert fresh.price == Decimal("12.00")

@@ -130,8 +130,8 @@ def test_a_bad_file_reports_every_bad_row_by_line_and_writes_nothing(tmp_path, s
     assert "6 of 8 row(s)" in message and "nothing was imported" in message
     # Nothing from the file, not even its good rows or new tags.
     assert (Product.objects.count(), Tag.objects.count()) == before
-    assert not Product.objects.filter(sku__in=["GOOD-1", "FINE-1"]).exists()
-    assert Product.objects.get(sku="OLD-1").name == "Old"
+    assert not Product.objects.filter(variants__sku__in=["GOOD-1", "FINE-1"]).exists()
+    assert Product.objects.get(variants__sku="OLD-1").name == "Old"
 
 
 def test_update_changes_existing_skus_and_creates_new_ones(tmp_path, shop, categories):
@@ -161,19 +161,19 @@ def test_update_changes_existing_skus_and_creates_new_ones(tmp_path, shop, categ
 def test_importing_the_same_file_again_with_update_rewrites_nothing(tmp_path, shop, categories):
     path = csv_file(tmp_path, GOOD)
     run(path, "--shop", "alpha-audio")
-    stamps = dict(Product.objects.values_list("sku", "updated_at"))
+    stamps = dict(Product.objects.values_list("variants__sku", "updated_at"))
 
     out, _err = run(path, "--shop", "alpha-audio", "--update")
 
     assert "0 product(s) created, 0 updated (3 unchanged), 0 new tag(s)" in out
-    assert dict(Product.objects.values_list("sku", "updated_at")) == stamps
+    assert dict(Product.objects.values_list("variants__sku", "updated_at")) == stamps
 
     changed = GOOD.replace("Brass;studio", "Brass").replace("129.00", "119.00")
     out, _err = run(csv_file(tmp_path, changed, "changed.csv"), "--shop", "alpha-audio", "--update")
     assert "0 product(s) created, 2 updated (1 unchanged)" in out
-    assert Product.objects.get(sku="HP-1").price == Decimal("119.00")
-    assert [tag.name for tag in Product.objects.get(sku="LAMP-1").tags.all()] == ["Brass"]
-    assert Product.objects.get(sku="CABLE-1").updated_at == stamps["CABLE-1"]
+    assert Product.objects.get(variants__sku="HP-1").price == Decimal("119.00")
+    assert [tag.name for tag in Product.objects.get(variants__sku="LAMP-1").tags.all()] == ["Brass"]
+    assert Product.objects.get(variants__sku="CABLE-1").updated_at == stamps["CABLE-1"]
 
 
 def test_update_leaves_columns_the_file_does_not_have(tmp_path, shop):
@@ -209,7 +209,7 @@ def test_dry_run_checks_and_counts_but_writes_nothing(tmp_path, shop, categories
     assert "2 product(s) would be created, 1 updated (0 unchanged), 3 new tag(s)" in out
     assert "Nothing was written." in out
     assert (Product.objects.count(), Tag.objects.count()) == before
-    assert Product.objects.get(sku="CABLE-1").price == Decimal("9.00")
+    assert Product.objects.get(variants__sku="CABLE-1").price == Decimal("9.00")
 
 
 def test_dry_run_of_a_bad_file_reports_its_rows(tmp_path, shop, categories):
@@ -251,7 +251,7 @@ def test_a_utf8_file_with_a_byte_order_mark_and_windows_line_ends_is_read(tmp_pa
     text = "\ufeff" + (HEADER + "Café crème,,1.00,1,C-1,,,\n").replace("\n", "\r\n")
     out, _err = run(csv_file(tmp_path, text), "--shop", "alpha-audio")
     assert "1 product(s) created" in out
-    assert Product.objects.get(sku="C-1").name == "Café crème"
+    assert Product.objects.get(variants__sku="C-1").name == "Café crème"
 
 
 def test_products_with_the_same_name_get_their_own_addresses(tmp_path, shop):

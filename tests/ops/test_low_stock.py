@@ -1,4 +1,4 @@
-"""Low-stock alerts: one email to the shop's owners each time a product's stock falls
+"""Low-stock alerts: one email to the shop's owners each time a variant's stock falls
 below the shop's threshold, not one per sale."""
 
 import pytest
@@ -6,8 +6,8 @@ from django.core import mail
 from django.db.models import F
 
 from cart.services import cart_add_item, cart_get_for_user
-from catalog.models import Product
-from catalog.services import product_update, products_low_stock_check
+from catalog.models import Product, ProductVariant
+from catalog.services import product_update, variants_low_stock_check
 from orders.services import order_cancel, order_place
 from tests.factories import (
     MembershipFactory,
@@ -107,7 +107,7 @@ def test_restocking_then_falling_again_sends_a_second_email(
         product_update(
             user=owner, product=Product.objects.get(pk=lamp.pk), data={"stock_quantity": 8}
         )
-    assert Product.objects.get(pk=lamp.pk).low_stock_notified_at is None
+    assert variant_of(lamp).low_stock_notified_at is None
 
     with django_capture_on_commit_callbacks(execute=True):
         buy(buyer, (lamp, 3))
@@ -140,7 +140,7 @@ def test_a_cancelled_order_that_restocks_resets_the_alert(
     with django_capture_on_commit_callbacks(execute=True):
         order_cancel(order=order, by=buyer)
     lamp.refresh_from_db()
-    assert lamp.stock_quantity == 6 and lamp.low_stock_notified_at is None
+    assert lamp.stock_quantity == 6 and variant_of(lamp).low_stock_notified_at is None
 
     with django_capture_on_commit_callbacks(execute=True):
         buy(buyer, (lamp, 2))
@@ -181,26 +181,33 @@ def test_other_shops_owners_and_shop_staff_get_nothing(
 # --- The catalog service on its own -----------------------------------------------------
 
 
+def variant_of(product):
+    return ProductVariant.objects.get(product=product)
+
+
 def sell(product, quantity=1):
-    Product.objects.filter(pk=product.pk).update(stock_quantity=F("stock_quantity") - quantity)
-    return products_low_stock_check(product_ids=[product.pk])
+    variant = variant_of(product)
+    ProductVariant.objects.filter(pk=variant.pk).update(
+        stock_quantity=F("stock_quantity") - quantity
+    )
+    return variants_low_stock_check(variant_ids=[variant.pk])
 
 
 def test_the_check_marks_once_and_answers_what_it_queued(shop, django_capture_on_commit_callbacks):
     lamp = ProductFactory(shop=shop, stock_quantity=6)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         assert sell(lamp) == {}
-        assert sell(lamp) == {shop.pk: [lamp.pk]}
+        assert sell(lamp) == {shop.pk: [variant_of(lamp).pk]}
         assert sell(lamp) == {}
     assert len(task_callbacks(callbacks)) == 1
-    assert Product.objects.get(pk=lamp.pk).low_stock_notified_at is not None
+    assert variant_of(lamp).low_stock_notified_at is not None
     assert len(low_stock_mails()) == 1
 
 
 def test_no_email_leaves_before_the_transaction_commits(shop, django_capture_on_commit_callbacks):
     lamp = ProductFactory(shop=shop, stock_quantity=1)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        products_low_stock_check(product_ids=[lamp.pk])
+        variants_low_stock_check(variant_ids=[variant_of(lamp).pk])
     assert len(task_callbacks(callbacks)) == 1 and low_stock_mails() == []
 
 
@@ -209,11 +216,11 @@ def test_deleted_products_and_shops_without_owners_send_nothing(
 ):
     ownerless = ProductFactory(stock_quantity=1)
     gone = ProductFactory(stock_quantity=1)
-    Product.objects.filter(pk=gone.pk).update(deleted_at=ownerless.created_at)
+    ProductVariant.objects.filter(product=gone).update(deleted_at=ownerless.created_at)
     with django_capture_on_commit_callbacks(execute=True):
-        products_low_stock_check(product_ids=[ownerless.pk, gone.pk])
+        variants_low_stock_check(variant_ids=[variant_of(ownerless).pk, variant_of(gone).pk])
     assert low_stock_mails() == []
-    assert Product.objects.get(pk=gone.pk).low_stock_notified_at is None
+    assert variant_of(gone).low_stock_notified_at is None
 
 
 @pytest.mark.postgresql
@@ -225,7 +232,7 @@ def test_two_checks_at_the_same_moment_send_one_email():
 
     shop = ShopFactory()
     MembershipFactory(shop=shop, role="owner")
-    lamp = ProductFactory(shop=shop, stock_quantity=3)
+    lamp = variant_of(ProductFactory(shop=shop, stock_quantity=3))
     barrier = threading.Barrier(2)
     answers = []
 
@@ -233,7 +240,7 @@ def test_two_checks_at_the_same_moment_send_one_email():
         try:
             with transaction.atomic():
                 barrier.wait(timeout=10)
-                answers.append(products_low_stock_check(product_ids=[lamp.pk]))
+                answers.append(variants_low_stock_check(variant_ids=[lamp.pk]))
         finally:
             connection.close()
 

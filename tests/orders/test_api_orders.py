@@ -16,6 +16,7 @@ from tests.factories import (
     StaffFactory,
     UserFactory,
     address_data,
+    set_stock,
     verify_email,
 )
 
@@ -67,7 +68,9 @@ def test_checkout_answers_201_with_the_order_shape():
     assert order["status"] == "pending" and order["total"] == "40.00"
     assert order["lines"][0] == {
         "product_id": lamp.pk,
+        "variant_id": lamp.variants.get().pk,
         "product_name": lamp.name,
+        "variant_options": "",
         "sku": lamp.sku,
         "shop": {"id": lamp.shop_id, "name": lamp.shop.name},
         "unit_price": "20.00",
@@ -131,7 +134,7 @@ def test_not_enough_stock_says_which_product_and_how_many_are_left():
     _, client = shopper()
     lamp = ProductFactory(stock_quantity=2)
     fill_cart(client, lamp, quantity=2)
-    Product.objects.filter(pk=lamp.pk).update(stock_quantity=1)
+    set_stock(lamp, 1)
     response = checkout(client)
     assert response.status_code == 409
     assert response.json()["code"] == "insufficient_stock"

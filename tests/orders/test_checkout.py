@@ -15,7 +15,7 @@ from catalog.models import Product
 from orders.exceptions import CartEmpty
 from orders.models import Order, OrderStatus
 from orders.services import order_place
-from tests.factories import ProductFactory, UserFactory, address_data, verify_email
+from tests.factories import ProductFactory, UserFactory, address_data, set_stock, verify_email
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,7 @@ def test_not_enough_stock_for_any_line_writes_nothing():
     plenty = ProductFactory(stock_quantity=10)
     scarce = ProductFactory(stock_quantity=3)
     cart = cart_with(user, (plenty, 2), (scarce, 3))
-    Product.objects.filter(pk=scarce.pk).update(stock_quantity=1)  # sold elsewhere meanwhile
+    set_stock(scarce, 1)  # sold elsewhere meanwhile
 
     with pytest.raises(InsufficientStock) as error:
         order_place(user=user, cart=cart, shipping_address=address_data())

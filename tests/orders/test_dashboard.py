@@ -179,7 +179,7 @@ def test_dashboard_figures_equal_the_orders_counted_by_hand(admin_client, shop_d
     assert [(row["label"], row["revenue"]) for row in dashboard["top_shops"]] == top_shops
 
     # Low stock: for sale, below its shop's threshold.
-    low_names = [product.name for product in dashboard["low_stock"]["products"]]
+    low_names = [variant.product.name for variant in dashboard["low_stock"]["variants"]]
     assert low_names == ["Low Lamp"]
     assert dashboard["low_stock"]["count"] == 1
 
@@ -257,7 +257,7 @@ def test_the_dashboard_costs_the_same_queries_for_5_and_50_orders(admin_client):
     assert with_fifty == with_five
     assert with_five <= 12
     low_stock = admin_client.get(INDEX).context["dashboard"]["low_stock"]
-    assert low_stock["count"] == 12 and len(low_stock["products"]) == 10
+    assert low_stock["count"] == 12 and len(low_stock["variants"]) == 10
 
 
 @pytest.mark.parametrize("count", [5, 50])
@@ -284,7 +284,7 @@ def test_a_shop_member_sees_their_shop_not_the_platform(client, shop_data):
     assert response.status_code == 200
     assert "dashboard" not in response.context
     seller = response.context["seller_dashboard"]
-    assert [p.name for p in seller["low_stock"]["products"]] == ["Low Lamp"]
+    assert [v.product.name for v in seller["low_stock"]["variants"]] == ["Low Lamp"]
     assert seller["recent_lines"] and all(
         line.shop_id == alpha.pk for line in seller["recent_lines"]
     )

@@ -22,6 +22,7 @@ from tests.factories import (
     ShopFactory,
     UserFactory,
     address_data,
+    set_stock,
     verify_email,
 )
 
@@ -121,7 +122,7 @@ def test_an_empty_cart_goes_back_to_the_cart(shopper):
 def test_a_cart_with_problems_goes_back_to_the_cart(shopper, buyer):
     lamp = ProductFactory(stock_quantity=5)
     fill_cart(buyer, (lamp, 3))
-    Product.objects.filter(pk=lamp.pk).update(stock_quantity=1)
+    set_stock(lamp, 1)
 
     response = shopper.get(CHECKOUT, follow=True)
 
@@ -267,7 +268,7 @@ def test_insufficient_stock_at_checkout_shows_the_error_and_writes_no_order(shop
     lamp = ProductFactory(name="Lamp", stock_quantity=5)
     fill_cart(buyer, (lamp, 3))
     address = book_address(buyer)
-    Product.objects.filter(pk=lamp.pk).update(stock_quantity=1)  # sold meanwhile
+    set_stock(lamp, 1)  # sold meanwhile
 
     response = shopper.post(
         CHECKOUT, {"shipping_choice": address.pk, "billing_choice": "same"}, follow=True

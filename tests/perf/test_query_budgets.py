@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Address, User
 from cart.models import Cart, CartItem
-from catalog.models import Category, Product, ProductImage, Review, Tag
+from catalog.models import Category, Product, ProductImage, ProductVariant, Review, Tag
 from catalog.services import product_search_index_update
 from orders.models import Order, OrderLine, OrderStatus
 from payments.models import Payment
@@ -36,7 +36,8 @@ BUDGETS = {
     # --- API ---
     ("anonymous", "/api/v1/products/?page_size={n}"): 4,
     ("buyer", "/api/v1/products/?page_size={n}&ordering=price"): 6,
-    ("anonymous", "/api/v1/products/{product_id}/"): 3,
+    # + its options and its variants (the same for 1 or 500: test_variants_budgets.py).
+    ("anonymous", "/api/v1/products/{product_id}/"): 5,
     ("anonymous", "/api/v1/products/search/?q=thing&page_size={n}"): 4,
     ("anonymous", "/api/v1/categories/?page_size={n}"): 3,
     ("anonymous", "/api/v1/categories/{category_id}/"): 2,
@@ -46,7 +47,7 @@ BUDGETS = {
     ("anonymous", "/api/v1/shops/{shop_id}/"): 1,
     ("anonymous", "/api/v1/products/{product_id}/reviews/?page_size={n}"): 3,
     ("anonymous", "/api/v1/reviews/{review_id}/"): 1,
-    ("buyer", "/api/v1/cart/"): 4,
+    ("buyer", "/api/v1/cart/"): 5,  # + the lines' option values
     ("buyer", "/api/v1/orders/?page_size={n}"): 6,
     # + the caller's Django permissions (their own and their groups'): staff act by them.
     ("staff", "/api/v1/orders/?page_size={n}&status=paid"): 7,
@@ -54,16 +55,18 @@ BUDGETS = {
     ("buyer", "/api/v1/addresses/?page_size={n}"): 3,
     ("buyer", "/api/v1/payments/?page_size={n}"): 4,
     # --- Pages ---
-    ("anonymous", "/"): 8,
-    ("anonymous", "/products/?page_size={n}"): 6,
-    ("anonymous", "/products/?q=thing&page_size={n}"): 6,
-    ("anonymous", "/categories/things/?page_size={n}"): 6,
-    ("anonymous", "/products/{product_slug}/"): 9,
-    ("buyer", "/products/{product_slug}/"): 15,
-    ("anonymous", "/shops/oak/?page_size={n}"): 6,
+    # Cards read their colours (the swatches) with one more query per row of cards.
+    ("anonymous", "/"): 10,
+    ("anonymous", "/products/?page_size={n}"): 7,
+    ("anonymous", "/products/?q=thing&page_size={n}"): 7,
+    ("anonymous", "/categories/things/?page_size={n}"): 7,
+    # + its options, its variants and the colours of "more from the shop".
+    ("anonymous", "/products/{product_slug}/"): 12,
+    ("buyer", "/products/{product_slug}/"): 18,
+    ("anonymous", "/shops/oak/?page_size={n}"): 7,
     ("anonymous", "/shops/"): 2,
-    ("buyer", "/cart/"): 6,
-    ("buyer", "/checkout/"): 8,
+    ("buyer", "/cart/"): 7,  # + the lines' option values
+    ("buyer", "/checkout/"): 9,
     ("buyer", "/orders/"): 8,
     ("buyer", "/orders/{order_id}/"): 9,
 }
@@ -91,10 +94,16 @@ def build_world(n: int) -> dict:
             name=f"Thing {i}",
             slug=f"thing-{i}",
             price=Decimal("10.00") + i,
-            sku=f"T-{i}",
+            price_max=Decimal("10.00") + i,
             stock_quantity=1000,
         )
         for i in range(n + ALWAYS_MORE)
+    )
+    variants = ProductVariant.objects.bulk_create(
+        ProductVariant(
+            product=product, shop=owner_shop, sku=f"T-{i}", price=product.price, stock_quantity=1000
+        )
+        for i, product in enumerate(products)
     )
     featured = products[0]
     Through = Product.tags.through
@@ -132,8 +141,14 @@ def build_world(n: int) -> dict:
     )
     cart = Cart.objects.create(user=buyer)
     CartItem.objects.bulk_create(
-        CartItem(cart=cart, product=product, quantity=1, price_when_added=product.price)
-        for product in products[:n]
+        CartItem(
+            cart=cart,
+            product=product,
+            variant=variant,
+            quantity=1,
+            price_when_added=product.price,
+        )
+        for product, variant in zip(products[:n], variants, strict=False)
     )
     orders = Order.objects.bulk_create(
         Order(
@@ -147,28 +162,31 @@ def build_world(n: int) -> dict:
         for i in range(n)
     )
     big_order = orders[0]
+    featured_variant = variants[0]
     OrderLine.objects.bulk_create(
         [
             OrderLine(
                 order=big_order,
                 product=product,
+                variant=variant,
                 shop=owner_shop,
                 product_name=product.name,
-                sku=product.sku,
+                sku=variant.sku,
                 shop_name=owner_shop.name,
                 unit_price=product.price,
                 quantity=1,
                 line_total=product.price,
             )
-            for product in products[:n]
+            for product, variant in zip(products[:n], variants, strict=False)
         ]
         + [
             OrderLine(
                 order=order,
                 product=featured,
+                variant=featured_variant,
                 shop=owner_shop,
                 product_name=featured.name,
-                sku=featured.sku,
+                sku=featured_variant.sku,
                 shop_name=owner_shop.name,
                 unit_price=featured.price,
                 quantity=1,
@@ -279,8 +297,10 @@ def test_anonymous_requests_served_from_the_cache_keep_their_budget(n):
 # One checkout over the API, step by step (as bench/run.py counts it), bearer token's user
 # lookup included; then the buyer's order history twice (the second from the cache).
 CHECKOUT_BUDGETS = {
-    "add": 12,
-    "checkout": 18,  # + what the buyer already holds unpaid (the hoarding caps)
+    "add": 14,  # + the product's one variant, read fresh for sale
+    # + what the buyer already holds unpaid (the hoarding caps); + the variants' rows
+    # locked after their products', and the products' summary of them written.
+    "checkout": 20,
     "pay_create": 8,
     "pay_confirm": 14,
     "history": 6,
@@ -296,8 +316,11 @@ def test_a_checkout_keeps_its_query_budget():
         name="Thing",
         slug="thing",
         price=Decimal("10.00"),
-        sku="T-1",
+        price_max=Decimal("10.00"),
         stock_quantity=1000,  # no low-stock alert to write
+    )
+    product.variants.create(
+        shop=product.shop, sku="T-1", price=Decimal("10.00"), stock_quantity=1000
     )
     Cart.objects.create(user=buyer)  # a returning buyer's (empty) cart
     client = bearer_client(buyer)

@@ -38,12 +38,12 @@ def main() -> None:
             shop=shop,
             name=f"Sturdy kettle {n}",
             slug=f"kettle-{n}",
-            sku=f"K-{n}",
             price="10.00",
             currency="USD",
             stock_quantity=1000,
             description="Boils water fast and quietly, every morning of the year.",
         )
+        product.variants.create(shop=shop, sku=f"K-{n}", price="10.00", stock_quantity=1000)
         product.tags.set(tags)
         products.append(product)
     with connection.cursor() as cursor:

@@ -126,13 +126,13 @@ def _dashboard(client) -> dict[str, set[str]]:
 def test_sellers_dashboard_offers_their_products_and_shop_only(request, signed_in, person):
     client = signed_in(request.getfixturevalue(person))
 
-    assert _dashboard(client) == {"catalog": {"Product"}, "shops": {"Shop"}}
+    assert _dashboard(client) == {"catalog": {"Product", "ProductVariant"}, "shops": {"Shop"}}
 
 
 def test_platform_staff_dashboard_offers_everything(signed_in, superuser):
     assert _dashboard(signed_in(superuser)) == {
         "accounts": {"Address", "User"},
-        "catalog": {"Category", "Product", "Review", "Tag"},
+        "catalog": {"Category", "Product", "ProductVariant", "Review", "Tag"},
         "shops": {"Shop", "ShopMembership"},
     }
 

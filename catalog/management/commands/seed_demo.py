@@ -44,7 +44,16 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 from accounts.models import User
 from accounts.services import staff_user_ensure, users_ensure_verified
 from catalog.management.commands import _demo_data as data
-from catalog.models import Category, Product, ProductImage, Review, Tag
+from catalog.models import (
+    Category,
+    Product,
+    ProductImage,
+    ProductOption,
+    ProductOptionValue,
+    ProductVariant,
+    Review,
+    Tag,
+)
 from catalog.services import (
     category_create,
     product_image_make_thumbnail,
@@ -66,6 +75,33 @@ IMAGES_PER_CATEGORY = 2  # the pool of generated pictures products share
 MAX_REVIEWS_PER_PRODUCT = 7  # below 8 reviews an average never ends in a rounding tie
 # With --reviews, the reviewed products get 1 to this many each.
 MAX_TOPPED_UP_REVIEWS = 5
+
+# The options of each demo leaf's products: (name, values to draw from, how many to draw,
+# price added per step along the values). Clothing and shoes come in sizes and colours,
+# electronics in colours or capacities; a leaf not named here sells simple products.
+# Across the demo tree a product has about three variants.
+_COLOURS = ["Black", "White", "Navy", "Red", "Grey", "Green", "Blue", "Beige"]
+OPTION_SCHEMES: dict[str, list[tuple[str, list[str], tuple[int, int], int]]] = {
+    "t-shirts": [("Size", ["S", "M", "L", "XL"], (4, 4), 0), ("Colour", _COLOURS, (2, 3), 0)],
+    "jackets": [("Size", ["S", "M", "L", "XL"], (3, 4), 0), ("Colour", _COLOURS, (1, 2), 0)],
+    "sneakers": [
+        ("Size", ["39", "40", "41", "42", "43", "44"], (4, 5), 0),
+        ("Colour", _COLOURS, (1, 2), 0),
+    ],
+    "boots": [("Size", ["38", "39", "40", "41", "42", "43", "44"], (4, 4), 0)],
+    "headphones": [("Colour", ["Black", "White", "Blue", "Silver"], (2, 3), 0)],
+    "speakers": [("Colour", ["Black", "Grey", "Red", "Blue"], (1, 3), 0)],
+    "laptops": [("Capacity", ["256 GB", "512 GB", "1 TB"], (2, 3), 150)],
+    "keyboards-and-mice": [("Colour", ["Black", "White", "Grey"], (1, 2), 0)],
+    "phone-cases": [("Colour", ["Black", "Red", "Blue", "Pink", "Green"], (2, 4), 0)],
+    "towels": [("Colour", ["White", "Grey", "Navy", "Beige", "Teal"], (2, 3), 0)],
+    "bed-linen": [("Size", ["Single", "Double", "King"], (3, 3), 10)],
+    "lamps": [("Colour", ["Black", "White", "Gold"], (1, 2), 0)],
+    "backpacks": [("Colour", ["Black", "Olive", "Navy", "Orange"], (1, 3), 0)],
+    "yoga-mats": [("Colour", ["Purple", "Blue", "Green", "Pink", "Black"], (2, 3), 0)],
+    "dumbbells": [("Weight", ["2 kg", "5 kg", "10 kg", "15 kg"], (2, 4), 12)],
+    "watches": [("Colour", ["Silver", "Gold", "Black"], (1, 2), 0)],
+}  # fmt: skip
 
 # Extra shops are the demo's shops opened in other towns; extra leaf categories put a
 # qualifier before a demo leaf ("Travel Headphones") under the same parent.
@@ -146,6 +182,7 @@ class Counts:
     tags: int = 0
     people: int = 0
     products: int = 0
+    variants: int = 0
     images: int = 0
     reviews: int = 0
 
@@ -313,6 +350,7 @@ class Command(BaseCommand):
             ("tags", "tags"),
             ("people", "people"),
             ("products", "products"),
+            ("variants", "variants"),
             ("images", "images"),
             ("reviews", "reviews"),
         ]:
@@ -366,15 +404,22 @@ class DemoSeeder:
             self._ratings_refresh()
             product_search_index_update(product_ids=None)
 
+    def _demo_products(self):
+        """The demo catalog's products (those with a demo SKU) of the seeded shops."""
+        return Product.objects.filter(
+            shop_id__in=[shop.pk for shop in self.shops],
+            variants__sku__startswith=SKU_PREFIX,
+        ).distinct()
+
     def totals(self) -> dict[str, int]:
-        shop_ids = [shop.pk for shop in self.shops]
-        products = Product.objects.filter(shop_id__in=shop_ids, sku__startswith=SKU_PREFIX)
+        products = self._demo_products()
         return {
             "shops": len(self.shops),
             "categories": len(self.category_ids),
             "tags": len(self.tags),
             "people": len(self.shops) + len(self.customer_ids),
             "products": products.count(),
+            "variants": ProductVariant.objects.filter(product__in=products).count(),
             "images": ProductImage.objects.filter(product__in=products).count(),
             "reviews": Review.objects.filter(product__in=products).count(),
         }
@@ -478,11 +523,12 @@ class DemoSeeder:
     def _products_ensure(self, total: int) -> list[int]:
         shop_ids = [shop.pk for shop in self.shops]
         # Keyed by SKU alone: with another --shops a product number maps to another shop.
-        existing = set(
-            Product.objects.filter(shop_id__in=shop_ids, sku__startswith=SKU_PREFIX).values_list(
-                "sku", flat=True
-            )
-        )
+        existing = {
+            sku[: len(SKU_PREFIX) + 6]
+            for sku in ProductVariant.objects.filter(
+                shop_id__in=shop_ids, sku__startswith=SKU_PREFIX
+            ).values_list("sku", flat=True)
+        }
         self.pictures = dict(
             ProductImage.objects.filter(image__startswith="demo/")
             .exclude(thumbnail="")
@@ -490,7 +536,7 @@ class DemoSeeder:
             .distinct()
         )
         created_ids: list[int] = []
-        batch: list[tuple[Product, random.Random, Leaf]] = []
+        batch: list[tuple[Product, random.Random, Leaf, DemoVariants]] = []
         for index in range(total):
             shop = self.shops[index % len(self.shops)]
             sku = f"{SKU_PREFIX}{index + 1:06d}"
@@ -504,7 +550,9 @@ class DemoSeeder:
         self.progress.update(total - self.progress.n)
         return created_ids
 
-    def _product_new(self, index: int, shop: Shop, sku: str) -> tuple[Product, random.Random, Leaf]:
+    def _product_new(
+        self, index: int, shop: Shop, sku: str
+    ) -> tuple[Product, random.Random, Leaf, DemoVariants]:
         """Product number `index`: the same every run, whatever --products says."""
         rng = random.Random(SEED * 1_000_003 + index)  # noqa: S311 (demo data, not secrets)
         shop_leaves = self.shop_leaves[index % len(self.shops)]
@@ -533,24 +581,31 @@ class DemoSeeder:
         cents = rng.choice(["0.99", "0.99", "0.49", "0.00", "0.95"])
         chance = rng.random()
         stock = 0 if chance < 0.08 else rng.randint(1, 4) if chance < 0.18 else rng.randint(5, 250)
+        price = Decimal(whole) + Decimal(cents)
+        base = self.base_leaf.get(leaf.category.slug, leaf).category.slug
+        variants = _demo_variants(index, sku, base, price, stock)
+        prices = [variant.price for variant in variants.variants]
         product = Product(
             shop=shop,
             category=leaf.category,
             name=name,
             slug=f"{slugify(name)}-{sku.lower()}",
             description=description,
-            price=Decimal(whole) + Decimal(cents),
+            price=min(prices),
+            price_max=max(prices),
             currency=settings.DEFAULT_CURRENCY,
-            sku=sku,
-            stock_quantity=stock,
+            stock_quantity=sum(variant.stock_quantity for variant in variants.variants),
+            variant_count=len(prices),
             is_active=True,
         )
-        return product, rng, leaf
+        return product, rng, leaf, variants
 
-    def _batch_save(self, batch: list[tuple[Product, random.Random, Leaf]]) -> list[int]:
+    def _batch_save(
+        self, batch: list[tuple[Product, random.Random, Leaf, DemoVariants]]
+    ) -> list[int]:
         if not batch:
             return []
-        products = [product for product, _rng, _leaf in batch]
+        products = [product for product, _rng, _leaf, _variants in batch]
         taken = set(
             Product.objects.filter(slug__in=[product.slug for product in products]).values_list(
                 "slug", flat=True
@@ -562,17 +617,17 @@ class DemoSeeder:
         Product.objects.bulk_create(products)
         if products and products[0].pk is None:  # databases that answer no ids
             ids = dict(
-                Product.objects.filter(
-                    shop_id__in=[shop.pk for shop in self.shops],
-                    sku__in=[product.sku for product in products],
-                ).values_list("sku", "id")
+                Product.objects.filter(slug__in=[product.slug for product in products]).values_list(
+                    "slug", "id"
+                )
             )
             for product in products:
-                product.pk = product.id = ids[product.sku]
+                product.pk = product.id = ids[product.slug]
+        self._variants_save(batch)
 
         product_tags, images, reviews = [], [], []
         Through = Product.tags.through
-        for product, rng, leaf in batch:
+        for product, rng, leaf, _variants in batch:
             names = rng.sample(leaf.tag_names, rng.randint(1, min(2, len(leaf.tag_names))))
             if rng.random() < 0.3:
                 names.append(rng.choice(data.GENERAL_TAGS))
@@ -604,6 +659,47 @@ class DemoSeeder:
         self.created.reviews += len(reviews)
         return [product.pk for product in products]
 
+    def _variants_save(
+        self, batch: list[tuple[Product, random.Random, Leaf, DemoVariants]]
+    ) -> None:
+        """The batch's options, their values, variants and the links between them."""
+        options, values = [], []
+        for product, _rng, _leaf, planned in batch:
+            for position, (name, _names) in enumerate(planned.options):
+                options.append(ProductOption(product_id=product.pk, name=name, position=position))
+        ProductOption.objects.bulk_create(options, batch_size=BATCH_SIZE)
+        made = iter(options)
+        value_rows: list[list[list[ProductOptionValue]]] = []  # per product, per option
+        for _product, _rng, _leaf, planned in batch:
+            per_option = []
+            for _name, names in planned.options:
+                option = next(made)
+                rows = [
+                    ProductOptionValue(option_id=option.pk, value=value, position=position)
+                    for position, value in enumerate(names)
+                ]
+                values += rows
+                per_option.append(rows)
+            value_rows.append(per_option)
+        ProductOptionValue.objects.bulk_create(values, batch_size=BATCH_SIZE)
+        variants, chosen_values = [], []
+        for (product, _rng, _leaf, planned), per_option in zip(batch, value_rows, strict=True):
+            for variant, indexes in zip(planned.variants, planned.combinations, strict=True):
+                chosen = [per_option[i][j] for i, j in enumerate(indexes)]
+                variant.product_id, variant.shop_id = product.pk, product.shop_id
+                variant.combination = "-".join(str(value.pk) for value in chosen)
+                variants.append(variant)
+                chosen_values.append(chosen)
+        ProductVariant.objects.bulk_create(variants, batch_size=BATCH_SIZE)
+        Link = ProductVariant.option_values.through
+        links = [
+            Link(productvariant_id=variant.pk, productoptionvalue_id=value.pk)
+            for variant, chosen in zip(variants, chosen_values, strict=True)
+            for value in chosen
+        ]
+        Link.objects.bulk_create(links, batch_size=BATCH_SIZE)
+        self.created.variants += len(variants)
+
     def _reviews_new(self, product: Product, rng: random.Random, leaf: Leaf) -> list[Review]:
         if rng.random() < 0.15 or not self.customer_ids:
             return []
@@ -633,15 +729,13 @@ class DemoSeeder:
     def _reviews_top_up(self, target: int) -> list[int]:
         """Reviews on products that have none, in a fixed shuffled order, until the demo
         catalog holds `target`; answers the products reviewed."""
-        products = Product.objects.filter(
-            shop_id__in=[shop.pk for shop in self.shops], sku__startswith=SKU_PREFIX
-        )
+        products = self._demo_products()
         reviews = Review.objects.filter(product__in=products)
         have = reviews.count()
         if have >= target or not self.customer_ids:
             return []
         reviewed = set(reviews.values_list("product_id", flat=True).distinct())
-        candidates = list(products.order_by("sku").values_list("id", "name"))
+        candidates = list(products.order_by("pk").values_list("id", "name"))
         rng = random.Random(SEED + 1)  # noqa: S311 (demo data)
         rng.shuffle(candidates)
         touched, batch = [], []
@@ -701,6 +795,59 @@ class DemoSeeder:
 
 
 LEAF_MATERIALS = ("nouns", "adjectives", "tag_names", "price_range", "features")
+
+
+@dataclass
+class DemoVariants:
+    """A demo product's options ([(name, values)]) and variants, each variant with the
+    index of its value in each option (`combinations`)."""
+
+    options: list[tuple[str, list[str]]]
+    variants: list[ProductVariant]
+    combinations: list[tuple[int, ...]]
+
+
+def _demo_variants(index: int, sku: str, leaf_slug: str, price: Decimal, stock: int):
+    """Product number `index`'s variants, drawn from its own generator (the product's
+    other fields stay as they were before variants). Without options: one variant with
+    the product's SKU, price and stock."""
+    scheme = OPTION_SCHEMES.get(leaf_slug)
+    if not scheme:
+        variant = ProductVariant(sku=sku, price=price, stock_quantity=stock, position=0)
+        return DemoVariants([], [variant], [()])
+    rng = random.Random(f"{SEED}-options-{index}")  # noqa: S311 (demo data)
+    options, steps = [], []
+    for name, pool, (low, high), step in scheme:
+        count = rng.randint(low, high)
+        if step or name == "Size":  # sizes and capacities are consecutive, in order
+            start = rng.randint(0, len(pool) - count)
+            chosen = pool[start : start + count]
+        else:
+            chosen = rng.sample(pool, count)
+        options.append((name, chosen))
+        steps.append(step)
+    combinations: list[tuple[int, ...]] = [()]
+    for _name, chosen in options:
+        combinations = [(*combo, i) for combo in combinations for i in range(len(chosen))]
+    variants = []
+    for position, combo in enumerate(combinations):
+        extra = sum(Decimal(step) * i for step, i in zip(steps, combo, strict=True))
+        chance = rng.random()
+        quantity = 0 if chance < 0.1 else rng.randint(1, 4) if chance < 0.2 else rng.randint(5, 60)
+        text = " / ".join(
+            f"{name}: {chosen[i]}" for (name, chosen), i in zip(options, combo, strict=True)
+        )
+        variants.append(
+            ProductVariant(
+                sku=f"{sku}-{position + 1:02d}",
+                price=price + extra,
+                compare_at_price=(price + extra) * Decimal("1.25") if chance > 0.9 else None,
+                stock_quantity=quantity if stock else 0,
+                position=position,
+                options_text=text,
+            )
+        )
+    return DemoVariants(options, variants, combinations)
 
 
 def _scale_check(scale: Scale) -> None:

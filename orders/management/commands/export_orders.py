@@ -1,4 +1,5 @@
-"""`manage.py export_orders`: orders as CSV, one row per order, streamed from the database."""
+"""`manage.py export_orders`: orders as CSV, one row per order (or with --lines one row per
+order line, by variant), streamed from the database."""
 
 from __future__ import annotations
 
@@ -10,15 +11,22 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.csv_export import csv_write
 from orders.management.commands._dates import add_period_arguments, check_period
-from orders.models import Order, OrderStatus
-from orders.selectors import ORDER_EXPORT_COLUMNS, order_export_rows
+from orders.models import Order, OrderLine, OrderStatus
+from orders.selectors import (
+    ORDER_EXPORT_COLUMNS,
+    ORDER_LINE_EXPORT_COLUMNS,
+    order_export_rows,
+    order_line_export_rows,
+)
 
 
 class Command(BaseCommand):
     help = (
         "Write orders as CSV, one row per order, oldest first: "
         f"{', '.join(ORDER_EXPORT_COLUMNS)} (items: the number of units ordered; created_at "
-        "in ISO 8601, UTC). Writes to standard output unless --output names a file."
+        "in ISO 8601, UTC). With --lines, one row per order line instead: "
+        f"{', '.join(ORDER_LINE_EXPORT_COLUMNS)}. "
+        "Writes to standard output unless --output names a file."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,6 +39,11 @@ class Command(BaseCommand):
             help=(
                 f"Only orders in this status (repeat for several): {', '.join(OrderStatus.values)}."
             ),
+        )
+        parser.add_argument(
+            "--lines",
+            action="store_true",
+            help="One row per order line (what was sold, by variant and SKU).",
         )
         parser.add_argument(
             "--output",
@@ -48,6 +61,7 @@ class Command(BaseCommand):
         if options["status"]:
             orders = orders.filter(status__in=options["status"])
 
+        self.lines = options["lines"]
         if not options["output"]:
             count = self._write(orders, self.stdout)
             destination = "standard output"
@@ -63,7 +77,11 @@ class Command(BaseCommand):
                 raise CommandError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
             destination = str(path)
         if options["verbosity"] >= 1:
-            self.stderr.write(f"Exported {count} order(s) to {destination}.")
+            what = "order line(s)" if self.lines else "order(s)"
+            self.stderr.write(f"Exported {count} {what} to {destination}.")
 
     def _write(self, orders, stream) -> int:
+        if self.lines:
+            lines = OrderLine.objects.filter(order__in=orders.values("pk"))
+            return csv_write(stream, ORDER_LINE_EXPORT_COLUMNS, order_line_export_rows(lines))
         return csv_write(stream, ORDER_EXPORT_COLUMNS, order_export_rows(orders))

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalog.management.commands.seed_demo import DEMO_EMAIL_DOMAIN, SKU_PREFIX
-from catalog.models import Product
+from catalog.models import ProductVariant
 from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
 from payments.models import Payment, PaymentStatus, Refund, RefundReason, RefundStatus
 
@@ -96,9 +96,24 @@ class Command(BaseCommand):
             .values_list("id", "first_name", "last_name")
         )
         products = list(
-            Product.objects.filter(sku__startswith=SKU_PREFIX, is_active=True, deleted_at=None)
+            ProductVariant.objects.filter(
+                sku__startswith=SKU_PREFIX,
+                is_active=True,
+                deleted_at=None,
+                product__is_active=True,
+                product__deleted_at=None,
+            )
             .order_by("id")
-            .values_list("id", "name", "sku", "price", "shop_id", "shop__name")
+            .values_list(
+                "id",
+                "product_id",
+                "product__name",
+                "options_text",
+                "sku",
+                "price",
+                "shop_id",
+                "shop__name",
+            )
         )
         if wanted and not (customers and products):
             raise CommandError("No demo customers or products: run seed_demo first.")
@@ -197,7 +212,7 @@ class OrderSeeder:
         )
         lines = []
         subtotal = Decimal("0.00")
-        for product_id, name, sku, price, shop_id, shop_name in rng.sample(
+        for variant_id, product_id, name, options, sku, price, shop_id, shop_name in rng.sample(
             self.products, min(len(self.products), rng.randint(1, MAX_LINES))
         ):
             quantity = 1 if rng.random() < 0.7 else rng.randint(2, 3)
@@ -207,8 +222,10 @@ class OrderSeeder:
                 OrderLine(
                     order=order,
                     product_id=product_id,
+                    variant_id=variant_id,
                     shop_id=shop_id,
                     product_name=name,
+                    variant_options=options,
                     sku=sku,
                     shop_name=shop_name,
                     unit_price=price,
