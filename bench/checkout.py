@@ -2,7 +2,8 @@
 (add to cart, check out, create the payment, confirm it with the dummy provider's good
 card), driven by one thread per connection so that a checkout's latency is measured whole.
 
-A few products are scarce (a handful of units), so that buyers race for the last ones:
+Buyers buy variants (each product of the demo catalog has about three). A few variants
+are scarce (a handful of units), so that buyers race for the last ones:
 a 409 `insufficient_stock` is the shop's right answer then, counted as sold out, not as
 an error. `stock_problems` then compares the stock before and after with what the placed
 orders took: any difference, or a negative stock, is overselling.
@@ -88,7 +89,7 @@ def checkout_once(session, base_url: str, buyer: Buyer, product_id: int, stats: 
     """One whole checkout; answers its latency in ms (raises StepFailed)."""
     headers = {"Authorization": f"Bearer {buyer.token}"}
     bodies = {
-        "add": lambda _previous: ("/api/v1/cart/add/", {"product_id": product_id, "quantity": 1}),
+        "add": lambda _previous: ("/api/v1/cart/add/", {"variant_id": product_id, "quantity": 1}),
         "checkout": lambda _previous: (
             "/api/v1/cart/checkout/",
             {"shipping_address_id": buyer.address_id},
@@ -206,20 +207,20 @@ def checkout_load(
 def stock_problems(
     *, before: dict[int, int], after: dict[int, int], sold: dict[int, int]
 ) -> list[str]:
-    """What is wrong with the stock of the products in `before`: a negative stock, or a
+    """What is wrong with the stock of the variants in `before`: a negative stock, or a
     decrease that differs from the quantities the placed (not cancelled) orders took."""
     problems = []
     for product_id in sorted(before):
         now = after.get(product_id)
         if now is None:
-            problems.append(f"product {product_id}: missing after the run")
+            problems.append(f"variant {product_id}: missing after the run")
             continue
         if now < 0:
-            problems.append(f"product {product_id}: stock {now} is negative (oversold)")
+            problems.append(f"variant {product_id}: stock {now} is negative (oversold)")
         taken = before[product_id] - now
         if taken != sold.get(product_id, 0):
             problems.append(
-                f"product {product_id}: stock fell by {taken} but orders took "
+                f"variant {product_id}: stock fell by {taken} but orders took "
                 f"{sold.get(product_id, 0)}"
             )
     return problems

@@ -239,12 +239,13 @@ def database_ensure(url: str, *, reseed: bool) -> None:
 
 
 def seeded_counts() -> dict[str, int]:
-    from catalog.models import Category, Product, Review
+    from catalog.models import Category, Product, ProductVariant, Review
     from orders.models import Order
     from shops.models import Shop
 
     return {
-        "products": Product.objects.filter(sku__startswith="DEMO-").count(),
+        "products": Product.objects.filter(variants__sku__startswith="DEMO-").distinct().count(),
+        "variants": ProductVariant.objects.filter(sku__startswith="DEMO-").count(),
         "shops": Shop.objects.count(),
         "categories": Category.objects.count(),
         "reviews": Review.objects.count(),
@@ -357,16 +358,17 @@ def fixtures_prepare(scale: Scale) -> Fixtures:
     from django.db.models import Count
 
     from accounts.models import Address
-    from catalog.models import Category, Product
+    from catalog.models import Category, Product, ProductVariant
+    from catalog.services import products_summary_refresh
     from orders.models import Order
 
     products = Product.objects.filter(
-        sku__startswith="DEMO-", is_active=True, deleted_at=None, shop__is_active=True
-    )
+        variants__sku__startswith="DEMO-", is_active=True, deleted_at=None, shop__is_active=True
+    ).distinct()
     middle = f"DEMO-{scale.products // 2:06d}"
     detail = (
-        products.filter(sku__gte=middle, rating_count__gt=0, stock_quantity__gt=0)
-        .order_by("sku")
+        products.filter(variants__sku__gte=middle, rating_count__gt=0, stock_quantity__gt=0)
+        .order_by("pk")
         .first()
     )
     if detail is None:
@@ -437,16 +439,27 @@ def fixtures_prepare(scale: Scale) -> Fixtures:
     )
     buyers = [Buyer(token=access_token(user), address_id=addresses[user.pk]) for user in users]
 
-    # The products bought under load: a few scarce ones to race for, the rest plentiful.
+    # The variants bought under load: a few scarce ones to race for, the rest plentiful.
     pool = list(
-        products.exclude(pk=detail.pk)
+        ProductVariant.objects.filter(
+            sku__startswith="DEMO-",
+            deleted_at=None,
+            is_active=True,
+            product__is_active=True,
+            product__deleted_at=None,
+            product__shop__is_active=True,
+        )
+        .exclude(product=detail)
         .filter(stock_quantity__gt=0)
         .order_by("sku")
         .values_list("pk", flat=True)[:POOL_PRODUCTS]
     )
     scarce = pool[:SCARCE_PRODUCTS]
-    Product.objects.filter(pk__in=scarce).update(stock_quantity=SCARCE_STOCK)
-    Product.objects.filter(pk__in=pool[SCARCE_PRODUCTS:]).update(stock_quantity=PLENTY_STOCK)
+    ProductVariant.objects.filter(pk__in=scarce).update(stock_quantity=SCARCE_STOCK)
+    ProductVariant.objects.filter(pk__in=pool[SCARCE_PRODUCTS:]).update(stock_quantity=PLENTY_STOCK)
+    products_summary_refresh(
+        product_ids=ProductVariant.objects.filter(pk__in=pool).values_list("product_id", flat=True)
+    )
     return Fixtures(
         endpoints=endpoints,
         checkout_buyers=buyers[1:],
@@ -541,10 +554,12 @@ def checkout_queries(buyer: Buyer, product_id: int) -> dict[str, int]:
     return counts
 
 
-def stock_snapshot(product_ids: list[int]) -> dict[int, int]:
-    from catalog.models import Product
+def stock_snapshot(variant_ids: list[int]) -> dict[int, int]:
+    from catalog.models import ProductVariant
 
-    return dict(Product.objects.filter(pk__in=product_ids).values_list("pk", "stock_quantity"))
+    return dict(
+        ProductVariant.objects.filter(pk__in=variant_ids).values_list("pk", "stock_quantity")
+    )
 
 
 def stock_sold(product_ids: list[int], since: datetime) -> dict[int, int]:
@@ -553,12 +568,12 @@ def stock_sold(product_ids: list[int], since: datetime) -> dict[int, int]:
     from orders.models import OrderLine, OrderStatus
 
     rows = (
-        OrderLine.objects.filter(product_id__in=product_ids, order__created_at__gte=since)
+        OrderLine.objects.filter(variant_id__in=product_ids, order__created_at__gte=since)
         .exclude(order__status=OrderStatus.CANCELLED)
-        .values("product_id")
+        .values("variant_id")
         .annotate(quantity=Sum("quantity"))
     )
-    return {row["product_id"]: row["quantity"] for row in rows}
+    return {row["variant_id"]: row["quantity"] for row in rows}
 
 
 def orders_by_status(since: datetime) -> dict[str, int]:
@@ -711,7 +726,7 @@ def main(argv: list[str] | None = None) -> int:
         log.unlink(missing_ok=True)
 
     if run_checkout:
-        from catalog.models import Product
+        from catalog.models import ProductVariant
 
         product_ids = fixtures.pool + fixtures.scarce
         problems = stock_problems(
@@ -719,9 +734,9 @@ def main(argv: list[str] | None = None) -> int:
             after=stock_snapshot(product_ids),
             sold=stock_sold(product_ids, checkout_since),
         )
-        negative = Product.objects.filter(stock_quantity__lt=0).count()
+        negative = ProductVariant.objects.filter(stock_quantity__lt=0).count()
         if negative:
-            problems.append(f"{negative} products have a negative stock")
+            problems.append(f"{negative} variants have a negative stock")
         oversold = bool(problems)
         checkout_summary["stock_problems"] = problems
         checkout_summary["orders_by_status"] = orders_by_status(checkout_since)

@@ -60,10 +60,10 @@ def _purchasable(variant: ProductVariant) -> ProductVariant:
 
 
 def cart_variant_of(*, product: Product) -> ProductVariant:
-    """The variant meant when a product is named alone: its one live variant; a product
-    with several answers VariantRequired (400 `variant_required`)."""
+    """The variant meant when a product is named alone: its one variant on sale; a
+    product with several answers VariantRequired (400 `variant_required`)."""
     variants = list(
-        ProductVariant.objects.filter(product=product, deleted_at__isnull=True)
+        ProductVariant.objects.filter(product=product, deleted_at__isnull=True, is_active=True)
         .select_related("product")
         .order_by("position", "pk")[:2]
     )

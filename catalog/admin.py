@@ -287,16 +287,7 @@ class ProductVariantInline(SellerScopedAdminMixin, admin.TabularInline):
     seller_shop_field = "shop"
     seller_can_change = True
     seller_can_delete = True
-    fields = [
-        "options_text",
-        "sku",
-        "price",
-        "compare_at_price",
-        "stock_quantity",
-        "image",
-        "is_active",
-        "position",
-    ]
+    fields = ["options_text", *ProductVariantForm.Meta.fields]
     readonly_fields = ["options_text"]
     extra = 0
     verbose_name_plural = "variants"
@@ -318,17 +309,22 @@ class ProductVariantInline(SellerScopedAdminMixin, admin.TabularInline):
         return variant.options_text or "—"
 
 
+def variant_changes(form: forms.BaseForm) -> dict[str, Any]:
+    """What a variant form changed, as variant_update's input (the image by its id)."""
+    data = {name: form.cleaned_data[name] for name in form.changed_data if name != "image"}
+    if "image" in form.changed_data:
+        image = form.cleaned_data["image"]
+        data["image_id"] = image.pk if image else None
+    return data
+
+
 def save_variants(*, request: HttpRequest, formset) -> None:
     formset.save(commit=False)
     rows = {id(row.instance): row for row in formset.forms}
-    for variant, changed in formset.changed_objects:
+    for variant, _changed in formset.changed_objects:
         row = rows[id(variant)]
-        data = {name: row.cleaned_data[name] for name in changed if name != "image"}
-        if "image" in changed:
-            image = row.cleaned_data["image"]
-            data["image_id"] = image.pk if image else None
         with errors_onto(row):
-            variant_update(user=request.user, variant=fresh(variant), data=data)
+            variant_update(user=request.user, variant=fresh(variant), data=variant_changes(row))
     for variant in formset.deleted_objects:
         with errors_onto(rows[id(variant)]):
             variant_delete(user=request.user, variant=fresh(variant))
@@ -356,17 +352,7 @@ class ProductVariantAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.Model
     list_select_related = ["product", "shop"]
     list_filter = ["shop", "is_active"]
     search_fields = ["sku", "product__name", "options_text"]
-    fields = [
-        "product",
-        "options_text",
-        "sku",
-        "price",
-        "compare_at_price",
-        "stock_quantity",
-        "image",
-        "is_active",
-        "position",
-    ]
+    fields = ["product", "options_text", *ProductVariantForm.Meta.fields]
     readonly_fields = ["product", "options_text"]
     form = ProductVariantForm
     list_per_page = 50
@@ -386,12 +372,8 @@ class ProductVariantAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.Model
         return False
 
     def save_model(self, request, obj, form, change) -> None:
-        data = {name: form.cleaned_data[name] for name in form.changed_data if name != "image"}
-        if "image" in form.changed_data:
-            image = form.cleaned_data["image"]
-            data["image_id"] = image.pk if image else None
         with errors_onto(form):
-            variant_update(user=request.user, variant=fresh(obj), data=data)
+            variant_update(user=request.user, variant=fresh(obj), data=variant_changes(form))
 
 
 def _deleted(product: Product | None) -> bool:

@@ -3,10 +3,77 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import F, Q
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, F, OuterRef, Q
+from drf_spectacular.utils import extend_schema_field
 
-from catalog.models import Product
+from catalog.models import Product, ProductVariant
 from catalog.selectors import category_descendant_ids, product_search
+
+MAX_OPTION_FILTERS = 20
+
+
+class OptionValuesField(forms.Field):
+    """`option=Size:M` (repeatable) as [("Size", "M"), ...]."""
+
+    widget = forms.MultipleHiddenInput  # reads every `option` of the query string
+
+    def to_python(self, value):
+        if not value:
+            return []
+        items = [value] if isinstance(value, str) else list(value)
+        if len(items) > MAX_OPTION_FILTERS:
+            raise ValidationError(f"At most {MAX_OPTION_FILTERS} option filters.")
+        pairs = []
+        for item in items:
+            name, colon, chosen = str(item).partition(":")
+            if not colon or not name.strip() or not chosen.strip():
+                raise ValidationError(f"Write an option as name:value (Size:M), not {item!r}.")
+            pairs.append((name.strip()[:60], chosen.strip()[:100]))
+        return pairs
+
+
+def options_chosen(pairs) -> dict[str, list[str]]:
+    """{option name (lower case): [values]} of `option=` filters."""
+    chosen: dict[str, list[str]] = {}
+    for name, value in pairs:
+        chosen.setdefault(name.lower(), []).append(value)
+    return chosen
+
+
+def variant_has_options(chosen: dict[str, list[str]]) -> Q:
+    """A live, active variant (of the outer product) with one of the values of each
+    chosen option: values of one option OR-ed, options AND-ed, on the same variant."""
+    variants = ProductVariant.objects.filter(
+        product=OuterRef("pk"), deleted_at__isnull=True, is_active=True
+    )
+    links = ProductVariant.option_values.through.objects
+    for name, values in chosen.items():
+        any_value = Q()
+        for value in values:
+            any_value |= Q(productoptionvalue__value__iexact=value)
+        variants = variants.filter(
+            Exists(
+                links.filter(
+                    any_value,
+                    productvariant_id=OuterRef("pk"),
+                    productoptionvalue__option__name__iexact=name,
+                )
+            )
+        )
+    return Q(Exists(variants))
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "example": "Size:M"}})
+class OptionFilter(django_filters.Filter):
+    field_class = OptionValuesField
+
+    def filter(self, queryset, value):
+        if not value:
+            return queryset
+        return queryset.filter(variant_has_options(options_chosen(value)))
+
 
 ORDERINGS = {
     "price": ("price", "id"),
@@ -55,6 +122,9 @@ class ProductFilter(django_filters.FilterSet):
         method="filter_in_stock",
         choices=[("true", "Yes"), ("false", "No")],
         empty_label="Any",
+    )
+    option = OptionFilter(
+        label="Option (name:value, repeatable: values of one option OR-ed, options AND-ed)"
     )
     min_rating = django_filters.NumberFilter(
         field_name="rating_average", lookup_expr="gte", min_value=0, max_value=5

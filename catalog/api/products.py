@@ -25,6 +25,7 @@ from catalog.api.variants import (
     options_field,
     variants_field,
 )
+from catalog.facets import product_facets
 from catalog.filters import ProductFilter
 from catalog.models import Category, Product, ProductImage
 from core.pagination import PageNumberPagination
@@ -233,6 +234,50 @@ class ProductImageUploadSerializer(serializers.Serializer):
     alt = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
+class FacetValueSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    count = serializers.IntegerField()
+    selected = serializers.BooleanField()
+
+
+class OptionFacetSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    values = FacetValueSerializer(many=True)
+
+
+class RelatedFacetSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    count = serializers.IntegerField()
+    selected = serializers.BooleanField()
+
+
+class RatingFacetSerializer(serializers.Serializer):
+    min_rating = serializers.IntegerField()
+    count = serializers.IntegerField()
+
+
+class PriceFacetSerializer(serializers.Serializer):
+    min = serializers.DecimalField(max_digits=12, decimal_places=2)
+    max = serializers.DecimalField(
+        max_digits=12, decimal_places=2, allow_null=True, help_text="null: no upper bound"
+    )
+    count = serializers.IntegerField()
+
+
+class FacetsSerializer(serializers.Serializer):
+    """How many products each filter value would show; each facet's counts respect
+    every other active filter (not its own)."""
+
+    options = OptionFacetSerializer(many=True)
+    categories = RelatedFacetSerializer(many=True)
+    shops = RelatedFacetSerializer(many=True)
+    tags = RelatedFacetSerializer(many=True)
+    ratings = RatingFacetSerializer(many=True)
+    prices = PriceFacetSerializer(many=True)
+
+
 class SearchQuerySerializer(serializers.Serializer):
     q = serializers.CharField(max_length=200)
 
@@ -334,6 +379,27 @@ class ProductViewSet(ProductVariantsMixin, viewsets.ModelViewSet):
         """Full-text search ranked by relevance, with the same filters as the list."""
         SearchQuerySerializer(data=request.query_params).is_valid(raise_exception=True)
         return self.list(request)
+
+    @extend_schema(responses=FacetsSerializer)
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def facets(self, request):
+        """Counts per option value, category, shop, tag, rating and price bucket under the
+        list's filters (the same parameters), for a faceted sidebar."""
+        filterset = ProductFilter(request.query_params, queryset=self.get_queryset())
+        if not filterset.is_valid():
+            raise serializers.ValidationError(filterset.errors)
+
+        def build() -> dict:
+            base = selectors.product_list_visible(user=request.user)
+            return product_facets(base=base, data=request.query_params)
+
+        if request.user.is_authenticated:
+            return Response(build())
+        content = caching.list_read(
+            key=f"products:facets:json:{request.build_absolute_uri()}",
+            build=lambda: json_bytes(build()),
+        )
+        return json_response(request, content)
 
     @extend_schema(request=ProductCreateSerializer, responses={201: ProductDetailSerializer})
     def create(self, request, *args, **kwargs):

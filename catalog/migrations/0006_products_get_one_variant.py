@@ -40,9 +40,13 @@ def forwards(apps, schema_editor):
 def backwards(apps, schema_editor):
     Product = apps.get_model("catalog", "Product")
     ProductVariant = apps.get_model("catalog", "ProductVariant")
-    # Back to one row per product: its first variant's SKU (prices and stock are the
-    # summary fields, which the product kept).
-    for variant in ProductVariant.objects.order_by("-position", "-pk").iterator(BATCH):
+    # Back to one row per product: its first live variant's SKU (prices and stock are the
+    # summary fields, which the product kept). Written last wins: removed variants
+    # first, then live ones from the last to the first.
+    ordered = ProductVariant.objects.order_by(
+        F("deleted_at").desc(nulls_last=True), "-position", "-pk"
+    )
+    for variant in ordered.iterator(BATCH):
         Product.objects.filter(pk=variant.product_id).update(sku=variant.sku)
     ProductVariant.objects.all().delete()
 

@@ -368,7 +368,7 @@ def _variants_write(
 
     # SKUs: unique among the shop's live variants (this product's removed ones free theirs).
     taken_here: set[str] = set()
-    for plan in final:
+    for plan in _unlisted_first(final):  # a clash is blamed on the variant written
         sku = plan.variant.sku
         if sku and sku in taken_here:
             raise sku_error(sku, field=f"{plan.key}.sku")
@@ -400,6 +400,12 @@ def _variants_write(
     return sorted((plan.variant for plan in final), key=lambda v: (v.position, v.pk))
 
 
+def _unlisted_first(final: list[_Plan]) -> list[_Plan]:
+    """The plans of the variants the input did not list, then those it did (in its
+    order), so that a SKU or combination clash names the one the caller sent."""
+    return sorted(final, key=lambda plan: ".id=" not in plan.key)
+
+
 def _check_final(product, options, final, plans, live) -> None:
     if not final:
         raise _error("variants", "A product keeps at least one variant.")
@@ -409,7 +415,7 @@ def _check_final(product, options, final, plans, live) -> None:
         message = "A product without options has one variant: give it options to sell more."
         raise _error("variants", message)
     seen: dict[str, _Plan] = {}
-    for plan in final:
+    for plan in _unlisted_first(final):  # a clash is blamed on the variant written
         if options and len(plan.values) != len(options):
             message = (
                 f"The variant {plan.variant.sku} has no value for every option: "
@@ -487,7 +493,7 @@ def products_summary_refresh(*, product_ids: Iterable[int]) -> int:
     )
     return Product.objects.filter(pk__in=ids).update(
         price=Coalesce(Subquery(active.annotate(v=Min("price")).values("v")), F("price")),
-        price_max=Coalesce(Subquery(active.annotate(v=Max("price")).values("v")), F("price")),
+        price_max=Coalesce(Subquery(active.annotate(v=Max("price")).values("v")), F("price_max")),
         stock_quantity=Coalesce(Subquery(active.annotate(v=Sum("stock_quantity")).values("v")), 0),
         variant_count=Coalesce(Subquery(active.annotate(v=Count("pk")).values("v")), 0),
     )
@@ -613,10 +619,18 @@ def _generate(product: Product, options: list[_Option], price, stock_quantity: i
     )
     held = set()
     stale = []
+    current = {value.pk for state in options for value in state.values.values()}
+    kept: dict[int, set[int]] = {}  # a stale variant's values that are still options'
     for variant in live:
         values = _current_values(variant, options) if options else []
         if options and not values:
             stale.append(variant.pk)  # left without a value of every option
+            # Only a variant that lost no value of its own (an option was added; the one
+            # variant of a simple product) takes a new combination; one whose value is
+            # gone (L removed, XL added) is removed: L's stock is not XL's.
+            held_before = {int(pk) for pk in variant.combination.split("-") if pk.isdigit()}
+            if held_before <= current:
+                kept[variant.pk] = {v.pk for v in variant.option_values.all()} & current
             continue
         combination = _describe(options, values)[0]
         if combination in held:
@@ -647,11 +661,23 @@ def _generate(product: Product, options: list[_Option], price, stock_quantity: i
     ]
     if not options and not live:
         items = [{"price": base, "stock_quantity": stock_quantity, "options": {}}]
-    # A variant left without a full combination takes the first new one, keeping its
-    # SKU, price and stock (the one variant of a simple product becomes the first).
+    # A variant left without a full combination takes the first new one that has the
+    # values it still holds, keeping its SKU, price and stock (the one variant of a
+    # simple product becomes the first; "Size: M" becomes "Size: M / Colour: Red" when
+    # Colour is added, not "Size: S / Colour: Blue").
     reused = 0
     if options:
-        for index, variant_id in enumerate(list(stale)[: len(items)]):
+        free = list(range(len(missing)))
+        for variant_id in list(stale):
+            if variant_id not in kept:
+                continue  # a second variant of one combination: removed
+            index = next(
+                (i for i in free if kept[variant_id] <= {value.pk for value in missing[i]}),
+                None,
+            )
+            if index is None:
+                continue
+            free.remove(index)
             items[index] = {"id": variant_id, "options": items[index]["options"]}
             stale.remove(variant_id)
             reused += 1

@@ -19,6 +19,7 @@ from django.template.loader import get_template
 from django.views.decorators.http import require_safe
 
 from catalog import caching, selectors
+from catalog.facets import option_facets
 from catalog.filters import ORDERING_LABELS, ProductFilter
 from catalog.models import Product, ProductImage
 from shops.policies import may_manage_shop
@@ -210,6 +211,8 @@ def product_listing(
         else set()
     )
     active_filters = _active_filters(request, cleaned, shops, (*locked, *(fixed or {})))
+    # The sidebar's option filters, with how many products each value would show.
+    facets = option_facets(base=queryset, data=data)
     raw = {key: request.GET.get(key, "") for key in FILTER_KEYS}
     min_rating_choices = list(MIN_RATING_CHOICES)
     if cleaned.get("min_rating") is not None and raw["min_rating"] not in dict(min_rating_choices):
@@ -234,6 +237,7 @@ def product_listing(
         "current_category": current_category,
         "active_category_ids": active_category_ids,
         "min_rating_choices": min_rating_choices,
+        "option_facets": facets,
     }
 
 

@@ -222,6 +222,7 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
         Call(body=lambda w, role: {**NEW_PRODUCT, "shop": w.shop_x.pk}),
         row(401, 403, 403, 201, 403, 201),
     ),
+    "GET /api/v1/products/facets/": (Call(), row(200, 200, 200, 200, 200, 200)),
     "GET /api/v1/products/search/": (
         Call(params=lambda w: {"q": "product"}),
         row(200, 200, 200, 200, 200, 200),

@@ -17,7 +17,7 @@ from bench.checkout import (
     percentile,
     stock_problems,
 )
-from catalog.models import Product
+from catalog.models import ProductVariant
 from orders.models import Order, OrderStatus
 from payments.models import Payment, PaymentStatus
 from tests.factories import ProductFactory, ShopFactory, UserFactory, address_data, verify_email
@@ -44,13 +44,13 @@ def test_negative_stock_and_unexplained_changes_are_reported():
         sold={1: 5, 2: 2},
     )
     assert problems == [
-        "product 1: stock -1 is negative (oversold)",
-        "product 2: stock fell by 1 but orders took 2",
-        "product 4: missing after the run",
+        "variant 1: stock -1 is negative (oversold)",
+        "variant 2: stock fell by 1 but orders took 2",
+        "variant 4: missing after the run",
     ]
     # Taken beyond the orders' quantities (oversold without going negative) shows too.
     assert stock_problems(before={5: 3}, after={5: 0}, sold={5: 2}) == [
-        "product 5: stock fell by 3 but orders took 2"
+        "variant 5: stock fell by 3 but orders took 2"
     ]
 
 
@@ -101,8 +101,12 @@ def test_the_driver_checks_out_and_pays_over_the_api_without_overselling(
     from bench.run import stock_sold
 
     shop = ShopFactory()
-    plenty = ProductFactory(shop=shop, stock_quantity=1000, price="12.50")
-    scarce = ProductFactory(shop=shop, stock_quantity=2, price="30.00")
+    plenty = ProductFactory(shop=shop, stock_quantity=1000, price="12.50").variants.get()
+    # One size of a shirt is scarce; its other size is not bought.
+    shirt = ProductFactory(
+        shop=shop, stock_quantity=2, price="30.00", options=[("Size", ["S", "M"])]
+    )
+    scarce, untouched = shirt.variants.order_by("position")
     buyers = []
     for _ in range(4):
         user = verify_email(UserFactory())
@@ -133,8 +137,9 @@ def test_the_driver_checks_out_and_pays_over_the_api_without_overselling(
     assert paid.count() == summary["checkouts"]
     assert Payment.objects.filter(status=PaymentStatus.SUCCEEDED).count() == paid.count()
     # Stock fell by exactly what the orders took; the scarce product never went below 0.
-    after = dict(Product.objects.values_list("pk", "stock_quantity"))
+    after = dict(ProductVariant.objects.values_list("pk", "stock_quantity"))
     assert stock_problems(before=before, after=after, sold=stock_sold(list(before), since)) == []
     assert after[scarce.pk] >= 0
     assert 1000 - after[plenty.pk] + 2 - after[scarce.pk] == summary["checkouts"]
+    assert after[untouched.pk] == 2
     assert threading.active_count() < 10  # the buyer threads are gone

@@ -14,7 +14,7 @@ COMMANDS = {
     "import_products": ["FILE.csv", "--shop", "--update", "--dry-run", "stock_quantity"],
     "export_orders": ["--from", "--to", "--status", "--output", "refunded_total"],
     "expire_reservations": ["reservation"],
-    "sales_report": ["--from", "--to", "--group-by", "{day,shop,category}"],
+    "sales_report": ["--from", "--to", "--group-by", "{day,shop,category,product,variant}"],
     "create_shop_owner": ["EMAIL", "--shop", "--password"],
 }
 

@@ -55,15 +55,16 @@ BUDGETS = {
     ("buyer", "/api/v1/addresses/?page_size={n}"): 3,
     ("buyer", "/api/v1/payments/?page_size={n}"): 4,
     # --- Pages ---
-    # Cards read their colours (the swatches) with one more query per row of cards.
+    # Cards read their colours (the swatches) with one more query per row of cards; a
+    # listing's sidebar counts its option values (catalog.facets) with one more.
     ("anonymous", "/"): 10,
-    ("anonymous", "/products/?page_size={n}"): 7,
-    ("anonymous", "/products/?q=thing&page_size={n}"): 7,
-    ("anonymous", "/categories/things/?page_size={n}"): 7,
+    ("anonymous", "/products/?page_size={n}"): 8,
+    ("anonymous", "/products/?q=thing&page_size={n}"): 8,
+    ("anonymous", "/categories/things/?page_size={n}"): 8,
     # + its options, its variants and the colours of "more from the shop".
     ("anonymous", "/products/{product_slug}/"): 12,
     ("buyer", "/products/{product_slug}/"): 18,
-    ("anonymous", "/shops/oak/?page_size={n}"): 7,
+    ("anonymous", "/shops/oak/?page_size={n}"): 8,
     ("anonymous", "/shops/"): 2,
     ("buyer", "/cart/"): 7,  # + the lines' option values
     ("buyer", "/checkout/"): 9,

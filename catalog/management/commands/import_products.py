@@ -21,6 +21,7 @@ from catalog.services import (
     product_import_rows_read,
     products_import,
 )
+from catalog.services.imports_shopify import is_shopify_export, shopify_import, shopify_rows_read
 from core.progress import progress_bar
 from shops.models import Shop
 
@@ -33,7 +34,9 @@ class Command(BaseCommand):
         f"'{IMPORT_TAG_SEPARATOR}'; is_active is true or false (empty: true). Every row is "
         "checked first and each problem printed with its line number: if any row is bad, "
         "nothing is written and the command fails. Otherwise all rows are written in one "
-        "transaction."
+        "transaction. Shopify's product CSV export (first column Handle; one row per "
+        "variant) is read too: its options and variants become ours, other columns are "
+        "ignored with a warning."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -70,8 +73,13 @@ class Command(BaseCommand):
             content = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+        shopify = is_shopify_export(content)
         try:
-            rows = product_import_rows_read(content=content)
+            if shopify:
+                shopify_file = shopify_rows_read(content=content)
+                rows = shopify_file.rows
+            else:
+                rows = product_import_rows_read(content=content)
         except ProductImportFileInvalid as exc:
             raise CommandError(f"{path}: {exc.detail}") from exc
 
@@ -84,13 +92,22 @@ class Command(BaseCommand):
             disable=options["dry_run"] or options["no_progress"] or not stream.isatty(),
         )
         try:
-            result = products_import(
-                shop=shop,
-                rows=rows,
-                update=options["update"],
-                dry_run=options["dry_run"],
-                progress=progress.update,
-            )
+            if shopify:
+                result = shopify_import(
+                    shop=shop,
+                    file=shopify_file,
+                    update=options["update"],
+                    dry_run=options["dry_run"],
+                    progress=progress.update,
+                )
+            else:
+                result = products_import(
+                    shop=shop,
+                    rows=rows,
+                    update=options["update"],
+                    dry_run=options["dry_run"],
+                    progress=progress.update,
+                )
         except ProductImportInvalid as exc:
             progress.close()
             for error in exc.errors:
@@ -104,6 +121,8 @@ class Command(BaseCommand):
             raise CommandError(exc.detail) from exc
         finally:
             progress.close()
+            for warning in shopify_file.warnings if shopify else ():
+                self.stderr.write(f"{path}: {warning}")
 
         seconds = time.monotonic() - started
         if result.dry_run:

@@ -1,4 +1,5 @@
-"""`manage.py sales_report`: revenue, orders and units by day, shop or category."""
+"""`manage.py sales_report`: revenue, orders and units by day, shop, category, product or
+variant."""
 
 from __future__ import annotations
 
@@ -10,13 +11,20 @@ from django.core.management.base import BaseCommand, CommandParser
 from orders.management.commands._dates import add_period_arguments, check_period
 from orders.selectors import sales_report, sales_totals
 
-GROUPINGS = {"day": "Day", "shop": "Shop", "category": "Category"}
+GROUPINGS = {
+    "day": "Day",
+    "shop": "Shop",
+    "category": "Category",
+    "product": "Product",
+    "variant": "Variant",
+}
 
 
 class Command(BaseCommand):
     help = (
         "Print a table of sales (paid, processing, shipped and delivered orders; not "
-        "cancelled or refunded ones) by day, shop or category, with the period's totals. "
+        "cancelled or refunded ones) by day, shop, category, product or variant, with the "
+        "period's totals. "
         "An order with lines of several shops or categories counts once in each of their "
         "rows, and once in the total."
     )
