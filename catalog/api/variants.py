@@ -132,7 +132,6 @@ class ProductVariantsMixin:
             variant = services.variant_create(
                 user=request.user, product=product, data=serializer.validated_data
             )
-            context["options"] = selectors.product_options(product.pk)
             return Response(
                 VariantSerializer(variant, context=context).data, status=status.HTTP_201_CREATED
             )
@@ -156,18 +155,6 @@ class VariantViewSet(
         if getattr(self, "swagger_fake_view", False):
             return ProductVariant.objects.none()
         return selectors.variants_visible_all(user=self.request.user)
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        if (
-            getattr(self, "kwargs", None)
-            and "pk" in self.kwargs
-            and not getattr(self, "swagger_fake_view", False)
-        ):
-            variant = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
-            if variant is not None:
-                context["options"] = selectors.product_options(variant.product_id)
-        return context
 
     @extend_schema(request=VariantInputSerializer, responses=VariantSerializer)
     def partial_update(self, request, *args, **kwargs):
