@@ -261,11 +261,30 @@ def taxonomy_read(*, key: str, build: Callable[[], T], timeout: int = PRODUCT_TI
     return gen.read_through(key, build, generation=TAXONOMY_GENERATION, timeout=timeout)
 
 
-def list_read(*, key: str, build: Callable[[], T], timeout: int = LIST_TIMEOUT) -> T:
-    """A read of the whole catalog (a list page), cached while the catalog generation stands."""
-    digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+def _list_key(key: str) -> str:
+    return f"catalog:list:{hashlib.blake2b(key.encode(), digest_size=16).hexdigest()}"
+
+
+def list_read_keys(*, key: str) -> list[str]:
+    """The cache keys `list_read(key=key)` reads, for a read ahead."""
+    return [_list_key(key), CATALOG_GENERATION]
+
+
+def list_read(
+    *,
+    key: str,
+    build: Callable[[], T],
+    timeout: int = LIST_TIMEOUT,
+    read_ahead: dict[str, object] | None = None,
+) -> T:
+    """A read of the whole catalog (a list page), cached while the catalog generation
+    stands; `read_ahead`: `list_read_keys` as read already (core.generations)."""
     return gen.read_through(
-        f"catalog:list:{digest}", build, generation=CATALOG_GENERATION, timeout=timeout
+        _list_key(key),
+        build,
+        generation=CATALOG_GENERATION,
+        timeout=timeout,
+        read_ahead=read_ahead,
     )
 
 

@@ -14,7 +14,8 @@ from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 
 # A window counter: one more hit, the window's lifetime set by its first hit (or if it
-# somehow has none), and the seconds it has left.
+# somehow has none), and the seconds it has left; and the values of any further keys
+# (a read ahead, in the same round trip: core.security.throttles).
 WINDOW_HIT_SCRIPT = """
 local hits = redis.call('INCR', KEYS[1])
 local left = redis.call('TTL', KEYS[1])
@@ -22,7 +23,11 @@ if hits == 1 or left < 0 then
     redis.call('EXPIRE', KEYS[1], ARGV[1])
     left = tonumber(ARGV[1])
 end
-return {hits, left}
+local values = {}
+if #KEYS > 1 then
+    values = redis.call('MGET', unpack(KEYS, 2, #KEYS))
+end
+return {hits, left, values}
 """
 
 
@@ -43,15 +48,23 @@ class RedisCacheClient(DjangoRedisCacheClient):
             client = self._clients[index] = self._client(connection_pool=self._pools[index])
         return client
 
-    def window_hit(self, key: str, timeout: int) -> tuple[int, int]:
+    def window_hit(
+        self, key: str, timeout: int, read: list[str] = ()
+    ) -> tuple[int, int, dict[str, object]]:
         """Count a hit in the window under `key`, which opens at its first hit and lasts
-        `timeout` seconds: the hits so far and the seconds left, in one round trip (a
-        Lua script, run atomically: EVALSHA, loaded again by redis-py if Redis lost it)."""
+        `timeout` seconds: the hits so far, the seconds left, and the values stored under
+        the keys `read` (those found), in one round trip (a Lua script, run atomically:
+        EVALSHA, loaded again by redis-py if Redis lost it)."""
         client = self.get_client(key, write=True)
         if self._window_script is None:
             self._window_script = client.register_script(WINDOW_HIT_SCRIPT)
-        hits, left = self._window_script(keys=[key], args=[timeout], client=client)
-        return int(hits), int(left)
+        hits, left, values = self._window_script(keys=[key, *read], args=[timeout], client=client)
+        found = {
+            name: self._serializer.loads(value)
+            for name, value in zip(read, values, strict=True)
+            if value is not None
+        }
+        return int(hits), int(left), found
 
 
 class RedisCache(DjangoRedisCache):
@@ -59,6 +72,12 @@ class RedisCache(DjangoRedisCache):
         super().__init__(server, params)
         self._class = RedisCacheClient
 
-    def window_hit(self, key: str, timeout: int, version=None) -> tuple[int, int]:
+    def window_hit(
+        self, key: str, timeout: int, read: list[str] = (), version=None
+    ) -> tuple[int, int, dict[str, object]]:
+        """`RedisCacheClient.window_hit`, with the cache's keys (`read` as `get_many`
+        takes them, and answered by their names)."""
         key = self.make_and_validate_key(key, version=version)
-        return self._cache.window_hit(key, max(1, int(timeout)))
+        names = {self.make_and_validate_key(name, version=version): name for name in read}
+        hits, left, found = self._cache.window_hit(key, max(1, int(timeout)), list(names))
+        return hits, left, {names[stored]: value for stored, value in found.items()}

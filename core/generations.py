@@ -41,12 +41,26 @@ def current(keys: list[str]) -> list[str]:
     return [found[key] for key in keys]
 
 
-def read_through(key: str, build: Callable[[], T], *, generation: str, timeout: int) -> T:
+def read_through(
+    key: str,
+    build: Callable[[], T],
+    *,
+    generation: str,
+    timeout: int,
+    read_ahead: dict[str, object] | None = None,
+) -> T:
     """The value under `key` if it was stored while `generation` stood (one round trip for
     both), else `build()`'s, stored at the token read before building it (so that a bump
     during the build is never papered over). `build` must read the database, not another
-    cache."""
-    found = cache.get_many([key, generation])
+    cache.
+
+    `read_ahead`: both keys as read already in this request (a missing one as None; the
+    rate limit's round trip, core.security.throttles), so that none is made here."""
+    if read_ahead is not None and key in read_ahead and generation in read_ahead:
+        found = {name: read_ahead[name] for name in (key, generation)}
+        found = {name: value for name, value in found.items() if value is not None}
+    else:
+        found = cache.get_many([key, generation])
     current_token = found.get(generation) or current([generation])[0]
     stored = found.get(key)
     if stored is not None and stored[0] == current_token:

@@ -300,17 +300,30 @@ class ProductViewSet(ProductVariantsMixin, viewsets.ModelViewSet):
     filterset_class = ProductFilter
     pagination_class = CatalogPagination
 
+    def _list_cache_key(self, request) -> str:
+        # The absolute address: it names the filters and the page, and the links of
+        # `next` and `previous` are built from it. Asked twice a request (the read ahead).
+        if getattr(request, "_list_cache_key", None) is None:
+            request._list_cache_key = f"products:{self.action}:json:{request.build_absolute_uri()}"
+        return request._list_cache_key
+
+    def cache_read_ahead_keys(self, request) -> list[str]:
+        """The cache keys of an anonymous list's answer, read in the rate limit's round
+        trip (core.security.throttles)."""
+        if self.action in ("list", "search", "facets") and not request.user.is_authenticated:
+            return caching.list_read_keys(key=self._list_cache_key(request))
+        return []
+
     def list(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             return super().list(request, *args, **kwargs)
-        # The absolute address: it names the filters and the page, and the links of
-        # `next` and `previous` are built from it.
         # Stored rendered (core.rendering): the JSON is made once, not on every hit.
         content = caching.list_read(
-            key=f"products:{self.action}:json:{request.build_absolute_uri()}",
+            key=self._list_cache_key(request),
             build=lambda: json_bytes(
                 super(ProductViewSet, self).list(request, *args, **kwargs).data
             ),
+            read_ahead=getattr(request, "cache_read_ahead", None),
         )
         return json_response(request, content)
 
@@ -396,8 +409,9 @@ class ProductViewSet(ProductVariantsMixin, viewsets.ModelViewSet):
         if request.user.is_authenticated:
             return Response(build())
         content = caching.list_read(
-            key=f"products:facets:json:{request.build_absolute_uri()}",
+            key=self._list_cache_key(request),
             build=lambda: json_bytes(build()),
+            read_ahead=getattr(request, "cache_read_ahead", None),
         )
         return json_response(request, content)
 

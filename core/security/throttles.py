@@ -35,7 +35,15 @@ class SettingsRate:
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        hits, self.left = window_hit(self.cache, f"{self.key}:window", self.duration)
+        # The view's cached answer comes in the same round trip (read_ahead).
+        read = []
+        if getattr(request, "cache_read_ahead", None) is None:
+            read = list(getattr(view, "cache_read_ahead_keys", lambda request: [])(request))
+        hits, self.left, found = window_hit_reading(
+            self.cache, f"{self.key}:window", self.duration, read
+        )
+        if read:
+            request.cache_read_ahead = {key: found.get(key) for key in read}
         return hits <= self.num_requests
 
     def wait(self) -> float:
@@ -45,8 +53,23 @@ class SettingsRate:
 def window_hit(cache, key: str, duration: int) -> tuple[int, int]:
     """Count a request in the window under `key` (opened by its first request, closed
     `duration` seconds later): the requests counted so far and the seconds left."""
+    hits, left, _found = window_hit_reading(cache, key, duration, [])
+    return hits, left
+
+
+def window_hit_reading(
+    cache, key: str, duration: int, read: list[str]
+) -> tuple[int, int, dict[str, object]]:
+    """`window_hit`, and the values found under the keys `read` (on Redis in the same
+    round trip: a view whose answer is cached names its keys in `cache_read_ahead_keys`,
+    and finds them in `request.cache_read_ahead`, where a missing key is None)."""
     if hasattr(cache, "window_hit"):  # Redis: one round trip
-        return cache.window_hit(key, duration)
+        return cache.window_hit(key, duration, read)
+    hits, left = _window_hit_elsewhere(cache, key, duration)
+    return hits, left, cache.get_many(read) if read else {}
+
+
+def _window_hit_elsewhere(cache, key: str, duration: int) -> tuple[int, int]:
     # Any other backend: the counter, and beside it the time the window closes.
     now = time.time()
     if cache.add(key, 0, timeout=duration):

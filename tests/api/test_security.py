@@ -589,6 +589,13 @@ def test_throttle_windows_on_other_cache_backends(monkeypatch):
     assert throttles.window_hit(memory, "k", 60) == (2, 40)
     now[0] += 40  # the window closed: a new one opens
     assert throttles.window_hit(memory, "k", 60) == (1, 60)
+    # A read ahead answers what get_many answers.
+    memory.set("answer", b"{}")
+    assert throttles.window_hit_reading(memory, "k", 60, ["answer", "missing"]) == (
+        2,
+        60,
+        {"answer": b"{}"},
+    )
 
 
 def test_throttle_rates_come_from_the_environment():

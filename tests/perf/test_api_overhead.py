@@ -71,22 +71,47 @@ def test_the_cache_is_djangos_redis_backend_with_one_client_per_process():
 def test_the_window_counter_counts_and_keeps_a_lifetime():
     backend = caches["default"]
     client = backend._cache.get_client(write=True)
-    assert backend.window_hit("overhead:window", 60) == (1, 60)
-    hits, left = backend.window_hit("overhead:window", 60)
+    assert backend.window_hit("overhead:window", 60) == (1, 60, {})
+    hits, left, _found = backend.window_hit("overhead:window", 60)
     assert hits == 2 and 0 < left <= 60
     # A counter that lost its lifetime (written by hand, say) gets one, never lives on.
     key = backend.make_and_validate_key("overhead:lost")
     client.set(key, 5)
-    assert backend.window_hit("overhead:lost", 30) == (6, 30)
+    assert backend.window_hit("overhead:lost", 30) == (6, 30, {})
     assert 0 < client.ttl(key) <= 30
 
 
-@pytest.mark.parametrize("index", range(4))
-def test_a_warm_anonymous_api_answer_costs_two_redis_round_trips_and_no_query(
-    index, catalog, api_client, round_trips
+def test_the_window_counter_reads_other_keys_in_the_same_round_trip(round_trips):
+    """What the cache stored under the keys read (as `get_many` answers them: by the
+    names given, missing ones left out), beside the counter."""
+    backend = caches["default"]
+    backend.set("overhead:answer", (b"token", b'{"results":[]}'))
+    backend.set("overhead:count", 7)
+    round_trips.clear()
+    hits, left, found = backend.window_hit(
+        "overhead:reading", 60, ["overhead:answer", "overhead:missing", "overhead:count"]
+    )
+    assert (hits, left) == (1, 60)
+    assert found == {"overhead:answer": (b"token", b'{"results":[]}'), "overhead:count": 7}
+    assert found == backend.get_many(["overhead:answer", "overhead:missing", "overhead:count"])
+    assert round_trips[0] == "EVALSHA" and len(round_trips) == 2  # the get_many beside it
+
+
+@pytest.mark.parametrize(
+    ("index", "trips"),
+    [
+        # A list, a search: the answer and its generation come with the rate limit's
+        # counter (a Lua script: EVALSHA), read ahead (core.security.throttles).
+        (0, ["EVALSHA"]),
+        (2, ["EVALSHA"]),
+        # Others: one more for the answer and the generations it was stored at (MGET).
+        (1, ["EVALSHA", "MGET"]),
+        (3, ["EVALSHA", "MGET"]),
+    ],
+)
+def test_a_warm_anonymous_api_answer_costs_at_most_two_redis_round_trips_and_no_query(
+    index, trips, catalog, api_client, round_trips
 ):
-    """One for the rate limit's counter (a Lua script: EVALSHA), one for the answer and
-    the generations it was stored at (MGET)."""
     path = warm_paths(catalog)[index]
     assert api_client.get(path).status_code == 200
     round_trips.clear()
@@ -94,7 +119,23 @@ def test_a_warm_anonymous_api_answer_costs_two_redis_round_trips_and_no_query(
         response = api_client.get(path)
     assert response.status_code == 200
     assert len(queries) == 0, [query["sql"] for query in queries]
-    assert round_trips == ["EVALSHA", "MGET"]
+    assert round_trips == trips
+
+
+def test_a_list_read_ahead_follows_a_catalog_change(catalog, api_client, round_trips):
+    """The answer read ahead is the cached one only while the catalog generation stands:
+    a product renamed after it was cached is in the next answer."""
+    path = warm_paths(catalog)[0]
+    assert catalog["product"].name in api_client.get(path).content.decode()
+    from catalog import services
+
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    services.product_update(user=staff, product=catalog["product"], data={"name": "Renamed"})
+    answer = api_client.get(path).json()
+    assert "Renamed" in [product["name"] for product in answer["results"]]
+    round_trips.clear()
+    assert api_client.get(path).json() == answer
+    assert round_trips == ["EVALSHA"]
 
 
 @pytest.mark.parametrize("index", range(4))
