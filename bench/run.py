@@ -522,7 +522,7 @@ def endpoint_profile(endpoint: Endpoint, requests: int = PROFILE_REQUESTS) -> st
     return f"{endpoint.label}: {requests} requests of {endpoint.path}\n{text.getvalue()}"
 
 
-def checkout_queries(buyer: Buyer, product_id: int) -> dict[str, int]:
+def checkout_queries(buyer: Buyer, variant_id: int) -> dict[str, int]:
     """The queries of each step of one checkout, through the test client."""
     import json
 
@@ -535,7 +535,7 @@ def checkout_queries(buyer: Buyer, product_id: int) -> dict[str, int]:
     answer: dict = {}
     address = buyer.address_id
     steps = [
-        ("add", "/api/v1/cart/add/", lambda _a: {"product_id": product_id, "quantity": 1}),
+        ("add", "/api/v1/cart/add/", lambda _a: {"variant_id": variant_id, "quantity": 1}),
         ("checkout", "/api/v1/cart/checkout/", lambda _a: {"shipping_address_id": address}),
         ("pay_create", "/api/v1/payments/create/", lambda a: {"order_id": a["id"]}),
         (
