@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.selectors import address_default
 from cart import selectors, services
+from cart.pricing import basket_rows
 from cart.selectors import CartSummary
 from catalog.api import ShopSummarySerializer, absolute_media_url
 from catalog.selectors import product_list_public, product_list_visible, variants_visible_all
+from shipping.models import ShippingMethod
 
 
 class CartProductSerializer(serializers.Serializer):
@@ -82,6 +86,82 @@ class CartNoticeSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class ShippingOptionSerializer(serializers.Serializer):
+    method_id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=ShippingMethod.Kind.choices)
+    price = serializers.DecimalField(**MONEY)
+    currency = serializers.CharField()
+    min_days = serializers.IntegerField()
+    max_days = serializers.IntegerField()
+    estimate = serializers.CharField(help_text="“3 to 5 working days”.")
+
+
+class ShopRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ShopShippingSerializer(serializers.Serializer):
+    shop = serializers.SerializerMethodField()
+    item_ids = serializers.SerializerMethodField(help_text="The cart lines of this shop.")
+    options = ShippingOptionSerializer(
+        many=True, help_text="Cheapest first; empty: the shop does not ship to this address."
+    )
+    method_id = serializers.SerializerMethodField(
+        help_text="The option priced in: the one chosen, else the cheapest; null when none."
+    )
+    subtotal = serializers.DecimalField(**MONEY)
+    price = serializers.DecimalField(**MONEY, help_text="Shipping.")
+    tax_rate = serializers.DecimalField(
+        max_digits=5, decimal_places=2, help_text="Of the shipping, in percent."
+    )
+    tax_amount = serializers.DecimalField(**MONEY, help_text="Of the shipping.")
+
+    @extend_schema_field(ShopRefSerializer)
+    def get_shop(self, group) -> dict:
+        return {"id": group.shop_id, "name": group.shop_name}
+
+    def get_item_ids(self, group) -> list[int]:
+        return [priced.line.ref for priced in group.lines]
+
+    def get_method_id(self, group) -> int | None:
+        return group.method.method_id if group.method else None
+
+
+class TotalsRowSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["subtotal", "shipping", "discount", "tax", "tax_included", "total", "refunded"]
+    )
+    label = serializers.CharField()
+    amount = serializers.DecimalField(**MONEY)
+
+
+class CartEstimateSerializer(serializers.Serializer):
+    """What the cart costs delivered to `country` (and `region`), computed as checkout
+    computes it (cart.pricing)."""
+
+    country = serializers.CharField()
+    region = serializers.CharField()
+    prices_include_tax = serializers.BooleanField()
+    shipments = ShopShippingSerializer(source="groups", many=True)
+    shippable = serializers.BooleanField(help_text="Every shop ships to this address.")
+    subtotal = serializers.DecimalField(**MONEY)
+    shipping_total = serializers.DecimalField(**MONEY)
+    tax_total = serializers.DecimalField(**MONEY)
+    discount_total = serializers.DecimalField(**MONEY)
+    total = serializers.DecimalField(**MONEY)
+    currency = serializers.CharField()
+    rows = serializers.SerializerMethodField(help_text="The figures as the pages show them.")
+
+    @extend_schema_field(TotalsRowSerializer(many=True))
+    def get_rows(self, totals) -> list[dict]:
+        return TotalsRowSerializer(basket_rows(totals), many=True).data
+
+
 class CartSerializer(serializers.Serializer):
     id = serializers.SerializerMethodField()
     items = CartLineSerializer(source="lines", many=True)
@@ -89,9 +169,23 @@ class CartSerializer(serializers.Serializer):
     total_items = serializers.IntegerField()
     currency = serializers.CharField()
     notices = CartNoticeSerializer(many=True)
+    estimate = serializers.SerializerMethodField(
+        help_text="Shipping, tax and total for the caller's default address (null without "
+        "one, or for an empty cart); cart/shipping-options/ for another country."
+    )
 
     def get_id(self, summary: CartSummary) -> int | None:
         return summary.cart.pk if summary.cart else None
+
+    @extend_schema_field(CartEstimateSerializer(allow_null=True))
+    def get_estimate(self, summary: CartSummary) -> dict | None:
+        address = self.context.get("estimate_address")
+        if address is None or not summary.lines:
+            return None
+        totals = selectors.cart_totals(
+            summary=summary, country=address.country.code, region=address.region
+        )
+        return CartEstimateSerializer(totals).data
 
 
 class CartAddSerializer(serializers.Serializer):
@@ -120,7 +214,37 @@ class CartQuantitySerializer(serializers.Serializer):
 
 def cart_response(request, cart, status_code=status.HTTP_200_OK) -> Response:
     summary = selectors.cart_summary(cart=cart)
-    return Response(CartSerializer(summary, context={"request": request}).data, status=status_code)
+    context = {"request": request}
+    if summary.lines:
+        context["estimate_address"] = address_default(user=request.user)
+    return Response(CartSerializer(summary, context=context).data, status=status_code)
+
+
+class ShippingOptionsQuerySerializer(serializers.Serializer):
+    country = CountryField(help_text="ISO code of the country to deliver to.")
+    region = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class CartShippingOptionsView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        operation_id="cart_shipping_options",
+        parameters=[ShippingOptionsQuerySerializer],
+        responses=CartEstimateSerializer,
+    )
+    def get(self, request):
+        """Each shop's shipping options for the cart delivered to `country`, and the
+        totals with the cheapest of each (what checkout charges unless others are chosen)."""
+        query = ShippingOptionsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        summary = selectors.cart_summary(cart=selectors.cart_find_for_user(user=request.user))
+        totals = selectors.cart_totals(
+            summary=summary,
+            country=str(query.validated_data["country"]),
+            region=query.validated_data["region"],
+        )
+        return Response(CartEstimateSerializer(totals).data)
 
 
 class CartView(APIView):

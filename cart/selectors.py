@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 
 from cart.models import Cart, CartItem
+from cart.pricing import BasketTotals, LineInput, basket_totals
 from catalog.models import ProductImage, ProductOptionValue
 from catalog.selectors import variant_for_sale, variant_is_for_sale
 
@@ -160,3 +161,25 @@ def cart_count(*, cart: Cart | None = None, user=None, cart_id: int | None = Non
 def cart_find_for_user(*, user) -> Cart | None:
     """The person's cart if they have one (reading never creates it)."""
     return Cart.objects.filter(user=user).first()
+
+
+def cart_totals(
+    *,
+    summary: CartSummary,
+    country: str,
+    region: str = "",
+    chosen: dict[int, int] | None = None,
+) -> BasketTotals:
+    """The cart's figures for delivery to `country` (cart.pricing.basket_totals, as
+    checkout computes them): each shop's options and the cheapest (or `chosen`) one, tax
+    and total. Lines no longer for sale are left out, as checkout refuses them."""
+    return basket_totals(
+        lines=[
+            LineInput.of_variant(line.variant, line.item.quantity, ref=line.item.pk)
+            for line in summary.lines
+            if line.available
+        ],
+        country=country,
+        region=region,
+        chosen=chosen,
+    )

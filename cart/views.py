@@ -15,10 +15,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
+from django_countries import countries
 
+from accounts.selectors import address_default
 from cart import selectors, services
 from cart.forms import CartAddForm, CartQuantityForm
 from cart.models import Cart, CartItem
+from cart.pricing import basket_rows
 from catalog.selectors import product_list_visible, variants_live
 from core.errors import ApplicationError
 
@@ -54,10 +57,30 @@ def _error_text(exc: ApplicationError) -> str:
     return " ".join(text for texts in fields.values() for text in texts) or exc.detail
 
 
+def _estimate_destination(request: HttpRequest) -> tuple[str, str]:
+    """Where the cart's estimate delivers to: the country asked for (`?country=`), else
+    the signed-in person's default address, else nowhere yet."""
+    asked = str(request.GET.get("country", "")).strip().upper()
+    if asked:
+        return (asked, "") if asked in dict(countries) else ("", "")
+    if request.user.is_authenticated:
+        address = address_default(user=request.user)
+        if address is not None:
+            return address.country.code, address.region
+    return "", ""
+
+
 @require_safe
 def cart_detail(request: HttpRequest) -> HttpResponse:
     summary = selectors.cart_summary(cart=current_cart(request))
-    return render(request, "cart/detail.html", {"summary": summary, "lines": summary.lines})
+    context = {"summary": summary, "lines": summary.lines, "countries": list(countries)}
+    country, region = _estimate_destination(request)
+    if summary.lines and country:
+        totals = selectors.cart_totals(summary=summary, country=country, region=region)
+        context.update(
+            estimate=totals, rows=basket_rows(totals), country_name=countries.name(country)
+        )
+    return render(request, "cart/detail.html", context)
 
 
 @require_POST

@@ -52,6 +52,7 @@ from core.admin import (
 )
 from shops.admin_scoping import SellerScopedAdminMixin, is_seller, seller_shop_ids
 from shops.models import Shop
+from taxes.models import TaxClass
 
 # --- Categories -------------------------------------------------------------------------
 
@@ -461,6 +462,8 @@ class ProductForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         product = self.instance if self.instance.pk else None
+        if "tax_class" in self.fields:
+            self.fields["tax_class"].required = False
         self.fields["option_lines"].initial = options_as_text(product)
         if product is None:
             return
@@ -476,6 +479,11 @@ class ProductForm(forms.ModelForm):
 
     def clean_option_lines(self):
         return options_from_text(self.cleaned_data.get("option_lines") or "")
+
+    def clean_tax_class(self):
+        """Left out (a form that does not show it): the product's class, or standard."""
+        chosen = self.cleaned_data.get("tax_class")
+        return chosen or (self.instance.tax_class if self.instance.pk else TaxClass.STANDARD)
 
 
 @admin.register(Product)
@@ -521,6 +529,8 @@ class ProductAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
         "sku",
         "stock_quantity",
         "is_active",
+        "tax_class",
+        "weight_kg",
         "rating_average",
         "rating_count",
         "deleted_at",

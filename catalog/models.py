@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -6,6 +8,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 
 from shops.models import Shop
+from taxes.models import TaxClass
 
 
 class Category(models.Model):
@@ -66,6 +69,11 @@ class Product(models.Model):
     stock_quantity = models.PositiveIntegerField(default=0)
     variant_count = models.PositiveSmallIntegerField(default=1, editable=False)
     is_active = models.BooleanField(default=True)
+    # What shipping weighs and tax charges, unless a variant says otherwise.
+    weight_kg = models.DecimalField(
+        "weight (kg)", max_digits=8, decimal_places=3, null=True, blank=True
+    )
+    tax_class = models.CharField(max_length=10, choices=TaxClass.choices, default=TaxClass.STANDARD)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     rating_average = models.DecimalField(
         max_digits=3, decimal_places=2, null=True, blank=True, editable=False
@@ -270,6 +278,20 @@ class ProductVariant(models.Model):
     )
     is_active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
+    weight_kg = models.DecimalField(
+        "weight (kg)",
+        max_digits=8,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text="Empty: the product's weight.",
+    )
+    tax_class = models.CharField(
+        max_length=10,
+        choices=TaxClass.choices,
+        blank=True,
+        help_text="Empty: the product's tax class.",
+    )
     option_values = models.ManyToManyField(ProductOptionValue, blank=True, related_name="variants")
     # The ids of its option values in the options' order ("12-40"), "" for the one
     # variant of a product without options: two live variants never share it.
@@ -310,6 +332,16 @@ class ProductVariant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product.name} ({self.options_text})" if self.options_text else self.sku
+
+    @property
+    def shipping_weight_kg(self) -> Decimal:
+        """One unit's weight: the variant's, else the product's, else none."""
+        weight = self.weight_kg if self.weight_kg is not None else self.product.weight_kg
+        return weight or Decimal("0")
+
+    @property
+    def effective_tax_class(self) -> str:
+        return self.tax_class or self.product.tax_class
 
     @property
     def in_stock(self) -> bool:

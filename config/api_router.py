@@ -11,6 +11,7 @@ from cart import api as cart_api
 from catalog import api as catalog_api
 from orders import api as orders_api
 from payments import api as payments_api
+from shipping import api as shipping_api
 from shops import api as shops_api
 
 
@@ -31,6 +32,16 @@ def optional_slash(route: str, view, name: str):
 router = OptionalSlashRouter()
 router.register("users", accounts_api.UserViewSet, basename="user")
 router.register("addresses", accounts_api.AddressViewSet, basename="address")
+router.register(
+    r"shops/(?P<shop_id>[0-9]+)/shipping-zones",
+    shipping_api.ShippingZoneViewSet,
+    basename="shipping-zone",
+)
+router.register(
+    r"shops/(?P<shop_id>[0-9]+)/shipping-methods",
+    shipping_api.ShippingMethodViewSet,
+    basename="shipping-method",
+)
 router.register("shops", shops_api.ShopViewSet, basename="shop")
 router.register("categories", catalog_api.CategoryViewSet, basename="category")
 router.register("tags", catalog_api.TagViewSet, basename="tag")
@@ -73,11 +84,21 @@ urlpatterns = [
     optional_slash("cart", cart_api.CartView.as_view(), "cart"),
     optional_slash("cart/add", cart_api.CartAddView.as_view(), "cart-add"),
     optional_slash("cart/checkout", orders_api.CheckoutView.as_view(), "cart-checkout"),
+    optional_slash(
+        "cart/shipping-options",
+        cart_api.CartShippingOptionsView.as_view(),
+        "cart-shipping-options",
+    ),
     optional_slash(r"cart/(?P<item_id>[0-9]+)", cart_api.CartItemView.as_view(), "cart-item"),
     optional_slash(
         r"users/(?P<user_id>[0-9]+)/orders", orders_api.UserOrdersView.as_view(), "user-orders"
     ),
     optional_slash("reports/sales", orders_api.SalesReportView.as_view(), "reports-sales"),
+    optional_slash(
+        "reports/seller-statements",
+        orders_api.SellerStatementsView.as_view(),
+        "reports-seller-statements",
+    ),
     optional_slash("payments/create", payments_api.PaymentCreateView.as_view(), "payment-create"),
     optional_slash(
         "payments/confirm", payments_api.PaymentConfirmView.as_view(), "payment-confirm"

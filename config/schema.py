@@ -49,17 +49,22 @@ DOMAIN_ERRORS: dict[str, dict[int, list[str]]] = {
     "cart_add": {404: ["not_found"], 409: ["insufficient_stock", "product_unavailable"]},
     "cart_item_update": {409: ["insufficient_stock", "product_unavailable"]},
     "cart_checkout_create": {
-        400: ["cart_empty"],
+        400: ["cart_empty", "validation_error"],
         403: ["email_not_verified"],
         404: ["not_found"],
-        409: ["insufficient_stock", "product_unavailable"],
+        409: ["insufficient_stock", "product_unavailable", "not_shippable"],
     },
     "orders_create": {
-        400: ["cart_empty"],
+        400: ["cart_empty", "validation_error"],
         403: ["email_not_verified"],
         404: ["not_found"],
-        409: ["insufficient_stock", "product_unavailable"],
+        409: ["insufficient_stock", "product_unavailable", "not_shippable"],
     },
+    "orders_fulfilments_create": {
+        403: ["permission_denied"],
+        409: ["invalid_status_transition"],
+    },
+    "reports_seller_statements_retrieve": {403: ["permission_denied"], 404: ["not_found"]},
     "orders_destroy": {
         403: ["permission_denied"],
         409: ["invalid_status_transition"],

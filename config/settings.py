@@ -70,7 +70,9 @@ INSTALLED_APPS = [
     "csp",
     "core.security.apps.SecurityConfig",
     "accounts",
+    "taxes",
     "shops",
+    "shipping",
     "catalog",
     "cart",
     "orders",
@@ -176,6 +178,12 @@ ORDER_RESERVATION_MINUTES = env.int("ORDER_RESERVATION_MINUTES", default=30)
 # orders they never pay (409 pending_orders_limit / pending_units_limit at checkout).
 ORDER_MAX_PENDING_ORDERS = env.int("ORDER_MAX_PENDING_ORDERS", default=3)
 ORDER_MAX_PENDING_UNITS_PER_PRODUCT = env.int("ORDER_MAX_PENDING_UNITS_PER_PRODUCT", default=20)
+# The platform's commission on each shop's sales net of tax and refunds, in percent (a
+# shop's own rate, set by staff, wins): the seller statements.
+PLATFORM_COMMISSION_RATE = env.str("PLATFORM_COMMISSION_RATE", default="10.00")
+# Where tax rates come from: the table staff keep in the admin, or a class with the same
+# `rates()` method that asks a hosted tax service (taxes.providers).
+TAX_PROVIDER = env.str("TAX_PROVIDER", default="taxes.providers.TableTaxProvider")
 
 # --- Auth -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -467,6 +475,9 @@ SPECTACULAR_SETTINGS = {
         "PaymentStatusEnum": "payments.models.PaymentStatus",
         "RefundStatusEnum": "payments.models.RefundStatus",
         "RefundReasonEnum": "payments.models.RefundReason",
+        "ShippingMethodKindEnum": "shipping.models.ShippingMethod.Kind",
+        "ShipmentStatusEnum": "orders.models.Shipment.Status",
+        "TaxClassEnum": "taxes.models.TaxClass",
     },
 }
 

@@ -19,6 +19,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -36,10 +37,16 @@ from core.admin import (
 )
 from orders import selectors
 from orders.dashboard import index_context
-from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
+from orders.forms import FulfilmentForm
+from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange, Shipment
 from orders.policies import may_change_orders, may_view_sales
 from orders.reports import report_urls
-from orders.services import order_cancel, order_set_status
+from orders.services import (
+    order_cancel,
+    order_fulfil,
+    order_fulfilled_quantities,
+    order_set_status,
+)
 from shops.admin_scoping import SellerScopedAdminMixin, is_seller
 
 SHOWN_NUMBERS = 10  # order numbers named in one message, the rest counted
@@ -117,6 +124,29 @@ class StatusHistoryInline(ReadOnlyInline):
         return change.by.email if change.by else "the system"
 
 
+class ShipmentInline(ReadOnlyInline):
+    model = Shipment
+    fields = ["shop_name", "method_name", "price", "tax_amount", "estimate", "status", "sent"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("fulfilments")
+
+    @admin.display(description="sent")
+    def sent(self, shipment: Shipment) -> str:
+        fulfilments = list(shipment.fulfilments.all())
+        if not fulfilments:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"),
+            "{} {} {}",
+            (
+                (f"{f.created_at:%Y-%m-%d}", f.carrier, f.tracking_number or "(no tracking)")
+                for f in fulfilments
+            ),
+        )
+
+
 @admin.register(Order)
 class OrderAdmin(
     StaffOnlyAdminMixin,
@@ -140,7 +170,7 @@ class OrderAdmin(
     search_help_text = "Order number, customer email, or the order's id."
     date_hierarchy = "created_at"
     ordering = ["-created_at"]
-    inlines = [OrderLineInline, StatusHistoryInline]
+    inlines = [OrderLineInline, ShipmentInline, StatusHistoryInline]
     fieldsets = [
         (None, {"fields": ["number", "id", "customer", "status", "created_at", "updated_at"]}),
         (
@@ -148,8 +178,11 @@ class OrderAdmin(
             {
                 "fields": [
                     "currency",
+                    "figures",
                     "subtotal",
                     "shipping_total",
+                    "tax_total",
+                    "discount_total",
                     "total",
                     "refunded_total",
                     "item_count",
@@ -167,8 +200,11 @@ class OrderAdmin(
         "created_at",
         "updated_at",
         "currency",
+        "figures",
         "subtotal",
         "shipping_total",
+        "tax_total",
+        "discount_total",
         "total",
         "refunded_total",
         "item_count",
@@ -221,6 +257,17 @@ class OrderAdmin(
     @admin.display(description="items", ordering="item_count")
     def item_count(self, order: Order) -> int:
         return order.item_count
+
+    @admin.display(description="totals")
+    def figures(self, order: Order) -> str:
+        """The figures as the order page and the mails show them (one function)."""
+        loaded = selectors.order_for_buyer(order_id=order.pk)
+        rows = selectors.order_figures_for(order=loaded, user=loaded.user, sees_all=True).rows()
+        return format_html_join(
+            mark_safe("<br>"),
+            '<span class="totals-{}">{}: {} {}</span>',
+            ((row.kind, row.label, row.amount, order.currency) for row in rows),
+        )
 
     @admin.display(description="shipping address")
     def shipping(self, order: Order) -> str:
@@ -344,10 +391,65 @@ class OrderLineAdmin(SellerScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
     ]
     readonly_fields = fields
 
-    actions = ["export_lines_csv"]
+    actions = ["export_lines_csv", "fulfil_lines"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[OrderLine]:
         return super().get_queryset(request).select_related("order")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not (is_seller(request) or may_change_orders(request.user)):
+            actions.pop("fulfil_lines", None)
+        return actions
+
+    @admin.action(description="Mark selected lines as sent (carrier and tracking)")
+    def fulfil_lines(self, request, queryset):
+        """A page asking the carrier and tracking, then one fulfilment per order and
+        shop of the selected lines, of all their units not sent yet (order_fulfil)."""
+        form = FulfilmentForm(request.POST if "apply" in request.POST else None)
+        lines = list(queryset.select_related("order").order_by("order_id", "shop_id", "id"))
+        if form.is_bound and form.is_valid():
+            groups: dict[tuple, list[OrderLine]] = {}
+            for line in lines:
+                groups.setdefault((line.order_id, line.shop_id), []).append(line)
+            sent = []
+            try:
+                with transaction.atomic():
+                    self._fulfil_groups(request, groups, form.cleaned_data, sent)
+            except SERVICE_ERRORS as error:
+                self.message_user(request, error_text(error), messages.ERROR)
+                return None
+            if sent:
+                self.message_user(request, f"Marked as sent: {_numbers(sent)}.", messages.SUCCESS)
+            else:
+                self.message_user(request, "Those lines were all sent already.", messages.WARNING)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Mark lines as sent",
+            "opts": self.model._meta,
+            "lines": lines,
+            "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "selected": [line.pk for line in lines],
+        }
+        return TemplateResponse(request, "admin/orders/fulfil_lines.html", context)
+
+    @staticmethod
+    def _fulfil_groups(request, groups: dict, tracking: dict, sent: list[str]) -> None:
+        for (_order_id, shop_id), group in groups.items():
+            order = group[0].order
+            done = order_fulfilled_quantities(order=order)
+            wanted = [
+                (line.pk, line.quantity - done.get(line.pk, 0))
+                for line in group
+                if line.quantity > done.get(line.pk, 0)
+            ]
+            if wanted:
+                order_fulfil(
+                    order=order, shop_id=shop_id, lines=wanted, by=request.user, **tracking
+                )
+                sent.append(order.number)
 
     @admin.action(description="Export selected lines to CSV", permissions=["view"])
     def export_lines_csv(self, request, queryset):

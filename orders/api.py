@@ -9,20 +9,22 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import PostalAddressSerializer
 from accounts.models import User
 from accounts.selectors import address_list
+from cart.api import ShopRefSerializer
 from cart.services import cart_get_for_user
 from core.pagination import PageNumberPagination
 from core.permissions import policy_permission
 from core.security.throttles import CheckoutThrottle
 from orders import policies, selectors, services
 from orders.caching import order_history_read
-from orders.models import Order, OrderStatus
+from orders.models import Order, OrderStatus, Shipment
+from shops.selectors import user_shop_ids
 
 # --- Serializers ----------------------------------------------------------------------
 
@@ -32,6 +34,20 @@ class CheckoutSerializer(serializers.Serializer):
     shipping_address_id = serializers.IntegerField(required=False, min_value=1)
     billing_address = PostalAddressSerializer(required=False, allow_null=True)
     billing_address_id = serializers.IntegerField(required=False, min_value=1)
+    shipping_methods = serializers.DictField(
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+        required=False,
+        help_text="{shop id: shipping method id} (cart/shipping-options/ lists them); a shop "
+        "left out gets its cheapest method.",
+    )
+
+    def validate_shipping_methods(self, value: dict) -> dict[int, int]:
+        chosen = {}
+        for key, method_id in value.items():
+            if not str(key).isdigit() or len(str(key)) > 18:
+                raise serializers.ValidationError(f"“{key}” is not a shop id.")
+            chosen[int(key)] = method_id
+        return chosen
 
     def validate(self, attrs):
         for kind in ("shipping", "billing"):
@@ -72,6 +88,7 @@ class CheckoutSerializer(serializers.Serializer):
 
 
 class OrderLineSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
     product_id = serializers.IntegerField()
     variant_id = serializers.IntegerField()
     product_name = serializers.CharField()
@@ -83,6 +100,8 @@ class OrderLineSerializer(serializers.Serializer):
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
     quantity = serializers.IntegerField()
     line_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    tax_rate = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="Percent.")
+    tax_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
 
     def get_shop(self, line) -> dict:
         return {"id": line.shop_id, "name": line.shop_name}
@@ -92,6 +111,7 @@ class OrderLineSerializer(serializers.Serializer):
         # fields give, without DRF's per-field machinery (the fields still format money).
         fields = self.fields
         return {
+            "id": line.pk,
             "product_id": line.product_id,
             "variant_id": line.variant_id,
             "product_name": line.product_name,
@@ -101,6 +121,79 @@ class OrderLineSerializer(serializers.Serializer):
             "unit_price": fields["unit_price"].to_representation(line.unit_price),
             "quantity": line.quantity,
             "line_total": fields["line_total"].to_representation(line.line_total),
+            "tax_rate": fields["tax_rate"].to_representation(line.tax_rate),
+            "tax_amount": fields["tax_amount"].to_representation(line.tax_amount),
+        }
+
+
+class FulfilmentLineSerializer(serializers.Serializer):
+    line_id = serializers.IntegerField(min_value=1, help_text="An order line's id.")
+    quantity = serializers.IntegerField(min_value=1, max_value=100000)
+
+
+class FulfilmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    carrier = serializers.CharField()
+    tracking_number = serializers.CharField()
+    tracking_url = serializers.CharField()
+    lines = FulfilmentLineSerializer(many=True)
+    created_at = serializers.DateTimeField()
+
+    def to_representation(self, fulfilment) -> dict:
+        return {
+            "id": fulfilment.pk,
+            "carrier": fulfilment.carrier,
+            "tracking_number": fulfilment.tracking_number,
+            "tracking_url": fulfilment.tracking_url,
+            "lines": [
+                {"line_id": line.order_line_id, "quantity": line.quantity}
+                for line in fulfilment.line_list
+            ],
+            "created_at": self.fields["created_at"].to_representation(fulfilment.created_at),
+        }
+
+
+class ShipmentMethodSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True, help_text="Null once the shop removed it.")
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class ShipmentSerializer(serializers.Serializer):
+    """One shop's part of the order on its way: the method chosen at checkout (as it was
+    then), its price and tax, and what the shop sent."""
+
+    id = serializers.IntegerField()
+    shop = ShopRefSerializer()
+    method = ShipmentMethodSerializer()
+    price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    tax = serializers.DecimalField(max_digits=12, decimal_places=2)
+    tax_rate = serializers.DecimalField(max_digits=5, decimal_places=2)
+    estimate = serializers.CharField()
+    min_days = serializers.IntegerField()
+    max_days = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Shipment.Status.choices)
+    fulfilments = FulfilmentSerializer(many=True)
+
+    def to_representation(self, shipment) -> dict:
+        money = self.fields["price"].to_representation
+        fulfilment = self.fields["fulfilments"].child
+        return {
+            "id": shipment.pk,
+            "shop": {"id": shipment.shop_id, "name": shipment.shop_name},
+            "method": {
+                "id": shipment.method_id,
+                "name": shipment.method_name,
+                "kind": shipment.method_kind,
+            },
+            "price": money(shipment.price),
+            "tax": money(shipment.tax_amount),
+            "tax_rate": self.fields["tax_rate"].to_representation(shipment.tax_rate),
+            "estimate": shipment.estimate,
+            "min_days": shipment.min_days,
+            "max_days": shipment.max_days,
+            "status": shipment.status,
+            "fulfilments": [fulfilment.to_representation(f) for f in shipment.fulfilment_list],
         }
 
 
@@ -118,6 +211,7 @@ class OrderSerializer(serializers.ModelSerializer):
     address, no refunded total; orders.selectors.order_figures_for)."""
 
     lines = OrderLineSerializer(many=True, source="visible_lines")
+    shipments = serializers.SerializerMethodField()
     status_history = StatusChangeSerializer(many=True, source="history")
     refunded_total = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
     scope = serializers.ChoiceField(
@@ -132,9 +226,13 @@ class OrderSerializer(serializers.ModelSerializer):
             "number",
             "status",
             "lines",
+            "shipments",
             "subtotal",
             "shipping_total",
+            "tax_total",
+            "discount_total",
             "total",
+            "prices_include_tax",
             "currency",
             "shipping_address",
             "billing_address",
@@ -146,6 +244,11 @@ class OrderSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(ShipmentSerializer(many=True))
+    def get_shipments(self, order) -> list[dict]:
+        # The shops whose lines the caller sees (orders.selectors.order_shipments).
+        return ShipmentSerializer(selectors.order_shipments(order), many=True).data
 
     def _sees_all(self) -> bool | None:
         request = self.context.get("request")
@@ -171,6 +274,8 @@ class OrderSerializer(serializers.ModelSerializer):
             data.update(
                 subtotal=money(figures.subtotal),
                 shipping_total=money(figures.shipping_total),
+                tax_total=money(figures.tax_total),
+                discount_total=money(figures.discount_total),
                 total=money(figures.total),
                 refunded_total=None,
                 billing_address=None,
@@ -220,6 +325,7 @@ def place_order(request) -> Response:
         cart=cart_get_for_user(user=request.user),
         shipping_address=shipping,
         billing_address=billing,
+        shipping_methods=serializer.validated_data.get("shipping_methods"),
     )
     # `order_place` answers the order with its lines and history loaded: no re-read.
     return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
@@ -232,6 +338,47 @@ class CheckoutView(APIView):
     @extend_schema(request=CheckoutSerializer, responses={201: OrderSerializer})
     def post(self, request):
         return place_order(request)
+
+
+class FulfilmentCreateSerializer(serializers.Serializer):
+    shop_id = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="The shop sending; left out: the shop of `lines`, or the caller's one shop "
+        "in the order.",
+    )
+    lines = FulfilmentLineSerializer(
+        many=True,
+        required=False,
+        max_length=500,
+        help_text="Units sent; left out: every unit of the shop not sent yet.",
+    )
+    carrier = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    tracking_number = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
+    tracking_url = serializers.URLField(
+        max_length=500, required=False, allow_blank=True, default=""
+    )
+
+
+def _fulfilling_shop(order, data, user) -> int:
+    """The shop a fulfilment is for: named, else that of its lines, else the caller's only
+    shop among the order's (a 400 when none of these tells)."""
+    if data.get("shop_id"):
+        return data["shop_id"]
+    line_shops = {line.pk: line.shop_id for line in order.visible_lines}
+    if data.get("lines"):
+        shops = {line_shops.get(line["line_id"]) for line in data["lines"]}
+        if len(shops) == 1 and None not in shops:
+            return shops.pop()
+        if None in shops:
+            raise NotFound("No such line in this order.")
+        raise serializers.ValidationError({"lines": ["A fulfilment holds the lines of one shop."]})
+    mine = set(line_shops.values()) & user_shop_ids(user=user)
+    if len(mine) == 1:
+        return mine.pop()
+    raise serializers.ValidationError({"shop_id": ["Name the shop that sends (shop_id)."]})
 
 
 class OrderViewSet(
@@ -285,6 +432,34 @@ class OrderViewSet(
         services.order_cancel(order=order, by=request.user)
         return Response(OrderSerializer(self.get_queryset().get(pk=order.pk)).data)
 
+    @extend_schema(request=FulfilmentCreateSerializer, responses={201: OrderSerializer})
+    @action(detail=True, methods=["post"], url_path="fulfilments")
+    def fulfilments(self, request, pk=None):
+        """A shop sends (some of) its lines: carrier and tracking; the order becomes
+        `partially_shipped`, or `shipped` once every shop sent everything."""
+        order = self.get_object()
+        serializer = FulfilmentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        shop_id = _fulfilling_shop(order, data, request.user)
+        services.order_fulfil(
+            order=order,
+            shop_id=shop_id,
+            lines=[(line["line_id"], line["quantity"]) for line in data["lines"]]
+            if data.get("lines")
+            else None,
+            carrier=data["carrier"],
+            tracking_number=data["tracking_number"],
+            tracking_url=data["tracking_url"],
+            by=request.user,
+        )
+        return Response(
+            OrderSerializer(
+                self.get_queryset().get(pk=order.pk), context={"request": request}
+            ).data,
+            status=status.HTTP_201_CREATED,
+        )
+
     @extend_schema(request=OrderStatusSerializer, responses=OrderSerializer)
     @action(
         detail=True,
@@ -322,10 +497,11 @@ class UserOrdersView(APIView):
         return paginator.get_paginated_response(OrderSerializer(page, many=True).data)
 
 
-class SalesReportQuerySerializer(serializers.Serializer):
+class PeriodQuerySerializer(serializers.Serializer):
+    """A report's period: order dates, both ends included, either open."""
+
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
-    group_by = serializers.ChoiceField(choices=list(selectors.SALES_GROUPINGS), default="day")
 
     def validate(self, attrs):
         if (
@@ -335,6 +511,10 @@ class SalesReportQuerySerializer(serializers.Serializer):
         ):
             raise serializers.ValidationError({"date_to": ["date_to is before date_from."]})
         return attrs
+
+
+class SalesReportQuerySerializer(PeriodQuerySerializer):
+    group_by = serializers.ChoiceField(choices=list(selectors.SALES_GROUPINGS), default="day")
 
 
 class SalesRowSerializer(serializers.Serializer):
@@ -379,5 +559,61 @@ class SalesReportView(APIView):
                 "currency": settings.DEFAULT_CURRENCY,
                 "results": SalesRowSerializer(rows, many=True).data,
                 "totals": SalesTotalsSerializer(totals).data,
+            }
+        )
+
+
+class SellerStatementQuerySerializer(PeriodQuerySerializer):
+    shop = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="One shop's statement."
+    )
+
+
+class SellerStatementSerializer(serializers.Serializer):
+    shop_id = serializers.IntegerField()
+    shop = serializers.CharField()
+    orders = serializers.IntegerField()
+    gross_sales = serializers.DecimalField(max_digits=14, decimal_places=2)
+    refunds = serializers.DecimalField(max_digits=14, decimal_places=2)
+    tax_collected = serializers.DecimalField(max_digits=14, decimal_places=2)
+    commission_rate = serializers.DecimalField(max_digits=5, decimal_places=2)
+    commission = serializers.DecimalField(max_digits=14, decimal_places=2)
+    net_owed = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class SellerStatementsSerializer(serializers.Serializer):
+    date_from = serializers.DateField(allow_null=True)
+    date_to = serializers.DateField(allow_null=True)
+    currency = serializers.CharField()
+    results = SellerStatementSerializer(many=True)
+
+
+class SellerStatementsView(APIView):
+    """Each shop's gross sales, refunds, tax, commission and what it is owed: staff who
+    may see sales for every shop, a shop's owners for their shops."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        parameters=[SellerStatementQuerySerializer], responses=SellerStatementsSerializer
+    )
+    def get(self, request):
+        query = SellerStatementQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        shops = policies.statement_shop_ids(request.user)  # None: every shop
+        if shops is not None and not shops:
+            raise PermissionDenied("Only platform staff and shop owners read statements.")
+        wanted = query.validated_data.get("shop")
+        if wanted is not None:
+            if shops is not None and wanted not in shops:
+                raise NotFound("No such shop among yours.")
+            shops = {wanted}
+        dates = {key: query.validated_data.get(key) for key in ("date_from", "date_to")}
+        rows = selectors.seller_statements(**dates, shop_ids=shops)
+        return Response(
+            {
+                **dates,
+                "currency": settings.DEFAULT_CURRENCY,
+                "results": SellerStatementSerializer(rows, many=True).data,
             }
         )

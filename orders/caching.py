@@ -71,11 +71,12 @@ def _order_child_changed(sender, instance, **kwargs) -> None:
 
 
 def connect_signals() -> None:
-    from orders.models import Order, OrderLine, OrderStatusChange
+    from orders.models import Order, OrderLine, OrderStatusChange, Shipment
 
     for name, signal in (("save", post_save), ("delete", post_delete)):
         signal.connect(_order_changed, sender=Order, dispatch_uid=f"orders_cache_order_{name}")
-        for model in (OrderLine, OrderStatusChange):
+        # A fulfilment is saved with its shipment's new status: the shipment tells.
+        for model in (OrderLine, OrderStatusChange, Shipment):
             signal.connect(
                 _order_child_changed,
                 sender=model,

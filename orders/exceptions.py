@@ -49,3 +49,22 @@ class PendingUnitsLimit(ApplicationError):
             f"; {held} are already in your unpaid orders." if held else "."
         )
         super().__init__(detail, product_id=product_id, limit=limit, available=left)
+
+
+class OrderLinesFulfilled(ApplicationError):
+    """Sent goods come back through a return, not a cancellation or a whole refund."""
+
+    code = "lines_fulfilled"
+    status_code = 409
+    default_detail = (
+        "Some of this order's lines are already sent: they can no longer be cancelled or "
+        "refunded as a whole."
+    )
+
+
+class FulfilmentInvalid(ApplicationError):
+    code = "validation_error"
+    status_code = 400
+
+    def __init__(self, detail: str, *, field: str = "lines"):
+        super().__init__(detail, fields={field: [detail]})

@@ -127,3 +127,48 @@ class CheckoutForm(forms.Form):
             for kind, form in self._typed_forms()
             if self.cleaned_data.get(f"save_{kind}")
         ]
+
+    # --- Delivery -------------------------------------------------------------------------
+
+    def keep_input_without_errors(self) -> None:
+        """For a render that only updates the delivery options: the input stays as typed,
+        and nothing half-typed is reported as an error yet."""
+        from django.forms.utils import ErrorDict
+
+        for form in (self, self.shipping_form, self.billing_form):
+            form._errors = ErrorDict()
+
+    def destination(self) -> tuple[str, str]:
+        """The country and region the chosen shipping address is in, as far as the input
+        tells (before validation: the delivery options follow the choice on each render)."""
+        choice = str(self["shipping_choice"].value() or "")
+        if choice in self.addresses:
+            address = self.addresses[choice]
+            return address.country.code, address.region
+        if choice == NEW:
+            return (
+                str(self.shipping_form["country"].value() or "").upper(),
+                str(self.shipping_form["region"].value() or ""),
+            )
+        return "", ""
+
+
+def chosen_methods(data) -> dict[int, int]:
+    """The delivery method chosen per shop on the checkout page (`shipping_method_<shop
+    id>` radio buttons); what is not a pair of ids is left out."""
+    chosen = {}
+    for key, value in (data or {}).items():
+        if not key.startswith("shipping_method_"):
+            continue
+        shop_id, method_id = key.removeprefix("shipping_method_"), str(value)
+        if shop_id.isdigit() and method_id.isdigit() and len(shop_id + method_id) < 30:
+            chosen[int(shop_id)] = int(method_id)
+    return chosen
+
+
+class FulfilmentForm(forms.Form):
+    """What a seller says of a parcel sent: the carrier and its tracking."""
+
+    carrier = forms.CharField(max_length=100, required=False)
+    tracking_number = forms.CharField(max_length=100, required=False)
+    tracking_url = forms.URLField(max_length=500, required=False, assume_scheme="https")

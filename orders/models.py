@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from catalog.models import Product, ProductVariant
+from shipping.models import estimate_text
 from shops.models import Shop
 
 
@@ -12,6 +13,7 @@ class OrderStatus(models.TextChoices):
     PENDING = "pending", "Pending payment"
     PAID = "paid", "Paid"
     PROCESSING = "processing", "Processing"
+    PARTIALLY_SHIPPED = "partially_shipped", "Partially shipped"
     SHIPPED = "shipped", "Shipped"
     DELIVERED = "delivered", "Delivered"
     CANCELLED = "cancelled", "Cancelled"
@@ -22,6 +24,7 @@ class OrderStatus(models.TextChoices):
 SALE_STATUSES = (
     OrderStatus.PAID,
     OrderStatus.PROCESSING,
+    OrderStatus.PARTIALLY_SHIPPED,
     OrderStatus.SHIPPED,
     OrderStatus.DELIVERED,
 )
@@ -38,11 +41,16 @@ class Order(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
     )
     status = models.CharField(
-        max_length=12, choices=OrderStatus.choices, default=OrderStatus.PENDING
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING
     )
     currency = models.CharField(max_length=3, default=settings.DEFAULT_CURRENCY)
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)
     shipping_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    # The tax of the lines and the shipping (cart.pricing): inside the subtotal and the
+    # shipping when `prices_include_tax`, added to them otherwise.
+    tax_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    discount_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    prices_include_tax = models.BooleanField(default=False)
     total = models.DecimalField(max_digits=12, decimal_places=2)
     refunded_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     shipping_address = models.JSONField()
@@ -98,6 +106,8 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
     quantity = models.PositiveIntegerField()
     line_total = models.DecimalField(max_digits=12, decimal_places=2)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    tax_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
 
     class Meta:
         ordering = ["id"]
@@ -119,8 +129,8 @@ class OrderStatusChange(models.Model):
     """Every status an order went through, when, and who moved it (null: the system)."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="status_history")
-    from_status = models.CharField(max_length=12, choices=OrderStatus.choices, blank=True)
-    to_status = models.CharField(max_length=12, choices=OrderStatus.choices)
+    from_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=OrderStatus.choices)
     at = models.DateTimeField(auto_now_add=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -133,3 +143,88 @@ class OrderStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '-'} → {self.to_status}"
+
+
+class Shipment(models.Model):
+    """One shop's part of an order as it travels: the shipping method chosen at checkout
+    (a snapshot: later changes to the method do not touch it) and its fulfilments."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Not shipped yet"
+        PARTIALLY_SHIPPED = "partially_shipped", "Partially shipped"
+        SHIPPED = "shipped", "Shipped"
+        DELIVERED = "delivered", "Delivered"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="shipments")
+    shop_name = models.CharField(max_length=200)
+    method = models.ForeignKey(
+        "shipping.ShippingMethod",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    method_name = models.CharField(max_length=100)
+    method_kind = models.CharField(max_length=10)
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    tax_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    min_days = models.PositiveSmallIntegerField()
+    max_days = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+
+    class Meta:
+        ordering = ["order_id", "shop_name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "shop"], name="orders_shipment_one_per_shop")
+        ]
+        indexes = [models.Index(fields=["shop", "order"])]
+
+    def __str__(self) -> str:
+        return f"{self.shop_name}: {self.method_name}"
+
+    @property
+    def estimate(self) -> str:
+        return estimate_text(self.min_days, self.max_days)
+
+
+class Fulfilment(models.Model):
+    """Units of a shipment's lines sent together, with the carrier's tracking."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="fulfilments")
+    carrier = models.CharField(max_length=100, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
+    tracking_url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_number}".strip() or f"Fulfilment {self.pk}"
+
+
+class FulfilmentLine(models.Model):
+    fulfilment = models.ForeignKey(Fulfilment, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(
+        OrderLine, on_delete=models.PROTECT, related_name="fulfilment_lines"
+    )
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="orders_fulfilment_line_quantity_gte_1"
+            ),
+            models.UniqueConstraint(
+                fields=["fulfilment", "order_line"], name="orders_fulfilment_line_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} of line {self.order_line_id}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from accounts.policies import staff_may
 from orders.models import OrderStatus
+from shops.selectors import user_is_member, user_shop_ids
 
 S = OrderStatus
 CANCELLABLE = frozenset({S.PENDING, S.PAID, S.PROCESSING})
@@ -50,3 +51,16 @@ def may_cancel_order(user, order) -> bool:
     ):
         return order.status in CANCELLABLE
     return order.user_id == user.pk and order.status in CANCELLABLE_BY_OWNER
+
+
+def may_fulfil(user, shop_id: int) -> bool:
+    """Send a shop's lines of an order: the shop's members, and staff who change orders."""
+    return may_change_orders(user) or user_is_member(user=user, shop=shop_id)
+
+
+def statement_shop_ids(user) -> set[int] | None:
+    """The shops whose seller statements `user` reads: every one (None) for staff who
+    may see the sales figures, else the shops they own (maybe none)."""
+    if may_view_sales(user):
+        return None
+    return user_shop_ids(user=user, roles=("owner",))

@@ -50,15 +50,24 @@ def report_urls(site) -> list[URLPattern]:
         path("reports/sales/", site.admin_view(sales_report), name="sales_report"),
         path("reports/sales.csv", site.admin_view(sales_report_csv), name="sales_report_csv"),
         path("reports/orders.csv", site.admin_view(orders_csv), name="orders_csv"),
+        path(
+            "reports/seller-statements.csv",
+            site.admin_view(seller_statements_csv),
+            name="seller_statements_csv",
+        ),
     ]
 
 
-class SalesReportForm(forms.Form):
-    date_from = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(
-        label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"})
+class PeriodForm(forms.Form):
+    """A report's period: order dates, both ends included (either open unless a report
+    asks for both)."""
+
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    group_by = forms.ChoiceField(label="Group by", choices=GROUPINGS, initial="day")
+    date_to = forms.DateField(
+        label="To (inclusive)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -69,6 +78,14 @@ class SalesReportForm(forms.Form):
         ):
             self.add_error("date_to", "The end date is before the start date.")
         return cleaned
+
+
+class SalesReportForm(PeriodForm):
+    group_by = forms.ChoiceField(label="Group by", choices=GROUPINGS, initial="day")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["date_from"].required = self.fields["date_to"].required = True
 
 
 def default_query(*, today: date | None = None) -> dict[str, Any]:
@@ -194,3 +211,26 @@ def orders_csv(request: HttpRequest) -> HttpResponse:
         selectors.created_between(date_from=date_from, date_to=date_to)
     ).order_by("created_at", "number")
     return orders_export(orders, filename=f"orders-{date_from}-to-{date_to}.csv")
+
+
+def seller_statements_csv(request: HttpRequest) -> HttpResponse:
+    """Each shop's statement over `date_from`..`date_to` as CSV: staff who may see the
+    sales, every shop; a shop's owners, theirs (orders.policies.statement_shop_ids)."""
+    from orders.management.commands.seller_statements import statement_rows
+    from orders.policies import statement_shop_ids
+
+    shops = statement_shop_ids(request.user)
+    if shops is not None and not shops:
+        raise PermissionDenied
+    form = PeriodForm(request.GET)
+    if not form.is_valid():
+        return HttpResponseBadRequest(
+            "Invalid period: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            content_type="text/plain",
+        )
+    statements = selectors.seller_statements(**form.cleaned_data, shop_ids=shops)
+    return csv_response(
+        filename="seller-statements.csv",
+        header=selectors.STATEMENT_COLUMNS,
+        rows=statement_rows(statements),
+    )

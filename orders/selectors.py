@@ -9,8 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
+    Case,
     Count,
     DecimalField,
+    F,
     IntegerField,
     Max,
     OuterRef,
@@ -20,17 +22,22 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from cart.pricing import totals_rows
 from orders.models import (
     PAID_STATUSES,
     SALE_STATUSES,
+    Fulfilment,
+    FulfilmentLine,
     Order,
     OrderLine,
     OrderStatus,
     OrderStatusChange,
+    Shipment,
 )
 from orders.policies import may_view_all_orders
 from shops.selectors import user_shop_ids
@@ -55,6 +62,22 @@ def order_visibility(*, user) -> tuple[QuerySet[Order], QuerySet[OrderLine], boo
     return orders, visible_lines, False
 
 
+def _shipments() -> QuerySet[Shipment]:
+    fulfilments = Fulfilment.objects.order_by("created_at", "id").prefetch_related(
+        Prefetch("lines", queryset=FulfilmentLine.objects.order_by("id"), to_attr="line_list")
+    )
+    return Shipment.objects.order_by("shop_name", "id").prefetch_related(
+        Prefetch("fulfilments", queryset=fulfilments, to_attr="fulfilment_list")
+    )
+
+
+def order_shipments(order: Order) -> list[Shipment]:
+    """The shipments of `order` its viewer may see: those of the shops whose lines they
+    see (`order.visible_lines`), each with `fulfilment_list` (and their `line_list`)."""
+    shop_ids = {line.shop_id for line in order.visible_lines}
+    return [shipment for shipment in order.shipment_list if shipment.shop_id in shop_ids]
+
+
 @dataclass(frozen=True)
 class OrderFigures:
     """What one viewer sees of an order's money and addresses. A shop member who is
@@ -65,9 +88,25 @@ class OrderFigures:
     partial: bool
     subtotal: Decimal
     shipping_total: Decimal
+    tax_total: Decimal
+    discount_total: Decimal
     total: Decimal
     refunded_total: Decimal | None
     billing_address: dict | None
+    prices_include_tax: bool = False
+    shipments: tuple = ()
+
+    def rows(self) -> list:
+        """The figures as every face shows them (cart.pricing.totals_rows)."""
+        return totals_rows(
+            subtotal=self.subtotal,
+            shipping=[(s.shop_name, s.method_name, s.price) for s in self.shipments],
+            tax_total=self.tax_total,
+            prices_include_tax=self.prices_include_tax,
+            discount_total=self.discount_total,
+            total=self.total,
+            refunded=self.refunded_total or Decimal("0.00"),
+        )
 
 
 def order_figures_for(*, order: Order, user, sees_all: bool | None = None) -> OrderFigures:
@@ -76,24 +115,37 @@ def order_figures_for(*, order: Order, user, sees_all: bool | None = None) -> Or
     may_view_all_orders(user), when the caller already asked it."""
     if sees_all is None:
         sees_all = may_view_all_orders(user)
+    shipments = tuple(order_shipments(order))
     if sees_all or order.user_id == user.pk:
         return OrderFigures(
             partial=False,
             subtotal=order.subtotal,
             shipping_total=order.shipping_total,
+            tax_total=order.tax_total,
+            discount_total=order.discount_total,
             total=order.total,
             refunded_total=order.refunded_total,
             billing_address=order.billing_address,
+            prices_include_tax=order.prices_include_tax,
+            shipments=shipments,
         )
-    subtotal = sum((line.line_total for line in order.visible_lines), Decimal("0.00"))
-    shipping = Decimal("0.00")  # no shop charges shipping yet
+    zero = Decimal("0.00")
+    subtotal = sum((line.line_total for line in order.visible_lines), zero)
+    shipping = sum((shipment.price for shipment in shipments), zero)
+    tax = sum((line.tax_amount for line in order.visible_lines), zero) + sum(
+        (shipment.tax_amount for shipment in shipments), zero
+    )
     return OrderFigures(
         partial=True,
         subtotal=subtotal,
         shipping_total=shipping,
-        total=subtotal + shipping,
+        tax_total=tax,
+        discount_total=zero,
+        total=subtotal + shipping + (zero if order.prices_include_tax else tax),
         refunded_total=None,
         billing_address=None,
+        prices_include_tax=order.prices_include_tax,
+        shipments=shipments,
     )
 
 
@@ -109,26 +161,51 @@ def order_list_for(*, user) -> QuerySet[Order]:
     return orders.prefetch_related(
         Prefetch("lines", queryset=visible_lines, to_attr="visible_lines"),
         Prefetch("status_history", queryset=_history(), to_attr="history"),
+        Prefetch("shipments", queryset=_shipments(), to_attr="shipment_list"),
     )
 
 
 def orders_load_lines_and_history(orders, *, visible_lines: QuerySet[OrderLine]) -> list[Order]:
-    """A page of orders with `visible_lines` and `history`, as `order_list_for` gives
-    them: two plain queries, without Django building a queryset per order (most of the
-    time of a page of orders)."""
+    """A page of orders with `visible_lines`, `history` and `shipment_list`, as
+    `order_list_for` gives them: plain queries, without Django building a queryset per
+    order (most of the time of a page of orders)."""
     orders = list(orders)
     ids = [order.pk for order in orders]
     lines: dict = {pk: [] for pk in ids}
     history: dict = {pk: [] for pk in ids}
+    shipments: dict = {pk: [] for pk in ids}
     if ids:
         for line in visible_lines.filter(order_id__in=ids).order_by("id"):
             lines[line.order_id].append(line)
         for change in _history().filter(order_id__in=ids):
             history[change.order_id].append(change)
+        for shipment in _shipments().filter(order_id__in=ids):
+            shipments[shipment.order_id].append(shipment)
     for order in orders:
         order.visible_lines = lines[order.pk]
         order.history = history[order.pk]
+        order.shipment_list = shipments[order.pk]
     return orders
+
+
+def order_for_buyer(*, order_id) -> Order | None:
+    """An order as its buyer sees it (all its lines, history and shipments) with its
+    buyer: for the mails sent to them."""
+    return (
+        Order.objects.select_related("user")
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.order_by("id"), to_attr="visible_lines"),
+            Prefetch("status_history", queryset=_history(), to_attr="history"),
+            Prefetch("shipments", queryset=_shipments(), to_attr="shipment_list"),
+        )
+        .filter(pk=order_id)
+        .first()
+    )
+
+
+def order_has_fulfilments(*, order_id) -> bool:
+    """Some of the order's lines were sent (a fulfilment exists)."""
+    return FulfilmentLine.objects.filter(order_line__order_id=order_id).exists()
 
 
 def order_get_for(*, user, order_id) -> Order | None:
@@ -360,6 +437,8 @@ ORDER_EXPORT_COLUMNS = (
     "user_email",
     "subtotal",
     "shipping_total",
+    "tax_total",
+    "discount_total",
     "total",
     "refunded_total",
     "currency",
@@ -380,6 +459,8 @@ def order_export_rows(orders: QuerySet[Order]) -> Iterator[list[Any]]:
             order.user.email,
             order.subtotal,
             order.shipping_total,
+            order.tax_total,
+            order.discount_total,
             order.total,
             order.refunded_total,
             order.currency,
@@ -400,6 +481,8 @@ ORDER_LINE_EXPORT_COLUMNS = (
     "unit_price",
     "quantity",
     "line_total",
+    "tax_rate",
+    "tax_amount",
     "currency",
 )
 
@@ -422,5 +505,128 @@ def order_line_export_rows(lines: QuerySet[OrderLine]) -> Iterator[list[Any]]:
             line.unit_price,
             line.quantity,
             line.line_total,
+            line.tax_rate,
+            line.tax_amount,
             line.order.currency,
         ]
+
+
+# --- Seller statements ---------------------------------------------------------------------
+
+STATEMENT_COLUMNS = [
+    "shop_id",
+    "shop",
+    "orders",
+    "gross_sales",
+    "refunds",
+    "tax_collected",
+    "commission_rate",
+    "commission",
+    "net_owed",
+    "currency",
+]
+
+
+def commission_rate_of(shop) -> Decimal:
+    """The platform's commission on a shop's sales, in percent: the shop's own rate, else
+    PLATFORM_COMMISSION_RATE."""
+    from django.conf import settings
+
+    if shop.commission_rate is not None:
+        return shop.commission_rate
+    return Decimal(str(getattr(settings, "PLATFORM_COMMISSION_RATE", "10.00")))
+
+
+def seller_statements(
+    *, date_from: date | None = None, date_to: date | None = None, shop_ids=None
+) -> list[dict[str, Any]]:
+    """What each shop sold in the period (orders placed then and paid at some point) and
+    what the platform owes it:
+
+    - `gross_sales`: what buyers paid for the shop's part: its lines and shipping, and
+      the tax on them when prices exclude tax;
+    - `refunds`: the shop's share of what was given back (an order's refunds split by the
+      shops' shares of its total, rounded half-up to the cent);
+    - `tax_collected`: the tax on its lines and shipping (inside `gross_sales`);
+    - `commission`: the shop's rate of its sales net of tax and refunds;
+    - `net_owed`: gross sales - refunds - commission.
+
+    A fixed number of queries whatever the number of shops and orders."""
+    from shops.models import Shop
+    from taxes.services import money_split, round_half_up
+
+    zero = Decimal("0.00")
+    period = created_between(date_from=date_from, date_to=date_to, field="order__created_at")
+    sold = Q(order__status__in=PAID_STATUSES)
+    lines = OrderLine.objects.filter(period, sold)
+    shipments = Shipment.objects.filter(period, sold)
+    if shop_ids is not None:
+        lines = lines.filter(shop_id__in=list(shop_ids))
+        shipments = shipments.filter(shop_id__in=list(shop_ids))
+    added_tax = Case(
+        When(order__prices_include_tax=False, then=F("tax_amount")),
+        default=Value(zero),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+    figures: dict[int, dict[str, Any]] = {}
+
+    def row(shop_id: int) -> dict[str, Any]:
+        return figures.setdefault(
+            shop_id, {"orders": set(), "gross": zero, "tax": zero, "refunds": zero}
+        )
+
+    # Per order and shop: what the buyer paid for the shop's part, and its tax.
+    parts: dict[tuple, list[Decimal]] = {}
+    for queryset in (lines, shipments):
+        amount = "line_total" if queryset.model is OrderLine else "price"
+        grouped = queryset.values("order_id", "shop_id").annotate(
+            amount=Sum(amount), tax=Sum("tax_amount"), added=Sum(added_tax)
+        )
+        for part in grouped.order_by():
+            paid = part["amount"] + part["added"]
+            entry = parts.setdefault((part["order_id"], part["shop_id"]), [zero, zero])
+            entry[0] += paid
+            entry[1] += part["tax"]
+    refunded = dict(
+        Order.objects.filter(
+            pk__in={order_id for order_id, _shop in parts}, refunded_total__gt=0
+        ).values_list("pk", "refunded_total")
+    )
+    totals = dict(Order.objects.filter(pk__in=list(refunded)).values_list("pk", "total"))
+    shares: dict[str, dict[int, Decimal]] = {}
+    for (order_id, shop_id), (paid, tax) in parts.items():
+        figure = row(shop_id)
+        figure["orders"].add(order_id)
+        figure["gross"] += paid
+        figure["tax"] += tax
+        if order_id in refunded and totals[order_id]:
+            shares.setdefault(order_id, {})[shop_id] = paid
+    for order_id, paid_by_shop in shares.items():
+        split = money_split(
+            min(refunded[order_id], totals[order_id]), paid_by_shop, whole=totals[order_id]
+        )
+        for shop_id, share in split.items():
+            row(shop_id)["refunds"] += share
+    shops = Shop.objects.in_bulk(list(figures))
+    statements = []
+    for shop_id, figure in figures.items():
+        shop = shops[shop_id]
+        rate = commission_rate_of(shop)
+        gross, refunds, tax = figure["gross"], figure["refunds"], figure["tax"]
+        net_of_tax = (gross - refunds) * (gross - tax) / gross if gross else zero
+        commission = round_half_up(net_of_tax * rate / 100)
+        statements.append(
+            {
+                "shop_id": shop_id,
+                "shop": shop.name,
+                "orders": len(figure["orders"]),
+                "gross_sales": gross,
+                "refunds": refunds,
+                "tax_collected": tax,
+                "commission_rate": rate,
+                "commission": commission,
+                "net_owed": gross - refunds - commission,
+            }
+        )
+    statements.sort(key=lambda statement: (statement["shop"], statement["shop_id"]))
+    return statements

@@ -16,13 +16,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_require_verified_email
 from cart.exceptions import InsufficientStock, ProductUnavailable
 from cart.models import Cart, CartItem
+from cart.pricing import LineInput, basket_totals
 from cart.services import money_limit
 from catalog.models import Product, ProductVariant
 from catalog.selectors import variant_is_for_sale
@@ -31,13 +32,24 @@ from core.errors import DomainValidationError
 from orders import policies
 from orders.exceptions import (
     CartEmpty,
+    FulfilmentInvalid,
     InvalidStatusTransition,
+    OrderLinesFulfilled,
     OrderNotCancellable,
     OrderPermissionDenied,
     PendingOrdersLimit,
     PendingUnitsLimit,
 )
-from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
+from orders.models import (
+    Fulfilment,
+    FulfilmentLine,
+    Order,
+    OrderLine,
+    OrderStatus,
+    OrderStatusChange,
+    Shipment,
+)
+from orders.selectors import order_has_fulfilments
 from orders.signals import order_cancelled
 
 S = OrderStatus
@@ -45,8 +57,9 @@ MAX_ORDER_TOTAL = money_limit(Order._meta.get_field("total"))
 
 TRANSITIONS: dict[str, set[str]] = {
     S.PENDING: {S.PAID, S.CANCELLED},
-    S.PAID: {S.PROCESSING, S.CANCELLED, S.REFUNDED},
-    S.PROCESSING: {S.SHIPPED, S.CANCELLED, S.REFUNDED},
+    S.PAID: {S.PROCESSING, S.PARTIALLY_SHIPPED, S.SHIPPED, S.CANCELLED, S.REFUNDED},
+    S.PROCESSING: {S.PARTIALLY_SHIPPED, S.SHIPPED, S.CANCELLED, S.REFUNDED},
+    S.PARTIALLY_SHIPPED: {S.SHIPPED, S.REFUNDED},
     S.SHIPPED: {S.DELIVERED, S.REFUNDED},
     S.DELIVERED: {S.REFUNDED},
     S.CANCELLED: set(),
@@ -134,10 +147,15 @@ def order_place(
     cart: Cart,
     shipping_address: dict[str, Any],
     billing_address: dict[str, Any] | None = None,
+    shipping_methods: dict[int, int] | None = None,
 ) -> Order:
-    """Turn the cart into a pending order: stock reserved, lines snapshotted, cart emptied.
+    """Turn the cart into a pending order: stock reserved, lines snapshotted with their
+    tax, one shipment per shop with the method chosen (`shipping_methods`: {shop id:
+    method id}; a shop left out gets its cheapest), cart emptied. Totals come from
+    cart.pricing.basket_totals, the function the cart's estimate uses.
 
-    Not enough stock for any line, or a product no longer for sale, writes nothing.
+    Not enough stock for any line, a product no longer for sale, or a shop that does not
+    ship to the address (409 `not_shippable`) writes nothing.
     """
     user_require_verified_email(user=user)
     Cart.objects.select_for_update().filter(pk=cart.pk).first()
@@ -165,20 +183,40 @@ def order_place(
                 options=variant.options_text,
             )
 
+    totals = basket_totals(
+        lines=[
+            LineInput.of_variant(variants[item.variant_id], item.quantity, ref=item.pk)
+            for item in items
+        ],
+        country=shipping_address.get("country", ""),
+        region=shipping_address.get("region", ""),
+        chosen=shipping_methods,
+        strict=True,
+    )
+    if max(totals.total, totals.subtotal + totals.shipping_total) > MAX_ORDER_TOTAL:
+        message = "This order's total is larger than an order can hold: split it in two."
+        raise DomainValidationError(message, fields={"cart": [message]})
+    priced = {line.line.ref: line for line in totals.lines}
+
+    # One guarded UPDATE takes every line's units (a cart holds a variant once).
+    wanted = _per_variant({item.variant_id: item.quantity for item in items})
+    taken = (
+        ProductVariant.objects.filter(pk__in=[item.variant_id for item in items])
+        .filter(stock_quantity__gte=wanted)
+        .update(stock_quantity=F("stock_quantity") - wanted)
+    )
+    if taken != len(items):  # cannot happen under the row locks; refuse rather than oversell
+        short = items[0]
+        raise InsufficientStock(
+            product_id=short.product_id,
+            available=variants[short.variant_id].stock_quantity,
+            variant_id=short.variant_id,
+        )
     lines = []
-    subtotal = Decimal("0.00")
     for item in items:
         variant = variants[item.variant_id]
         product = variant.product
-        taken = ProductVariant.objects.filter(
-            pk=variant.pk, stock_quantity__gte=item.quantity
-        ).update(stock_quantity=F("stock_quantity") - item.quantity)
-        if taken != 1:  # cannot happen under the row lock; refuse rather than oversell
-            raise InsufficientStock(
-                product_id=product.pk, available=variant.stock_quantity, variant_id=variant.pk
-            )
-        line_total = variant.price * item.quantity
-        subtotal += line_total
+        line = priced[item.pk]
         lines.append(
             OrderLine(
                 product=product,
@@ -190,21 +228,22 @@ def order_place(
                 shop_name=product.shop.name,
                 unit_price=variant.price,
                 quantity=item.quantity,
-                line_total=line_total,
+                line_total=line.line_total,
+                tax_rate=line.tax_rate,
+                tax_amount=line.tax_amount,
             )
         )
     products_summary_refresh(product_ids={variant.product_id for variant in variants.values()})
 
-    shipping_total = Decimal("0.00")
-    if subtotal + shipping_total > MAX_ORDER_TOTAL:
-        message = "This order's total is larger than an order can hold: split it in two."
-        raise DomainValidationError(message, fields={"cart": [message]})
     order = Order(
         user=user,
         currency=settings.DEFAULT_CURRENCY,
-        subtotal=subtotal,
-        shipping_total=shipping_total,
-        total=subtotal + shipping_total,
+        subtotal=totals.subtotal,
+        shipping_total=totals.shipping_total,
+        tax_total=totals.tax_total,
+        discount_total=totals.discount_total,
+        prices_include_tax=totals.prices_include_tax,
+        total=totals.total,
         shipping_address=shipping_address,
         billing_address=billing_address,
         reserved_until=timezone.now() + timedelta(minutes=reservation_minutes()),
@@ -222,6 +261,22 @@ def order_place(
     for line in lines:
         line.order = order
     OrderLine.objects.bulk_create(lines)
+    shipments = Shipment.objects.bulk_create(
+        Shipment(
+            order=order,
+            shop_id=group.shop_id,
+            shop_name=group.shop_name,
+            method_id=group.method.method_id,
+            method_name=group.method.name,
+            method_kind=group.method.kind,
+            price=group.price,
+            tax_rate=group.tax_rate,
+            tax_amount=group.tax_amount,
+            min_days=group.method.min_days,
+            max_days=group.method.max_days,
+        )
+        for group in totals.groups
+    )
     change = _record(order, from_status="", to_status=S.PENDING, by=user)
     CartItem.objects.filter(cart=cart).delete()
     # Owners hear once when stock falls below their threshold (mail after commit).
@@ -230,6 +285,9 @@ def order_place(
     # that the checkout answer needs no second round of queries.
     order.visible_lines = lines
     order.history = [change]
+    for shipment in shipments:
+        shipment.fulfilment_list = []
+    order.shipment_list = sorted(shipments, key=lambda shipment: (shipment.shop_name, shipment.pk))
 
     from orders.tasks import send_order_email
 
@@ -274,6 +332,12 @@ def order_set_status(*, order: Order, status: str, by: User | None) -> Order:
     if status == S.CANCELLED:
         return order_cancel(order=order, by=by)
     order = _move(_lock(order), status, by=by)
+    if status == S.DELIVERED:
+        Shipment.objects.filter(order=order).update(status=Shipment.Status.DELIVERED)
+    elif status == S.SHIPPED:
+        Shipment.objects.filter(order=order).exclude(status=Shipment.Status.DELIVERED).update(
+            status=Shipment.Status.SHIPPED
+        )
     if status in (S.SHIPPED, S.DELIVERED):
         from orders.tasks import send_order_email
 
@@ -282,12 +346,23 @@ def order_set_status(*, order: Order, status: str, by: User | None) -> Order:
     return order
 
 
+def _per_variant(quantities: dict[int, int]) -> Case:
+    """A quantity for each of these variants, as one SQL expression."""
+    return Case(
+        *(When(pk=variant_id, then=Value(quantity)) for variant_id, quantity in quantities.items()),
+        output_field=IntegerField(),
+    )
+
+
 def _restock(order: Order) -> None:
     lines = list(order.lines.order_by("variant_id"))
     variants = _lock_stock(line.variant_id for line in lines)
+    returned: dict[int, int] = {}
     for line in lines:
-        ProductVariant.objects.filter(pk=line.variant_id).update(
-            stock_quantity=F("stock_quantity") + line.quantity
+        returned[line.variant_id] = returned.get(line.variant_id, 0) + line.quantity
+    if returned:
+        ProductVariant.objects.filter(pk__in=list(returned)).update(
+            stock_quantity=F("stock_quantity") + _per_variant(returned)
         )
     products_summary_refresh(product_ids={variant.product_id for variant in variants.values()})
     variants_low_stock_check(variant_ids=list(variants))
@@ -304,6 +379,8 @@ def order_cancel(*, order: Order, by: User | None, note: str = "") -> Order:
     order = _lock(order)
     if by is not None and order.user_id != by.pk and not policies.may_change_orders(by):
         raise OrderPermissionDenied()
+    if order_has_fulfilments(order_id=order.pk):
+        raise OrderLinesFulfilled()
     if not order_may_cancel(order=order, by=by):
         raise OrderNotCancellable()
     previous = order.status
@@ -389,3 +466,103 @@ def orders_anonymise_for_user(*, user: User) -> int:
         order.save(update_fields=["shipping_address", "billing_address", "updated_at"])
         count += 1
     return count
+
+
+# --- Fulfilment --------------------------------------------------------------------------
+
+FULFILLABLE = frozenset({S.PAID, S.PROCESSING, S.PARTIALLY_SHIPPED})
+
+
+def order_fulfilled_quantities(*, order: Order) -> dict[int, int]:
+    """{order line id: units fulfilled so far}."""
+    quantities: dict[int, int] = {}
+    for line_id, quantity in FulfilmentLine.objects.filter(order_line__order=order).values_list(
+        "order_line_id", "quantity"
+    ):
+        quantities[line_id] = quantities.get(line_id, 0) + quantity
+    return quantities
+
+
+@transaction.atomic
+def order_fulfil(
+    *,
+    order: Order,
+    shop_id: int,
+    lines: list[tuple[int, int]] | None = None,
+    carrier: str = "",
+    tracking_number: str = "",
+    tracking_url: str = "",
+    by: User | None,
+) -> Fulfilment:
+    """A shop sends units of its lines of a paid order: `lines` as (order line id,
+    quantity), or every unit not sent yet when None. The shop's shipment becomes
+    partially shipped or shipped, and the order `partially_shipped` until every shop's
+    lines are all sent, then `shipped`. The shopper gets a mail with the tracking link.
+
+    `by`: the shop's members or staff who may change orders (orders.policies.may_fulfil);
+    None is a trusted caller."""
+    if by is not None and not policies.may_fulfil(by, shop_id):
+        raise OrderPermissionDenied("Only the shop's members (or staff) fulfil its lines.")
+    order = _lock(order)
+    if order.status not in FULFILLABLE:
+        raise InvalidStatusTransition(
+            f"An order that is {order.get_status_display().lower()} cannot be fulfilled."
+        )
+    shipment = Shipment.objects.filter(order=order, shop_id=shop_id).first()
+    if shipment is None:
+        raise FulfilmentInvalid("This order has no lines of that shop.", field="shop_id")
+    shop_lines = {line.pk: line for line in OrderLine.objects.filter(order=order, shop_id=shop_id)}
+    sent = order_fulfilled_quantities(order=order)
+    left = {pk: line.quantity - sent.get(pk, 0) for pk, line in shop_lines.items()}
+    if lines is None:
+        wanted = {pk: quantity for pk, quantity in left.items() if quantity > 0}
+    else:
+        wanted = {}
+        for line_id, quantity in lines:
+            if line_id not in shop_lines:
+                raise FulfilmentInvalid(
+                    f"Line {line_id} is not one of this shop's lines of the order.",
+                    field="lines",
+                )
+            if quantity < 1:
+                raise FulfilmentInvalid("Each line sends at least one unit.", field="lines")
+            wanted[line_id] = wanted.get(line_id, 0) + quantity
+        for line_id, quantity in wanted.items():
+            if quantity > left[line_id]:
+                raise FulfilmentInvalid(
+                    f"Only {left[line_id]} of “{shop_lines[line_id].product_name}” are left "
+                    "to send.",
+                    field="lines",
+                )
+    if not wanted:
+        raise FulfilmentInvalid("Everything of this shop is sent already.", field="lines")
+    fulfilment = Fulfilment.objects.create(
+        shipment=shipment,
+        carrier=carrier[:100],
+        tracking_number=tracking_number[:100],
+        tracking_url=tracking_url[:500],
+        created_by=by,
+    )
+    FulfilmentLine.objects.bulk_create(
+        FulfilmentLine(fulfilment=fulfilment, order_line_id=line_id, quantity=quantity)
+        for line_id, quantity in sorted(wanted.items())
+    )
+    shop_done = all(left[pk] - wanted.get(pk, 0) == 0 for pk in shop_lines)
+    shipment.status = Shipment.Status.SHIPPED if shop_done else Shipment.Status.PARTIALLY_SHIPPED
+    shipment.save(update_fields=["status"])
+    all_sent = shop_done and not (
+        Shipment.objects.filter(order=order)
+        .exclude(pk=shipment.pk)
+        .exclude(status__in=[Shipment.Status.SHIPPED, Shipment.Status.DELIVERED])
+        .exists()
+    )
+    target = S.SHIPPED if all_sent else S.PARTIALLY_SHIPPED
+    if order.status != target:
+        note = f"{shipment.shop_name}: {fulfilment}".strip()
+        _move(order, target, by=by, note=note)
+
+    from orders.tasks import send_fulfilment_email
+
+    fulfilment_id = fulfilment.pk
+    transaction.on_commit(lambda: send_fulfilment_email.delay(fulfilment_id))
+    return fulfilment

@@ -25,14 +25,16 @@ from accounts.exceptions import EmailNotVerified
 from accounts.selectors import address_list, user_email_verified
 from accounts.services import address_create
 from cart.exceptions import InsufficientStock, ProductUnavailable
-from cart.selectors import cart_summary
+from cart.pricing import basket_rows
+from cart.selectors import cart_summary, cart_totals
 from cart.services import cart_get_for_user
 from core.errors import ApplicationError
 from core.forms import form_add_service_error
 from orders import policies, selectors, services
 from orders.exceptions import CartEmpty, OrderNotCancellable, OrderPermissionDenied
-from orders.forms import CheckoutForm
+from orders.forms import CheckoutForm, chosen_methods
 from orders.models import Order, OrderStatus
+from shipping.exceptions import NotShippable
 
 ORDERS_PER_PAGE = 20
 
@@ -65,7 +67,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return redirect("cart:detail")
 
     form = CheckoutForm(request.POST or None, addresses=list(address_list(user=user)))
-    if request.method == "POST" and form.is_valid():
+    chosen = chosen_methods(request.POST)
+    refresh = "refresh" in request.POST  # "Update delivery options": nothing is placed
+    if request.method == "POST" and not refresh and form.is_valid():
         try:
             # One transaction: an address saved to the book is kept only with its order.
             with transaction.atomic():
@@ -74,6 +78,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
                     cart=cart,
                     shipping_address=form.shipping_address(),
                     billing_address=form.billing_address(),
+                    shipping_methods=chosen,
                 )
                 for address_form, data in form.addresses_to_save():
                     try:
@@ -88,16 +93,25 @@ def checkout(request: HttpRequest) -> HttpResponse:
             return _unverified(request, status=403)
         except _AddressRejected:
             pass
+        except NotShippable as exc:
+            messages.error(request, f"{exc.detail} Choose another address, or remove its items.")
         except ApplicationError as exc:
             messages.error(request, exc.detail)
         else:
             messages.success(request, f"Thank you! Your order {order.number} is placed.")
             return redirect("orders:detail", order_id=order.pk)
 
+    if refresh:
+        form.keep_input_without_errors()
+    country, region = form.destination()
+    totals = cart_totals(summary=summary, country=country, region=region, chosen=chosen)
     context = {
         "form": form,
         "summary": summary,
         "lines": summary.lines,
+        "totals": totals,
+        "rows": basket_rows(totals),
+        "country_name": countries.name(country) if country else "",
         "reservation_minutes": services.reservation_minutes(),
     }
     return render(request, "orders/checkout.html", context)
@@ -159,9 +173,16 @@ def order_detail(request: HttpRequest, order_id) -> HttpResponse:
     now = timezone.localtime()
     reserved_until = timezone.localtime(order.reserved_until) if order.reserved_until else None
     figures = selectors.order_figures_for(order=order, user=request.user)
+    names = {line.pk: line for line in lines}
+    for shipment in figures.shipments:
+        for fulfilment in shipment.fulfilment_list:
+            fulfilment.sent = [
+                (names.get(sent.order_line_id), sent.quantity) for sent in fulfilment.line_list
+            ]
     context = {
         "order": order,
         "figures": figures,
+        "shipments": figures.shipments,
         "lines": lines,
         "history": order.history,
         "is_own": order.user_id == request.user.pk,

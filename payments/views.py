@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.errors import ApplicationError
 from core.forms import form_add_service_error
 from orders.models import PAID_STATUSES, Order, OrderStatus
-from orders.selectors import order_list_for
+from orders.selectors import order_figures_for, order_list_for
 from payments import selectors, services
 from payments.exceptions import (
     OrderNotPayable,
@@ -177,6 +177,7 @@ def _render_pay(
     context = {
         "order": order,
         "lines": order.visible_lines,
+        "rows": order_figures_for(order=order, user=request.user).rows(),
         "payment": payment,
         "form": form,
         "mode": _mode(payment),

@@ -41,6 +41,7 @@ from shops.services import (
     shop_approve,
     shop_create,
     shop_deactivate,
+    shop_set_commission_rate,
     shop_update,
 )
 
@@ -287,6 +288,7 @@ class ShopAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
         "approved_at",
         "closed_by_staff",
         "low_stock_threshold",
+        "commission_rate",
         "created_at",
         "updated_at",
     ]
@@ -302,6 +304,7 @@ class ShopAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
             readonly.append("slug")  # it is in the shop's addresses; the services keep it
         if is_seller(request):
             readonly.append("is_active")  # opening and closing shops is for platform staff
+            readonly.append("commission_rate")  # and so is the platform's commission
         return readonly
 
     def get_actions(self, request):
@@ -333,9 +336,14 @@ class ShopAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
             for field in (*SHOP_FIELDS, "is_active")
             if field in form.cleaned_data  # is_active is read-only for sellers
         }
+        rate_changed = "commission_rate" in form.changed_data and not is_seller(request)
         if change:
             with errors_onto(form):
-                shop_update(shop=fresh(obj), data=data, by=request.user)
+                shop = shop_update(shop=fresh(obj), data=data, by=request.user)
+                if rate_changed:
+                    shop_set_commission_rate(
+                        shop=shop, rate=form.cleaned_data["commission_rate"], by=request.user
+                    )
             return
         # Staff opening a shop for a seller choose its owners in the memberships below
         # (saved next, through the services): the shop is opened without one.
@@ -343,6 +351,10 @@ class ShopAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
             data["slug"] = form.cleaned_data["slug"]
         with errors_onto(form):
             created = shop_create(owner=None, data=data, by=request.user)
+            if rate_changed:
+                shop_set_commission_rate(
+                    shop=created, rate=form.cleaned_data["commission_rate"], by=request.user
+                )
             if data.get("is_active") is False:
                 shop_deactivate(shop=created, by=request.user)
         obj.pk = created.pk

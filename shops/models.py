@@ -27,12 +27,27 @@ class Shop(models.Model):
     low_stock_threshold = models.PositiveIntegerField(
         default=5, help_text="Owners are emailed when a product's stock falls below this."
     )
+    commission_rate = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The platform's commission on this shop's sales, in percent; empty: "
+        "the platform's rate (PLATFORM_COMMISSION_RATE).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name", "id"]
         indexes = [models.Index(fields=["is_active", "name"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(commission_rate__isnull=True)
+                | (models.Q(commission_rate__gte=0) & models.Q(commission_rate__lte=100)),
+                name="shops_commission_percentage",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

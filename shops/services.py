@@ -15,6 +15,7 @@ from core.errors import DomainValidationError
 from shops import policies
 from shops.exceptions import LastOwner, ShopPermissionDenied
 from shops.models import Shop, ShopMembership
+from shops.signals import shop_opened
 
 SHOP_FIELDS = ("name", "description", "address", "email", "phone", "low_stock_threshold")
 
@@ -63,6 +64,8 @@ def shop_create(*, owner: User | None, data: dict[str, Any], by: User | None = N
     shop.save()
     if owner is not None:
         ShopMembership.objects.create(shop=shop, user=owner, role=ShopMembership.Role.OWNER)
+    # Shipping (above shops) gives the shop its first zone: a signal, not a call.
+    shop_opened.send(sender=Shop, shop=shop)
     return shop
 
 
@@ -183,3 +186,17 @@ def membership_remove(*, membership: ShopMembership, by: User) -> None:
         raise ShopPermissionDenied()
     _check_owner_left(shop=membership.shop, leaving=membership)
     membership.delete()
+
+
+@transaction.atomic
+def shop_set_commission_rate(*, shop: Shop, rate, by: User | None) -> Shop:
+    """The platform's commission on this shop's sales, in percent (None: the platform's
+    PLATFORM_COMMISSION_RATE): platform staff who change shops."""
+    if by is not None and not policies.may_change_any_shop(by):
+        raise ShopPermissionDenied("Only platform staff set a shop's commission.")
+    if rate is not None and not (0 <= rate <= 100):
+        message = "A commission is a percentage from 0 to 100."
+        raise DomainValidationError(message, fields={"commission_rate": [message]})
+    shop.commission_rate = rate
+    shop.save(update_fields=["commission_rate", "updated_at"])
+    return shop

@@ -52,11 +52,21 @@ class StaffFactory(UserFactory):
 class ShopFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "shops.Shop"
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Shop {n}")
     slug = factory.Sequence(lambda n: f"shop-{n}")
     email = factory.Sequence(lambda n: f"shop{n}@example.com")
     approved_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def ships(obj, create, extracted, **kwargs):
+        """A shop ships everywhere at no charge, as shop_create makes it (ships=False: a
+        shop with no shipping zone at all)."""
+        if create and extracted is not False:
+            from shipping.services import shipping_default_zone_create
+
+            shipping_default_zone_create(shop=obj)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -31,6 +31,7 @@ from catalog.models import Category, Product, ProductImage
 from core.pagination import PageNumberPagination
 from core.rendering import json_bytes, json_response
 from shops.selectors import shop_list
+from taxes.models import TaxClass
 
 # --- Products -------------------------------------------------------------------------
 
@@ -161,7 +162,7 @@ class ProductDetailSerializer(ProductSerializer):
     variants = serializers.SerializerMethodField()
 
     class Meta(ProductSerializer.Meta):
-        fields = [*ProductSerializer.Meta.fields, "options", "variants"]
+        fields = [*ProductSerializer.Meta.fields, "tax_class", "weight_kg", "options", "variants"]
         read_only_fields = fields
 
     @extend_schema_field(OptionSerializer(many=True))
@@ -200,6 +201,17 @@ class ProductUpdateSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=60), required=False, max_length=50
     )
     is_active = serializers.BooleanField(required=False)
+    tax_class = serializers.ChoiceField(
+        choices=TaxClass.choices, required=False, help_text="How its sales are taxed."
+    )
+    weight_kg = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=3,
+        min_value=0,
+        allow_null=True,
+        required=False,
+        help_text="Per unit, for weight-based shipping (a variant's own weight wins).",
+    )
     options = options_field()
     variants = variants_field()
 

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from catalog import selectors, services
 from catalog.models import MAX_OPTIONS, MAX_VARIANTS, ProductVariant
+from taxes.models import TaxClass
 
 
 class OptionSerializer(serializers.Serializer):
@@ -42,6 +43,14 @@ class VariantSerializer(serializers.Serializer):
     in_stock = serializers.BooleanField(read_only=True)
     image_id = serializers.IntegerField(read_only=True, allow_null=True)
     is_active = serializers.BooleanField(read_only=True)
+    weight_kg = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=3,
+        read_only=True,
+        allow_null=True,
+        help_text="Null: the product's weight.",
+    )
+    tax_class = serializers.CharField(read_only=True, help_text="Empty: the product's class.")
 
     def to_representation(self, variant: ProductVariant) -> dict:
         options = self.context.get("options")
@@ -73,6 +82,12 @@ class VariantInputSerializer(serializers.Serializer):
     image_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     is_active = serializers.BooleanField(required=False)
     position = serializers.IntegerField(min_value=0, max_value=10**6, required=False)
+    weight_kg = serializers.DecimalField(
+        max_digits=8, decimal_places=3, min_value=0, allow_null=True, required=False
+    )
+    tax_class = serializers.ChoiceField(
+        choices=[("", "The product's"), *TaxClass.choices], required=False, allow_blank=True
+    )
 
 
 class VariantCreateSerializer(VariantInputSerializer):

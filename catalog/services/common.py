@@ -58,3 +58,21 @@ def generate_sku(shop: Shop, *, avoid: set[str] = frozenset()) -> str:
         sku = f"{shop.slug[:12].upper()}-{secrets.token_hex(4).upper()}"
         if sku not in avoid and not skus_taken(shop=shop, skus=[sku]):
             return sku
+
+
+MAX_WEIGHT_KG = Decimal("99999.999")
+
+
+def validate_weight(value, *, field: str = "weight_kg") -> Decimal | None:
+    """A weight in kg (None: not given, the product's applies), from 0 to what the field
+    holds, to the gram."""
+    if value in (None, ""):
+        return None
+    try:
+        weight = Decimal(str(value))
+    except (ArithmeticError, ValueError) as exc:
+        raise DomainValidationError("Not a weight.", fields={field: ["Not a weight."]}) from exc
+    if not weight.is_finite() or weight < 0 or weight > MAX_WEIGHT_KG:
+        message = f"A weight from 0 to {MAX_WEIGHT_KG} kg."
+        raise DomainValidationError(message, fields={field: [message]})
+    return weight.quantize(Decimal("0.001"))

@@ -25,7 +25,7 @@ from shops.services import unique_slug
 
 # The product's own fields; what it sells (price, SKU, stock) is its variants'
 # (catalog.services.variants), which `data` may carry too.
-PRODUCT_FIELDS = ("name", "description", "category", "is_active")
+PRODUCT_FIELDS = ("name", "description", "category", "is_active", "tax_class", "weight_kg")
 
 
 @transaction.atomic

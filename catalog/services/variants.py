@@ -38,10 +38,12 @@ from catalog.services.common import (
     sku_error,
     skus_taken,
     validate_money,
+    validate_weight,
 )
 from catalog.services.search import product_search_index_update
 from catalog.services.stock import variants_low_stock_reset
 from core.errors import DomainValidationError
+from taxes.models import TaxClass
 
 MAX_VALUES_PER_OPTION = 100
 OPTION_NAME_MAX = ProductOption._meta.get_field("name").max_length
@@ -58,6 +60,8 @@ VARIANT_INPUT_KEYS = {
     "image_id",
     "is_active",
     "position",
+    "weight_kg",
+    "tax_class",
 }
 _WRITTEN = [
     "sku",
@@ -67,6 +71,8 @@ _WRITTEN = [
     "image",
     "is_active",
     "position",
+    "weight_kg",
+    "tax_class",
     "combination",
     "options_text",
     "updated_at",
@@ -292,6 +298,13 @@ def _apply_fields(plan: _Plan, item: dict, image_ids: set[int]) -> None:
         variant.is_active = item["is_active"]
     if "position" in item:
         variant.position = _int(item["position"], f"{key}.position", high=10**6)
+    if "weight_kg" in item:
+        variant.weight_kg = validate_weight(item["weight_kg"], field=f"{key}.weight_kg")
+    if "tax_class" in item:
+        tax_class = item["tax_class"] or ""
+        if tax_class and tax_class not in TaxClass.values:
+            raise _error(f"{key}.tax_class", f"One of: {', '.join(TaxClass.values)}.")
+        variant.tax_class = tax_class
 
 
 def _lock_product(product: Product) -> Product:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
@@ -22,6 +23,7 @@ from catalog import caching, selectors
 from catalog.facets import option_facets
 from catalog.filters import ORDERING_LABELS, ProductFilter
 from catalog.models import Product, ProductImage
+from shipping.caching import shop_shipping_read
 from shops.policies import may_manage_shop
 from shops.selectors import shop_list
 
@@ -333,6 +335,9 @@ def shop_detail(request: HttpRequest, slug: str) -> HttpResponse:
         locked=("shop",),
         extra={
             "shop": shop,
+            # Where it ships: cached until its zones or methods change.
+            "shipping_zones": shop_shipping_read(shop_id=shop.pk),
+            "shop_currency": settings.DEFAULT_CURRENCY,
             "filter_category_in_place": True,
             "is_owner": request.user.is_authenticated and may_manage_shop(request.user, shop),
         },

@@ -75,6 +75,26 @@ def variant_of(product: str) -> Params:
     return lambda world: {"id": getattr(world, product).variants.get().pk}
 
 
+def zone_of(shop: str) -> Params:
+    """A shop of the world and its one shipping zone."""
+
+    def params(world: World) -> dict[str, int]:
+        owner = getattr(world, shop)
+        return {"shop_id": owner.pk, "id": owner.shipping_zones.get().pk}
+
+    return params
+
+
+def method_of(shop: str) -> Params:
+    """A shop of the world and the one method of its one zone."""
+
+    def params(world: World) -> dict[str, int]:
+        owner = getattr(world, shop)
+        return {"shop_id": owner.pk, "id": owner.shipping_zones.get().methods.get().pk}
+
+    return params
+
+
 def user_id(**roles: str) -> Params:
     return lambda world: {key: world.user(role).pk for key, role in roles.items()}
 
@@ -195,6 +215,71 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
         Call(params=ids(id="shop_x")),
         row(401, 403, 403, 204, 403, 204),
     ),
+    # Shop X's zone and method: the "everywhere" ones every new shop starts with.
+    "GET /api/v1/shops/{shop_id}/shipping-zones/": (
+        Call(params=ids(shop_id="shop_x")),
+        row(200, 200, 200, 200, 200, 200),
+    ),
+    "POST /api/v1/shops/{shop_id}/shipping-zones/": (
+        Call(
+            params=ids(shop_id="shop_x"), body=lambda w, role: {"name": "UK", "countries": ["GB"]}
+        ),
+        row(401, 403, 403, 201, 403, 201),
+    ),
+    "GET /api/v1/shops/{shop_id}/shipping-zones/{id}/": (
+        Call(params=zone_of("shop_x")),
+        row(200, 200, 200, 200, 200, 200),
+    ),
+    "PUT /api/v1/shops/{shop_id}/shipping-zones/{id}/": (
+        Call(params=zone_of("shop_x"), body=lambda w, role: {"name": "World", "countries": []}),
+        row(401, 403, 403, 200, 403, 200),
+    ),
+    "PATCH /api/v1/shops/{shop_id}/shipping-zones/{id}/": (
+        Call(params=zone_of("shop_x"), body=lambda w, role: {"name": "World"}),
+        row(401, 403, 403, 200, 403, 200),
+    ),
+    "DELETE /api/v1/shops/{shop_id}/shipping-zones/{id}/": (
+        Call(params=zone_of("shop_x")),
+        row(401, 403, 403, 204, 403, 204),
+    ),
+    "GET /api/v1/shops/{shop_id}/shipping-methods/": (
+        Call(params=ids(shop_id="shop_x")),
+        row(200, 200, 200, 200, 200, 200),
+    ),
+    "POST /api/v1/shops/{shop_id}/shipping-methods/": (
+        Call(
+            params=ids(shop_id="shop_x"),
+            body=lambda w, role: {
+                "zone_id": w.shop_x.shipping_zones.get().pk,
+                "name": "Express",
+                "price": "9.00",
+            },
+        ),
+        row(401, 403, 403, 201, 403, 201),
+    ),
+    "GET /api/v1/shops/{shop_id}/shipping-methods/{id}/": (
+        Call(params=method_of("shop_x")),
+        row(200, 200, 200, 200, 200, 200),
+    ),
+    "PUT /api/v1/shops/{shop_id}/shipping-methods/{id}/": (
+        Call(
+            params=method_of("shop_x"),
+            body=lambda w, role: {
+                "zone_id": w.shop_x.shipping_zones.get().pk,
+                "name": "Standard",
+                "price": "3.00",
+            },
+        ),
+        row(401, 403, 403, 200, 403, 200),
+    ),
+    "PATCH /api/v1/shops/{shop_id}/shipping-methods/{id}/": (
+        Call(params=method_of("shop_x"), body=lambda w, role: {"price": "2.50"}),
+        row(401, 403, 403, 200, 403, 200),
+    ),
+    "DELETE /api/v1/shops/{shop_id}/shipping-methods/{id}/": (
+        Call(params=method_of("shop_x")),
+        row(401, 403, 403, 204, 403, 204),
+    ),
     "GET /api/v1/categories/": (Call(), row(200, 200, 200, 200, 200, 200)),
     "POST /api/v1/categories/": (
         Call(body=lambda w, role: CATEGORY),
@@ -313,6 +398,10 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
         Call(params=ids(item_id="cart_item_a")),
         row(401, 204, 404, 404, 404, 404),
     ),
+    "GET /api/v1/cart/shipping-options/": (
+        Call(params=lambda w: {"country": "GB"}),
+        row(401, 200, 200, 200, 200, 200),
+    ),
     "POST /api/v1/cart/checkout/": (
         Call(body=lambda w, role: {"shipping_address": address_data()}),
         row(401, 201, 201, 201, 201, 201),
@@ -335,7 +424,17 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
         Call(params=ids(id="order_a"), body=lambda w, role: {"status": "cancelled"}),
         row(401, 403, 403, 403, 403, 200),
     ),
+    # A's order is pending: who may fulfil shop X's line gets 409 (not paid yet).
+    "POST /api/v1/orders/{id}/fulfilments/": (
+        Call(params=ids(id="order_a"), body=lambda w, role: {"shop_id": w.shop_x.pk}),
+        row(401, 403, 404, 409, 404, 409, staff_view=403),
+    ),
     "GET /api/v1/reports/sales/": (Call(), row(401, 403, 403, 403, 403, 200, staff_view=200)),
+    # Owners read their shops' statements; staff who see sales, every shop's.
+    "GET /api/v1/reports/seller-statements/": (
+        Call(),
+        row(401, 403, 403, 200, 200, 200, staff_view=200),
+    ),
     # --- payments ----------------------------------------------------------------------
     "POST /api/v1/payments/create/": (
         Call(body=lambda w, role: {"order_id": str(w.order_a.pk)}),

@@ -38,7 +38,9 @@ PRODUCT_FIELDS = {
     "updated_at",
 }
 # The product's own address adds its options and variants to the list's card.
-DETAIL_FIELDS = PRODUCT_FIELDS | {"options", "variants"}
+# The product's own address adds its tax class, weight, options and variants.
+DETAIL_ONLY = ("tax_class", "weight_kg", "options", "variants")
+DETAIL_FIELDS = PRODUCT_FIELDS | set(DETAIL_ONLY)
 
 
 def names(response) -> list[str]:
@@ -94,8 +96,12 @@ def test_the_product_detail_shape(api_client, shop_a, settings):
                 "in_stock": True,
                 "image_id": None,
                 "is_active": True,
+                "weight_kg": None,
+                "tax_class": "",
             }
         ],
+        "tax_class": "standard",
+        "weight_kg": None,
         "currency": settings.DEFAULT_CURRENCY,
         "stock_quantity": 3,
         "in_stock": True,
@@ -136,7 +142,7 @@ def test_the_list_uses_the_detail_shape_without_options_and_variants(api_client)
     assert set(body) == {"count", "next", "previous", "results"}
     detail = api_client.get(f"/api/v1/products/{product.id}").json()
     assert body["results"] == [
-        {key: value for key, value in detail.items() if key not in ("options", "variants")}
+        {key: value for key, value in detail.items() if key not in DETAIL_ONLY}
     ]
 
 

@@ -23,6 +23,8 @@ VARIANT_FIELDS = {
     "in_stock",
     "image_id",
     "is_active",
+    "weight_kg",
+    "tax_class",
 }
 SIZE_COLOUR = [
     {"name": "Size", "values": ["S", "M"]},
@@ -104,6 +106,8 @@ def test_the_detail_shows_options_and_variants(api_client, tee):
         "in_stock": True,
         "image_id": None,
         "is_active": True,
+        "weight_kg": None,
+        "tax_class": "",
     }
     assert [(row["sku"], row["in_stock"]) for row in body["variants"]] == [
         ("TEE-S-RED", False),
@@ -618,3 +622,48 @@ def test_a_visitors_cached_detail_follows_sales_and_variant_changes(api_client, 
     assert (body["price"], body["variants"][1]["price"]) == ("9.00", "9.00")
     listed = api_client.get("/api/v1/products/").json()["results"]
     assert listed[0]["price_range"] == {"min": "9.00", "max": "13.00"}
+
+
+def test_a_variants_weight_and_tax_class_override_the_products():
+    """Shipping weighs a variant by its own weight, else its product's; tax takes its own
+    class, else its product's. Bad values are a 400 naming the variant's field."""
+    from catalog.models import ProductVariant
+    from tests.conftest import bearer_client
+    from tests.factories import MembershipFactory
+
+    member = MembershipFactory()
+    client = bearer_client(member.user)
+    created = client.post(
+        "/api/v1/products/",
+        {
+            "shop": member.shop_id,
+            "name": "Book",
+            "price": "12.00",
+            "tax_class": "reduced",
+            "weight_kg": "0.4",
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert (body["tax_class"], body["weight_kg"]) == ("reduced", "0.400")
+    variant = ProductVariant.objects.get(product_id=body["id"])
+    assert (variant.effective_tax_class, variant.shipping_weight_kg) == (
+        "reduced",
+        Decimal("0.400"),
+    )
+
+    changed = client.patch(
+        f"/api/v1/variants/{variant.pk}/",
+        {"tax_class": "zero", "weight_kg": "1.25"},
+        format="json",
+    )
+    assert changed.status_code == 200, changed.json()
+    variant.refresh_from_db()
+    assert (variant.effective_tax_class, variant.shipping_weight_kg) == ("zero", Decimal("1.250"))
+    bad = client.patch(f"/api/v1/variants/{variant.pk}/", {"weight_kg": "-1"}, format="json")
+    assert bad.status_code == 400 and "weight_kg" in bad.json()["fields"]
+    unknown = client.patch(
+        f"/api/v1/variants/{variant.pk}/", {"tax_class": "luxury"}, format="json"
+    )
+    assert unknown.status_code == 400 and "tax_class" in unknown.json()["fields"]

@@ -9,12 +9,16 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("config", "core", "accounts", "shops", "catalog", "cart", "orders", "payments")
+# The packages the contracts name (pyproject.toml's root_packages).
+PACKAGES = tuple(
+    tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["root_packages"]
+)
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 

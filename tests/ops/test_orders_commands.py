@@ -81,6 +81,8 @@ def test_export_writes_one_row_per_order_oldest_first(sales):
         "user_email",
         "subtotal",
         "shipping_total",
+        "tax_total",
+        "discount_total",
         "total",
         "refunded_total",
         "currency",
@@ -133,8 +135,8 @@ def test_export_writes_to_a_file(sales, tmp_path):
 def test_export_with_no_orders_writes_the_header_only(db):
     out, _err = run("export_orders")
     assert out.splitlines() == [
-        "number,created_at,status,user_email,subtotal,shipping_total,total,refunded_total,"
-        "currency,items"
+        "number,created_at,status,user_email,subtotal,shipping_total,tax_total,discount_total,"
+        "total,refunded_total,currency,items"
     ]
 
 

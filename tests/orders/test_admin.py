@@ -291,6 +291,8 @@ def test_export_selected_orders_to_csv(admin_client):
         "user_email",
         "subtotal",
         "shipping_total",
+        "tax_total",
+        "discount_total",
         "total",
         "refunded_total",
         "currency",
@@ -303,6 +305,8 @@ def test_export_selected_orders_to_csv(admin_client):
             "paid",
             chosen.user.email,
             "15.00",
+            "0.00",
+            "0.00",
             "0.00",
             "15.00",
             "0.00",
@@ -364,9 +368,9 @@ def test_a_seller_sees_only_their_shops_lines(seller_client, two_shops):
     assert "Book" not in html and "Beta Books" not in html
     assert two_shops["order"].number in html
     assert reverse("admin:orders_order_change", args=[two_shops["order"].pk]) not in html
-    # Sellers' one action reads: the export of their lines (no change of any kind).
+    # Sellers' actions: the export of their lines, and marking them sent (fulfilment).
     actions = response.context["action_form"].fields["action"].choices
-    assert [name for name, _label in actions if name] == ["export_lines_csv"]
+    assert [name for name, _label in actions if name] == ["export_lines_csv", "fulfil_lines"]
 
     own = OrderLine.objects.get(shop=two_shops["shop_a"])
     page = seller_client.get(change_url(own))
@@ -531,5 +535,5 @@ def test_the_orders_of_a_range_as_csv(admin_client, sales):
     in_range = sorted(sales["orders"][:5], key=lambda order: order.created_at)
     assert [row[0] for row in rows] == [order.number for order in in_range]  # any status
     assert [row[2] for row in rows] == [order.status for order in in_range]
-    assert [row[9] for row in rows] == ["1", "2", "5", "4", "3"]
-    assert all(row[8] == "USD" for row in rows)
+    assert [row[11] for row in rows] == ["1", "2", "5", "4", "3"]
+    assert all(row[10] == "USD" for row in rows)

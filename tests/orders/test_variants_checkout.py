@@ -343,6 +343,8 @@ def test_order_line_export_rows_one_row_per_line_by_variant(sold):
         "unit_price",
         "quantity",
         "line_total",
+        "tax_rate",
+        "tax_amount",
         "currency",
     )
     by_sku = {row[8]: dict(zip(ORDER_LINE_EXPORT_COLUMNS, row, strict=True)) for row in rows}

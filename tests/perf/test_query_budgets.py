@@ -23,8 +23,9 @@ from accounts.models import Address, User
 from cart.models import Cart, CartItem
 from catalog.models import Category, Product, ProductImage, ProductVariant, Review, Tag
 from catalog.services import product_search_index_update
-from orders.models import Order, OrderLine, OrderStatus
+from orders.models import Fulfilment, FulfilmentLine, Order, OrderLine, OrderStatus, Shipment
 from payments.models import Payment
+from shipping.services import shipping_default_zone_create
 from shops.models import Shop
 from tests.conftest import bearer_client
 from tests.factories import MembershipFactory, StaffFactory, UserFactory, address_data, verify_email
@@ -47,11 +48,14 @@ BUDGETS = {
     ("anonymous", "/api/v1/shops/{shop_id}/"): 1,
     ("anonymous", "/api/v1/products/{product_id}/reviews/?page_size={n}"): 3,
     ("anonymous", "/api/v1/reviews/{review_id}/"): 1,
-    ("buyer", "/api/v1/cart/"): 5,  # + the lines' option values
-    ("buyer", "/api/v1/orders/?page_size={n}"): 6,
+    # + the lines' option values; + the estimate for the default address: the address,
+    # the tax settings and rates, the shops' zones, methods and tiers.
+    ("buyer", "/api/v1/cart/"): 11,
+    # + the shipments, their fulfilments and those's lines (three, for any page).
+    ("buyer", "/api/v1/orders/?page_size={n}"): 9,
     # + the caller's Django permissions (their own and their groups'): staff act by them.
-    ("staff", "/api/v1/orders/?page_size={n}&status=paid"): 7,
-    ("buyer", "/api/v1/orders/{order_id}/"): 5,
+    ("staff", "/api/v1/orders/?page_size={n}&status=paid"): 10,
+    ("buyer", "/api/v1/orders/{order_id}/"): 8,
     ("buyer", "/api/v1/addresses/?page_size={n}"): 3,
     ("buyer", "/api/v1/payments/?page_size={n}"): 4,
     # --- Pages ---
@@ -64,12 +68,13 @@ BUDGETS = {
     # + its options, its variants and the colours of "more from the shop".
     ("anonymous", "/products/{product_slug}/"): 12,
     ("buyer", "/products/{product_slug}/"): 18,
-    ("anonymous", "/shops/oak/?page_size={n}"): 8,
+    # + where the shop ships (zones, methods, tiers; cached warm: shipping.caching).
+    ("anonymous", "/shops/oak/?page_size={n}"): 11,
     ("anonymous", "/shops/"): 2,
-    ("buyer", "/cart/"): 7,  # + the lines' option values
-    ("buyer", "/checkout/"): 9,
-    ("buyer", "/orders/"): 8,
-    ("buyer", "/orders/{order_id}/"): 9,
+    ("buyer", "/cart/"): 13,  # + the lines' option values; + the estimate, as the API
+    ("buyer", "/checkout/"): 14,  # + the delivery options and totals for the address
+    ("buyer", "/orders/"): 11,  # + shipments, fulfilments and their lines
+    ("buyer", "/orders/{order_id}/"): 12,
 }
 
 
@@ -81,6 +86,7 @@ ALWAYS_MORE = 9
 def build_world(n: int) -> dict:
     """N of everything (N + ALWAYS_MORE products), written in bulk."""
     owner_shop = Shop.objects.create(name="Oak", slug="oak")
+    shipping_default_zone_create(shop=owner_shop)  # ships everywhere, as a new shop does
     Shop.objects.bulk_create(Shop(name=f"Shop {i}", slug=f"shop-{i}") for i in range(n - 1))
     MembershipFactory(shop=owner_shop, role="owner")
     things = Category.objects.create(name="Things", slug="things")
@@ -138,7 +144,8 @@ def build_world(n: int) -> dict:
 
     buyer = verify_email(UserFactory())
     Address.objects.bulk_create(
-        Address(user=buyer, **address_data(full_name=f"Buyer {i}")) for i in range(n)
+        Address(user=buyer, is_default=i == 0, **address_data(full_name=f"Buyer {i}"))
+        for i in range(n)
     )
     cart = Cart.objects.create(user=buyer)
     CartItem.objects.bulk_create(
@@ -198,6 +205,32 @@ def build_world(n: int) -> dict:
     )
     for order in orders:
         order.status_history.create(from_status=OrderStatus.PENDING, to_status=OrderStatus.PAID)
+    # Each order's shipment, with a fulfilment of one of its lines.
+    shipments = Shipment.objects.bulk_create(
+        Shipment(
+            order=order,
+            shop=owner_shop,
+            shop_name=owner_shop.name,
+            method_name="Standard delivery",
+            method_kind="flat",
+            price=Decimal("0.00"),
+            min_days=3,
+            max_days=7,
+            status=Shipment.Status.PARTIALLY_SHIPPED,
+        )
+        for order in orders
+    )
+    fulfilments = Fulfilment.objects.bulk_create(
+        Fulfilment(shipment=shipment, carrier="DHL", tracking_number=f"T{i}")
+        for i, shipment in enumerate(shipments)
+    )
+    first_lines = {}
+    for line in OrderLine.objects.filter(order__in=orders).order_by("-id"):
+        first_lines[line.order_id] = line
+    FulfilmentLine.objects.bulk_create(
+        FulfilmentLine(fulfilment=fulfilment, order_line=first_lines[shipment.order_id], quantity=1)
+        for fulfilment, shipment in zip(fulfilments, shipments, strict=True)
+    )
     Payment.objects.bulk_create(
         Payment(
             order=order,
@@ -298,13 +331,16 @@ def test_anonymous_requests_served_from_the_cache_keep_their_budget(n):
 # One checkout over the API, step by step (as bench/run.py counts it), bearer token's user
 # lookup included; then the buyer's order history twice (the second from the cache).
 CHECKOUT_BUDGETS = {
-    "add": 14,  # + the product's one variant, read fresh for sale
+    # + the product's one variant, read fresh for sale; + the default address looked up
+    # for the cart's estimate (none here).
+    "add": 15,
     # + what the buyer already holds unpaid (the hoarding caps); + the variants' rows
     # locked after their products', and the products' summary of them written.
-    "checkout": 20,
+    # + the tax settings and rates, the shop's zones and methods, the shipments written.
+    "checkout": 26,
     "pay_create": 8,
     "pay_confirm": 14,
-    "history": 6,
+    "history": 8,  # + shipments and their fulfilments
     "history again": 2,
 }
 
@@ -312,8 +348,10 @@ CHECKOUT_BUDGETS = {
 def test_a_checkout_keeps_its_query_budget():
     buyer = verify_email(UserFactory())
     address = Address.objects.create(user=buyer, **address_data())
+    shop = Shop.objects.create(name="Oak", slug="oak")
+    shipping_default_zone_create(shop=shop)
     product = Product.objects.create(
-        shop=Shop.objects.create(name="Oak", slug="oak"),
+        shop=shop,
         name="Thing",
         slug="thing",
         price=Decimal("10.00"),

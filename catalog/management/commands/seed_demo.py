@@ -61,8 +61,11 @@ from catalog.services import (
     tags_get_or_create,
 )
 from core.progress import progress_bar
+from shipping.services import shipping_method_create, shipping_zone_create
 from shops.models import Shop
 from shops.services import shop_create
+from taxes.eu_vat import EU_VAT_RATES
+from taxes.services import tax_rates_load_eu
 
 DEFAULT_STAFF_EMAIL = "admin@example.com"
 DEFAULT_PRODUCTS = 240
@@ -449,7 +452,9 @@ class DemoSeeder:
                     },
                 )
                 self.created.shops += 1
+                demo_shipping(shop, index=len(self.shops))
             self.shops.append(shop)
+        tax_rates_load_eu()  # the EU member states' VAT rates (taxes.eu_vat), idempotent
 
     def _tags_ensure(self) -> None:
         before = Tag.objects.count()
@@ -848,6 +853,63 @@ def _demo_variants(index: int, sku: str, leaf_slug: str, price: Decimal, stock: 
             )
         )
     return DemoVariants(options, variants, combinations)
+
+
+EU_COUNTRIES = sorted(EU_VAT_RATES)
+
+
+def demo_shipping(shop: Shop, *, index: int) -> None:
+    """A demo shop's delivery: domestic (US) standard, express and free above a subtotal;
+    the EU by weight; everywhere else at one international rate; every third shop also
+    lets people pick up. Replaces the zone every new shop starts with."""
+    shop.shipping_zones.all().delete()
+    domestic = shipping_zone_create(
+        shop=shop, data={"name": "United States", "countries": ["US"]}, by=None
+    )
+    for method in (
+        {"name": "Standard", "price": "4.99", "min_days": 3, "max_days": 5},
+        {"name": "Express", "price": "14.99", "min_days": 1, "max_days": 2, "position": 1},
+        {
+            "name": "Free shipping",
+            "kind": "free_over",
+            "price": "6.99",
+            "free_above": "75.00",
+            "min_days": 4,
+            "max_days": 7,
+            "position": 2,
+        },
+    ):
+        shipping_method_create(zone=domestic, data=method, by=None)
+    if index % 3 == 0:
+        shipping_method_create(
+            zone=domestic,
+            data={"name": "Pick up in store", "kind": "pickup", "min_days": 0, "max_days": 1},
+            by=None,
+        )
+    europe = shipping_zone_create(
+        shop=shop, data={"name": "European Union", "countries": EU_COUNTRIES}, by=None
+    )
+    shipping_method_create(
+        zone=europe,
+        data={
+            "name": "Tracked parcel",
+            "kind": "weight",
+            "min_days": 5,
+            "max_days": 9,
+            "tiers": [
+                {"up_to_kg": "1", "price": "9.50"},
+                {"up_to_kg": "5", "price": "17.00"},
+                {"up_to_kg": "30", "price": "39.00"},
+            ],
+        },
+        by=None,
+    )
+    world = shipping_zone_create(shop=shop, data={"name": "Everywhere else"}, by=None)
+    shipping_method_create(
+        zone=world,
+        data={"name": "International", "price": "19.99", "min_days": 7, "max_days": 14},
+        by=None,
+    )
 
 
 def _scale_check(scale: Scale) -> None:

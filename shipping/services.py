@@ -1,0 +1,199 @@
+"""Writes of shipping: a shop's zones and methods, through its members (or staff)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django_countries import countries as all_countries
+
+from accounts.models import User
+from core.errors import DomainValidationError
+from shipping import policies
+from shipping.exceptions import ShippingPermissionDenied
+from shipping.models import ShippingMethod, ShippingWeightTier, ShippingZone
+from shops.models import Shop
+
+DEFAULT_ZONE_NAME = "Everywhere"
+DEFAULT_METHOD = {
+    "name": "Standard delivery",
+    "kind": ShippingMethod.Kind.FLAT,
+    "price": Decimal("0.00"),
+    "min_days": 3,
+    "max_days": 7,
+}
+MAX_TIERS = 50
+
+
+def _require(by: User | None, shop: Shop) -> None:
+    """`by` None is a trusted caller (a command, the demo data, a migration's twin)."""
+    if by is not None and not policies.may_manage_shipping(by, shop):
+        raise ShippingPermissionDenied()
+
+
+def _invalid(field: str, message: str) -> DomainValidationError:
+    return DomainValidationError(message, fields={field: [message]})
+
+
+def _clean_zone(shop: Shop, data: dict[str, Any], *, zone: ShippingZone | None) -> dict:
+    name = (data.get("name", zone.name if zone else "") or "").strip()
+    if not name:
+        raise _invalid("name", "A zone needs a name.")
+    codes = data.get("countries", list(zone.countries) if zone else [])
+    cleaned = []
+    for code in codes:
+        code = str(code).strip().upper()
+        if code not in dict(all_countries):
+            raise _invalid("countries", f"“{code}” is not a country code.")
+        if code not in cleaned:
+            cleaned.append(code)
+    regions = data.get("regions", zone.regions if zone else [])
+    regions = [str(region).strip() for region in regions or [] if str(region).strip()]
+    if regions and not cleaned:
+        raise _invalid("regions", "Regions belong to the zone's countries: name them too.")
+    others = ShippingZone.objects.filter(shop=shop).exclude(pk=zone.pk if zone else None)
+    for other in others:
+        shared = set(cleaned) & {str(code) for code in other.countries}
+        regions_overlap = (
+            not regions
+            or not other.regions
+            or {r.casefold() for r in regions} & {str(r).casefold() for r in other.regions}
+        )
+        if shared and regions_overlap:
+            listed = ", ".join(sorted(shared))
+            raise _invalid("countries", f"{listed} already in the zone “{other.name}”.")
+        if not cleaned and not other.countries:
+            raise _invalid("countries", f"“{other.name}” already serves everywhere else.")
+    return {"name": name[:100], "countries": cleaned, "regions": regions}
+
+
+@transaction.atomic
+def shipping_zone_create(*, shop: Shop, data: dict[str, Any], by: User | None) -> ShippingZone:
+    """A zone of `shop`: countries (none: everywhere else), optionally some regions, and
+    its methods if `data["methods"]` lists them."""
+    _require(by, shop)
+    zone = ShippingZone.objects.create(shop=shop, **_clean_zone(shop, data, zone=None))
+    for method in data.get("methods") or []:
+        shipping_method_create(zone=zone, data=method, by=None)
+    return zone
+
+
+@transaction.atomic
+def shipping_zone_update(
+    *, zone: ShippingZone, data: dict[str, Any], by: User | None
+) -> ShippingZone:
+    _require(by, zone.shop)
+    for field, value in _clean_zone(zone.shop, data, zone=zone).items():
+        setattr(zone, field, value)
+    zone.save()
+    return zone
+
+
+@transaction.atomic
+def shipping_zone_delete(*, zone: ShippingZone, by: User | None) -> None:
+    """Orders keep their method's snapshot: removing a zone changes no order."""
+    _require(by, zone.shop)
+    zone.delete()
+
+
+def _clean_method(data: dict[str, Any], *, method: ShippingMethod | None) -> tuple[dict, list]:
+    def value(field: str, default=None):
+        return data[field] if field in data else getattr(method, field, default)
+
+    kind = value("kind", ShippingMethod.Kind.FLAT)
+    if kind not in ShippingMethod.Kind.values:
+        raise _invalid("kind", f"“{kind}” is not a kind of method.")
+    name = (value("name", "") or "").strip()
+    if not name:
+        raise _invalid("name", "A method needs a name.")
+    price = Decimal(value("price", Decimal("0.00")) or 0)
+    if price < 0:
+        raise _invalid("price", "A price cannot be negative.")
+    currency = (value("currency", settings.DEFAULT_CURRENCY) or "").upper()
+    if currency != settings.DEFAULT_CURRENCY:
+        message = f"The shop sells in {settings.DEFAULT_CURRENCY}: methods charge in it too."
+        raise _invalid("currency", message)
+    free_above = value("free_above")
+    if kind == ShippingMethod.Kind.FREE_OVER and (free_above is None or Decimal(free_above) < 0):
+        raise _invalid("free_above", "A free-above method needs the subtotal it is free from.")
+    min_days, max_days = int(value("min_days", 1)), int(value("max_days", 5))
+    if min_days > max_days:
+        raise _invalid("max_days", "The longest estimate cannot be shorter than the shortest.")
+    tiers = data.get("tiers")
+    if tiers is None:
+        tiers = (
+            [{"up_to_kg": t.up_to_kg, "price": t.price} for t in method.tiers.all()]
+            if method
+            else []
+        )
+    cleaned_tiers: dict[Decimal, Decimal] = {}
+    for tier in tiers:
+        weight, tier_price = Decimal(tier["up_to_kg"]), Decimal(tier["price"])
+        if weight <= 0 or tier_price < 0:
+            raise _invalid("tiers", "Each tier needs a weight above 0 and a price of 0 or more.")
+        if weight in cleaned_tiers:
+            raise _invalid("tiers", f"Two tiers end at {weight} kg.")
+        cleaned_tiers[weight] = tier_price
+    if kind == ShippingMethod.Kind.WEIGHT and not cleaned_tiers:
+        raise _invalid("tiers", "A weight-based method needs at least one weight tier.")
+    if len(cleaned_tiers) > MAX_TIERS:
+        raise _invalid("tiers", f"At most {MAX_TIERS} tiers.")
+    fields = {
+        "kind": kind,
+        "name": name[:100],
+        "price": price,
+        "currency": currency,
+        "free_above": Decimal(free_above) if free_above is not None else None,
+        "min_days": min_days,
+        "max_days": max_days,
+        "is_active": bool(value("is_active", True)),
+        "position": int(value("position", 0) or 0),
+    }
+    return fields, sorted(cleaned_tiers.items())
+
+
+def _write_tiers(method: ShippingMethod, tiers: list[tuple[Decimal, Decimal]]) -> None:
+    method.tiers.all().delete()
+    ShippingWeightTier.objects.bulk_create(
+        ShippingWeightTier(method=method, up_to_kg=weight, price=price) for weight, price in tiers
+    )
+
+
+@transaction.atomic
+def shipping_method_create(
+    *, zone: ShippingZone, data: dict[str, Any], by: User | None
+) -> ShippingMethod:
+    _require(by, zone.shop)
+    fields, tiers = _clean_method(data, method=None)
+    method = ShippingMethod.objects.create(zone=zone, **fields)
+    _write_tiers(method, tiers)
+    return method
+
+
+@transaction.atomic
+def shipping_method_update(
+    *, method: ShippingMethod, data: dict[str, Any], by: User | None
+) -> ShippingMethod:
+    _require(by, method.zone.shop)
+    fields, tiers = _clean_method(data, method=method)
+    for field, value in fields.items():
+        setattr(method, field, value)
+    method.save()
+    _write_tiers(method, tiers)
+    return method
+
+
+@transaction.atomic
+def shipping_method_delete(*, method: ShippingMethod, by: User | None) -> None:
+    _require(by, method.zone.shop)
+    method.delete()
+
+
+def shipping_default_zone_create(*, shop: Shop) -> ShippingZone:
+    """A new shop's first zone: everywhere, standard delivery at no charge, which its
+    members change (so that a new shop sells at once, as it did before shipping)."""
+    zone = ShippingZone.objects.create(shop=shop, name=DEFAULT_ZONE_NAME, countries=[])
+    ShippingMethod.objects.create(zone=zone, **DEFAULT_METHOD)
+    return zone
