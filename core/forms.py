@@ -3,6 +3,8 @@ ValidationError) onto form fields, for the pages and the admin alike."""
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
@@ -40,3 +42,13 @@ def form_add_service_error(
         target = name if name in form.fields else None
         for message in texts:
             form.add_error(target, message)
+
+
+_ID = re.compile(r"[0-9]{1,18}")
+
+
+def id_from_text(value) -> int | None:
+    """A database id written in ASCII digits (at most 18: within a bigint), else None.
+    `str.isdigit()` also admits digits such as "²" that `int()` refuses."""
+    text = str(value)
+    return int(text) if _ID.fullmatch(text) else None

@@ -37,6 +37,7 @@ from core.admin import (
 )
 from orders import selectors
 from orders.dashboard import index_context
+from orders.exceptions import NothingToSend
 from orders.forms import FulfilmentForm
 from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange, Shipment
 from orders.policies import may_change_orders, may_view_sales
@@ -44,7 +45,6 @@ from orders.reports import report_urls
 from orders.services import (
     order_cancel,
     order_fulfil,
-    order_fulfilled_quantities,
     order_set_status,
 )
 from shops.admin_scoping import SellerScopedAdminMixin, is_seller
@@ -437,19 +437,21 @@ class OrderLineAdmin(SellerScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
 
     @staticmethod
     def _fulfil_groups(request, groups: dict, tracking: dict, sent: list[str]) -> None:
+        """One fulfilment per order and shop, of every unit of the selected lines not
+        sent yet (order_fulfil works that out under the order's lock)."""
         for (_order_id, shop_id), group in groups.items():
             order = group[0].order
-            done = order_fulfilled_quantities(order=order)
-            wanted = [
-                (line.pk, line.quantity - done.get(line.pk, 0))
-                for line in group
-                if line.quantity > done.get(line.pk, 0)
-            ]
-            if wanted:
+            try:
                 order_fulfil(
-                    order=order, shop_id=shop_id, lines=wanted, by=request.user, **tracking
+                    order=order,
+                    shop_id=shop_id,
+                    lines=[(line.pk, None) for line in group],
+                    by=request.user,
+                    **tracking,
                 )
-                sent.append(order.number)
+            except NothingToSend:
+                continue
+            sent.append(order.number)
 
     @admin.action(description="Export selected lines to CSV", permissions=["view"])
     def export_lines_csv(self, request, queryset):

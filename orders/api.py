@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,13 +18,13 @@ from accounts.models import User
 from accounts.selectors import address_list
 from cart.api import ShopRefSerializer
 from cart.services import cart_get_for_user
+from core.forms import id_from_text
 from core.pagination import PageNumberPagination
 from core.permissions import policy_permission
 from core.security.throttles import CheckoutThrottle
 from orders import policies, selectors, services
 from orders.caching import order_history_read
 from orders.models import Order, OrderStatus, Shipment
-from shops.selectors import user_shop_ids
 
 # --- Serializers ----------------------------------------------------------------------
 
@@ -44,9 +44,10 @@ class CheckoutSerializer(serializers.Serializer):
     def validate_shipping_methods(self, value: dict) -> dict[int, int]:
         chosen = {}
         for key, method_id in value.items():
-            if not str(key).isdigit() or len(str(key)) > 18:
+            shop_id = id_from_text(key)
+            if shop_id is None:
                 raise serializers.ValidationError(f"“{key}” is not a shop id.")
-            chosen[int(key)] = method_id
+            chosen[shop_id] = method_id
         return chosen
 
     def validate(self, attrs):
@@ -362,25 +363,6 @@ class FulfilmentCreateSerializer(serializers.Serializer):
     )
 
 
-def _fulfilling_shop(order, data, user) -> int:
-    """The shop a fulfilment is for: named, else that of its lines, else the caller's only
-    shop among the order's (a 400 when none of these tells)."""
-    if data.get("shop_id"):
-        return data["shop_id"]
-    line_shops = {line.pk: line.shop_id for line in order.visible_lines}
-    if data.get("lines"):
-        shops = {line_shops.get(line["line_id"]) for line in data["lines"]}
-        if len(shops) == 1 and None not in shops:
-            return shops.pop()
-        if None in shops:
-            raise NotFound("No such line in this order.")
-        raise serializers.ValidationError({"lines": ["A fulfilment holds the lines of one shop."]})
-    mine = set(line_shops.values()) & user_shop_ids(user=user)
-    if len(mine) == 1:
-        return mine.pop()
-    raise serializers.ValidationError({"shop_id": ["Name the shop that sends (shop_id)."]})
-
-
 class OrderViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -441,10 +423,9 @@ class OrderViewSet(
         serializer = FulfilmentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        shop_id = _fulfilling_shop(order, data, request.user)
         services.order_fulfil(
             order=order,
-            shop_id=shop_id,
+            shop_id=data.get("shop_id"),
             lines=[(line["line_id"], line["quantity"]) for line in data["lines"]]
             if data.get("lines")
             else None,
@@ -600,16 +581,10 @@ class SellerStatementsView(APIView):
     def get(self, request):
         query = SellerStatementQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        shops = policies.statement_shop_ids(request.user)  # None: every shop
-        if shops is not None and not shops:
-            raise PermissionDenied("Only platform staff and shop owners read statements.")
-        wanted = query.validated_data.get("shop")
-        if wanted is not None:
-            if shops is not None and wanted not in shops:
-                raise NotFound("No such shop among yours.")
-            shops = {wanted}
         dates = {key: query.validated_data.get(key) for key in ("date_from", "date_to")}
-        rows = selectors.seller_statements(**dates, shop_ids=shops)
+        rows = selectors.seller_statements_for(
+            user=request.user, shop_id=query.validated_data.get("shop"), **dates
+        )
         return Response(
             {
                 **dates,

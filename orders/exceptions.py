@@ -1,4 +1,4 @@
-from core.errors import ApplicationError
+from core.errors import ApplicationError, NotPermitted
 
 
 class CartEmpty(ApplicationError):
@@ -68,3 +68,20 @@ class FulfilmentInvalid(ApplicationError):
 
     def __init__(self, detail: str, *, field: str = "lines"):
         super().__init__(detail, fields={field: [detail]})
+
+
+class NothingToSend(FulfilmentInvalid):
+    """Every unit asked for (or every unit of the shop) was sent already."""
+
+    def __init__(self, detail: str = "Everything of this shop is sent already."):
+        super().__init__(detail, field="lines")
+
+
+class StatementsNotPermitted(NotPermitted):
+    default_detail = "Only platform staff and shop owners read seller statements."
+
+
+class ShopNotYours(ApplicationError):
+    code = "not_found"
+    status_code = 404
+    default_detail = "No such shop among yours."

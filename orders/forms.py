@@ -14,6 +14,7 @@ from django import forms
 
 from accounts.forms import AddressForm
 from accounts.models import Address
+from core.forms import id_from_text
 
 NEW = "new"
 SAME = "same"
@@ -160,9 +161,10 @@ def chosen_methods(data) -> dict[int, int]:
     for key, value in (data or {}).items():
         if not key.startswith("shipping_method_"):
             continue
-        shop_id, method_id = key.removeprefix("shipping_method_"), str(value)
-        if shop_id.isdigit() and method_id.isdigit() and len(shop_id + method_id) < 30:
-            chosen[int(shop_id)] = int(method_id)
+        shop_id = id_from_text(key.removeprefix("shipping_method_"))
+        method_id = id_from_text(value)
+        if shop_id is not None and method_id is not None:
+            chosen[shop_id] = method_id
     return chosen
 
 

@@ -158,12 +158,16 @@ class Shipment(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="shipments")
     shop_name = models.CharField(max_length=200)
+    # The method as chosen; the name, kind, price and estimate below are its snapshot. No
+    # database constraint: a method removed while a checkout choosing it commits must not
+    # fail that checkout (the id then names a method that is gone).
     method = models.ForeignKey(
         "shipping.ShippingMethod",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_constraint=False,
     )
     method_name = models.CharField(max_length=100)
     method_kind = models.CharField(max_length=10)
@@ -173,6 +177,9 @@ class Shipment(models.Model):
     min_days = models.PositiveSmallIntegerField()
     max_days = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    # The platform's commission on this part of the order, as it stood at checkout
+    # (seller statements); null for orders placed before it was kept: the shop's rate.
+    commission_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["order_id", "shop_name", "id"]

@@ -216,19 +216,19 @@ def orders_csv(request: HttpRequest) -> HttpResponse:
 def seller_statements_csv(request: HttpRequest) -> HttpResponse:
     """Each shop's statement over `date_from`..`date_to` as CSV: staff who may see the
     sales, every shop; a shop's owners, theirs (orders.policies.statement_shop_ids)."""
+    from orders.exceptions import StatementsNotPermitted
     from orders.management.commands.seller_statements import statement_rows
-    from orders.policies import statement_shop_ids
 
-    shops = statement_shop_ids(request.user)
-    if shops is not None and not shops:
-        raise PermissionDenied
     form = PeriodForm(request.GET)
     if not form.is_valid():
         return HttpResponseBadRequest(
             "Invalid period: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
             content_type="text/plain",
         )
-    statements = selectors.seller_statements(**form.cleaned_data, shop_ids=shops)
+    try:
+        statements = selectors.seller_statements_for(user=request.user, **form.cleaned_data)
+    except StatementsNotPermitted as refused:
+        raise PermissionDenied(refused.detail) from refused
     return csv_response(
         filename="seller-statements.csv",
         header=selectors.STATEMENT_COLUMNS,

@@ -204,8 +204,11 @@ def order_for_buyer(*, order_id) -> Order | None:
 
 
 def order_has_fulfilments(*, order_id) -> bool:
-    """Some of the order's lines were sent (a fulfilment exists)."""
-    return FulfilmentLine.objects.filter(order_line__order_id=order_id).exists()
+    """Some of the order's goods left: a shop sent lines (a fulfilment), or staff marked it
+    shipped or delivered by hand (its shipments say so)."""
+    return (
+        Shipment.objects.filter(order_id=order_id).exclude(status=Shipment.Status.PENDING).exists()
+    )
 
 
 def order_get_for(*, user, order_id) -> Order | None:
@@ -537,6 +540,61 @@ def commission_rate_of(shop) -> Decimal:
     return Decimal(str(getattr(settings, "PLATFORM_COMMISSION_RATE", "10.00")))
 
 
+def _statement_parts(where: Q) -> dict[tuple, dict[str, Any]]:
+    """Per (order, shop) of the lines and shipments matching `where`: what the buyer paid
+    for the shop's part (its lines and shipping, with the tax when it was added to them),
+    its tax, and the commission rate kept at checkout. Two queries."""
+    zero = Decimal("0.00")
+    added_tax = Case(
+        When(order__prices_include_tax=False, then=F("tax_amount")),
+        default=Value(zero),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+    parts: dict[tuple, dict[str, Any]] = {}
+    lines = (
+        OrderLine.objects.filter(where)
+        .values("order_id", "shop_id")
+        .annotate(amount=Sum("line_total"), tax=Sum("tax_amount"), added=Sum(added_tax))
+        .order_by()
+    )
+    for row in lines:
+        parts[(row["order_id"], row["shop_id"])] = {
+            "paid": row["amount"] + row["added"],
+            "tax": row["tax"],
+            "rate": None,
+        }
+    shipments = Shipment.objects.filter(where).values(
+        "order_id", "shop_id", "price", "tax_amount", "commission_rate", "order__prices_include_tax"
+    )
+    for row in shipments:
+        part = parts.setdefault(
+            (row["order_id"], row["shop_id"]), {"paid": zero, "tax": zero, "rate": None}
+        )
+        added = zero if row["order__prices_include_tax"] else row["tax_amount"]
+        part["paid"] += row["price"] + added
+        part["tax"] += row["tax_amount"]
+        part["rate"] = row["commission_rate"]
+    return parts
+
+
+def seller_statements_for(
+    *, user, shop_id: int | None = None, date_from: date | None = None, date_to: date | None = None
+) -> list[dict[str, Any]]:
+    """The statements `user` may read (orders.policies.statement_shop_ids): every shop's
+    for staff who see the sales, their own shops' for owners; `shop_id` narrows to one."""
+    from orders.exceptions import ShopNotYours, StatementsNotPermitted
+    from orders.policies import statement_shop_ids
+
+    shops = statement_shop_ids(user)
+    if shops is not None and not shops:
+        raise StatementsNotPermitted()
+    if shop_id is not None:
+        if shops is not None and shop_id not in shops:
+            raise ShopNotYours()
+        shops = {shop_id}
+    return seller_statements(date_from=date_from, date_to=date_to, shop_ids=shops)
+
+
 def seller_statements(
     *, date_from: date | None = None, date_to: date | None = None, shop_ids=None
 ) -> list[dict[str, Any]]:
@@ -545,10 +603,12 @@ def seller_statements(
 
     - `gross_sales`: what buyers paid for the shop's part: its lines and shipping, and
       the tax on them when prices exclude tax;
-    - `refunds`: the shop's share of what was given back (an order's refunds split by the
-      shops' shares of its total, rounded half-up to the cent);
+    - `refunds`: the shop's share of what was given back (an order's refunds split over
+      all its shops by their shares of its total, to the cent: taxes.services.money_split);
     - `tax_collected`: the tax on its lines and shipping (inside `gross_sales`);
-    - `commission`: the shop's rate of its sales net of tax and refunds;
+    - `commission`: on each order's part, net of tax and refunds, the rate kept at
+      checkout (`commission_rate`: that rate, or what the commission came to when it
+      changed during the period);
     - `net_owed`: gross sales - refunds - commission.
 
     A fixed number of queries whatever the number of shops and orders."""
@@ -558,74 +618,67 @@ def seller_statements(
     zero = Decimal("0.00")
     period = created_between(date_from=date_from, date_to=date_to, field="order__created_at")
     sold = Q(order__status__in=PAID_STATUSES)
-    lines = OrderLine.objects.filter(period, sold)
-    shipments = Shipment.objects.filter(period, sold)
-    if shop_ids is not None:
-        lines = lines.filter(shop_id__in=list(shop_ids))
-        shipments = shipments.filter(shop_id__in=list(shop_ids))
-    added_tax = Case(
-        When(order__prices_include_tax=False, then=F("tax_amount")),
-        default=Value(zero),
-        output_field=DecimalField(max_digits=14, decimal_places=2),
-    )
-    figures: dict[int, dict[str, Any]] = {}
-
-    def row(shop_id: int) -> dict[str, Any]:
-        return figures.setdefault(
-            shop_id, {"orders": set(), "gross": zero, "tax": zero, "refunds": zero}
-        )
-
-    # Per order and shop: what the buyer paid for the shop's part, and its tax.
-    parts: dict[tuple, list[Decimal]] = {}
-    for queryset in (lines, shipments):
-        amount = "line_total" if queryset.model is OrderLine else "price"
-        grouped = queryset.values("order_id", "shop_id").annotate(
-            amount=Sum(amount), tax=Sum("tax_amount"), added=Sum(added_tax)
-        )
-        for part in grouped.order_by():
-            paid = part["amount"] + part["added"]
-            entry = parts.setdefault((part["order_id"], part["shop_id"]), [zero, zero])
-            entry[0] += paid
-            entry[1] += part["tax"]
+    in_shops = Q() if shop_ids is None else Q(shop_id__in=list(shop_ids))
+    parts = _statement_parts(Q(period, sold, in_shops))
+    # An order's refunds are split over all its shops (whoever reads), then picked.
     refunded = dict(
-        Order.objects.filter(
-            pk__in={order_id for order_id, _shop in parts}, refunded_total__gt=0
-        ).values_list("pk", "refunded_total")
+        Order.objects.filter(pk__in={order_id for order_id, _shop in parts}, refunded_total__gt=0)
+        .values_list("pk", "refunded_total", "total")
+        .values_list("pk", "refunded_total")
     )
-    totals = dict(Order.objects.filter(pk__in=list(refunded)).values_list("pk", "total"))
-    shares: dict[str, dict[int, Decimal]] = {}
-    for (order_id, shop_id), (paid, tax) in parts.items():
-        figure = row(shop_id)
-        figure["orders"].add(order_id)
+    refunds: dict[tuple, Decimal] = {}
+    if refunded:
+        whole_orders = _statement_parts(Q(order_id__in=list(refunded)))
+        totals = dict(Order.objects.filter(pk__in=list(refunded)).values_list("pk", "total"))
+        by_order: dict = {}
+        for (order_id, shop_id), part in whole_orders.items():
+            by_order.setdefault(order_id, {})[shop_id] = part["paid"]
+        for order_id, paid_by_shop in by_order.items():
+            if not totals[order_id]:
+                continue
+            amount = min(refunded[order_id], totals[order_id])
+            split = money_split(amount, paid_by_shop, whole=totals[order_id])
+            for shop_id, share in split.items():
+                refunds[(order_id, shop_id)] = share
+    shops = Shop.objects.in_bulk({shop_id for _order, shop_id in parts})
+    figures: dict[int, dict[str, Any]] = {}
+    for (order_id, shop_id), part in parts.items():
+        figure = figures.setdefault(
+            shop_id,
+            {"orders": 0, "gross": zero, "tax": zero, "refunds": zero, "commission": zero}
+            | {"base": zero, "rates": set()},
+        )
+        paid, tax = part["paid"], part["tax"]
+        refund = refunds.get((order_id, shop_id), zero)
+        # The commission as it stood at checkout (older orders: the shop's rate now), on
+        # this part's sales net of tax and refunds.
+        rate = part["rate"] if part["rate"] is not None else commission_rate_of(shops[shop_id])
+        base = (paid - refund) * (paid - tax) / paid if paid else zero
+        figure["orders"] += 1
         figure["gross"] += paid
         figure["tax"] += tax
-        if order_id in refunded and totals[order_id]:
-            shares.setdefault(order_id, {})[shop_id] = paid
-    for order_id, paid_by_shop in shares.items():
-        split = money_split(
-            min(refunded[order_id], totals[order_id]), paid_by_shop, whole=totals[order_id]
-        )
-        for shop_id, share in split.items():
-            row(shop_id)["refunds"] += share
-    shops = Shop.objects.in_bulk(list(figures))
+        figure["refunds"] += refund
+        figure["base"] += base
+        figure["commission"] += round_half_up(base * rate / 100)
+        figure["rates"].add(rate)
     statements = []
     for shop_id, figure in figures.items():
-        shop = shops[shop_id]
-        rate = commission_rate_of(shop)
-        gross, refunds, tax = figure["gross"], figure["refunds"], figure["tax"]
-        net_of_tax = (gross - refunds) * (gross - tax) / gross if gross else zero
-        commission = round_half_up(net_of_tax * rate / 100)
+        gross, refund, commission = figure["gross"], figure["refunds"], figure["commission"]
+        if len(figure["rates"]) == 1:
+            rate = next(iter(figure["rates"]))
+        else:  # rates changed during the period: the rate the commission came to
+            rate = round_half_up(commission * 100 / figure["base"]) if figure["base"] else zero
         statements.append(
             {
                 "shop_id": shop_id,
-                "shop": shop.name,
-                "orders": len(figure["orders"]),
+                "shop": shops[shop_id].name,
+                "orders": figure["orders"],
                 "gross_sales": gross,
-                "refunds": refunds,
-                "tax_collected": tax,
+                "refunds": refund,
+                "tax_collected": figure["tax"],
                 "commission_rate": rate,
                 "commission": commission,
-                "net_owed": gross - refunds - commission,
+                "net_owed": gross - refund - commission,
             }
         )
     statements.sort(key=lambda statement: (statement["shop"], statement["shop_id"]))

@@ -34,6 +34,7 @@ from orders.exceptions import (
     CartEmpty,
     FulfilmentInvalid,
     InvalidStatusTransition,
+    NothingToSend,
     OrderLinesFulfilled,
     OrderNotCancellable,
     OrderPermissionDenied,
@@ -49,8 +50,9 @@ from orders.models import (
     OrderStatusChange,
     Shipment,
 )
-from orders.selectors import order_has_fulfilments
+from orders.selectors import commission_rate_of, order_has_fulfilments
 from orders.signals import order_cancelled
+from shops.selectors import user_shop_ids
 
 S = OrderStatus
 MAX_ORDER_TOTAL = money_limit(Order._meta.get_field("total"))
@@ -261,6 +263,7 @@ def order_place(
     for line in lines:
         line.order = order
     OrderLine.objects.bulk_create(lines)
+    shops = {variant.product.shop_id: variant.product.shop for variant in variants.values()}
     shipments = Shipment.objects.bulk_create(
         Shipment(
             order=order,
@@ -274,6 +277,7 @@ def order_place(
             tax_amount=group.tax_amount,
             min_days=group.method.min_days,
             max_days=group.method.max_days,
+            commission_rate=commission_rate_of(shops[group.shop_id]),
         )
         for group in totals.groups
     )
@@ -366,6 +370,15 @@ def _restock(order: Order) -> None:
         )
     products_summary_refresh(product_ids={variant.product_id for variant in variants.values()})
     variants_low_stock_check(variant_ids=list(variants))
+
+
+@transaction.atomic
+def order_require_unsent(*, order_id) -> None:
+    """Refuse (409 `lines_fulfilled`) when any of the order's goods left; the order's row
+    is locked for the check, so that a fulfilment committing meanwhile waits for it."""
+    Order.objects.select_for_update().filter(pk=order_id).first()
+    if order_has_fulfilments(order_id=order_id):
+        raise OrderLinesFulfilled()
 
 
 def order_may_cancel(*, order: Order, by: User | None) -> bool:
@@ -470,6 +483,26 @@ def orders_anonymise_for_user(*, user: User) -> int:
 
 # --- Fulfilment --------------------------------------------------------------------------
 
+
+def _fulfilling_shop(order_lines: dict, lines, by: User | None) -> int:
+    """The shop a fulfilment is for when none is named: that of its lines, else the one
+    shop of `by` among the order's lines (a validation error when neither tells)."""
+    if lines:
+        unknown = [line_id for line_id, _quantity in lines if line_id not in order_lines]
+        if unknown:
+            raise FulfilmentInvalid(f"Line {unknown[0]} is not one of this order's lines.")
+        shops = {order_lines[line_id].shop_id for line_id, _quantity in lines}
+        if len(shops) > 1:
+            raise FulfilmentInvalid("A fulfilment holds the lines of one shop.")
+        return shops.pop()
+    mine = {line.shop_id for line in order_lines.values()} & (
+        user_shop_ids(user=by) if by is not None else set()
+    )
+    if len(mine) != 1:
+        raise FulfilmentInvalid("Name the shop that sends (shop_id).", field="shop_id")
+    return mine.pop()
+
+
 FULFILLABLE = frozenset({S.PAID, S.PROCESSING, S.PARTIALLY_SHIPPED})
 
 
@@ -487,23 +520,28 @@ def order_fulfilled_quantities(*, order: Order) -> dict[int, int]:
 def order_fulfil(
     *,
     order: Order,
-    shop_id: int,
-    lines: list[tuple[int, int]] | None = None,
+    shop_id: int | None = None,
+    lines: list[tuple[int, int | None]] | None = None,
     carrier: str = "",
     tracking_number: str = "",
     tracking_url: str = "",
     by: User | None,
 ) -> Fulfilment:
     """A shop sends units of its lines of a paid order: `lines` as (order line id,
-    quantity), or every unit not sent yet when None. The shop's shipment becomes
-    partially shipped or shipped, and the order `partially_shipped` until every shop's
-    lines are all sent, then `shipped`. The shopper gets a mail with the tracking link.
+    quantity; None: every unit not sent yet), or all it has not sent when None. The shop
+    is `shop_id`, else that of `lines`, else the one shop of `by` among the order's. The
+    shop's shipment becomes partially shipped or shipped, and the order
+    `partially_shipped` until every shop's lines are all sent, then `shipped`. The shopper
+    gets a mail with the tracking link.
 
     `by`: the shop's members or staff who may change orders (orders.policies.may_fulfil);
     None is a trusted caller."""
+    order = _lock(order)
+    order_lines = {line.pk: line for line in OrderLine.objects.filter(order=order)}
+    if shop_id is None:
+        shop_id = _fulfilling_shop(order_lines, lines, by)
     if by is not None and not policies.may_fulfil(by, shop_id):
         raise OrderPermissionDenied("Only the shop's members (or staff) fulfil its lines.")
-    order = _lock(order)
     if order.status not in FULFILLABLE:
         raise InvalidStatusTransition(
             f"An order that is {order.get_status_display().lower()} cannot be fulfilled."
@@ -511,7 +549,7 @@ def order_fulfil(
     shipment = Shipment.objects.filter(order=order, shop_id=shop_id).first()
     if shipment is None:
         raise FulfilmentInvalid("This order has no lines of that shop.", field="shop_id")
-    shop_lines = {line.pk: line for line in OrderLine.objects.filter(order=order, shop_id=shop_id)}
+    shop_lines = {pk: line for pk, line in order_lines.items() if line.shop_id == shop_id}
     sent = order_fulfilled_quantities(order=order)
     left = {pk: line.quantity - sent.get(pk, 0) for pk, line in shop_lines.items()}
     if lines is None:
@@ -524,6 +562,10 @@ def order_fulfil(
                     f"Line {line_id} is not one of this shop's lines of the order.",
                     field="lines",
                 )
+            if quantity is None:
+                quantity = left[line_id] - wanted.get(line_id, 0)
+                if quantity < 1:
+                    continue
             if quantity < 1:
                 raise FulfilmentInvalid("Each line sends at least one unit.", field="lines")
             wanted[line_id] = wanted.get(line_id, 0) + quantity
@@ -535,7 +577,7 @@ def order_fulfil(
                     field="lines",
                 )
     if not wanted:
-        raise FulfilmentInvalid("Everything of this shop is sent already.", field="lines")
+        raise NothingToSend()
     fulfilment = Fulfilment.objects.create(
         shipment=shipment,
         carrier=carrier[:100],

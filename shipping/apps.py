@@ -7,6 +7,3 @@ class ShippingConfig(AppConfig):
 
     def ready(self) -> None:
         from shipping import receivers  # noqa: F401  (a new shop gets its first zone)
-        from shipping.caching import connect_signals
-
-        connect_signals()  # a shop's cached shipping summary follows its changes

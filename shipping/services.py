@@ -12,6 +12,7 @@ from django_countries import countries as all_countries
 from accounts.models import User
 from core.errors import DomainValidationError
 from shipping import policies
+from shipping.caching import shipping_changed
 from shipping.exceptions import ShippingPermissionDenied
 from shipping.models import ShippingMethod, ShippingWeightTier, ShippingZone
 from shops.models import Shop
@@ -35,6 +36,21 @@ def _require(by: User | None, shop: Shop) -> None:
 
 def _invalid(field: str, message: str) -> DomainValidationError:
     return DomainValidationError(message, fields={field: [message]})
+
+
+MAX_PRICE = Decimal("9999999999.99")  # what a price column holds (12 digits, 2 decimals)
+MAX_WEIGHT = Decimal("99999.999")
+
+
+def _number(value, field: str, *, most: Decimal, least: Decimal = Decimal("0")) -> Decimal:
+    """`value` as a finite decimal from `least` to `most`, else a validation error."""
+    try:
+        number = Decimal(str(value))
+    except (ArithmeticError, ValueError) as exc:
+        raise _invalid(field, f"“{value}” is not a number.") from exc
+    if not number.is_finite() or not least <= number <= most:
+        raise _invalid(field, f"A number from {least} to {most}.")
+    return number
 
 
 def _clean_zone(shop: Shop, data: dict[str, Any], *, zone: ShippingZone | None) -> dict:
@@ -77,6 +93,7 @@ def shipping_zone_create(*, shop: Shop, data: dict[str, Any], by: User | None) -
     zone = ShippingZone.objects.create(shop=shop, **_clean_zone(shop, data, zone=None))
     for method in data.get("methods") or []:
         shipping_method_create(zone=zone, data=method, by=None)
+    shipping_changed(shop_id=shop.pk)
     return zone
 
 
@@ -88,6 +105,7 @@ def shipping_zone_update(
     for field, value in _clean_zone(zone.shop, data, zone=zone).items():
         setattr(zone, field, value)
     zone.save()
+    shipping_changed(shop_id=zone.shop_id)
     return zone
 
 
@@ -96,6 +114,7 @@ def shipping_zone_delete(*, zone: ShippingZone, by: User | None) -> None:
     """Orders keep their method's snapshot: removing a zone changes no order."""
     _require(by, zone.shop)
     zone.delete()
+    shipping_changed(shop_id=zone.shop_id)
 
 
 def _clean_method(data: dict[str, Any], *, method: ShippingMethod | None) -> tuple[dict, list]:
@@ -108,17 +127,18 @@ def _clean_method(data: dict[str, Any], *, method: ShippingMethod | None) -> tup
     name = (value("name", "") or "").strip()
     if not name:
         raise _invalid("name", "A method needs a name.")
-    price = Decimal(value("price", Decimal("0.00")) or 0)
-    if price < 0:
-        raise _invalid("price", "A price cannot be negative.")
+    price = _number(value("price", Decimal("0.00")) or 0, "price", most=MAX_PRICE)
     currency = (value("currency", settings.DEFAULT_CURRENCY) or "").upper()
     if currency != settings.DEFAULT_CURRENCY:
         message = f"The shop sells in {settings.DEFAULT_CURRENCY}: methods charge in it too."
         raise _invalid("currency", message)
     free_above = value("free_above")
-    if kind == ShippingMethod.Kind.FREE_OVER and (free_above is None or Decimal(free_above) < 0):
+    if free_above is not None:
+        free_above = _number(free_above, "free_above", most=MAX_PRICE)
+    elif kind == ShippingMethod.Kind.FREE_OVER:
         raise _invalid("free_above", "A free-above method needs the subtotal it is free from.")
-    min_days, max_days = int(value("min_days", 1)), int(value("max_days", 5))
+    min_days = int(_number(value("min_days", 1), "min_days", most=Decimal(365)))
+    max_days = int(_number(value("max_days", 5), "max_days", most=Decimal(365)))
     if min_days > max_days:
         raise _invalid("max_days", "The longest estimate cannot be shorter than the shortest.")
     tiers = data.get("tiers")
@@ -130,8 +150,9 @@ def _clean_method(data: dict[str, Any], *, method: ShippingMethod | None) -> tup
         )
     cleaned_tiers: dict[Decimal, Decimal] = {}
     for tier in tiers:
-        weight, tier_price = Decimal(tier["up_to_kg"]), Decimal(tier["price"])
-        if weight <= 0 or tier_price < 0:
+        weight = _number(tier.get("up_to_kg"), "tiers", most=MAX_WEIGHT)
+        tier_price = _number(tier.get("price"), "tiers", most=MAX_PRICE)
+        if weight <= 0:
             raise _invalid("tiers", "Each tier needs a weight above 0 and a price of 0 or more.")
         if weight in cleaned_tiers:
             raise _invalid("tiers", f"Two tiers end at {weight} kg.")
@@ -145,7 +166,7 @@ def _clean_method(data: dict[str, Any], *, method: ShippingMethod | None) -> tup
         "name": name[:100],
         "price": price,
         "currency": currency,
-        "free_above": Decimal(free_above) if free_above is not None else None,
+        "free_above": free_above,
         "min_days": min_days,
         "max_days": max_days,
         "is_active": bool(value("is_active", True)),
@@ -155,7 +176,7 @@ def _clean_method(data: dict[str, Any], *, method: ShippingMethod | None) -> tup
 
 
 def _write_tiers(method: ShippingMethod, tiers: list[tuple[Decimal, Decimal]]) -> None:
-    method.tiers.all().delete()
+    method.tiers.all().delete()  # one DELETE: nothing listens to tiers
     ShippingWeightTier.objects.bulk_create(
         ShippingWeightTier(method=method, up_to_kg=weight, price=price) for weight, price in tiers
     )
@@ -169,6 +190,7 @@ def shipping_method_create(
     fields, tiers = _clean_method(data, method=None)
     method = ShippingMethod.objects.create(zone=zone, **fields)
     _write_tiers(method, tiers)
+    shipping_changed(shop_id=zone.shop_id)
     return method
 
 
@@ -182,6 +204,7 @@ def shipping_method_update(
         setattr(method, field, value)
     method.save()
     _write_tiers(method, tiers)
+    shipping_changed(shop_id=method.zone.shop_id)
     return method
 
 
@@ -189,6 +212,7 @@ def shipping_method_update(
 def shipping_method_delete(*, method: ShippingMethod, by: User | None) -> None:
     _require(by, method.zone.shop)
     method.delete()
+    shipping_changed(shop_id=method.zone.shop_id)
 
 
 def shipping_default_zone_create(*, shop: Shop) -> ShippingZone:
@@ -196,4 +220,5 @@ def shipping_default_zone_create(*, shop: Shop) -> ShippingZone:
     members change (so that a new shop sells at once, as it did before shipping)."""
     zone = ShippingZone.objects.create(shop=shop, name=DEFAULT_ZONE_NAME, countries=[])
     ShippingMethod.objects.create(zone=zone, **DEFAULT_METHOD)
+    shipping_changed(shop_id=shop.pk)
     return zone

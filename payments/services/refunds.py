@@ -13,9 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.errors import ApplicationError, DomainValidationError, NotPermitted
-from orders.exceptions import OrderLinesFulfilled
-from orders.selectors import order_has_fulfilments
-from orders.services import order_record_refund
+from orders.services import order_record_refund, order_require_unsent
 from payments.exceptions import (
     PaymentNotRefundable,
     PaymentProviderUnavailable,
@@ -159,9 +157,8 @@ def order_refund_in_full(
     `by`: staff asking (payments.policies.may_refund), None for the system."""
     if by is not None and not may_refund(by):
         raise NotPermitted("You do not have permission to refund payments.")
-    if order_has_fulfilments(order_id=order_id):
-        # Sent goods come back through a return; a part of a payment may still be given.
-        raise OrderLinesFulfilled()
+    # Sent goods come back through a return; a part of a payment may still be given.
+    order_require_unsent(order_id=order_id)
     refunds: list[Refund] = []
     refusals: list[Exception] = []
     payments = Payment.objects.filter(order_id=order_id, status=P.SUCCEEDED)

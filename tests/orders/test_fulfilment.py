@@ -203,3 +203,66 @@ def test_the_fulfilment_api_answers_clear_errors(sale):
     assert other.status_code == 403
     assert status(order) == OrderStatus.PAID
     assert not Shipment.objects.filter(order=order).exclude(status="pending").exists()
+
+
+def test_an_order_staff_marked_shipped_by_hand_counts_as_sent(sale):
+    from orders.services import order_set_status
+
+    order = sale["order"]
+    staff = StaffFactory(is_superuser=True)
+    order_set_status(order=order, status=OrderStatus.SHIPPED, by=staff)
+    assert set(Shipment.objects.filter(order=order).values_list("status", flat=True)) == {"shipped"}
+    with pytest.raises(OrderLinesFulfilled):
+        order_cancel(order=order, by=staff)
+    from payments.services import order_refund_in_full
+
+    with pytest.raises(OrderLinesFulfilled):
+        order_refund_in_full(order_id=order.pk, by=staff)
+
+
+def test_the_admin_marks_a_sellers_lines_sent(sale, client, mailoutbox):
+    from django.urls import reverse
+
+    client.force_login(sale["lamps_member"])
+    url = reverse("admin:orders_orderline_changelist")
+    chosen = [sale["desk"].pk, sale["floor"].pk]
+    form = client.post(url, {"action": "fulfil_lines", "_selected_action": chosen})
+    assert form.status_code == 200 and b"Mark lines as sent" in form.content
+    done = client.post(
+        url,
+        {
+            "action": "fulfil_lines",
+            "_selected_action": chosen,
+            "apply": "1",
+            "carrier": "UPS",
+            "tracking_number": "1Z1",
+            "tracking_url": "https://ups.example/1Z1",
+        },
+        follow=True,
+    )
+    assert b"Marked as sent" in done.content
+    shipment = Shipment.objects.get(order=sale["order"], shop=sale["lamps"])
+    assert shipment.status == "shipped"
+    assert shipment.fulfilments.get().tracking_number == "1Z1"
+    assert status(sale["order"]) == OrderStatus.PARTIALLY_SHIPPED
+    # Again: nothing is left to send, and nothing breaks.
+    again = client.post(
+        url,
+        {"action": "fulfil_lines", "_selected_action": chosen, "apply": "1"},
+        follow=True,
+    )
+    assert b"sent already" in again.content
+    # A bad tracking address is a form error, nothing is written.
+    mug_member = sale["mugs_member"]
+    client.force_login(mug_member)
+    bad = client.post(
+        url,
+        {
+            "action": "fulfil_lines",
+            "_selected_action": [sale["mug"].pk],
+            "apply": "1",
+            "tracking_url": "not a url",
+        },
+    )
+    assert bad.status_code == 200 and b"Enter a valid URL" in bad.content
+    assert Shipment.objects.get(order=sale["order"], shop=sale["mugs"]).status == "pending"

@@ -127,3 +127,18 @@ def test_the_api_admin_csv_and_command_agree(sales, client):
     assert [row["shop"] for row in downloaded] == ["Lamps"]
     assert downloaded[0]["refunds"] == "32.73"
     assert Order.objects.count() == 2
+
+
+def test_a_statement_keeps_the_rate_of_checkout_and_the_split_whoever_reads(sales):
+    from shops.services import shop_set_commission_rate
+
+    before = {row["shop"]: row for row in seller_statements()}
+    # Staff change the rate afterwards: the statement of past orders does not move.
+    shop_set_commission_rate(shop=sales["lamps"], rate=D("50.00"), by=None)
+    after = {row["shop"]: row for row in seller_statements()}
+    assert after["Lamps"]["commission"] == before["Lamps"]["commission"] == D("8.25")
+    # The owner's own statement splits the refund as the whole platform's does.
+    mine = seller_statements(shop_ids={sales["lamps"].pk})
+    assert mine[0]["refunds"] == before["Lamps"]["refunds"] == D("32.73")
+    books_only = seller_statements(shop_ids={sales["books"].pk})
+    assert books_only[0]["refunds"] == D("13.37")

@@ -354,3 +354,28 @@ def test_a_checkout_costs_the_same_queries_whatever_the_number_of_shops(shops, s
     # The same count for 1 and 4 shops, 1 and 4 lines: one guarded UPDATE takes the
     # stock of every line, the shipments go in with one INSERT.
     assert len(queries) == 25
+
+
+def test_a_shop_id_in_other_digits_is_a_400_not_a_500(buyer, two_shops, client):
+    from django.urls import reverse
+
+    user, api = buyer
+    add(api, two_shops["novel"])
+    response = api.post(
+        "/api/v1/cart/checkout/",
+        {"shipping_address": address_data(country="DE"), "shipping_methods": {"²": 1}},
+        format="json",
+    )
+    assert response.status_code == 400 and "shipping_methods" in response.json()["fields"]
+    # The page leaves such a field out (the cheapest method is taken).
+    client.force_login(user)
+    page = client.post(
+        reverse("orders:checkout"),
+        {
+            "shipping_choice": "new",
+            "billing_choice": "same",
+            "refresh": "1",
+            "shipping_method_²": "1",
+        },
+    )
+    assert page.status_code == 200 and not Order.objects.exists()

@@ -270,3 +270,30 @@ def test_the_api_refuses_strangers_and_bad_input(shop):
     )
     assert foreign.status_code == 404
     assert ShippingZone.objects.filter(shop=shop).count() == 3
+
+
+@pytest.mark.parametrize(
+    "tiers",
+    [
+        [{"up_to_kg": "NaN", "price": "1"}],
+        [{"up_to_kg": "Infinity", "price": "1"}],
+        [{"up_to_kg": "1000000", "price": "1"}],
+        [{"up_to_kg": "1", "price": "1e20"}],
+        [{"up_to_kg": "heavy", "price": "1"}],
+    ],
+)
+def test_weights_and_prices_out_of_range_are_refused(shop, tiers):
+    zone = shop.shipping_zones.first()
+    with pytest.raises(DomainValidationError) as refused:
+        shipping_method_create(
+            zone=zone, data={"name": "X", "kind": "weight", "tiers": tiers}, by=None
+        )
+    assert "tiers" in refused.value.extra["fields"]
+
+
+def test_the_shop_page_shows_where_it_ships_and_follows_changes(shop, client):
+    page = client.get(f"/shops/{shop.slug}/").content.decode()
+    assert "Pick up in Berlin" in page and "France" in page
+    zone = shop.shipping_zones.get(name="Europe")
+    shipping_method_create(zone=zone, data={"name": "Courier", "price": "15"}, by=None)
+    assert "Courier" in client.get(f"/shops/{shop.slug}/").content.decode()
