@@ -558,9 +558,10 @@ def _statement_parts(where: Q) -> dict[tuple, dict[str, Any]]:
         .order_by()
     )
     for row in lines:
+        # To the cent on every database (SQLite's sums lose the scale).
         parts[(row["order_id"], row["shop_id"])] = {
-            "paid": row["amount"] + row["added"],
-            "tax": row["tax"],
+            "paid": (row["amount"] + row["added"]).quantize(CENT),
+            "tax": Decimal(row["tax"]).quantize(CENT),
             "rate": None,
         }
     shipments = Shipment.objects.filter(where).values(
