@@ -194,6 +194,8 @@ class ProductImageForm(forms.ModelForm):
             "image": forms.ClearableFileInput(attrs={"aria-label": "Image"}),
             "alt": forms.TextInput(attrs={"aria-label": "Alternative text"}),
             "position": forms.NumberInput(attrs={"aria-label": "Position"}),
+            "weight_kg": forms.NumberInput(attrs={"aria-label": "Weight (kg)", "step": "0.001"}),
+            "tax_class": forms.Select(attrs={"aria-label": "Tax class"}),
         }
 
     def clean_image(self):
@@ -254,6 +256,8 @@ class ProductVariantForm(forms.ModelForm):
             "image",
             "is_active",
             "position",
+            "weight_kg",
+            "tax_class",
         ]
         widgets = {
             "sku": forms.TextInput(attrs={"aria-label": "SKU", "size": 14}),

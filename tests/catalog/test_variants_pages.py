@@ -330,8 +330,8 @@ def test_saving_the_variants_table_writes_through_the_service(admin_client, tee)
         product_post(
             tee,
             variants={
-                m_red.pk: {"price": "8.00", "stock_quantity": "20"},
-                s_blue.pk: {"compare_at_price": "", "is_active": None},
+                m_red.pk: {"price": "8.00", "stock_quantity": "20", "weight_kg": "0.25"},
+                s_blue.pk: {"compare_at_price": "", "is_active": None, "tax_class": "reduced"},
             },
         ),
     )
@@ -341,6 +341,9 @@ def test_saving_the_variants_table_writes_through_the_service(admin_client, tee)
     s_blue.refresh_from_db()
     assert (m_red.price, m_red.stock_quantity) == (Decimal("8.00"), 20)
     assert (s_blue.compare_at_price, s_blue.is_active) == (None, False)
+    # Shipping's weight and tax's class of a variant (empty: the product's).
+    assert (m_red.weight_kg, m_red.effective_tax_class) == (Decimal("0.250"), "standard")
+    assert (s_blue.weight_kg, s_blue.effective_tax_class) == (None, "reduced")
     tee.refresh_from_db()  # the summary, written by the service
     assert (tee.price, tee.price_max, tee.stock_quantity, tee.variant_count) == (
         Decimal("8.00"),
