@@ -114,6 +114,9 @@ def test_the_driver_checks_out_and_pays_over_the_api_without_overselling(
         buyers.append(Buyer(token=str(AccessToken.for_user(user)), address_id=address.pk))
     before = {plenty.pk: 1000, scarce.pk: 2}
     since = datetime.now(UTC)
+    # Threads of the process before the load (live servers, browsers of earlier tests in
+    # this worker): the driver's buyer threads come on top and must be gone after it.
+    threads_before = threading.active_count()
 
     stats, elapsed = checkout_load(
         base_url=live_server.url,
@@ -142,4 +145,4 @@ def test_the_driver_checks_out_and_pays_over_the_api_without_overselling(
     assert after[scarce.pk] >= 0
     assert 1000 - after[plenty.pk] + 2 - after[scarce.pk] == summary["checkouts"]
     assert after[untouched.pk] == 2
-    assert threading.active_count() < 10  # the buyer threads are gone
+    assert threading.active_count() <= threads_before  # the buyer threads are gone
