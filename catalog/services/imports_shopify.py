@@ -2,7 +2,8 @@
 columns on the first row of its handle.
 
 Read: Handle, Title, Body (HTML), Vendor, Type, Tags, Published, Option1 Name ... Option3
-Value, Variant SKU, Variant Price, Variant Compare At Price, Variant Inventory Qty. Every
+Value, Variant SKU, Variant Price, Variant Compare At Price, Variant Inventory Qty, Variant
+Grams (the weight, in kg here) and Variant Taxable (FALSE: the exempt tax class). Every
 other column is ignored with one warning naming them. Rows that carry only an image
 (Shopify writes them for a product's extra pictures) are skipped.
 
@@ -49,6 +50,8 @@ SHOPIFY_COLUMNS = (
     "Variant Price",
     "Variant Compare At Price",
     "Variant Inventory Qty",
+    "Variant Grams",
+    "Variant Taxable",
 )
 # A product without options is exported with one option "Title" of value "Default Title".
 _DEFAULT_OPTION = ("title", "default title")
@@ -122,16 +125,22 @@ def _cell(cells: dict[str, str], column: str) -> str:
     return (cells.get(column) or "").strip()
 
 
-def _money(text: str, line: int, column: str, errors: list) -> str | None:
+def _number(text: str, line: int, column: str, errors: list, noun: str) -> Decimal | None:
+    """A number of 0 or more written in the cell (thousands separators allowed)."""
     try:
         value = Decimal(text.replace(",", ""))
     except InvalidOperation:
-        errors.append(ProductImportError(line, column, f"Enter a price, not “{text}”."))
+        errors.append(ProductImportError(line, column, f"Enter a {noun}, not “{text}”."))
         return None
     if not value.is_finite() or value < 0:
-        errors.append(ProductImportError(line, column, "A price is 0 or more."))
+        errors.append(ProductImportError(line, column, f"A {noun} is 0 or more."))
         return None
-    return f"{value:.2f}"
+    return value
+
+
+def _money(text: str, line: int, column: str, errors: list) -> str | None:
+    value = _number(text, line, column, errors, "price")
+    return None if value is None else f"{value:.2f}"
 
 
 def _categories() -> tuple[dict[str, Category], dict[str, Category]]:
@@ -225,6 +234,16 @@ def _variant_data(cells, line, errors, handle: _Handle) -> dict[str, Any] | None
         errors.append(ProductImportError(line, "Variant Inventory Qty", "Too large."))
     else:
         variant["stock_quantity"] = int(stock)
+    grams = _cell(cells, "Variant Grams")
+    if grams:  # Shopify weighs in grams; shipping here in kg
+        weight = _number(grams, line, "Variant Grams", errors, "weight in grams")
+        if weight is not None:
+            variant["weight_kg"] = f"{weight / 1000:.3f}"
+    taxable = _cell(cells, "Variant Taxable").lower()
+    if taxable not in _TRUE | _FALSE:
+        errors.append(ProductImportError(line, "Variant Taxable", "Write TRUE or FALSE."))
+    elif taxable in _FALSE:
+        variant["tax_class"] = "exempt"  # Shopify's "charge tax" unticked
     variant["_values"] = [_cell(cells, f"Option{n} Value") for n in range(1, MAX_OPTIONS + 1)]
     return variant if len(errors) == count else None
 
@@ -399,6 +418,8 @@ def _errors_at(error: DomainValidationError, handle: _Handle, lines: list[int]):
                 "price": "Variant Price",
                 "compare_at_price": "Variant Compare At Price",
                 "stock_quantity": "Variant Inventory Qty",
+                "weight_kg": "Variant Grams",
+                "tax_class": "Variant Taxable",
                 "options": "Option1 Value",
             }.get(parts[2] if len(parts) > 2 else "", "")
         found += [ProductImportError(line, column, message) for message in messages]

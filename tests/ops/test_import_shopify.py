@@ -74,6 +74,8 @@ def test_an_export_of_three_products_with_twelve_variants_imports(shop):
         12,
     )
     assert tee.stock_quantity == sum(2 * n for n in range(1, 13))
+    # Shopify's grams become the variant's weight in kg, for weight-based shipping.
+    assert first.weight_kg == Decimal("0.200") and first.effective_tax_class == "standard"
     hoodie = products["Merino Hoodie"]
     assert hoodie.variants.first().compare_at_price == Decimal("109.00")
     assert products["Trail Sock"].is_active is False  # Published FALSE
@@ -170,3 +172,26 @@ def test_a_file_that_is_not_an_export_is_refused_before_anything(tmp_path, shop)
     path.write_text("Handle,Colour\nx,y\n")
     message, _err = run_failing(path, "--shop", "northwind")
     assert "missing Shopify's column(s) Title, Variant Price" in message
+
+
+def test_grams_and_taxable_come_across_and_bad_ones_name_their_line(tmp_path, shop):
+    path = tmp_path / "taxable.csv"
+    header = (
+        "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price,"
+        "Variant Inventory Qty,Variant Grams,Variant Taxable\n"
+    )
+    path.write_text(header + "card,Gift Card,Title,Default Title,CARD-1,10.00,5,0,FALSE\n")
+    run(path, "--shop", "northwind")
+    card = Product.objects.get(shop=shop).variants.get()
+    assert (card.weight_kg, card.effective_tax_class) == (Decimal("0.000"), "exempt")
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        header
+        + "lamp,Lamp,Title,Default Title,LAMP-1,20.00,5,heavy,TRUE\n"
+        + "desk,Desk,Title,Default Title,DESK-1,90.00,5,1000,maybe\n"
+    )
+    _out, err = run_failing(bad, "--shop", "northwind")
+    assert "line 2: Variant Grams: Enter a weight in grams, not “heavy”." in err.splitlines()
+    assert "line 3: Variant Taxable: Write TRUE or FALSE." in err.splitlines()
+    assert Product.objects.filter(shop=shop).count() == 1
