@@ -52,6 +52,7 @@ QUICKSTART_ENV := DJANGO_DEBUG=true PAYMENTS_ALLOW_DUMMY=true
 run: install
 	$(QUICKSTART_ENV) $(PY) manage.py migrate --noinput
 	$(QUICKSTART_ENV) $(PY) manage.py seed_demo
+	$(QUICKSTART_ENV) $(PY) manage.py seed_promotions
 	@echo "Serving the shop at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	@# No Celery beat runs here: unpaid orders' reservations expire by this loop instead.
 	@$(QUICKSTART_ENV) $(PY) manage.py expire_reservations --every 60 & loop=$$!; \

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
@@ -162,10 +164,37 @@ class CartEstimateSerializer(serializers.Serializer):
         return TotalsRowSerializer(basket_rows(totals), many=True).data
 
 
+class DiscountSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField(help_text="The promotion's name.")
+    amount = serializers.DecimalField(**MONEY, help_text="What the code takes off.")
+
+
+class CartDiscountSerializer(DiscountSerializer):
+    problem = serializers.CharField(
+        help_text="Why it gives nothing now (no_eligible_line, minimum_not_reached), or ''."
+    )
+    detail = serializers.CharField(help_text="The problem in words, or ''.")
+
+
+class VoucherProblemSerializer(serializers.Serializer):
+    code = serializers.CharField(source="extra.voucher")
+    error = serializers.CharField(source="code", help_text="voucher_expired, voucher_used_up...")
+    detail = serializers.CharField()
+
+
 class CartSerializer(serializers.Serializer):
     id = serializers.SerializerMethodField()
     items = CartLineSerializer(source="lines", many=True)
     subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
+    discounts = serializers.SerializerMethodField(
+        help_text="The cart's discount codes and what each takes off the lines (free "
+        "shipping: off the estimate's shipping, 0.00 without an address)."
+    )
+    discount_total = serializers.SerializerMethodField()
+    voucher_problems = VoucherProblemSerializer(
+        many=True, help_text="Codes on the cart that can no longer be used (left out)."
+    )
     total_items = serializers.IntegerField()
     currency = serializers.CharField()
     notices = CartNoticeSerializer(many=True)
@@ -174,18 +203,35 @@ class CartSerializer(serializers.Serializer):
         "one, or for an empty cart); cart/shipping-options/ for another country."
     )
 
+    def _totals(self, summary: CartSummary):
+        if "totals" not in self.context:
+            address = self.context.get("estimate_address")
+            self.context["totals"] = selectors.cart_totals(
+                summary=summary,
+                country=address.country.code if address else "",
+                region=address.region if address else "",
+            )
+        return self.context["totals"]
+
     def get_id(self, summary: CartSummary) -> int | None:
         return summary.cart.pk if summary.cart else None
 
+    @extend_schema_field(CartDiscountSerializer(many=True))
+    def get_discounts(self, summary: CartSummary) -> list[dict]:
+        if not summary.offers:
+            return []
+        return CartDiscountSerializer(self._totals(summary).discounts, many=True).data
+
+    @extend_schema_field(serializers.DecimalField(**MONEY))
+    def get_discount_total(self, summary: CartSummary) -> str:
+        amount = self._totals(summary).discount_total if summary.offers else Decimal("0.00")
+        return f"{amount:.2f}"
+
     @extend_schema_field(CartEstimateSerializer(allow_null=True))
     def get_estimate(self, summary: CartSummary) -> dict | None:
-        address = self.context.get("estimate_address")
-        if address is None or not summary.lines:
+        if self.context.get("estimate_address") is None or not summary.lines:
             return None
-        totals = selectors.cart_totals(
-            summary=summary, country=address.country.code, region=address.region
-        )
-        return CartEstimateSerializer(totals).data
+        return CartEstimateSerializer(self._totals(summary)).data
 
 
 class CartAddSerializer(serializers.Serializer):
@@ -320,3 +366,45 @@ class CartItemView(APIView):
         cart = services.cart_get_for_user(user=request.user)
         services.cart_remove_item(cart=cart, item=self._item(cart, item_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CartVoucherSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=100, help_text="A discount code, in any case.")
+
+
+class CartVoucherRemoveSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        max_length=100, required=False, help_text="The code to take off; none: every code."
+    )
+
+
+class CartVoucherView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        operation_id="cart_voucher_add", request=CartVoucherSerializer, responses=CartSerializer
+    )
+    def post(self, request):
+        """Put a discount code on the cart. 400 voucher_unknown, voucher_expired,
+        voucher_used_up, voucher_already_used, or voucher_not_applicable with `reason`
+        (minimum_not_reached, no_eligible_line, first_order_only, not_started)."""
+        serializer = CartVoucherSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        cart = services.cart_get_for_user(user=request.user)
+        services.cart_voucher_add(
+            cart=cart, code=serializer.validated_data["code"], user=request.user
+        )
+        return cart_response(request, cart)
+
+    @extend_schema(
+        operation_id="cart_voucher_remove",
+        request=CartVoucherRemoveSerializer,
+        responses={200: CartSerializer},
+    )
+    def delete(self, request):
+        """Take a code (or every code) off the cart; answers the cart."""
+        serializer = CartVoucherRemoveSerializer(data=request.data or request.query_params)
+        serializer.is_valid(raise_exception=True)
+        cart = services.cart_get_for_user(user=request.user)
+        services.cart_voucher_remove(cart=cart, code=serializer.validated_data.get("code"))
+        return cart_response(request, cart)

@@ -52,3 +52,21 @@ class CartItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.product_id}"
+
+
+class CartVoucher(models.Model):
+    """A discount code the shopper entered; checked again at checkout. At most one of
+    the platform's and one of each shop's (cart.services.cart_voucher_add)."""
+
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="vouchers")
+    voucher = models.ForeignKey("promotions.Voucher", on_delete=models.CASCADE, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "voucher"], name="cart_voucher_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.voucher_id} in cart {self.cart_id}"

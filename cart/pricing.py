@@ -6,8 +6,14 @@ show what the order stored from it.
 - Each shop's lines travel as one parcel: its shipping options come from the shipping
   app (cheapest first), and the shopper picks one per shop (the estimate takes the
   cheapest).
-- Tax is per line and per shipping charge, rounded half-up to the cent each time
-  (taxes.services.tax_amount), at the rates of the shipping address.
+- Discount codes (promotions.selectors.Offer) come off the lines they reach, after the
+  sale prices (already the lines' unit prices, catalog.pricing): each shop's codes
+  first, then the platform's, each spread over its lines in proportion to what is left
+  of them, the cents of rounding on the largest line, never below zero
+  (`spread`). Free-shipping codes come off the shipping charges last.
+- Tax is per line and per shipping charge on what is left after discounts, rounded
+  half-up to the cent each time (taxes.services.tax_amount), at the rates of the
+  shipping address.
 - total = subtotal + shipping + tax - discounts when prices exclude tax;
   subtotal + shipping - discounts when they include it (the tax is inside them).
 """
@@ -16,17 +22,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
 
 from core.errors import DomainValidationError
+from promotions.exceptions import VoucherNotApplicable
+from promotions.selectors import Offer
 from shipping.exceptions import NotShippable
 from shipping.selectors import Parcel, ShippingOption, shipping_options
 from taxes.selectors import tax_settings
-from taxes.services import tax_amount, tax_rates_for
+from taxes.services import round_half_up, tax_amount, tax_rates_for
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -42,19 +51,28 @@ class LineInput:
     quantity: int
     tax_class: str
     unit_weight_kg: Decimal = Decimal("0")
+    product_id: int | None = None
+    variant_id: int | None = None
+    category_id: int | None = None
 
     @classmethod
-    def of_variant(cls, variant, quantity: int, ref: object = None) -> LineInput:
+    def of_variant(
+        cls, variant, quantity: int, ref: object = None, unit_price: Decimal | None = None
+    ) -> LineInput:
+        """`unit_price`: the price charged (a sale's, catalog.pricing), else the variant's."""
         product = variant.product
         return cls(
             ref=ref if ref is not None else variant.pk,
             shop_id=product.shop_id,
             shop_name=product.shop.name,
             name=product.name + (f" ({variant.options_text})" if variant.options_text else ""),
-            unit_price=variant.price,
+            unit_price=variant.price if unit_price is None else unit_price,
             quantity=quantity,
             tax_class=variant.effective_tax_class,
             unit_weight_kg=variant.shipping_weight_kg,
+            product_id=product.pk,
+            variant_id=variant.pk,
+            category_id=product.category_id,
         )
 
 
@@ -62,8 +80,35 @@ class LineInput:
 class PricedLine:
     line: LineInput
     line_total: Decimal
-    tax_rate: Decimal
-    tax_amount: Decimal
+    tax_rate: Decimal = ZERO
+    tax_amount: Decimal = ZERO
+    discount: Decimal = ZERO  # its share of the codes' discounts
+    platform_discount: Decimal = ZERO  # the part of it the platform's codes gave
+
+    @property
+    def net(self) -> Decimal:
+        """What is left of the line after discounts (what its tax is on)."""
+        return self.line_total - self.discount
+
+
+@dataclass
+class AppliedDiscount:
+    """One code as the basket took it: what it gave, or why it gives nothing
+    (`problem`: no_eligible_line, minimum_not_reached; `detail` in words)."""
+
+    offer: Offer
+    amount: Decimal = ZERO
+    problem: str = ""
+    detail: str = ""
+    reached_shops: set[int] = field(default_factory=set)  # shops with lines it reaches
+
+    @property
+    def code(self) -> str:
+        return self.offer.code
+
+    @property
+    def label(self) -> str:
+        return self.offer.label
 
 
 @dataclass
@@ -81,10 +126,16 @@ class ShopShipping:
     price: Decimal = ZERO
     tax_rate: Decimal = ZERO
     tax_amount: Decimal = ZERO
+    discount: Decimal = ZERO  # of the shipping charge (a free-shipping code)
+    platform_discount: Decimal = ZERO  # the part of it a platform code gave
 
     @property
     def tax_total(self) -> Decimal:
         return sum((line.tax_amount for line in self.lines), self.tax_amount)
+
+    @property
+    def discount_total(self) -> Decimal:
+        return sum((line.discount for line in self.lines), self.discount)
 
 
 @dataclass
@@ -94,8 +145,12 @@ class BasketTotals:
     prices_include_tax: bool
     shipping_tax_class: str
     groups: list[ShopShipping] = field(default_factory=list)
-    discount_total: Decimal = ZERO
+    discounts: list[AppliedDiscount] = field(default_factory=list)
     currency: str = settings.DEFAULT_CURRENCY
+
+    @property
+    def discount_total(self) -> Decimal:
+        return sum((group.discount_total for group in self.groups), ZERO)
 
     @property
     def lines(self) -> list[PricedLine]:
@@ -135,6 +190,72 @@ def _not_shippable(group: ShopShipping, detail: str = "") -> NotShippable:
     )
 
 
+def spread(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """`amount` shared over lines in proportion to `weights` (what is left of each):
+    each share rounded down to the cent, the cents left on the largest line, then (when
+    that line has no room left) on the next largest. No share exceeds its weight; the
+    shares add up to `amount` (at most the weights' sum)."""
+    whole = sum(weights, ZERO)
+    amount = min(amount, whole)
+    if amount <= 0 or whole <= 0:
+        return [ZERO for _ in weights]
+    shares = [(amount * weight / whole).quantize(CENT, rounding=ROUND_DOWN) for weight in weights]
+    left = amount - sum(shares, ZERO)
+    for index in sorted(range(len(weights)), key=lambda i: (-weights[i], i)):
+        if left <= 0:
+            break
+        extra = min(left, weights[index] - shares[index])
+        shares[index] += extra
+        left -= extra
+    return shares
+
+
+def _sorted_offers(offers: Iterable[Offer]) -> list[Offer]:
+    """Each shop's codes first (they reach their shop's lines), the platform's last."""
+    return sorted(offers, key=lambda o: (o.shop_id is None, o.shop_id or 0, o.code))
+
+
+def _apply_offer(offer: Offer, lines: list[PricedLine]) -> AppliedDiscount:
+    applied = AppliedDiscount(offer=offer)
+    eligible = [
+        priced
+        for priced in lines
+        if offer.reaches(
+            shop_id=priced.line.shop_id,
+            category_id=priced.line.category_id,
+            product_id=priced.line.product_id,
+            variant_id=priced.line.variant_id,
+        )
+    ]
+    applied.reached_shops = {priced.line.shop_id for priced in eligible}
+    if not eligible:
+        applied.problem = "no_eligible_line"
+        applied.detail = f"{offer.code} applies to none of the items in your cart."
+        return applied
+    reached = sum((priced.line_total for priced in eligible), ZERO)
+    if offer.min_subtotal is not None and reached < offer.min_subtotal:
+        applied.problem = "minimum_not_reached"
+        applied.detail = (
+            f"{offer.code} needs {offer.min_subtotal:.2f} of the items it applies to; "
+            f"your cart has {reached:.2f}."
+        )
+        return applied
+    if offer.frees_shipping:
+        return applied  # the shipping charges come off once they are known
+    left = sum((priced.net for priced in eligible), ZERO)
+    if offer.reward == "percentage":
+        amount = round_half_up(left * offer.value / Decimal(100))
+    else:
+        amount = offer.value
+    shares = spread(amount, [priced.net for priced in eligible])
+    for priced, share in zip(eligible, shares, strict=True):
+        priced.discount += share
+        if offer.shop_id is None:
+            priced.platform_discount += share
+    applied.amount = sum(shares, ZERO)
+    return applied
+
+
 def basket_totals(
     *,
     lines: Iterable[LineInput],
@@ -142,14 +263,17 @@ def basket_totals(
     region: str = "",
     chosen: dict[int, int] | None = None,
     strict: bool = False,
+    offers: Iterable[Offer] = (),
 ) -> BasketTotals:
-    """Price `lines` for delivery to `country` (and `region`).
+    """Price `lines` for delivery to `country` (and `region`), with the discount codes
+    `offers`.
 
     `chosen`: {shop id: method id} the shopper picked; a shop left out gets its cheapest
     option. `strict` (checkout): a shop with no option for the address raises
-    NotShippable (409 `not_shippable`), and a chosen method that shop does not offer for
-    the address is a validation error; otherwise (the estimate) such a shop has no
-    method and adds no shipping.
+    NotShippable (409 `not_shippable`), a chosen method that shop does not offer for
+    the address is a validation error, and a code that gives nothing raises
+    VoucherNotApplicable; otherwise (the estimate) such a shop has no method and adds no
+    shipping, and such a code is listed with its problem.
     """
     lines = list(lines)
     config = tax_settings()
@@ -168,22 +292,25 @@ def basket_totals(
     )
     by_shop: dict[int, list[PricedLine]] = {}
     for line in lines:
-        line_total = line.unit_price * line.quantity
-        rate = rates[line.tax_class]
         by_shop.setdefault(line.shop_id, []).append(
-            PricedLine(
-                line=line,
-                line_total=line_total,
-                tax_rate=rate,
-                tax_amount=tax_amount(
-                    amount=line_total, rate=rate, prices_include_tax=config.prices_include_tax
-                ),
-            )
+            PricedLine(line=line, line_total=line.unit_price * line.quantity)
+        )
+    every_line = [priced for priced_lines in by_shop.values() for priced in priced_lines]
+    for offer in _sorted_offers(offers):
+        applied = _apply_offer(offer, every_line)
+        if applied.problem and strict:
+            raise VoucherNotApplicable(applied.detail, voucher=offer.code, reason=applied.problem)
+        totals.discounts.append(applied)
+    for priced in every_line:
+        priced.tax_rate = rates[priced.line.tax_class]
+        priced.tax_amount = tax_amount(
+            amount=priced.net, rate=priced.tax_rate, prices_include_tax=config.prices_include_tax
         )
     parcels = [
         Parcel(
             shop_id=shop_id,
-            subtotal=sum((priced.line_total for priced in priced_lines), ZERO),
+            # What the shopper pays for the goods: a "free above" threshold counts that.
+            subtotal=sum((priced.net for priced in priced_lines), ZERO),
             weight_kg=sum(
                 (priced.line.unit_weight_kg * priced.line.quantity for priced in priced_lines),
                 Decimal("0"),
@@ -208,7 +335,7 @@ def basket_totals(
             shop_id=parcel.shop_id,
             shop_name=priced_lines[0].line.shop_name,
             lines=priced_lines,
-            subtotal=parcel.subtotal,
+            subtotal=sum((priced.line_total for priced in priced_lines), ZERO),
             weight_kg=parcel.weight_kg,
             options=options.get(parcel.shop_id, []),
         )
@@ -231,10 +358,25 @@ def basket_totals(
                     )
                 group.method = group.options[0]
         group.price = group.method.price
-        group.tax_rate = shipping_rate
-        group.tax_amount = tax_amount(
-            amount=group.price, rate=shipping_rate, prices_include_tax=config.prices_include_tax
-        )
+    for applied in totals.discounts:
+        if applied.offer.frees_shipping and not applied.problem:
+            # The shipping of each shop with a line the code reaches (a shop's code:
+            # that shop's; a platform code: those of the shops, categories... it names).
+            for group in totals.groups:
+                if group.shop_id in applied.reached_shops:
+                    freed = group.price - group.discount
+                    group.discount += freed
+                    applied.amount += freed
+                    if applied.offer.shop_id is None:
+                        group.platform_discount += freed
+    for group in totals.groups:
+        if group.method is not None:
+            group.tax_rate = shipping_rate
+            group.tax_amount = tax_amount(
+                amount=group.price - group.discount,
+                rate=shipping_rate,
+                prices_include_tax=config.prices_include_tax,
+            )
     return totals
 
 
@@ -256,16 +398,23 @@ def totals_rows(
     prices_include_tax: bool,
     total: Decimal,
     discount_total: Decimal = ZERO,
+    discounts: Iterable[tuple[str, str, Decimal]] = (),
     refunded: Decimal = ZERO,
 ) -> list[TotalsRow]:
     """The rows of figures the cart, the checkout, an order's page, its emails and the
     admin show, in one order and with one wording: subtotal, shipping per shop (`shipping`
-    as (shop name, method name, price)), discounts, tax (added, or included), total."""
+    as (shop name, method name, price)), discounts (one row per code of `discounts`, as
+    (code, label, amount), else one of `discount_total`), tax (added, or included), total."""
     rows = [TotalsRow("subtotal", "Subtotal", subtotal)]
     for shop_name, method_name, price in shipping:
         label = f"Shipping, {shop_name}" + (f" ({method_name})" if method_name else "")
         rows.append(TotalsRow("shipping", label, price))
-    if discount_total:
+    discounts = [(code, label, amount) for code, label, amount in discounts if amount]
+    for code, label, amount in discounts:
+        rows.append(
+            TotalsRow("discount", f"Discount {code}" + (f" ({label})" if label else ""), -amount)
+        )
+    if discount_total and not discounts:
         rows.append(TotalsRow("discount", "Discounts", -discount_total))
     if not prices_include_tax:
         rows.append(TotalsRow("tax", "Tax", tax_total))
@@ -287,5 +436,6 @@ def basket_rows(totals: BasketTotals) -> list[TotalsRow]:
         tax_total=totals.tax_total,
         prices_include_tax=totals.prices_include_tax,
         discount_total=totals.discount_total,
+        discounts=[(d.code, d.label, d.amount) for d in totals.discounts],
         total=totals.total,
     )

@@ -8,10 +8,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Prefetch
 
-from cart.models import Cart, CartItem
+from cart.models import Cart, CartItem, CartVoucher
 from cart.pricing import BasketTotals, LineInput, basket_totals
 from catalog.models import ProductImage, ProductOptionValue
+from catalog.pricing import apply_sale_prices
 from catalog.selectors import variant_for_sale, variant_is_for_sale
+from promotions.exceptions import VoucherError
+from promotions.selectors import Offer, offer_of, with_targets
+from promotions.services import voucher_problem
 
 
 @dataclass
@@ -49,6 +53,10 @@ class CartSummary:
     cart: Cart | None
     lines: list[CartLine] = field(default_factory=list)
     currency: str = settings.DEFAULT_CURRENCY
+    # The cart's discount codes the shopper may use now, and those no longer usable
+    # (expired, used up meanwhile: shown as notices, left out of the totals).
+    offers: list[Offer] = field(default_factory=list)
+    voucher_problems: list[VoucherError] = field(default_factory=list)
 
     @property
     def subtotal(self) -> Decimal:
@@ -101,10 +109,14 @@ def cart_summary(*, cart: Cart | None) -> CartSummary:
         )
         .order_by("added_at", "id")
     )
+    items = list(items)
+    for item in items:
+        item.variant.product = item.product  # the same row: no second read
+    # The prices of the running sales (catalog.pricing), as checkout charges them.
+    apply_sale_prices(item.variant for item in items)
     lines = []
     for item in items:
         product, variant = item.product, item.variant
-        variant.product = product  # the same row: no second read
         available = variant_is_for_sale(variant)
         name = f"“{product.name}”" + (f" ({variant.options_text})" if variant.options_text else "")
         notice = ""
@@ -131,7 +143,25 @@ def cart_summary(*, cart: Cart | None) -> CartSummary:
                 notice=notice,
             )
         )
-    return CartSummary(cart=cart, lines=lines)
+    summary = CartSummary(cart=cart, lines=lines)
+    _add_vouchers(summary, cart)
+    return summary
+
+
+def _add_vouchers(summary: CartSummary, cart: Cart) -> None:
+    """The cart's codes: one query, and four more (their targets) when it has any."""
+    entries = list(
+        CartVoucher.objects.filter(cart=cart).select_related("voucher__promotion").order_by("id")
+    )
+    if not entries:
+        return
+    with_targets({entry.voucher.promotion for entry in entries})
+    for entry in entries:
+        problem = voucher_problem(entry.voucher, user_id=cart.user_id)
+        if problem is None:
+            summary.offers.append(offer_of(entry.voucher))
+        else:
+            summary.voucher_problems.append(problem)
 
 
 def cart_item_get(*, cart: Cart, item_id: int) -> CartItem | None:
@@ -169,10 +199,12 @@ def cart_totals(
     country: str,
     region: str = "",
     chosen: dict[int, int] | None = None,
+    offers: list[Offer] | None = None,
 ) -> BasketTotals:
     """The cart's figures for delivery to `country` (cart.pricing.basket_totals, as
-    checkout computes them): each shop's options and the cheapest (or `chosen`) one, tax
-    and total. Lines no longer for sale are left out, as checkout refuses them."""
+    checkout computes them): each shop's options and the cheapest (or `chosen`) one, its
+    codes (`offers`, else the summary's), tax and total. Lines no longer for sale are
+    left out, as checkout refuses them."""
     return basket_totals(
         lines=[
             LineInput.of_variant(line.variant, line.item.quantity, ref=line.item.pk)
@@ -182,4 +214,5 @@ def cart_totals(
         country=country,
         region=region,
         chosen=chosen,
+        offers=summary.offers if offers is None else offers,
     )

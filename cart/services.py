@@ -13,10 +13,12 @@ from decimal import Decimal
 from django.db import transaction
 
 from cart.exceptions import InsufficientStock, ProductUnavailable, VariantRequired
-from cart.models import Cart, CartItem
+from cart.models import Cart, CartItem, CartVoucher
 from catalog.models import Product, ProductVariant
 from catalog.selectors import variant_for_sale
 from core.errors import DomainValidationError
+from promotions.exceptions import VoucherNotApplicable
+from promotions.services import voucher_check
 
 GUEST_CART_SESSION_KEY = "guest_cart_id"
 MAX_LINE_QUANTITY = 999
@@ -47,6 +49,7 @@ def _purchasable(variant: ProductVariant) -> ProductVariant:
     current = (
         ProductVariant.objects.filter(variant_for_sale(), pk=variant.pk)
         .select_related("product__shop")
+        .priced()
         .first()
     )
     if current is None:
@@ -195,6 +198,7 @@ def cart_merge(*, source: Cart, target: Cart) -> list[str]:
         current = (
             ProductVariant.objects.filter(variant_for_sale(), pk=item.variant_id)
             .select_related("product")
+            .priced()
             .first()
         )
         label = f"“{variant.product.name}”" + (
@@ -217,5 +221,55 @@ def cart_merge(*, source: Cart, target: Cart) -> list[str]:
         line.quantity = quantity
         line.price_when_added = current.price
         line.save()
+    held = {
+        cv.voucher.promotion.shop_id for cv in target.vouchers.select_related("voucher__promotion")
+    }
+    for entry in source.vouchers.select_related("voucher__promotion"):
+        if entry.voucher.promotion.shop_id not in held:
+            CartVoucher.objects.get_or_create(cart=target, voucher=entry.voucher)
+            held.add(entry.voucher.promotion.shop_id)
     source.delete()
     return notices
+
+
+# --- Discount codes -------------------------------------------------------------------
+
+
+@transaction.atomic
+def cart_voucher_add(*, cart: Cart, code: str, user) -> CartVoucher:
+    """Put a discount code on the cart if `user` may use it now and it gives something
+    to the cart's lines (else its VoucherError, with the precise code). A cart holds one
+    code of the platform and one of each shop: a new one replaces the one of its kind."""
+    from cart.selectors import cart_summary, cart_totals
+    from promotions.selectors import offer_of
+
+    _lock(cart)
+    voucher = voucher_check(code=code, user=user)
+    summary = cart_summary(cart=cart)
+    offers = [o for o in summary.offers if o.shop_id != voucher.promotion.shop_id]
+    offer = offer_of(voucher)
+    totals = cart_totals(summary=summary, country="", offers=[*offers, offer])
+    applied = next(d for d in totals.discounts if d.offer.voucher_id == voucher.pk)
+    if applied.problem:
+        raise VoucherNotApplicable(applied.detail, voucher=voucher.code, reason=applied.problem)
+    replaced = CartVoucher.objects.filter(cart=cart).exclude(voucher=voucher)
+    if voucher.promotion.shop_id is None:
+        replaced = replaced.filter(voucher__promotion__shop__isnull=True)
+    else:
+        replaced = replaced.filter(voucher__promotion__shop_id=voucher.promotion.shop_id)
+    replaced.delete()
+    entry, _created = CartVoucher.objects.get_or_create(cart=cart, voucher=voucher)
+    return entry
+
+
+@transaction.atomic
+def cart_voucher_remove(*, cart: Cart, code: str | None = None) -> int:
+    """Take a code off the cart (every code when `code` is None); answers how many."""
+    from promotions.selectors import normalize_code
+
+    _lock(cart)
+    entries = CartVoucher.objects.filter(cart=cart)
+    if code is not None:
+        entries = entries.filter(voucher__code=normalize_code(code))
+    removed, _detail = entries.delete()
+    return removed

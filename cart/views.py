@@ -80,7 +80,44 @@ def cart_detail(request: HttpRequest) -> HttpResponse:
         context.update(
             estimate=totals, rows=basket_rows(totals), country_name=countries.name(country)
         )
+    elif summary.lines and summary.offers:
+        totals = selectors.cart_totals(summary=summary, country="")
+        context.update(
+            discounts=totals.discounts, items_total=totals.subtotal - totals.discount_total
+        )
+    if summary.offers and "estimate" in context:
+        context["discounts"] = context["estimate"].discounts
     return render(request, "cart/detail.html", context)
+
+
+@require_POST
+def cart_voucher_add(request: HttpRequest) -> HttpResponse:
+    """The cart's "Discount code" form; a code that cannot be used says why."""
+    code = str(request.POST.get("code", "")).strip()[:100]
+    back = _safe_next(request, request.POST.get("next")) or reverse("cart:detail")
+    if not code:
+        messages.error(request, "Enter a discount code.")
+        return HttpResponseRedirect(back)
+    try:
+        entry = services.cart_voucher_add(
+            cart=current_cart(request, create=True), code=code, user=request.user
+        )
+    except ApplicationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, f"Discount code {entry.voucher.code} applied.")
+    return HttpResponseRedirect(back)
+
+
+@require_POST
+def cart_voucher_remove(request: HttpRequest) -> HttpResponse:
+    cart = current_cart(request)
+    code = str(request.POST.get("code", "")).strip()[:100]
+    if cart is not None and code:
+        services.cart_voucher_remove(cart=cart, code=code)
+        messages.success(request, f"Discount code {code.upper()} removed.")
+    back = _safe_next(request, request.POST.get("next")) or reverse("cart:detail")
+    return HttpResponseRedirect(back)
 
 
 @require_POST

@@ -162,10 +162,26 @@ _product_shops: dict[str, int] = {}
 _PRODUCT_SHOPS_MAX = 100_000
 
 
-def product_version(*, ref: str, shop_id: int) -> str:
-    """The version of a product's cached reads: its shop's and the taxonomy's generations."""
+def product_version(*, ref: str, shop_id: int, horizon: gen.Horizon | None = None) -> str:
+    """The version of a product's cached reads: its shop's and the taxonomy's generations,
+    and after "~" the moment its prices change (a sale starts or ends: `horizon`)."""
     shop, taxonomy = generations([shop_generation_key(shop_id), TAXONOMY_GENERATION])
-    return f"{ref}.{shop_id}.{shop}.{taxonomy}"
+    return f"{ref}.{shop_id}.{shop}.{taxonomy}~{horizon.stamp if horizon else ''}"
+
+
+def version_current(stored: str, current: str) -> bool:
+    """A value stored at version `stored` may be served at `current`: the same generations,
+    and the moment its prices change not reached (core.generations.stamp_valid)."""
+    stored_base, _sep, stamp = stored.partition("~")
+    return stored_base == current.partition("~")[0] and gen.stamp_valid(stamp)
+
+
+def version_until(version: str):
+    """The moment a version's prices change, for a build that reuses its rows."""
+    from datetime import UTC, datetime
+
+    stamp = version.partition("~")[2]
+    return datetime.fromtimestamp(float(stamp), tz=UTC) if stamp else None
 
 
 def product_read(
@@ -194,16 +210,20 @@ def product_read(
             # Read before building: a change committed meanwhile is not stored as current.
             version = f"{ref}.{shop_id}.{found[shop_key]}.{found[TAXONOMY_GENERATION]}"
             stored = found.get(key)
-            if stored is not None and stored[0] == version:
-                return stored[1], version, extras
-    value, built_shop_id = build()
+            if stored is not None and version_current(stored[0], version):
+                gen.valid_until(version_until(stored[0]))
+                return stored[1], stored[0], extras
+    with gen.building() as horizon:
+        value, built_shop_id = build()
     if built_shop_id != shop_id:
         if len(_product_shops) >= _PRODUCT_SHOPS_MAX:
             _product_shops.clear()
         _product_shops[ref] = built_shop_id
         version = None
     if version is None:
-        version = product_version(ref=ref, shop_id=built_shop_id)
+        version = product_version(ref=ref, shop_id=built_shop_id, horizon=horizon)
+    else:
+        version = f"{version}~{horizon.stamp}"
     cache.set(key, (version, value), timeout=timeout)
     if extras is None:
         extras = cache.get_many(also) if also else {}
@@ -223,7 +243,7 @@ def product_part_if_current(*, ref: str, key: str) -> Any | None:
     if stored is None or shop_key not in found or TAXONOMY_GENERATION not in found:
         return None
     version = f"{ref}.{shop_id}.{found[shop_key]}.{found[TAXONOMY_GENERATION]}"
-    return stored[1] if stored[0] == version else None
+    return stored[1] if version_current(stored[0], version) else None
 
 
 class ProductFragments:
@@ -250,7 +270,9 @@ class ProductFragments:
 
     def get(self, name: str) -> str | None:
         stored = self.found.get(self.prefix + name)
-        return stored[1] if stored is not None and stored[0] == self.version else None
+        return (
+            stored[1] if stored is not None and version_current(stored[0], self.version) else None
+        )
 
     def store(self, name: str, html: str) -> None:
         cache.set(self.prefix + name, (self.version, html), timeout=PRODUCT_TIMEOUT)

@@ -11,6 +11,46 @@ from shops.models import Shop
 from taxes.models import TaxClass
 
 
+class PricedQuerySet(models.QuerySet):
+    """`.priced()`: the rows come with the running sales laid over their prices
+    (catalog.pricing.apply_sale_prices), their prefetched variants too. For display and
+    checkout; never for rows that will be saved."""
+
+    _priced = False
+
+    def priced(self):
+        clone = self._chain()
+        clone._priced = True
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._priced = self._priced
+        return clone
+
+    def _fetch_all(self):
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self._priced and self._result_cache:
+            from catalog.pricing import apply_sale_prices
+
+            apply_sale_prices(
+                row for row in self._result_cache if isinstance(row, Product | ProductVariant)
+            )
+
+
+class SaleGuard:
+    """A row with a sale price laid over it refuses to be saved: the regular price is the
+    one stored (catalog.pricing)."""
+
+    def save(self, *args, **kwargs):
+        if getattr(self, "_sale_overlay", False):
+            raise RuntimeError(
+                f"{type(self).__name__} {self.pk} carries a sale price: save a fresh copy."
+            )
+        return super().save(*args, **kwargs)
+
+
 class Category(models.Model):
     """A node of the category tree; a category's listing includes its sub-categories."""
 
@@ -50,7 +90,7 @@ class Tag(models.Model):
         return self.name
 
 
-class Product(models.Model):
+class Product(SaleGuard, models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="products")
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
@@ -87,6 +127,8 @@ class Product(models.Model):
     search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PricedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -257,7 +299,7 @@ class ProductOptionValue(models.Model):
         return self.value
 
 
-class ProductVariant(models.Model):
+class ProductVariant(SaleGuard, models.Model):
     """One combination of a product's option values, with its own SKU, price and stock."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
@@ -302,6 +344,8 @@ class ProductVariant(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PricedQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]

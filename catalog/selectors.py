@@ -236,8 +236,9 @@ def colour_options() -> Prefetch:
 
 
 def product_cards(queryset: QuerySet[Product]) -> QuerySet[Product]:
-    """What the pages' product cards show: the API card's relations and the swatches."""
-    return product_with_relations(queryset).prefetch_related(colour_options())
+    """What the pages' product cards show: the API card's relations and the swatches, at
+    the prices of the running sales (catalog.pricing)."""
+    return product_with_relations(queryset).prefetch_related(colour_options()).priced()
 
 
 def product_with_variants(queryset: QuerySet[Product]) -> QuerySet[Product]:

@@ -11,6 +11,7 @@ from cart import api as cart_api
 from catalog import api as catalog_api
 from orders import api as orders_api
 from payments import api as payments_api
+from promotions import api as promotions_api
 from shipping import api as shipping_api
 from shops import api as shops_api
 
@@ -54,6 +55,8 @@ router.register("products", catalog_api.ProductViewSet, basename="product")
 router.register("variants", catalog_api.VariantViewSet, basename="variant")
 router.register("reviews", catalog_api.ReviewViewSet, basename="review")
 router.register("orders", orders_api.OrderViewSet, basename="order")
+router.register("promotions", promotions_api.PromotionViewSet, basename="promotion")
+router.register("vouchers", promotions_api.VoucherViewSet, basename="voucher")
 router.register("payments/methods", payments_api.SavedMethodViewSet, basename="payment-method")
 router.register("payments", payments_api.PaymentViewSet, basename="payment")
 
@@ -83,6 +86,7 @@ urlpatterns = [
     ),
     optional_slash("cart", cart_api.CartView.as_view(), "cart"),
     optional_slash("cart/add", cart_api.CartAddView.as_view(), "cart-add"),
+    optional_slash("cart/voucher", cart_api.CartVoucherView.as_view(), "cart-voucher"),
     optional_slash("cart/checkout", orders_api.CheckoutView.as_view(), "cart-checkout"),
     optional_slash(
         "cart/shipping-options",

@@ -37,6 +37,14 @@ ERROR_MEANINGS: dict[int, str] = {
     502: "`payment_provider_error`: the payment provider did not answer",
 }
 
+VOUCHER_ERRORS = [
+    "voucher_unknown",
+    "voucher_expired",
+    "voucher_not_applicable",
+    "voucher_used_up",
+    "voucher_already_used",
+]
+
 # Errors the services raise, by operation id: status -> the codes it may carry.
 DOMAIN_ERRORS: dict[str, dict[int, list[str]]] = {
     "auth_login_create": {401: ["invalid_credentials"]},
@@ -48,14 +56,21 @@ DOMAIN_ERRORS: dict[str, dict[int, list[str]]] = {
     "products_reviews_create": {403: ["permission_denied"], 409: ["already_reviewed"]},
     "cart_add": {404: ["not_found"], 409: ["insufficient_stock", "product_unavailable"]},
     "cart_item_update": {409: ["insufficient_stock", "product_unavailable"]},
+    "cart_voucher_add": {400: [*VOUCHER_ERRORS, "validation_error"]},
+    "promotions_create": {403: ["permission_denied"]},
+    "promotions_partial_update": {403: ["permission_denied"]},
+    "promotions_destroy": {403: ["permission_denied"], 400: ["validation_error"]},
+    "promotions_codes_generate": {403: ["permission_denied"]},
+    "vouchers_create": {403: ["permission_denied"]},
+    "vouchers_destroy": {403: ["permission_denied"], 400: ["validation_error"]},
     "cart_checkout_create": {
-        400: ["cart_empty", "validation_error"],
+        400: ["cart_empty", "validation_error", *VOUCHER_ERRORS],
         403: ["email_not_verified"],
         404: ["not_found"],
         409: ["insufficient_stock", "product_unavailable", "not_shippable"],
     },
     "orders_create": {
-        400: ["cart_empty", "validation_error"],
+        400: ["cart_empty", "validation_error", *VOUCHER_ERRORS],
         403: ["email_not_verified"],
         404: ["not_found"],
         409: ["insufficient_stock", "product_unavailable", "not_shippable"],
@@ -92,7 +107,7 @@ DOMAIN_ERRORS: dict[str, dict[int, list[str]]] = {
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 # DELETEs that take a body: erasing one's account takes the password.
-DELETE_WITH_BODY = {"auth_me_destroy"}
+DELETE_WITH_BODY = {"auth_me_destroy", "cart_voucher_remove"}
 
 
 class ShopAutoSchema(AutoSchema):

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "shops",
     "shipping",
     "catalog",
+    "promotions",
     "cart",
     "orders",
     "payments",

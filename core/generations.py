@@ -11,20 +11,80 @@ the old rows between the two is outdone. One on-commit callback per transaction
 (`flush_pending`), whatever it changed.
 
 `read_through` is the one cached read built on them: every cache of hot reads uses it.
+
+Some values also change with the clock (a sale's prices start and end at set times):
+what builds them calls `valid_until(moment)`, and the value is stored with the earliest
+such moment and not served from that moment on (`building` collects them, nested builds
+passing theirs to the enclosing one). The check uses the application's clock, so the
+first read after a sale ends builds anew, whatever the cache's own timeout.
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 _pending = threading.local()  # generations to bump again when the transaction commits
 T = TypeVar("T")
+
+
+class Horizon:
+    """The earliest moment a value being built stops being true (None: no such moment)."""
+
+    def __init__(self) -> None:
+        self.until: datetime | None = None
+
+    def limit(self, moment: datetime | None) -> None:
+        if moment is not None and (self.until is None or moment < self.until):
+            self.until = moment
+
+    @property
+    def stamp(self) -> str:
+        """The moment as text for a version string ("" for none)."""
+        return f"{self.until.timestamp():.6f}" if self.until else ""
+
+
+_horizons = threading.local()
+
+
+@contextmanager
+def building() -> Iterator[Horizon]:
+    """Collect the `valid_until` moments of what is built inside."""
+    stack = getattr(_horizons, "stack", None)
+    if stack is None:
+        stack = _horizons.stack = []
+    horizon = Horizon()
+    stack.append(horizon)
+    try:
+        yield horizon
+    finally:
+        stack.pop()
+        if stack:
+            stack[-1].limit(horizon.until)
+
+
+def valid_until(moment: datetime | None) -> None:
+    """What is being built (inside `building`) stops being true at `moment`."""
+    stack = getattr(_horizons, "stack", None)
+    if stack and moment is not None:
+        stack[-1].limit(moment)
+
+
+def still_valid(until: datetime | None) -> bool:
+    return until is None or timezone.now() < until
+
+
+def stamp_valid(stamp: str) -> bool:
+    """A `Horizon.stamp` not reached yet."""
+    return not stamp or timezone.now().timestamp() < float(stamp)
 
 
 def token() -> str:
@@ -63,10 +123,16 @@ def read_through(
         found = cache.get_many([key, generation])
     current_token = found.get(generation) or current([generation])[0]
     stored = found.get(key)
-    if stored is not None and stored[0] == current_token:
+    if (
+        stored is not None
+        and stored[0] == current_token
+        and still_valid(stored[2] if len(stored) > 2 else None)
+    ):
+        valid_until(stored[2] if len(stored) > 2 else None)
         return stored[1]
-    value = build()
-    cache.set(key, (current_token, value), timeout=timeout)
+    with building() as horizon:
+        value = build()
+    cache.set(key, (current_token, value, horizon.until), timeout=timeout)
     return value
 
 

@@ -432,6 +432,9 @@ class OrderLineAdmin(SellerScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
             "form": form,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             "selected": [line.pk for line in lines],
+            "action_name": "fulfil_lines",
+            "submit_label": "Mark as sent",
+            "changelist_url": reverse("admin:orders_orderline_changelist"),
         }
         return TemplateResponse(request, "admin/orders/fulfil_lines.html", context)
 

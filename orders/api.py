@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from accounts.api import PostalAddressSerializer
 from accounts.models import User
 from accounts.selectors import address_list
-from cart.api import ShopRefSerializer
+from cart.api import DiscountSerializer, ShopRefSerializer
 from cart.services import cart_get_for_user
 from core.forms import id_from_text
 from core.pagination import PageNumberPagination
@@ -101,8 +101,13 @@ class OrderLineSerializer(serializers.Serializer):
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
     quantity = serializers.IntegerField()
     line_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    discount_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Its share of the discount codes."
+    )
     tax_rate = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="Percent.")
-    tax_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    tax_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="On line_total - discount_amount."
+    )
 
     def get_shop(self, line) -> dict:
         return {"id": line.shop_id, "name": line.shop_name}
@@ -122,6 +127,7 @@ class OrderLineSerializer(serializers.Serializer):
             "unit_price": fields["unit_price"].to_representation(line.unit_price),
             "quantity": line.quantity,
             "line_total": fields["line_total"].to_representation(line.line_total),
+            "discount_amount": fields["line_total"].to_representation(line.discount_amount),
             "tax_rate": fields["tax_rate"].to_representation(line.tax_rate),
             "tax_amount": fields["tax_amount"].to_representation(line.tax_amount),
         }
@@ -168,6 +174,9 @@ class ShipmentSerializer(serializers.Serializer):
     shop = ShopRefSerializer()
     method = ShipmentMethodSerializer()
     price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    discount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Taken off the price by a free-shipping code."
+    )
     tax = serializers.DecimalField(max_digits=12, decimal_places=2)
     tax_rate = serializers.DecimalField(max_digits=5, decimal_places=2)
     estimate = serializers.CharField()
@@ -188,6 +197,7 @@ class ShipmentSerializer(serializers.Serializer):
                 "kind": shipment.method_kind,
             },
             "price": money(shipment.price),
+            "discount": money(shipment.discount_amount),
             "tax": money(shipment.tax_amount),
             "tax_rate": self.fields["tax_rate"].to_representation(shipment.tax_rate),
             "estimate": shipment.estimate,
@@ -213,6 +223,9 @@ class OrderSerializer(serializers.ModelSerializer):
 
     lines = OrderLineSerializer(many=True, source="visible_lines")
     shipments = serializers.SerializerMethodField()
+    discounts = serializers.SerializerMethodField(
+        help_text="The discount codes used and what each took off (whole orders only)."
+    )
     status_history = StatusChangeSerializer(many=True, source="history")
     refunded_total = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
     scope = serializers.ChoiceField(
@@ -231,6 +244,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "subtotal",
             "shipping_total",
             "tax_total",
+            "discounts",
             "discount_total",
             "total",
             "prices_include_tax",
@@ -250,6 +264,12 @@ class OrderSerializer(serializers.ModelSerializer):
     def get_shipments(self, order) -> list[dict]:
         # The shops whose lines the caller sees (orders.selectors.order_shipments).
         return ShipmentSerializer(selectors.order_shipments(order), many=True).data
+
+    @extend_schema_field(DiscountSerializer(many=True))
+    def get_discounts(self, order) -> list[dict]:
+        if getattr(order, "scope", "full") == "shop":
+            return []
+        return DiscountSerializer(selectors.order_discounts(order), many=True).data
 
     def _sees_all(self) -> bool | None:
         request = self.context.get("request")
@@ -559,6 +579,11 @@ class SellerStatementSerializer(serializers.Serializer):
     tax_collected = serializers.DecimalField(max_digits=14, decimal_places=2)
     commission_rate = serializers.DecimalField(max_digits=5, decimal_places=2)
     commission = serializers.DecimalField(max_digits=14, decimal_places=2)
+    platform_discounts = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        help_text="What the platform's discount codes took off the shop's sales (owed to it).",
+    )
     net_owed = serializers.DecimalField(max_digits=14, decimal_places=2)
 
 

@@ -90,6 +90,7 @@ def periods_of(days: list[dict[str, Any]], *, today: date) -> list[dict[str, Any
                 "label": label,
                 "date_from": since,
                 "revenue": sum((day["revenue"] for day in inside), Decimal("0.00")),
+                "discounts": sum((day["discounts"] for day in inside), Decimal("0.00")),
                 "orders": sum(day["orders"] for day in inside),
             }
         )

@@ -1,4 +1,5 @@
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -106,6 +107,12 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
     quantity = models.PositiveIntegerField()
     line_total = models.DecimalField(max_digits=12, decimal_places=2)
+    # Its share of the order's discount codes (cart.pricing.spread); its tax is on
+    # line_total - discount_amount.
+    discount_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    # The part of it the platform's codes gave: the platform pays it to the shop
+    # (seller statements).
+    platform_discount_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     tax_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
 
@@ -123,6 +130,13 @@ class OrderLine(models.Model):
     def __str__(self) -> str:
         options = f" ({self.variant_options})" if self.variant_options else ""
         return f"{self.quantity} x {self.product_name}{options}"
+
+    @property
+    def paid_amount(self) -> Decimal:
+        """What the shopper paid for this line: after its discount share, with its tax
+        when prices exclude it (a refund of the line gives this back)."""
+        paid = self.line_total - self.discount_amount
+        return paid if self.order.prices_include_tax else paid + self.tax_amount
 
 
 class OrderStatusChange(models.Model):
@@ -172,6 +186,9 @@ class Shipment(models.Model):
     method_name = models.CharField(max_length=100)
     method_kind = models.CharField(max_length=10)
     price = models.DecimalField(max_digits=12, decimal_places=2)
+    # Taken off by a free-shipping code; the tax is on price - discount_amount.
+    discount_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    platform_discount_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     tax_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     min_days = models.PositiveSmallIntegerField()

@@ -40,6 +40,7 @@ from orders.models import (
     Shipment,
 )
 from orders.policies import may_view_all_orders
+from promotions.selectors import redemptions_of_orders
 from shops.selectors import user_shop_ids
 
 SALES_STATUSES = SALE_STATUSES  # the name the reports and their tests use
@@ -95,6 +96,7 @@ class OrderFigures:
     billing_address: dict | None
     prices_include_tax: bool = False
     shipments: tuple = ()
+    discounts: tuple = ()  # the codes' redemptions (the whole order's figures only)
 
     def rows(self) -> list:
         """The figures as every face shows them (cart.pricing.totals_rows)."""
@@ -104,6 +106,7 @@ class OrderFigures:
             tax_total=self.tax_total,
             prices_include_tax=self.prices_include_tax,
             discount_total=self.discount_total,
+            discounts=[(d.code, d.label, d.amount) for d in self.discounts],
             total=self.total,
             refunded=self.refunded_total or Decimal("0.00"),
         )
@@ -128,10 +131,14 @@ def order_figures_for(*, order: Order, user, sees_all: bool | None = None) -> Or
             billing_address=order.billing_address,
             prices_include_tax=order.prices_include_tax,
             shipments=shipments,
+            discounts=tuple(order_discounts(order)),
         )
     zero = Decimal("0.00")
     subtotal = sum((line.line_total for line in order.visible_lines), zero)
     shipping = sum((shipment.price for shipment in shipments), zero)
+    discount = sum((line.discount_amount for line in order.visible_lines), zero) + sum(
+        (shipment.discount_amount for shipment in shipments), zero
+    )
     tax = sum((line.tax_amount for line in order.visible_lines), zero) + sum(
         (shipment.tax_amount for shipment in shipments), zero
     )
@@ -140,8 +147,8 @@ def order_figures_for(*, order: Order, user, sees_all: bool | None = None) -> Or
         subtotal=subtotal,
         shipping_total=shipping,
         tax_total=tax,
-        discount_total=zero,
-        total=subtotal + shipping + (zero if order.prices_include_tax else tax),
+        discount_total=discount,
+        total=subtotal + shipping - discount + (zero if order.prices_include_tax else tax),
         refunded_total=None,
         billing_address=None,
         prices_include_tax=order.prices_include_tax,
@@ -185,6 +192,7 @@ def orders_load_lines_and_history(orders, *, visible_lines: QuerySet[OrderLine])
         order.visible_lines = lines[order.pk]
         order.history = history[order.pk]
         order.shipment_list = shipments[order.pk]
+    orders_attach_discounts(orders)
     return orders
 
 
@@ -201,6 +209,25 @@ def order_for_buyer(*, order_id) -> Order | None:
         .filter(pk=order_id)
         .first()
     )
+
+
+def orders_attach_discounts(orders) -> None:
+    """Set `discount_list` (the codes' redemptions) on each order: one query for those
+    with a discount, none when no order has one."""
+    orders = list(orders)
+    wanted = [
+        order.pk for order in orders if order.discount_total and not hasattr(order, "discount_list")
+    ]
+    found = redemptions_of_orders(wanted) if wanted else {}
+    for order in orders:
+        if not hasattr(order, "discount_list"):
+            order.discount_list = found.get(order.pk, [])
+
+
+def order_discounts(order: Order) -> list:
+    """The order's codes with what each gave (code, label, amount)."""
+    orders_attach_discounts([order])
+    return order.discount_list
 
 
 def order_has_fulfilments(*, order_id) -> bool:
@@ -222,6 +249,11 @@ def user_bought_product(user, product) -> bool:
         product=product,
         order__status__in=PAID_STATUSES,
     ).exists()
+
+
+def user_has_ordered(user_id: int) -> bool:
+    """`user` placed an order before that was not cancelled ("first order only" codes)."""
+    return Order.objects.filter(user_id=user_id).exclude(status=OrderStatus.CANCELLED).exists()
 
 
 def created_between(
@@ -251,6 +283,8 @@ def _measures() -> dict[str, Any]:
     money = DecimalField(max_digits=14, decimal_places=2)
     return {
         "revenue": Coalesce(Sum("line_total"), Value(Decimal("0.00")), output_field=money),
+        # The lines' shares of discount codes (revenue is before them).
+        "discounts": Coalesce(Sum("discount_amount"), Value(Decimal("0.00")), output_field=money),
         "orders": Count("order_id", distinct=True),
         "units": Coalesce(Sum("quantity"), 0),
     }
@@ -347,7 +381,12 @@ def _cents(value) -> Decimal:
 
 
 def _m(row: dict[str, Any]) -> dict[str, Any]:
-    return {"revenue": _cents(row["revenue"]), "orders": row["orders"], "units": row["units"]}
+    return {
+        "revenue": _cents(row["revenue"]),
+        "discounts": _cents(row["discounts"]),
+        "orders": row["orders"],
+        "units": row["units"],
+    }
 
 
 # --- Aggregates for the admin's dashboard and reports -----------------------------------
@@ -400,6 +439,7 @@ def sales_daily(*, date_from: date, date_to: date) -> list[dict[str, Any]]:
             {
                 "day": day,
                 "revenue": row["revenue"] if row else Decimal("0.00"),
+                "discounts": row["discounts"] if row else Decimal("0.00"),
                 "orders": row["orders"] if row else 0,
                 "units": row["units"] if row else 0,
             }
@@ -525,6 +565,7 @@ STATEMENT_COLUMNS = [
     "tax_collected",
     "commission_rate",
     "commission",
+    "platform_discounts",
     "net_owed",
     "currency",
 ]
@@ -542,8 +583,9 @@ def commission_rate_of(shop) -> Decimal:
 
 def _statement_parts(where: Q) -> dict[tuple, dict[str, Any]]:
     """Per (order, shop) of the lines and shipments matching `where`: what the buyer paid
-    for the shop's part (its lines and shipping, with the tax when it was added to them),
-    its tax, and the commission rate kept at checkout. Two queries."""
+    for the shop's part (its lines and shipping after discounts, with the tax when it was
+    added to them), its tax, what the platform's codes took off it (`platform`: the
+    platform pays it), and the commission rate kept at checkout. Two queries."""
     zero = Decimal("0.00")
     added_tax = Case(
         When(order__prices_include_tax=False, then=F("tax_amount")),
@@ -554,26 +596,41 @@ def _statement_parts(where: Q) -> dict[tuple, dict[str, Any]]:
     lines = (
         OrderLine.objects.filter(where)
         .values("order_id", "shop_id")
-        .annotate(amount=Sum("line_total"), tax=Sum("tax_amount"), added=Sum(added_tax))
+        .annotate(
+            amount=Sum(F("line_total") - F("discount_amount")),
+            tax=Sum("tax_amount"),
+            added=Sum(added_tax),
+            platform=Sum("platform_discount_amount"),
+        )
         .order_by()
     )
     for row in lines:
         # To the cent on every database (SQLite's sums lose the scale).
         parts[(row["order_id"], row["shop_id"])] = {
-            "paid": (row["amount"] + row["added"]).quantize(CENT),
+            "paid": (Decimal(row["amount"]) + row["added"]).quantize(CENT),
             "tax": Decimal(row["tax"]).quantize(CENT),
+            "platform": Decimal(row["platform"]).quantize(CENT),
             "rate": None,
         }
     shipments = Shipment.objects.filter(where).values(
-        "order_id", "shop_id", "price", "tax_amount", "commission_rate", "order__prices_include_tax"
+        "order_id",
+        "shop_id",
+        "price",
+        "discount_amount",
+        "platform_discount_amount",
+        "tax_amount",
+        "commission_rate",
+        "order__prices_include_tax",
     )
     for row in shipments:
         part = parts.setdefault(
-            (row["order_id"], row["shop_id"]), {"paid": zero, "tax": zero, "rate": None}
+            (row["order_id"], row["shop_id"]),
+            {"paid": zero, "tax": zero, "platform": zero, "rate": None},
         )
         added = zero if row["order__prices_include_tax"] else row["tax_amount"]
-        part["paid"] += row["price"] + added
+        part["paid"] += row["price"] - row["discount_amount"] + added
         part["tax"] += row["tax_amount"]
+        part["platform"] += row["platform_discount_amount"]
         part["rate"] = row["commission_rate"]
     return parts
 
@@ -602,15 +659,18 @@ def seller_statements(
     """What each shop sold in the period (orders placed then and paid at some point) and
     what the platform owes it:
 
-    - `gross_sales`: what buyers paid for the shop's part: its lines and shipping, and
-      the tax on them when prices exclude tax;
+    - `gross_sales`: what buyers paid for the shop's part: its lines and shipping after
+      discounts, and the tax on them when prices exclude tax;
+    - `platform_discounts`: what the platform's discount codes took off the shop's part
+      (the platform funds its codes: it is owed to the shop; a shop's own codes are the
+      shop's);
     - `refunds`: the shop's share of what was given back (an order's refunds split over
       all its shops by their shares of its total, to the cent: taxes.services.money_split);
     - `tax_collected`: the tax on its lines and shipping (inside `gross_sales`);
     - `commission`: on each order's part, net of tax and refunds, the rate kept at
       checkout (`commission_rate`: that rate, or what the commission came to when it
       changed during the period);
-    - `net_owed`: gross sales - refunds - commission.
+    - `net_owed`: gross sales + platform discounts - refunds - commission.
 
     A fixed number of queries whatever the number of shops and orders."""
     from shops.models import Shop
@@ -647,14 +707,17 @@ def seller_statements(
         figure = figures.setdefault(
             shop_id,
             {"orders": 0, "gross": zero, "tax": zero, "refunds": zero, "commission": zero}
-            | {"base": zero, "rates": set()},
+            | {"base": zero, "rates": set(), "platform": zero},
         )
         paid, tax = part["paid"], part["tax"]
         refund = refunds.get((order_id, shop_id), zero)
         # The commission as it stood at checkout (older orders: the shop's rate now), on
         # this part's sales net of tax and refunds.
         rate = part["rate"] if part["rate"] is not None else commission_rate_of(shops[shop_id])
+        # The shop sold at the price before the platform's codes: those count too.
         base = (paid - refund) * (paid - tax) / paid if paid else zero
+        base += part["platform"]
+        figure["platform"] += part["platform"]
         figure["orders"] += 1
         figure["gross"] += paid
         figure["tax"] += tax
@@ -679,7 +742,8 @@ def seller_statements(
                 "tax_collected": figure["tax"],
                 "commission_rate": rate,
                 "commission": commission,
-                "net_owed": gross - refund - commission,
+                "platform_discounts": figure["platform"],
+                "net_owed": gross + figure["platform"] - refund - commission,
             }
         )
     statements.sort(key=lambda statement: (statement["shop"], statement["shop_id"]))

@@ -22,10 +22,11 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import user_require_verified_email
 from cart.exceptions import InsufficientStock, ProductUnavailable
-from cart.models import Cart, CartItem
+from cart.models import Cart, CartItem, CartVoucher
 from cart.pricing import LineInput, basket_totals
 from cart.services import money_limit
 from catalog.models import Product, ProductVariant
+from catalog.pricing import apply_sale_prices
 from catalog.selectors import variant_is_for_sale
 from catalog.services import products_summary_refresh, variants_low_stock_check
 from core.errors import DomainValidationError
@@ -52,6 +53,7 @@ from orders.models import (
 )
 from orders.selectors import commission_rate_of, order_has_fulfilments
 from orders.signals import order_cancelled
+from promotions.services import redemptions_record, redemptions_release, vouchers_hold
 from shops.selectors import user_shop_ids
 
 S = OrderStatus
@@ -127,13 +129,16 @@ def _lock_stock(variant_ids) -> dict[int, ProductVariant]:
     )
     products = {
         product.pk: product
-        for product in Product.objects.select_for_update(of=("self",))
+        # FOR NO KEY UPDATE: stock changes no key, and rows that merely point at a
+        # product (a promotion's chosen products) may still be written meanwhile.
+        for product in Product.objects.select_for_update(of=("self",), no_key=True)
         .filter(pk__in=product_ids)
         .select_related("shop")
         .order_by("pk")
     }
     variants = {}
-    for variant in ProductVariant.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+    variants_locked = ProductVariant.objects.select_for_update(no_key=True).filter(pk__in=ids)
+    for variant in variants_locked.order_by("pk"):
         variant.product = products[variant.product_id]
         variants[variant.pk] = variant
     return variants
@@ -165,6 +170,8 @@ def order_place(
     if not items:
         raise CartEmpty()
     variants = _lock_stock(item.variant_id for item in items)
+    # Lines are charged at the running sales' prices (catalog.pricing): sale, then codes.
+    apply_sale_prices(variants.values())
     _check_hoarding(user=user, items=items, variants=variants)
 
     for item in items:
@@ -185,6 +192,10 @@ def order_place(
                 options=variant.options_text,
             )
 
+    # The cart's codes, locked and checked again: a use is taken below, in this
+    # transaction, so that a code is never used more often than it may be.
+    voucher_ids = list(CartVoucher.objects.filter(cart=cart).values_list("voucher_id", flat=True))
+    offers = vouchers_hold(voucher_ids=voucher_ids, user=user)
     totals = basket_totals(
         lines=[
             LineInput.of_variant(variants[item.variant_id], item.quantity, ref=item.pk)
@@ -194,6 +205,7 @@ def order_place(
         region=shipping_address.get("region", ""),
         chosen=shipping_methods,
         strict=True,
+        offers=offers,
     )
     if max(totals.total, totals.subtotal + totals.shipping_total) > MAX_ORDER_TOTAL:
         message = "This order's total is larger than an order can hold: split it in two."
@@ -231,6 +243,8 @@ def order_place(
                 unit_price=variant.price,
                 quantity=item.quantity,
                 line_total=line.line_total,
+                discount_amount=line.discount,
+                platform_discount_amount=line.platform_discount,
                 tax_rate=line.tax_rate,
                 tax_amount=line.tax_amount,
             )
@@ -273,6 +287,8 @@ def order_place(
             method_name=group.method.name,
             method_kind=group.method.kind,
             price=group.price,
+            discount_amount=group.discount,
+            platform_discount_amount=group.platform_discount,
             tax_rate=group.tax_rate,
             tax_amount=group.tax_amount,
             min_days=group.method.min_days,
@@ -281,8 +297,16 @@ def order_place(
         )
         for group in totals.groups
     )
+    redemptions_record(
+        order_id=order.pk,
+        user=user,
+        applied=[(applied.offer, applied.amount) for applied in totals.discounts],
+        order_total=order.total,
+    )
     change = _record(order, from_status="", to_status=S.PENDING, by=user)
     CartItem.objects.filter(cart=cart).delete()
+    if voucher_ids:
+        CartVoucher.objects.filter(cart=cart).delete()
     # Owners hear once when stock falls below their threshold (mail after commit).
     variants_low_stock_check(variant_ids=list(variants))
     # The order as `order_list_for` reads it back (its lines, its one status change), so
@@ -398,6 +422,8 @@ def order_cancel(*, order: Order, by: User | None, note: str = "") -> Order:
         raise OrderNotCancellable()
     previous = order.status
     _restock(order)
+    if previous == S.PENDING:  # unpaid: its discount codes' uses are given back
+        redemptions_release(order_id=order.pk)
     order.cancelled_at = timezone.now()
     order.reserved_until = None
     _move(order, S.CANCELLED, by=by, note=note, also=("cancelled_at", "reserved_until"))

@@ -78,6 +78,9 @@ class RatingSerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
+READ_ACTIONS = frozenset({"list", "search", "retrieve"})
+
+
 class PriceRangeSerializer(serializers.Serializer):
     min = serializers.DecimalField(max_digits=12, decimal_places=2)
     max = serializers.DecimalField(max_digits=12, decimal_places=2)
@@ -90,7 +93,10 @@ class ProductSerializer(serializers.ModelSerializer):
         max_digits=12,
         decimal_places=2,
         read_only=True,
-        help_text="The lowest price of its active variants.",
+        help_text="The lowest price of its active variants (a running sale's price).",
+    )
+    compare_at_price = serializers.SerializerMethodField(
+        help_text="During a sale, the regular price (`price` is the sale's); else null."
     )
     price_range = serializers.SerializerMethodField()
     variant_count = serializers.IntegerField(
@@ -119,6 +125,7 @@ class ProductSerializer(serializers.ModelSerializer):
             "name",
             "description",
             "price",
+            "compare_at_price",
             "price_range",
             "variant_count",
             "currency",
@@ -135,6 +142,11 @@ class ProductSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True))
+    def get_compare_at_price(self, product: Product) -> str | None:
+        regular = getattr(product, "regular_price", None)
+        return f"{regular:.2f}" if regular is not None and regular > product.price else None
 
     @extend_schema_field(PriceRangeSerializer)
     def get_price_range(self, product: Product) -> dict:
@@ -357,8 +369,12 @@ class ProductViewSet(ProductVariantsMixin, viewsets.ModelViewSet):
             return Product.objects.none()
         visible = selectors.product_list_visible(user=self.request.user)
         if self.action in ("retrieve", "create", "update", "partial_update"):
-            return selectors.product_with_variants(visible)
-        return selectors.product_with_relations(visible)
+            products = selectors.product_with_variants(visible)
+        else:
+            products = selectors.product_with_relations(visible)
+        # Answers show the running sales' prices (catalog.pricing); rows to be changed
+        # keep the stored ones.
+        return products.priced() if self.action in READ_ACTIONS else products
 
     def get_serializer_class(self):
         if self.action in ("list", "search"):
@@ -388,7 +404,7 @@ class ProductViewSet(ProductVariantsMixin, viewsets.ModelViewSet):
         return queryset
 
     def _answer(self, product: Product, status_code: int = status.HTTP_200_OK) -> Response:
-        product = self.get_queryset().get(pk=product.pk)
+        product = self.get_queryset().priced().get(pk=product.pk)
         return Response(self._detail(product), status=status_code)
 
     @extend_schema(

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from catalog import selectors, services
 from catalog.models import MAX_OPTIONS, MAX_VARIANTS, ProductVariant
+from catalog.pricing import apply_sale_prices
 from taxes.models import TaxClass
 
 
@@ -151,6 +152,7 @@ class ProductVariantsMixin:
                 VariantSerializer(variant, context=context).data, status=status.HTTP_201_CREATED
             )
         variants = selectors.variants_visible(product=product, user=request.user)
+        variants = variants.select_related("product").priced()
         return Response(VariantSerializer(variants, many=True, context=context).data)
 
 
@@ -169,7 +171,8 @@ class VariantViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ProductVariant.objects.none()
-        return selectors.variants_visible_all(user=self.request.user)
+        variants = selectors.variants_visible_all(user=self.request.user)
+        return variants.priced() if self.action == "retrieve" else variants
 
     @extend_schema(request=VariantInputSerializer, responses=VariantSerializer)
     def partial_update(self, request, *args, **kwargs):
@@ -179,6 +182,7 @@ class VariantViewSet(
         variant = services.variant_update(
             user=request.user, variant=variant, data=serializer.validated_data
         )
+        apply_sale_prices([variant])  # the answer at the price it sells at
         return Response(VariantSerializer(variant, context=self.get_serializer_context()).data)
 
     def destroy(self, request, *args, **kwargs):

@@ -119,6 +119,7 @@ CARD_FIELDS = (
     "stock_quantity",
     "is_active",
     "deleted_at",  # with is_active and the shop's: whether it is for sale
+    "category",  # which sales reach it (catalog.pricing)
     "rating_average",
     "rating_count",
     "shop__id",
@@ -143,6 +144,7 @@ def _cards(ids: list[int]) -> list[Product]:
             Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
             selectors.colour_options(),
         )
+        .priced()
     }
     return [found[pk] for pk in ids if pk in found]
 

@@ -26,6 +26,7 @@ from catalog import caching, selectors, services
 from catalog.forms import ReviewForm
 from catalog.models import Product, ProductVariant
 from catalog.templatetags.shop_tags import money, stock_status
+from core import generations
 from core.errors import ApplicationError
 from core.forms import form_add_service_error
 from shops.selectors import user_is_member
@@ -41,7 +42,7 @@ def _visible_product(request: HttpRequest, slug: str) -> Product:
     """The product if the caller may see it: the public catalog, plus the unpublished
     products of the caller's shops (all of them for staff). Soft-deleted ones: 404."""
     return get_object_or_404(
-        selectors.product_with_variants(selectors.product_list_visible(user=request.user)),
+        selectors.product_with_variants(selectors.product_list_visible(user=request.user)).priced(),
         slug=slug,
     )
 
@@ -258,8 +259,9 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     ref = f"slug:{slug}"
     fragments = _fragments(request, ref)
     if request.user.is_authenticated:
-        product = _visible_product(request, slug)
-        version = caching.product_version(ref=ref, shop_id=product.shop_id)
+        with generations.building() as horizon:  # the fragments keep its prices' end
+            product = _visible_product(request, slug)
+        version = caching.product_version(ref=ref, shop_id=product.shop_id, horizon=horizon)
         return _render_product(
             request,
             product,
@@ -269,7 +271,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
     def build() -> tuple[Product, int]:
         product = get_object_or_404(
-            selectors.product_with_variants(selectors.product_list_public()), slug=slug
+            selectors.product_with_variants(selectors.product_list_public()).priced(), slug=slug
         )
         return product, product.shop_id
 
@@ -284,10 +286,12 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     fragments.use(version=version, found=found)
 
     def load() -> dict[str, Any]:
+        def build_page():
+            generations.valid_until(caching.version_until(version))  # the product's prices
+            return _product_page_data(product, reviews_page), product.shop_id
+
         data, _version, _ = caching.product_read(
-            ref=ref,
-            part=f"page:{reviews_page}",
-            build=lambda: (_product_page_data(product, reviews_page), product.shop_id),
+            ref=ref, part=f"page:{reviews_page}", build=build_page
         )
         return data
 
@@ -308,7 +312,8 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def review_create(request: HttpRequest, slug: str) -> HttpResponse:
     """The review form of the product page. Its errors (a second review, a shop member
     reviewing their own product) come back on the product page, under the form."""
-    product = _visible_product(request, slug)
+    with generations.building() as horizon:
+        product = _visible_product(request, slug)
     product_url = reverse("catalog:product_detail", args=[product.slug])
     if not request.user.is_authenticated:
         return redirect_to_login(product_url)
@@ -329,7 +334,7 @@ def review_create(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect(f"{product_url}#reviews")
     reviews_page = _reviews_page_number(request)
     ref = f"slug:{product.slug}"
-    version = caching.product_version(ref=ref, shop_id=product.shop_id)
+    version = caching.product_version(ref=ref, shop_id=product.shop_id, horizon=horizon)
     return _render_product(
         request,
         product,

@@ -95,6 +95,33 @@ def method_of(shop: str) -> Params:
     return params
 
 
+def promotion_of(shop: str) -> Callable[[World], Any]:
+    """A code promotion of a shop of the world (made in the call's rolled-back world),
+    with one code, "SHOPCODE"."""
+
+    def make(world: World):
+        from promotions.services import promotion_create
+
+        return promotion_create(
+            shop=getattr(world, shop),
+            data={"name": "Ten off", "reward": "percentage", "value": "10", "code": "SHOPCODE"},
+            by=None,
+        )
+
+    return make
+
+
+def platform_code(world: World) -> str:
+    from promotions.services import promotion_create
+
+    promotion_create(
+        shop=None,
+        data={"name": "Welcome", "reward": "percentage", "value": "5", "code": "WELCOME5"},
+        by=None,
+    )
+    return "WELCOME5"
+
+
 def user_id(**roles: str) -> Params:
     return lambda world: {key: world.user(role).pk for key, role in roles.items()}
 
@@ -386,6 +413,12 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
     # --- cart and orders ---------------------------------------------------------------
     "GET /api/v1/cart/": (Call(), row(401, 200, 200, 200, 200, 200)),
     "DELETE /api/v1/cart/": (Call(), row(401, 204, 204, 204, 204, 204)),
+    # A platform code, on carts that hold a line.
+    "POST /api/v1/cart/voucher/": (
+        Call(body=lambda w, role: {"code": platform_code(w)}),
+        row(401, 200, 200, 200, 200, 200),
+    ),
+    "DELETE /api/v1/cart/voucher/": (Call(), row(401, 200, 200, 200, 200, 200)),
     "POST /api/v1/cart/add/": (
         Call(body=lambda w, role: {"product_id": w.product_y.pk, "quantity": 1}),
         row(401, 200, 200, 200, 200, 200),
@@ -435,6 +468,61 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
         Call(),
         row(401, 403, 403, 200, 200, 200, staff_view=200),
     ),
+    # --- promotions: shop X's, run by its owner and staff -------------------------------
+    "GET /api/v1/promotions/": (Call(), row(401, 200, 200, 200, 200, 200)),
+    "POST /api/v1/promotions/": (
+        Call(
+            body=lambda w, role: {
+                "shop_id": w.shop_x.pk,
+                "name": "Spring",
+                "reward": "percentage",
+                "value": "15",
+            }
+        ),
+        row(401, 403, 403, 201, 403, 201),
+    ),
+    "GET /api/v1/promotions/{id}/": (
+        Call(params=lambda w: {"id": promotion_of("shop_x")(w).pk}),
+        row(401, 404, 404, 200, 404, 200, staff_view=200),
+    ),
+    "PATCH /api/v1/promotions/{id}/": (
+        Call(
+            params=lambda w: {"id": promotion_of("shop_x")(w).pk},
+            body=lambda w, role: {"value": "20"},
+        ),
+        row(401, 404, 404, 200, 404, 200, staff_view=403),
+    ),
+    "DELETE /api/v1/promotions/{id}/": (
+        Call(params=lambda w: {"id": promotion_of("shop_x")(w).pk}),
+        row(401, 404, 404, 204, 404, 204, staff_view=403),
+    ),
+    "POST /api/v1/promotions/{id}/codes/": (
+        Call(
+            params=lambda w: {"id": promotion_of("shop_x")(w).pk},
+            body=lambda w, role: {"count": 3},
+        ),
+        row(401, 404, 404, 201, 404, 201, staff_view=403),
+    ),
+    "GET /api/v1/vouchers/": (Call(), row(401, 200, 200, 200, 200, 200)),
+    # Someone who does not run the promotion is told it is none of theirs (400).
+    "POST /api/v1/vouchers/": (
+        Call(
+            body=lambda w, role: {
+                "promotion_id": promotion_of("shop_x")(w).pk,
+                "code": "ANOTHER",
+            }
+        ),
+        row(401, 400, 400, 201, 400, 201, staff_view=403),
+    ),
+    "GET /api/v1/vouchers/{id}/": (
+        Call(params=lambda w: {"id": promotion_of("shop_x")(w).vouchers.get().pk}),
+        row(401, 404, 404, 200, 404, 200, staff_view=200),
+    ),
+    "DELETE /api/v1/vouchers/{id}/": (
+        Call(params=lambda w: {"id": promotion_of("shop_x")(w).vouchers.get().pk}),
+        row(401, 404, 404, 204, 404, 204, staff_view=403),
+    ),
+    "GET /api/v1/vouchers/export/": (Call(), row(401, 200, 200, 200, 200, 200)),
     # --- payments ----------------------------------------------------------------------
     "POST /api/v1/payments/create/": (
         Call(body=lambda w, role: {"order_id": str(w.order_a.pk)}),

@@ -22,6 +22,7 @@ PRODUCT_FIELDS = {
     "name",
     "description",
     "price",
+    "compare_at_price",
     "price_range",
     "variant_count",
     "currency",
@@ -82,6 +83,7 @@ def test_the_product_detail_shape(api_client, shop_a, settings):
         "name": "Wireless Headphones",
         "description": "Noise cancelling.",
         "price": "149.50",
+        "compare_at_price": None,
         "price_range": {"min": "149.50", "max": "149.50"},
         "variant_count": 1,
         "options": [],
@@ -286,8 +288,9 @@ def test_the_product_list_costs_the_same_queries_whatever_the_page_size(
         for product in products
     )
     client = client_of(owner_a)
-    # The caller, their shops, the category tree, the count, the page, tags, images.
-    with django_assert_max_num_queries(7):
+    # The caller, their shops, the category tree, the count, the page, tags, images, the
+    # running sales.
+    with django_assert_max_num_queries(8):
         body = client.get(
             "/api/v1/products/",
             {"page_size": page_size, "category": category.slug, "ordering": "price"},

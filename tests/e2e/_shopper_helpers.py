@@ -181,3 +181,37 @@ def fill_sign_in_form(page: Page, email: str, password: str = DEFAULT_PASSWORD) 
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign In").click()
+
+
+def signed_in_shopper_in_germany(browser, live_server, *, email: str, name: str) -> Page:
+    """A verified shopper with a default address in Berlin, signed in in a new browser
+    context (1280 x 900, English): the page."""
+    from accounts.services import address_create
+    from tests.factories import UserFactory, address_data, verify_email
+
+    shopper = verify_email(UserFactory(email=email))
+    address_create(
+        user=shopper,
+        data={**address_data(full_name=name, city="Berlin", country="DE"), "is_default": True},
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("banner")).to_contain_text("Sign out")
+    return page
+
+
+def totals(page: Page) -> dict[str, str]:
+    """The first figures list on the page (cart, checkout, order): {label: amount}."""
+    summary = page.locator("dl.totals").first
+    return dict(
+        zip(
+            summary.locator("dt").all_inner_texts(),
+            summary.locator("dd").all_inner_texts(),
+            strict=True,
+        )
+    )

@@ -78,6 +78,7 @@ def test_checkout_answers_201_with_the_order_shape():
         "unit_price": "20.00",
         "quantity": 2,
         "line_total": "40.00",
+        "discount_amount": "0.00",
         "tax_rate": "0.00",
         "tax_amount": "0.00",
     }

@@ -78,6 +78,7 @@ def test_a_statement_per_shop_worked_by_hand(sales):
         "tax_collected": D("20.90"),
         "commission_rate": D("10.00"),
         "commission": D("8.25"),
+        "platform_discounts": D("0.00"),
         "net_owed": D("89.92"),
     }
     # Books: 13.37 refunded; net of tax (53.50 - 13.37) x 50.00 / 53.50 = 37.5047; its

@@ -289,6 +289,7 @@ def test_sales_by_variant_and_by_product(sold):
             "label": "Tee (Size: M / Colour: Red)",
             "sku": "TEE-M-RED",
             "revenue": Decimal("60.00"),
+            "discounts": Decimal("0.00"),
             "orders": 2,
             "units": 5,
         },
@@ -297,6 +298,7 @@ def test_sales_by_variant_and_by_product(sold):
             "label": "Lamp",
             "sku": "LAMP-1",
             "revenue": Decimal("50.00"),
+            "discounts": Decimal("0.00"),
             "orders": 1,
             "units": 1,
         },
@@ -305,13 +307,28 @@ def test_sales_by_variant_and_by_product(sold):
             "label": "Tee (Size: S / Colour: Red)",
             "sku": "TEE-S-RED",
             "revenue": Decimal("10.00"),
+            "discounts": Decimal("0.00"),
             "orders": 1,
             "units": 1,
         },
     ]
     assert sales_report(group_by="product") == [
-        {"key": tee.pk, "label": "Tee", "revenue": Decimal("70.00"), "orders": 2, "units": 6},
-        {"key": lamp.pk, "label": "Lamp", "revenue": Decimal("50.00"), "orders": 1, "units": 1},
+        {
+            "key": tee.pk,
+            "label": "Tee",
+            "revenue": Decimal("70.00"),
+            "discounts": Decimal("0.00"),
+            "orders": 2,
+            "units": 6,
+        },
+        {
+            "key": lamp.pk,
+            "label": "Lamp",
+            "revenue": Decimal("50.00"),
+            "discounts": Decimal("0.00"),
+            "orders": 1,
+            "units": 1,
+        },
     ]
 
 

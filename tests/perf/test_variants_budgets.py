@@ -44,17 +44,17 @@ def budget(who: str, path: str) -> int:
 # Its rows plus the values, and the bounds of what it has no row for: the detail asked
 # by a signed-in buyer or the shop's owner (+ the bearer token's user, the caller's shops
 # and whether they manage the product), and products/{id}/variants/ (the product with
-# its card's relations, its options and values, its variants).
+# its card's relations, its options and values, its variants; + the running sales).
 VARIANT_BUDGETS = {
     ("anonymous", "/api/v1/products/{product_id}/"): budget(
         "anonymous", "/api/v1/products/{product_id}/"
     )
     + OPTION_VALUES,
-    ("buyer", "/api/v1/products/{product_id}/"): 9,
-    ("owner", "/api/v1/products/{product_id}/"): 9,
-    ("anonymous", "/api/v1/products/{product_id}/variants/"): 6,
-    ("buyer", "/api/v1/products/{product_id}/variants/"): 9,
-    ("owner", "/api/v1/products/{product_id}/variants/"): 9,
+    ("buyer", "/api/v1/products/{product_id}/"): 10,
+    ("owner", "/api/v1/products/{product_id}/"): 10,
+    ("anonymous", "/api/v1/products/{product_id}/variants/"): 7,
+    ("buyer", "/api/v1/products/{product_id}/variants/"): 10,
+    ("owner", "/api/v1/products/{product_id}/variants/"): 10,
     ("anonymous", "/products/{product_slug}/"): budget("anonymous", "/products/{product_slug}/")
     + OPTION_VALUES,
     ("buyer", "/products/{product_slug}/"): budget("buyer", "/products/{product_slug}/")
