@@ -408,3 +408,132 @@ class CartVoucherView(APIView):
         cart = services.cart_get_for_user(user=request.user)
         services.cart_voucher_remove(cart=cart, code=serializer.validated_data.get("code"))
         return cart_response(request, cart)
+
+
+# --- Wishlist -------------------------------------------------------------------------
+
+
+class WishlistTargetSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    variant_id = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="One of its variants; left out: the product.",
+    )
+
+
+class SavedItemSerializer(serializers.Serializer):
+    product = CartProductSerializer()
+    variant = serializers.SerializerMethodField()
+    price = serializers.DecimalField(**MONEY, help_text="Today's price (a sale's when one runs).")
+    in_stock = serializers.BooleanField()
+    added_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(CartVariantSerializer(allow_null=True))
+    def get_variant(self, item) -> dict | None:
+        variant = item.variant
+        if variant is None:
+            return None
+        return {
+            "id": variant.pk,
+            "sku": variant.sku,
+            "options": {},
+            "price": f"{variant.price:.2f}",
+            "compare_at_price": (
+                f"{variant.compare_at_price:.2f}" if variant.compare_at_price is not None else None
+            ),
+            "stock_quantity": variant.stock_quantity,
+            "in_stock": variant.in_stock,
+            "image_url": None,
+        }
+
+
+class WishlistSerializer(serializers.Serializer):
+    items = SavedItemSerializer(many=True)
+
+
+def _wishlist_target(request, data) -> tuple:
+    product = (
+        product_list_public().filter(pk=data["product_id"]).first()
+        or product_list_visible(user=request.user).filter(pk=data["product_id"]).first()
+    )
+    if product is None:
+        raise NotFound("No such product.")
+    variant = None
+    if data.get("variant_id"):
+        variant = (
+            variants_visible_all(user=request.user)
+            .filter(pk=data["variant_id"], product=product)
+            .first()
+        )
+        if variant is None:
+            raise NotFound("No such variant of this product.")
+    return product, variant
+
+
+def wishlist_response(request, status_code=status.HTTP_200_OK) -> Response:
+    items = selectors.wishlist_items(user=request.user)
+    return Response(
+        WishlistSerializer({"items": items}, context={"request": request}).data, status=status_code
+    )
+
+
+class WishlistView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(operation_id="wishlist_retrieve", responses=WishlistSerializer)
+    def get(self, request):
+        """The caller's saved items still for sale, newest first, at today's prices."""
+        return wishlist_response(request)
+
+    @extend_schema(
+        operation_id="wishlist_add",
+        request=WishlistTargetSerializer,
+        responses={201: WishlistSerializer},
+    )
+    def post(self, request):
+        """Save a product (or one of its variants); saving it again changes nothing."""
+        serializer = WishlistTargetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        product, variant = _wishlist_target(request, serializer.validated_data)
+        services.wishlist_add(user=request.user, product=product, variant=variant)
+        return wishlist_response(request, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        operation_id="wishlist_remove",
+        request=WishlistTargetSerializer,
+        responses={200: WishlistSerializer},
+    )
+    def delete(self, request):
+        """Take a product (or variant) off the wishlist; answers the wishlist."""
+        serializer = WishlistTargetSerializer(data=request.data or request.query_params)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.wishlist_remove(
+            user=request.user, product_id=data["product_id"], variant_id=data.get("variant_id")
+        )
+        return wishlist_response(request)
+
+
+class WishlistMoveView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        operation_id="wishlist_move_to_cart",
+        request=WishlistTargetSerializer,
+        responses=CartSerializer,
+    )
+    def post(self, request):
+        """Move a saved item to the cart (one unit); answers the cart. A product with
+        several variants needs `variant_id` (400 `variant_required`)."""
+        serializer = WishlistTargetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        product, variant = _wishlist_target(request, serializer.validated_data)
+        cart = services.cart_get_for_user(user=request.user)
+        services.wishlist_move_to_cart(
+            user=request.user, cart=cart, product=product, variant=variant
+        )
+        return cart_response(request, cart)

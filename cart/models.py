@@ -70,3 +70,35 @@ class CartVoucher(models.Model):
 
     def __str__(self) -> str:
         return f"{self.voucher_id} in cart {self.cart_id}"
+
+
+class WishlistItem(models.Model):
+    """A product (or one of its variants) a signed-in shopper saved for later. A guest's
+    wishlist lives in the session and joins this one at sign-in (cart.receivers)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wishlist"
+    )
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    variant = models.ForeignKey(
+        ProductVariant, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-added_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "product"],
+                condition=Q(variant__isnull=True),
+                name="wishlist_product_once",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "variant"],
+                condition=Q(variant__isnull=False),
+                name="wishlist_variant_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}/{self.variant_id} saved by {self.user_id}"

@@ -9,6 +9,7 @@ from cart.services import (
     cart_get_for_session,
     cart_get_for_user,
     cart_merge,
+    wishlist_merge,
 )
 
 
@@ -17,6 +18,7 @@ def merge_guest_cart_on_login(sender, request, user, **kwargs) -> None:
     """A guest's cart joins the person's cart when they sign in (pages and social login)."""
     if request is None or not hasattr(request, "session"):
         return
+    wishlist_merge(session=request.session, user=user)  # a guest's saved items too
     guest = cart_get_for_session(session=request.session)
     request.session.pop(GUEST_CART_SESSION_KEY, None)
     if guest is None:

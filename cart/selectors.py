@@ -216,3 +216,67 @@ def cart_totals(
         chosen=chosen,
         offers=summary.offers if offers is None else offers,
     )
+
+
+# --- Wishlists ----------------------------------------------------------------------
+
+
+@dataclass
+class SavedItem:
+    product: object
+    variant: object | None
+    added_at: object = None
+
+    @property
+    def price(self) -> Decimal:
+        return self.variant.price if self.variant is not None else self.product.price
+
+    @property
+    def in_stock(self) -> bool:
+        return (self.variant or self.product).stock_quantity > 0
+
+
+def wishlist_items(*, user=None, session=None) -> list[SavedItem]:
+    """The saved items still for sale, newest first, at today's prices (sales included):
+    a signed-in person's, or a guest's in the session. A fixed number of queries."""
+    from cart.models import WishlistItem
+    from cart.services import WISHLIST_SESSION_KEY
+    from catalog.models import ProductVariant
+    from catalog.selectors import product_cards, product_list_public
+
+    if user is not None and user.is_authenticated:
+        entries = [
+            (item.product_id, item.variant_id, item.added_at)
+            for item in WishlistItem.objects.filter(user=user).order_by("-added_at", "-id")
+        ]
+    else:
+        saved = (session or {}).get(WISHLIST_SESSION_KEY, [])
+        entries = [(product_id, variant_id, None) for product_id, variant_id in reversed(saved)]
+    if not entries:
+        return []
+    products = {
+        product.pk: product
+        for product in product_cards(product_list_public().filter(pk__in={e[0] for e in entries}))
+    }
+    variant_ids = {e[1] for e in entries if e[1]}
+    variants = (
+        {
+            v.pk: v
+            for v in ProductVariant.objects.filter(
+                pk__in=variant_ids, deleted_at__isnull=True, is_active=True
+            )
+            .select_related("product")
+            .priced()
+        }
+        if variant_ids
+        else {}
+    )
+    items = []
+    for product_id, variant_id, added_at in entries:
+        product = products.get(product_id)
+        if product is None or (variant_id and variant_id not in variants):
+            continue
+        items.append(
+            SavedItem(product=product, variant=variants.get(variant_id), added_at=added_at)
+        )
+    return items

@@ -273,3 +273,92 @@ def cart_voucher_remove(*, cart: Cart, code: str | None = None) -> int:
         entries = entries.filter(voucher__code=normalize_code(code))
     removed, _detail = entries.delete()
     return removed
+
+
+# --- Wishlists ----------------------------------------------------------------------
+
+WISHLIST_SESSION_KEY = "wishlist"
+MAX_WISHLIST = 500
+
+
+def _wishlist_target(*, product: Product, variant: ProductVariant | None):
+    if variant is not None and variant.product_id != product.pk:
+        raise DomainValidationError(
+            "That variant is not one of this product's.",
+            fields={"variant_id": ["Not a variant of this product."]},
+        )
+    return product.pk, (variant.pk if variant is not None else None)
+
+
+def wishlist_add(
+    *, user=None, session=None, product: Product, variant: ProductVariant | None = None
+) -> bool:
+    """Save a product (or one of its variants) for a signed-in `user`, or in a guest's
+    `session`; answers whether it is new there. At most MAX_WISHLIST entries."""
+    from cart.models import WishlistItem
+
+    product_id, variant_id = _wishlist_target(product=product, variant=variant)
+    full = DomainValidationError(f"A wishlist holds at most {MAX_WISHLIST} items.")
+    if user is not None and user.is_authenticated:
+        if WishlistItem.objects.filter(user=user).count() >= MAX_WISHLIST:
+            raise full
+        _item, created = WishlistItem.objects.get_or_create(
+            user=user, product_id=product_id, variant_id=variant_id
+        )
+        return created
+    saved = [tuple(entry) for entry in session.get(WISHLIST_SESSION_KEY, [])]
+    if (product_id, variant_id) in saved:
+        return False
+    if len(saved) >= MAX_WISHLIST:
+        raise full
+    session[WISHLIST_SESSION_KEY] = [*saved, (product_id, variant_id)]
+    return True
+
+
+def wishlist_remove(
+    *, user=None, session=None, product_id: int, variant_id: int | None = None
+) -> bool:
+    from cart.models import WishlistItem
+
+    if user is not None and user.is_authenticated:
+        removed, _detail = WishlistItem.objects.filter(
+            user=user, product_id=product_id, variant_id=variant_id
+        ).delete()
+        return bool(removed)
+    saved = [tuple(entry) for entry in session.get(WISHLIST_SESSION_KEY, [])]
+    kept = [entry for entry in saved if entry != (product_id, variant_id)]
+    session[WISHLIST_SESSION_KEY] = kept
+    return len(kept) != len(saved)
+
+
+def wishlist_merge(*, session, user) -> int:
+    """A guest's saved items join the person's wishlist at sign-in; answers how many."""
+    from cart.models import WishlistItem
+
+    saved = [tuple(entry) for entry in session.pop(WISHLIST_SESSION_KEY, [])]
+    live = set(
+        Product.objects.filter(pk__in={p for p, _v in saved}, deleted_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    added = 0
+    for product_id, variant_id in saved:
+        if product_id not in live:
+            continue
+        _item, created = WishlistItem.objects.get_or_create(
+            user=user, product_id=product_id, variant_id=variant_id
+        )
+        added += created
+    return added
+
+
+@transaction.atomic
+def wishlist_move_to_cart(*, user, cart: Cart, product: Product, variant=None) -> CartItem:
+    """Put a saved item in the cart (one unit; its variant, or the product's one variant)
+    and take it off the wishlist."""
+    chosen = variant if variant is not None else cart_variant_of(product=product)
+    item = cart_add_item(cart=cart, variant=chosen, quantity=1)
+    wishlist_remove(
+        user=user, product_id=product.pk, variant_id=variant.pk if variant is not None else None
+    )
+    return item

@@ -196,3 +196,90 @@ def cart_clear(request: HttpRequest) -> HttpResponse:
         services.cart_clear(cart=cart)
     messages.success(request, "Your cart is empty now.")
     return redirect("cart:detail")
+
+
+# --- Wishlist ---------------------------------------------------------------------------
+
+
+def _saved_target(request: HttpRequest):
+    """The product (and variant) a wishlist form names, as the caller may see them."""
+    product_id = str(request.POST.get("product_id", ""))
+    variant_id = str(request.POST.get("variant_id", "") or "")
+    if not product_id.isdigit() or (variant_id and not variant_id.isdigit()):
+        raise Http404("No such product.")
+    product = get_object_or_404(product_list_visible(user=request.user), pk=int(product_id))
+    variant = (
+        get_object_or_404(variants_live(product).select_related("product"), pk=int(variant_id))
+        if variant_id
+        else None
+    )
+    return product, variant
+
+
+def _owner(request: HttpRequest) -> dict:
+    if request.user.is_authenticated:
+        return {"user": request.user}
+    return {"session": request.session}
+
+
+@require_safe
+def wishlist_detail(request: HttpRequest) -> HttpResponse:
+    items = selectors.wishlist_items(**_owner(request))
+    return render(request, "cart/wishlist.html", {"items": items})
+
+
+@require_POST
+def wishlist_add(request: HttpRequest) -> HttpResponse:
+    """The product page's "Save" (the variant chosen, or the product)."""
+    product, variant = _saved_target(request)
+    back = _safe_next(request, request.POST.get("next")) or reverse("wishlist:detail")
+    try:
+        services.wishlist_add(**_owner(request), product=product, variant=variant)
+    except ApplicationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        what = f"“{product.name}”" + (
+            f" ({variant.options_text})" if variant and variant.options_text else ""
+        )
+        messages.success(request, f"Saved to your wishlist: {what}.")
+    return HttpResponseRedirect(back)
+
+
+@require_POST
+def wishlist_remove(request: HttpRequest) -> HttpResponse:
+    product, variant = _saved_target(request)
+    services.wishlist_remove(
+        **_owner(request), product_id=product.pk, variant_id=variant.pk if variant else None
+    )
+    messages.success(request, f"“{product.name}” is off your wishlist.")
+    return redirect("wishlist:detail")
+
+
+@require_POST
+def wishlist_move(request: HttpRequest) -> HttpResponse:
+    """Move a saved item to the cart; a product with several variants is chosen on its
+    page."""
+    product, variant = _saved_target(request)
+    try:
+        if request.user.is_authenticated:
+            services.wishlist_move_to_cart(
+                user=request.user,
+                cart=current_cart(request, create=True),
+                product=product,
+                variant=variant,
+            )
+        else:
+            chosen = variant or services.cart_variant_of(product=product)
+            services.cart_add_item(
+                cart=current_cart(request, create=True), variant=chosen, quantity=1
+            )
+            services.wishlist_remove(
+                session=request.session,
+                product_id=product.pk,
+                variant_id=variant.pk if variant else None,
+            )
+    except ApplicationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("wishlist:detail")
+    messages.success(request, f"“{product.name}” is in your cart now.")
+    return redirect("cart:detail")

@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 from accounts import api as accounts_api
 from cart import api as cart_api
 from catalog import api as catalog_api
+from invoices import api as invoices_api
 from orders import api as orders_api
 from payments import api as payments_api
 from promotions import api as promotions_api
@@ -87,6 +88,18 @@ urlpatterns = [
     optional_slash("cart", cart_api.CartView.as_view(), "cart"),
     optional_slash("cart/add", cart_api.CartAddView.as_view(), "cart-add"),
     optional_slash("cart/voucher", cart_api.CartVoucherView.as_view(), "cart-voucher"),
+    optional_slash("wishlist", cart_api.WishlistView.as_view(), "wishlist"),
+    optional_slash(
+        "wishlist/move-to-cart", cart_api.WishlistMoveView.as_view(), "wishlist-move-to-cart"
+    ),
+    optional_slash(
+        r"orders/(?P<order_id>[0-9a-fA-F-]+)/invoices",
+        invoices_api.OrderInvoicesView.as_view(),
+        "order-invoices",
+    ),
+    optional_slash(
+        r"invoices/(?P<invoice_id>[0-9]+)/pdf", invoices_api.InvoicePdfView.as_view(), "invoice-pdf"
+    ),
     optional_slash("cart/checkout", orders_api.CheckoutView.as_view(), "cart-checkout"),
     optional_slash(
         "cart/shipping-options",

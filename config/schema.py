@@ -57,6 +57,12 @@ DOMAIN_ERRORS: dict[str, dict[int, list[str]]] = {
     "cart_add": {404: ["not_found"], 409: ["insufficient_stock", "product_unavailable"]},
     "cart_item_update": {409: ["insufficient_stock", "product_unavailable"]},
     "cart_voucher_add": {400: [*VOUCHER_ERRORS, "validation_error"]},
+    "wishlist_add": {404: ["not_found"]},
+    "wishlist_move_to_cart": {
+        404: ["not_found"],
+        400: ["variant_required", "validation_error"],
+        409: ["insufficient_stock", "product_unavailable"],
+    },
     "promotions_create": {403: ["permission_denied"]},
     "promotions_partial_update": {403: ["permission_denied"]},
     "promotions_destroy": {403: ["permission_denied"], 400: ["validation_error"]},
@@ -107,7 +113,7 @@ DOMAIN_ERRORS: dict[str, dict[int, list[str]]] = {
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 # DELETEs that take a body: erasing one's account takes the password.
-DELETE_WITH_BODY = {"auth_me_destroy", "cart_voucher_remove"}
+DELETE_WITH_BODY = {"auth_me_destroy", "cart_voucher_remove", "wishlist_remove"}
 
 
 class ShopAutoSchema(AutoSchema):

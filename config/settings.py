@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "promotions",
     "cart",
     "orders",
+    "invoices",
     "payments",
 ]
 

@@ -21,8 +21,10 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("shops/", include("shops.urls")),
     path("cart/", include("cart.urls")),
+    path("wishlist/", include("cart.wishlist_urls")),
     path("", include("orders.urls")),
     path("", include("payments.urls")),
+    path("invoices/", include("invoices.urls")),
     # The OpenAPI schema and its interactive docs (Swagger UI from local static files; its
     # start-up script is a file of its own, as the Content Security Policy wants).
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="api-schema"),

@@ -52,7 +52,7 @@ from orders.models import (
     Shipment,
 )
 from orders.selectors import commission_rate_of, order_has_fulfilments
-from orders.signals import order_cancelled
+from orders.signals import order_cancelled, order_paid, order_refund_recorded
 from promotions.services import redemptions_record, redemptions_release, vouchers_hold
 from shops.selectors import user_shop_ids
 
@@ -450,6 +450,7 @@ def order_mark_paid(*, order: Order, note: str = "") -> bool:
     order.paid_at = timezone.now()
     order.reserved_until = None
     _move(order, S.PAID, by=None, note=note, also=("paid_at", "reserved_until"))
+    order_paid.send(sender=Order, order=order)  # invoices are issued (invoices.receivers)
     from orders.tasks import send_order_email
 
     order_id = order.pk
@@ -458,10 +459,12 @@ def order_mark_paid(*, order: Order, note: str = "") -> bool:
 
 
 @transaction.atomic
-def order_record_refund(*, order: Order, amount: Decimal, note: str = "") -> Order:
-    """Payments report money given back; a paid (or later) order fully refunded becomes
-    `refunded`. A cancelled order stays cancelled."""
+def order_record_refund(*, order: Order, amount: Decimal, note: str = "", ref: str = "") -> Order:
+    """Payments report money given back (`ref`: the refund's id there); a paid (or
+    later) order fully refunded becomes `refunded`. A cancelled order stays cancelled.
+    Credit notes are issued for it (invoices.receivers)."""
     order = _lock(order)
+    order_refund_recorded.send(sender=Order, order=order, amount=amount, ref=ref)
     order.refunded_total = min(order.total, order.refunded_total + amount)
     order.save(update_fields=["refunded_total", "updated_at"])
     if order.refunded_total >= order.total and S.REFUNDED in TRANSITIONS[order.status]:

@@ -7,3 +7,8 @@ status it had; the payments app refunds what was paid (see payments/receivers.py
 from django.dispatch import Signal
 
 order_cancelled = Signal()  # kwargs: order, previous_status, by
+# Sent inside the transaction that marks the order paid (invoices issue its invoices).
+order_paid = Signal()  # kwargs: order
+# Sent inside the transaction that counts a refund (invoices issue credit notes); `ref`
+# names the refund at the payments app, so that it is credited once.
+order_refund_recorded = Signal()  # kwargs: order, amount, ref

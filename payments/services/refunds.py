@@ -51,6 +51,7 @@ def _apply_refund(*, refund: Refund) -> None:
         order=payment.order,
         amount=refund.amount,
         note=f"Refund of {refund.amount} {refund.currency.upper()}",
+        ref=f"refund:{refund.pk}",
     )
 
 

@@ -122,6 +122,15 @@ def platform_code(world: World) -> str:
     return "WELCOME5"
 
 
+def paid_orders_invoice(world: World) -> dict[str, int]:
+    """The invoice of A's paid order (shop Z's part), issued in the call's world."""
+    from invoices.models import Invoice
+    from invoices.services import invoices_issue
+
+    invoices_issue(order_id=world.order_paid.pk)
+    return {"invoice_id": Invoice.objects.get(order=world.order_paid).pk}
+
+
 def user_id(**roles: str) -> Params:
     return lambda world: {key: world.user(role).pk for key, role in roles.items()}
 
@@ -419,6 +428,19 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
         row(401, 200, 200, 200, 200, 200),
     ),
     "DELETE /api/v1/cart/voucher/": (Call(), row(401, 200, 200, 200, 200, 200)),
+    "GET /api/v1/wishlist/": (Call(), row(401, 200, 200, 200, 200, 200)),
+    "POST /api/v1/wishlist/": (
+        Call(body=lambda w, role: {"product_id": w.product_y.pk}),
+        row(401, 201, 201, 201, 201, 201),
+    ),
+    "DELETE /api/v1/wishlist/": (
+        Call(body=lambda w, role: {"product_id": w.product_y.pk}),
+        row(401, 200, 200, 200, 200, 200),
+    ),
+    "POST /api/v1/wishlist/move-to-cart/": (
+        Call(body=lambda w, role: {"product_id": w.product_y.pk}),
+        row(401, 200, 200, 200, 200, 200),
+    ),
     "POST /api/v1/cart/add/": (
         Call(body=lambda w, role: {"product_id": w.product_y.pk, "quantity": 1}),
         row(401, 200, 200, 200, 200, 200),
@@ -448,6 +470,15 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
     "GET /api/v1/orders/{id}/": (
         Call(params=ids(id="order_a")),
         row(401, 200, 404, 200, 404, 200, staff_view=200),
+    ),
+    "GET /api/v1/orders/{order_id}/invoices/": (
+        Call(params=ids(order_id="order_a")),
+        row(401, 200, 404, 200, 404, 200, staff_view=200),
+    ),
+    # Shop Z's invoice of A's paid order: A, shop Z's members (none here) and staff.
+    "GET /api/v1/invoices/{invoice_id}/pdf/": (
+        Call(params=paid_orders_invoice),
+        row(401, 200, 404, 404, 404, 200, staff_view=200),
     ),
     "DELETE /api/v1/orders/{id}/": (
         Call(params=ids(id="order_a")),

@@ -20,26 +20,15 @@ def a_lamp_on_sale_and_two_codes():
     from promotions.services import promotion_create
     from shipping.services import shipping_method_create, shipping_zone_create
     from taxes.services import tax_rates_load_eu
+    from tests.promotions.helpers import running_sale
 
     tax_rates_load_eu()  # Germany: 19% standard
     shop = ShopFactory(name="Lumen Lamps", slug="lumen", ships=False)
     zone = shipping_zone_create(shop=shop, data={"name": "DE", "countries": ["DE"]}, by=None)
     shipping_method_create(zone=zone, data={"name": "Standard", "price": "4.90"}, by=None)
     lamp = ProductFactory(shop=shop, name="Desk Lamp", slug="desk-lamp", price="50.00")
+    running_sale(name="Lamp week", value="10", products=[lamp])
     now = timezone.now()
-    promotion_create(
-        shop=None,
-        data={
-            "name": "Lamp week",
-            "kind": "sale",
-            "reward": "percentage",
-            "value": "10",
-            "starts_at": now - timedelta(hours=1),
-            "ends_at": now + timedelta(days=1),
-            "products": [lamp],
-        },
-        by=None,
-    )
     promotion_create(
         shop=None,
         data={

@@ -521,8 +521,9 @@ def test_an_order_page_reads_in_a_fixed_number_of_queries(
     order = place(buyer, *[(ProductFactory(), 1) for _ in range(count)])
     paid_and_sent(order)  # one shipment per shop (one per line here), each fulfilled
 
-    # +3 since shipping: the shipments, their fulfilments and the fulfilments' lines.
-    with django_assert_max_num_queries(11):
+    # +3 since shipping: the shipments, their fulfilments and the fulfilments' lines;
+    # +1: its invoices.
+    with django_assert_max_num_queries(12):
         response = shopper.get(order_url(order))
 
     assert len(response.context["lines"]) == count

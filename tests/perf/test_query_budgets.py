@@ -76,7 +76,7 @@ BUDGETS = {
     ("buyer", "/cart/"): 15,  # + the lines' option values, codes; + the estimate, as the API
     ("buyer", "/checkout/"): 16,  # + the delivery options and totals for the address
     ("buyer", "/orders/"): 11,  # + shipments, fulfilments and their lines
-    ("buyer", "/orders/{order_id}/"): 12,
+    ("buyer", "/orders/{order_id}/"): 13,  # + its invoices
 }
 
 

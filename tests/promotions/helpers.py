@@ -20,3 +20,22 @@ def past(**delta):
 
 def future(**delta):
     return timezone.now() + timedelta(**(delta or {"days": 1}))
+
+
+def running_sale(*, reward="percentage", value="10", name="Sale", shop=None, **targets):
+    """A sale that started an hour ago and ends in an hour, on `targets` (products=[...],
+    variants=[...], categories=[...], shops=[...])."""
+    now = timezone.now()
+    return promotion_create(
+        shop=shop,
+        data={
+            "name": name,
+            "kind": "sale",
+            "reward": reward,
+            "value": value,
+            "starts_at": now - timedelta(hours=1),
+            "ends_at": now + timedelta(hours=1),
+            **targets,
+        },
+        by=None,
+    )

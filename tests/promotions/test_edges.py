@@ -2,11 +2,9 @@
 shipping only where a code reaches, a sale of some variants, limits out of range, codes
 that went stale in a cart, and removing what orders used."""
 
-from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
-from django.utils import timezone
 
 from cart.models import CartVoucher
 from catalog.services import product_create
@@ -19,7 +17,7 @@ from promotions.services import promotion_create, promotion_delete
 from tests.conftest import bearer_client
 from tests.factories import ProductFactory, ShopFactory, StaffFactory
 from tests.orders.test_api_orders import checkout, fill_cart, shopper
-from tests.promotions.helpers import code_promotion
+from tests.promotions.helpers import code_promotion, running_sale
 from tests.promotions.test_vouchers import add_code
 
 pytestmark = pytest.mark.django_db
@@ -97,20 +95,7 @@ def test_a_sale_of_some_variants_shows_in_the_range_where_the_variants_do(client
 
     tee = product_create(user=None, shop=ShopFactory(), data=tee_data())
     blue_m = tee.variants.get(sku="TEE-M-BLUE")  # 13.00
-    now = timezone.now()
-    promotion_create(
-        shop=None,
-        data={
-            "name": "Blue M",
-            "kind": "sale",
-            "reward": "percentage",
-            "value": "50",
-            "starts_at": now - timedelta(hours=1),
-            "ends_at": now + timedelta(hours=1),
-            "variants": [blue_m],
-        },
-        by=None,
-    )
+    running_sale(value="50", variants=[blue_m])
 
     detail = client.get(f"/api/v1/products/{tee.pk}/").json()
     prices = {v["sku"]: (v["price"], v["compare_at_price"]) for v in detail["variants"]}

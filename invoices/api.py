@@ -1,0 +1,84 @@
+"""An order's invoices and credit notes over the API (orders/{id}/invoices/), and a
+document's PDF (invoices/{id}/pdf/)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from invoices import selectors
+from invoices.models import DocumentKind
+from invoices.tasks import invoice_render
+from orders.selectors import order_get_for
+
+
+class InvoiceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+    number = serializers.CharField()
+    shop = serializers.SerializerMethodField()
+    credits = serializers.CharField(
+        source="credits.number", allow_null=True, default=None, help_text="A credit note's invoice."
+    )
+    issued_at = serializers.DateTimeField()
+    subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
+    shipping = serializers.DecimalField(max_digits=12, decimal_places=2)
+    discount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    tax_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    pdf_url = serializers.SerializerMethodField(help_text="The PDF (with the same credentials).")
+
+    def get_shop(self, invoice) -> dict:
+        return {"id": invoice.shop_id, "name": invoice.seller.get("name", "")}
+
+    def get_pdf_url(self, invoice) -> str:
+        return reverse(
+            "api:invoice-pdf",
+            kwargs={"invoice_id": invoice.pk},
+            request=self.context.get("request"),
+        )
+
+
+class OrderInvoicesView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(operation_id="orders_invoices_list", responses=InvoiceSerializer(many=True))
+    def get(self, request, order_id):
+        """The order's invoices and credit notes the caller may read (its buyer: all;
+        a shop's members: their shop's)."""
+        try:
+            order_id = uuid.UUID(str(order_id))
+        except ValueError as error:
+            raise NotFound("No such order.") from error
+        order = order_get_for(user=request.user, order_id=order_id)
+        if order is None:
+            raise NotFound("No such order.")
+        invoices = selectors.order_invoices_for(user=request.user, order=order)
+        return Response(InvoiceSerializer(invoices, many=True, context={"request": request}).data)
+
+
+class InvoicePdfView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        operation_id="invoices_pdf",
+        responses={(200, "application/pdf"): OpenApiResponse(response=OpenApiTypes.BINARY)},
+    )
+    def get(self, request, invoice_id: int):
+        """The document as a PDF."""
+        invoice = selectors.invoice_get_for(user=request.user, invoice_id=invoice_id)
+        if invoice is None:
+            raise NotFound("No such invoice.")
+        invoice_render(invoice)
+        return FileResponse(
+            invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf"
+        )

@@ -1,0 +1,38 @@
+"""Who reads which invoices: an order's buyer all of its documents, a shop's members
+their shop's, staff who see every order all of them."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from invoices.models import Invoice
+from orders.models import PAID_STATUSES
+from orders.policies import may_view_all_orders
+from shops.selectors import user_shop_ids
+
+
+def invoices_visible(*, user) -> QuerySet[Invoice]:
+    invoices = Invoice.objects.select_related("shop", "order", "credits")
+    if not getattr(user, "is_authenticated", False):
+        return invoices.none()
+    if may_view_all_orders(user):
+        return invoices
+    from django.db.models import Q
+
+    return invoices.filter(Q(order__user=user) | Q(shop_id__in=user_shop_ids(user=user)))
+
+
+def invoice_get_for(*, user, invoice_id: int) -> Invoice | None:
+    return invoices_visible(user=user).filter(pk=invoice_id).first()
+
+
+def order_invoices_for(*, user, order) -> list[Invoice]:
+    """The order's documents `user` reads: none before it was paid (no query), all of
+    them for its buyer (one query)."""
+    if order.status not in PAID_STATUSES:
+        return []
+    if order.user_id is not None and order.user_id == getattr(user, "pk", None):
+        documents = Invoice.objects.select_related("shop", "credits").filter(order=order)
+    else:
+        documents = invoices_visible(user=user).filter(order=order)
+    return list(documents.order_by("issued_at", "id"))

@@ -1,0 +1,59 @@
+"""Workers of invoicing: issue a paid order's invoices, a refund's credit notes, and
+draw, store and mail each document."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from celery import shared_task
+from django.core.files.base import ContentFile
+
+from core.emails import render_email
+from invoices import services
+from invoices.models import Invoice
+from invoices.pdf import invoice_pdf
+
+
+@shared_task
+def issue_invoices(order_id: str) -> int:
+    return len(services.invoices_issue(order_id=order_id))
+
+
+@shared_task
+def issue_credit_notes(order_id: str, amount: str, refund_ref: str) -> int:
+    return len(
+        services.credit_notes_issue(
+            order_id=order_id, amount=Decimal(amount), refund_ref=refund_ref
+        )
+    )
+
+
+def invoice_render(invoice: Invoice) -> Invoice:
+    """Draw the document's PDF and store it (local media, or S3 when configured)."""
+    if not invoice.pdf:
+        invoice.pdf.save(f"{invoice.number}.pdf", ContentFile(invoice_pdf(invoice)), save=False)
+        Invoice.objects.filter(pk=invoice.pk).update(pdf=invoice.pdf.name)
+    return invoice
+
+
+@shared_task
+def invoice_render_and_send(invoice_id: int) -> None:
+    invoice = (
+        Invoice.objects.select_related("order__user", "shop", "credits")
+        .filter(pk=invoice_id)
+        .first()
+    )
+    if invoice is None:
+        return
+    invoice_render(invoice)
+    user = invoice.order.user
+    if user is None or not user.is_active:
+        return
+    message = render_email(
+        "invoices/email/document",
+        to=[user.email],
+        context={"invoice": invoice, "order": invoice.order, "user": user},
+    )
+    with invoice.pdf.open("rb") as stored:
+        message.attach(f"{invoice.number}.pdf", stored.read(), "application/pdf")
+    message.send()
