@@ -362,3 +362,27 @@ def wishlist_move_to_cart(*, user, cart: Cart, product: Product, variant=None) -
         user=user, product_id=product.pk, variant_id=variant.pk if variant is not None else None
     )
     return item
+
+
+def carts_purge_guests(*, older_than_days: int | None = None, now=None) -> int:
+    """Delete guest carts nobody touched for GUEST_CART_DAYS (their sessions are long
+    gone); answers how many. Signed-in people's carts stay. In batches, on the index of
+    guest carts by last change."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    days = older_than_days if older_than_days is not None else settings.GUEST_CART_DAYS
+    before = (now or timezone.now()) - timedelta(days=days)
+    purged = 0
+    while True:
+        ids = list(
+            Cart.objects.filter(user__isnull=True, updated_at__lt=before)
+            .order_by("updated_at")
+            .values_list("pk", flat=True)[:1000]
+        )
+        if not ids:
+            return purged
+        Cart.objects.filter(pk__in=ids, user__isnull=True).delete()
+        purged += len(ids)

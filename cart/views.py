@@ -233,11 +233,16 @@ def wishlist_add(request: HttpRequest) -> HttpResponse:
     """The product page's "Save" (the variant chosen, or the product)."""
     product, variant = _saved_target(request)
     back = _safe_next(request, request.POST.get("next")) or reverse("wishlist:detail")
+    by_script = request.headers.get("X-Requested-With") == "fetch"  # a card's heart
     try:
         services.wishlist_add(**_owner(request), product=product, variant=variant)
     except ApplicationError as exc:
+        if by_script:
+            return HttpResponse(_error_text(exc), status=400, content_type="text/plain")
         messages.error(request, _error_text(exc))
     else:
+        if by_script:
+            return HttpResponse(status=204)
         what = f"“{product.name}”" + (
             f" ({variant.options_text})" if variant and variant.options_text else ""
         )

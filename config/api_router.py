@@ -13,6 +13,7 @@ from invoices import api as invoices_api
 from orders import api as orders_api
 from payments import api as payments_api
 from promotions import api as promotions_api
+from returns import api as returns_api
 from shipping import api as shipping_api
 from shops import api as shops_api
 
@@ -58,6 +59,7 @@ router.register("reviews", catalog_api.ReviewViewSet, basename="review")
 router.register("orders", orders_api.OrderViewSet, basename="order")
 router.register("promotions", promotions_api.PromotionViewSet, basename="promotion")
 router.register("vouchers", promotions_api.VoucherViewSet, basename="voucher")
+router.register("returns", returns_api.ReturnViewSet, basename="return")
 router.register("payments/methods", payments_api.SavedMethodViewSet, basename="payment-method")
 router.register("payments", payments_api.PaymentViewSet, basename="payment")
 
@@ -99,6 +101,11 @@ urlpatterns = [
     ),
     optional_slash(
         r"invoices/(?P<invoice_id>[0-9]+)/pdf", invoices_api.InvoicePdfView.as_view(), "invoice-pdf"
+    ),
+    optional_slash(
+        r"orders/(?P<order_id>[0-9a-fA-F-]+)/returns",
+        returns_api.OrderReturnsView.as_view(),
+        "order-returns",
     ),
     optional_slash("cart/checkout", orders_api.CheckoutView.as_view(), "cart-checkout"),
     optional_slash(

@@ -57,6 +57,14 @@ DOMAIN_ERRORS: dict[str, dict[int, list[str]]] = {
     "cart_add": {404: ["not_found"], 409: ["insufficient_stock", "product_unavailable"]},
     "cart_item_update": {409: ["insufficient_stock", "product_unavailable"]},
     "cart_voucher_add": {400: [*VOUCHER_ERRORS, "validation_error"]},
+    "orders_returns_create": {403: ["permission_denied"], 409: ["return_not_allowed"]},
+    "returns_approve_create": {403: ["permission_denied"], 409: ["invalid_status_transition"]},
+    "returns_refuse_create": {403: ["permission_denied"], 409: ["invalid_status_transition"]},
+    "returns_receive_create": {
+        403: ["permission_denied"],
+        409: ["invalid_status_transition", "payment_not_refundable"],
+        502: ["payment_provider_error"],
+    },
     "wishlist_add": {404: ["not_found"]},
     "wishlist_move_to_cart": {
         404: ["not_found"],

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "orders",
     "invoices",
     "payments",
+    "returns",
 ]
 
 MIDDLEWARE = [
@@ -173,7 +174,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "orders.tasks.expire_reservations",
         "schedule": 60.0,
     },
+    "cart-purge-guest-carts": {
+        "task": "cart.tasks.purge_guest_carts",
+        "schedule": 24 * 60 * 60.0,
+    },
 }
+# Guest carts untouched this long are deleted by the daily purge.
+GUEST_CART_DAYS = env.int("GUEST_CART_DAYS", default=30)
 # How long a placed, unpaid order holds its stock.
 ORDER_RESERVATION_MINUTES = env.int("ORDER_RESERVATION_MINUTES", default=30)
 # What one account may hold unpaid at once, so that nobody reserves a whole stock with

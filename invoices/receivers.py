@@ -18,8 +18,8 @@ def _issue_invoices(sender, order, **kwargs) -> None:
 
 
 @receiver(order_refund_recorded, dispatch_uid="invoices-refund")
-def _issue_credit_notes(sender, order, amount, ref="", **kwargs) -> None:
+def _issue_credit_notes(sender, order, amount, ref="", shop_id=None, **kwargs) -> None:
     from invoices.tasks import issue_credit_notes
 
     order_id, value = str(order.pk), str(amount)
-    transaction.on_commit(lambda: issue_credit_notes.delay(order_id, value, ref))
+    transaction.on_commit(lambda: issue_credit_notes.delay(order_id, value, ref, shop_id))

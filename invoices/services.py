@@ -158,11 +158,13 @@ def invoices_issue(*, order_id) -> list[Invoice]:
 
 
 @transaction.atomic
-def credit_notes_issue(*, order_id, amount: Decimal, refund_ref: str) -> list[Invoice]:
+def credit_notes_issue(
+    *, order_id, amount: Decimal, refund_ref: str, shop_id: int | None = None
+) -> list[Invoice]:
     """A refund of `amount` on the order, credited by each shop in proportion to its
-    invoice (to the cent: taxes.services.money_split), its tax in the same proportion.
-    A refund (`refund_ref`) is credited once; its invoices are issued first if a worker
-    has not done so yet."""
+    invoice (to the cent: taxes.services.money_split), its tax in the same proportion;
+    by `shop_id`'s alone when it names the shop (a return). A refund (`refund_ref`) is
+    credited once; its invoices are issued first if a worker has not done so yet."""
     order = _lock_order(order_id)
     if order is None or amount <= 0:
         return []
@@ -174,6 +176,8 @@ def credit_notes_issue(*, order_id, amount: Decimal, refund_ref: str) -> list[In
     if not invoices:
         invoices = [*invoices_issue(order_id=order.pk)]
     invoices = [invoice for invoice in invoices if invoice.total > 0]
+    if shop_id is not None:
+        invoices = [invoice for invoice in invoices if invoice.shop_id == shop_id] or invoices
     if not invoices:
         return []
     whole = sum((invoice.total for invoice in invoices), ZERO)

@@ -20,10 +20,12 @@ def issue_invoices(order_id: str) -> int:
 
 
 @shared_task
-def issue_credit_notes(order_id: str, amount: str, refund_ref: str) -> int:
+def issue_credit_notes(
+    order_id: str, amount: str, refund_ref: str, shop_id: int | None = None
+) -> int:
     return len(
         services.credit_notes_issue(
-            order_id=order_id, amount=Decimal(amount), refund_ref=refund_ref
+            order_id=order_id, amount=Decimal(amount), refund_ref=refund_ref, shop_id=shop_id
         )
     )
 

@@ -239,6 +239,13 @@ def order_has_fulfilments(*, order_id) -> bool:
 
 
 def order_get_for(*, user, order_id) -> Order | None:
+    """The order if `user` may see it; None too for an id that is no UUID."""
+    import uuid
+
+    try:
+        order_id = uuid.UUID(str(order_id))
+    except ValueError:
+        return None
     return order_list_for(user=user).filter(pk=order_id).first()
 
 

@@ -397,6 +397,21 @@ def _restock(order: Order) -> None:
 
 
 @transaction.atomic
+def variants_restock(*, quantities: dict[int, int]) -> None:
+    """Units come back to stock (a return received as resellable): the rows locked in
+    the order every stock writer uses, one UPDATE."""
+    quantities = {variant_id: qty for variant_id, qty in quantities.items() if qty > 0}
+    if not quantities:
+        return
+    variants = _lock_stock(quantities)
+    ProductVariant.objects.filter(pk__in=list(quantities)).update(
+        stock_quantity=F("stock_quantity") + _per_variant(quantities)
+    )
+    products_summary_refresh(product_ids={variant.product_id for variant in variants.values()})
+    variants_low_stock_check(variant_ids=list(variants))
+
+
+@transaction.atomic
 def order_require_unsent(*, order_id) -> None:
     """Refuse (409 `lines_fulfilled`) when any of the order's goods left; the order's row
     is locked for the check, so that a fulfilment committing meanwhile waits for it."""
@@ -459,12 +474,14 @@ def order_mark_paid(*, order: Order, note: str = "") -> bool:
 
 
 @transaction.atomic
-def order_record_refund(*, order: Order, amount: Decimal, note: str = "", ref: str = "") -> Order:
+def order_record_refund(
+    *, order: Order, amount: Decimal, note: str = "", ref: str = "", shop_id: int | None = None
+) -> Order:
     """Payments report money given back (`ref`: the refund's id there); a paid (or
     later) order fully refunded becomes `refunded`. A cancelled order stays cancelled.
     Credit notes are issued for it (invoices.receivers)."""
     order = _lock(order)
-    order_refund_recorded.send(sender=Order, order=order, amount=amount, ref=ref)
+    order_refund_recorded.send(sender=Order, order=order, amount=amount, ref=ref, shop_id=shop_id)
     order.refunded_total = min(order.total, order.refunded_total + amount)
     order.save(update_fields=["refunded_total", "updated_at"])
     if order.refunded_total >= order.total and S.REFUNDED in TRANSITIONS[order.status]:

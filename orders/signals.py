@@ -11,4 +11,5 @@ order_cancelled = Signal()  # kwargs: order, previous_status, by
 order_paid = Signal()  # kwargs: order
 # Sent inside the transaction that counts a refund (invoices issue credit notes); `ref`
 # names the refund at the payments app, so that it is credited once.
-order_refund_recorded = Signal()  # kwargs: order, amount, ref
+# `shop_id`: the one shop it gives money back for (a return), or None.
+order_refund_recorded = Signal()  # kwargs: order, amount, ref, shop_id

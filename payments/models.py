@@ -117,6 +117,9 @@ class Refund(models.Model):
         max_length=32, choices=RefundReason.choices, default=RefundReason.REQUESTED_BY_CUSTOMER
     )
     provider_refund_id = models.CharField(max_length=255, blank=True)
+    # A return's refund gives back one shop's goods: its credit note is that shop's
+    # (invoices). Null: the order's refund, credited by every shop in proportion.
+    shop_id = models.PositiveBigIntegerField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

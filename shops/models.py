@@ -27,6 +27,13 @@ class Shop(models.Model):
     low_stock_threshold = models.PositiveIntegerField(
         default=5, help_text="Owners are emailed when a product's stock falls below this."
     )
+    return_window_days = models.PositiveSmallIntegerField(
+        default=30, help_text="Days after delivery within which shoppers may ask for a return."
+    )
+    return_instructions = models.TextField(
+        blank=True,
+        help_text="Sent to the shopper when a return is approved: where and how to send it.",
+    )
     commission_rate = models.DecimalField(
         max_digits=5,
         decimal_places=2,

@@ -17,7 +17,16 @@ from shops.exceptions import LastOwner, ShopPermissionDenied
 from shops.models import Shop, ShopMembership
 from shops.signals import shop_opened
 
-SHOP_FIELDS = ("name", "description", "address", "email", "phone", "low_stock_threshold")
+SHOP_FIELDS = (
+    "name",
+    "description",
+    "address",
+    "email",
+    "phone",
+    "low_stock_threshold",
+    "return_window_days",
+    "return_instructions",
+)
 
 
 def unique_slug(model, value: str, *, max_length: int = 200, **scope: Any) -> str:

@@ -52,6 +52,7 @@ def _apply_refund(*, refund: Refund) -> None:
         amount=refund.amount,
         note=f"Refund of {refund.amount} {refund.currency.upper()}",
         ref=f"refund:{refund.pk}",
+        shop_id=refund.shop_id,
     )
 
 
@@ -62,9 +63,11 @@ def payment_refund(
     amount: Decimal | None = None,
     reason: str = RefundReason.REQUESTED_BY_CUSTOMER,
     by: User | None = None,
+    shop_id: int | None = None,
 ) -> Refund:
     """Give back all or part of a succeeded payment; refunds add up to at most the amount.
-    `by`: the staff member asking (payments.policies.may_refund), None for the system."""
+    `by`: the staff member asking (payments.policies.may_refund), None for the system;
+    `shop_id`: the shop whose goods came back (a return), which credits it alone."""
     if by is not None and not may_refund(by):
         raise NotPermitted("You do not have permission to refund payments.")
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -105,6 +108,7 @@ def payment_refund(
         status=_refund_status(answer.status),
         provider_refund_id=answer.id,
         created_by=by,
+        shop_id=shop_id,
     )
     if refund.status == RefundStatus.SUCCEEDED:
         _apply_refund(refund=refund)

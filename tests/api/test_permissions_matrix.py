@@ -131,6 +131,25 @@ def paid_orders_invoice(world: World) -> dict[str, int]:
     return {"invoice_id": Invoice.objects.get(order=world.order_paid).pk}
 
 
+def return_of_a(world: World) -> dict[str, int]:
+    """A's paid order, delivered, with a return asked of shop Z's line (made in the call's
+    rolled-back world)."""
+    from orders.services import order_set_status
+    from returns.services import return_request
+
+    order = world.order_paid
+    for status in ("processing", "shipped", "delivered"):
+        order_set_status(order=order, status=status, by=None)
+    line = order.lines.get()
+    made = return_request(
+        order=order,
+        user=world.user("customer_a"),
+        lines=[{"line_id": line.pk, "quantity": 1}],
+        reason="x",
+    )
+    return {"id": made.pk}
+
+
 def user_id(**roles: str) -> Params:
     return lambda world: {key: world.user(role).pk for key, role in roles.items()}
 
@@ -470,6 +489,34 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
     "GET /api/v1/orders/{id}/": (
         Call(params=ids(id="order_a")),
         row(401, 200, 404, 200, 404, 200, staff_view=200),
+    ),
+    # A's pending order: not delivered (409) for A; nobody else sees it... but its shop.
+    "POST /api/v1/orders/{order_id}/returns/": (
+        Call(
+            params=ids(order_id="order_a"),
+            body=lambda w, role: {
+                "lines": [{"line_id": w.order_a.lines.first().pk, "quantity": 1}],
+                "reason": "Too big",
+            },
+        ),
+        row(401, 409, 404, 403, 404, 403, staff_view=403),
+    ),
+    "GET /api/v1/returns/": (Call(), row(401, 200, 200, 200, 200, 200)),
+    "GET /api/v1/returns/{id}/": (
+        Call(params=return_of_a),
+        row(401, 200, 404, 404, 404, 200, staff_view=200),
+    ),
+    "POST /api/v1/returns/{id}/approve/": (
+        Call(params=return_of_a, body=lambda w, role: {}),
+        row(401, 403, 404, 404, 404, 200, staff_view=403),
+    ),
+    "POST /api/v1/returns/{id}/refuse/": (
+        Call(params=return_of_a, body=lambda w, role: {"note": "No"}),
+        row(401, 403, 404, 404, 404, 200, staff_view=403),
+    ),
+    "POST /api/v1/returns/{id}/receive/": (
+        Call(params=return_of_a, body=lambda w, role: {"resellable": True}),
+        row(401, 403, 404, 404, 404, 409, staff_view=403),
     ),
     "GET /api/v1/orders/{order_id}/invoices/": (
         Call(params=ids(order_id="order_a")),

@@ -153,7 +153,7 @@ def test_members_see_their_unpublished_products_marked(client, shop):
     response = client.get("/shops/oak-works/")
 
     assert "Draft" in names(response)
-    card = html(response).split("Draft</a>")[0].rsplit('<article class="product-card">', 1)[1]
+    card = html(response).split("Draft</a>")[0].rsplit('<article class="product-card"', 1)[1]
     assert "Not published" in card
 
 

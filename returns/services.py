@@ -1,0 +1,254 @@
+"""Returns, from the request to the refund.
+
+A shopper asks to return units of a delivered order's lines, all of one shop, within the
+shop's return window (days after delivery). The shop's members (or staff who change
+orders) approve it (the shop's instructions go to the shopper) or refuse it; they mark
+the goods received, back in stock when resellable, and what was paid for them is
+refunded through the payment provider: each unit's share of its line's price after
+discounts, with its tax when prices exclude it, and the shipment's charge when the
+shop's whole part has come back. The shop's credit note follows the refund (invoices).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from accounts.models import User
+from core.emails import render_email
+from core.errors import DomainValidationError
+from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange, Shipment
+from orders.policies import may_fulfil
+from orders.services import variants_restock
+from payments.models import Payment, PaymentStatus
+from payments.services import payment_refund
+from returns.exceptions import InvalidReturnTransition, ReturnNotAllowed, ReturnPermissionDenied
+from returns.models import ReturnEvent, ReturnLine, ReturnRequest, ReturnStatus
+
+S = ReturnStatus
+TRANSITIONS = {
+    S.REQUESTED: {S.APPROVED, S.REFUSED},
+    S.APPROVED: {S.RECEIVED},
+    S.RECEIVED: {S.REFUNDED},
+    S.REFUSED: set(),
+    S.REFUNDED: set(),
+}
+CENT = Decimal("0.01")
+
+
+def _invalid(field: str, message: str) -> DomainValidationError:
+    return DomainValidationError(message, fields={field: [message]})
+
+
+def delivered_at(order: Order):
+    change = (
+        OrderStatusChange.objects.filter(order=order, to_status=OrderStatus.DELIVERED)
+        .order_by("-at")
+        .first()
+    )
+    return change.at if change else None
+
+
+def _returned(order_id, *, exclude_request=None) -> dict[int, int]:
+    """Units of each line already asked back (refused requests give them back)."""
+    lines = ReturnLine.objects.filter(request__order_id=order_id).exclude(request__status=S.REFUSED)
+    if exclude_request is not None:
+        lines = lines.exclude(request=exclude_request)
+    rows = lines.values("order_line_id").annotate(units=Sum("quantity"))
+    return {row["order_line_id"]: row["units"] for row in rows}
+
+
+def _record(request: ReturnRequest, to_status: str, *, by, note: str = "") -> None:
+    previous = request.status
+    if to_status not in TRANSITIONS[previous] and previous != to_status:
+        raise InvalidReturnTransition(
+            f"A return that is {request.get_status_display().lower()} cannot become {to_status}."
+        )
+    request.status = to_status
+    ReturnEvent.objects.create(
+        request=request,
+        from_status=previous if previous != to_status else "",
+        to_status=to_status,
+        by=by if getattr(by, "is_authenticated", False) else None,
+        note=note[:500],
+    )
+
+
+def _mail(request: ReturnRequest) -> None:
+    request_id = request.pk
+    transaction.on_commit(lambda: return_send_email(request_id=request_id))
+
+
+def return_send_email(*, request_id: int) -> None:
+    request = (
+        ReturnRequest.objects.select_related("order__user", "shop")
+        .prefetch_related("lines__order_line")
+        .filter(pk=request_id)
+        .first()
+    )
+    if request is None:
+        return
+    context = {"request": request, "order": request.order, "shop": request.shop}
+    buyer = request.order.user
+    if buyer is not None and buyer.is_active:
+        render_email("returns/email/status", to=[buyer.email], context=context).send()
+    if request.status == S.REQUESTED:
+        members = list(
+            request.shop.memberships.filter(user__is_active=True).values_list(
+                "user__email", flat=True
+            )
+        )
+        if members:
+            render_email("returns/email/shop_request", to=members, context=context).send()
+
+
+@transaction.atomic
+def return_request(
+    *, order: Order, user: User, lines: list[dict[str, Any]], reason: str
+) -> ReturnRequest:
+    """Ask to return `lines` ([{line_id, quantity}]) of `user`'s delivered order."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.user_id != user.pk:
+        raise ReturnPermissionDenied("Only the order's buyer asks for a return.")
+    if order.status != OrderStatus.DELIVERED:
+        raise ReturnNotAllowed("Only a delivered order can be returned.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise _invalid("reason", "Say why you are returning these items.")
+    if not lines:
+        raise _invalid("lines", "Choose at least one item to return.")
+    by_id = {line.pk: line for line in OrderLine.objects.filter(order=order)}
+    returned = _returned(order.pk)
+    wanted: dict[int, int] = {}
+    for index, entry in enumerate(lines):
+        line = by_id.get(int(entry.get("line_id", 0) or 0))
+        if line is None:
+            raise _invalid(f"lines.{index}.line_id", "Not a line of this order.")
+        quantity = int(entry.get("quantity", 0) or 0)
+        left = line.quantity - returned.get(line.pk, 0) - wanted.get(line.pk, 0)
+        if not 1 <= quantity <= left:
+            raise _invalid(f"lines.{index}.quantity", f"From 1 to {left} of this item.")
+        wanted[line.pk] = wanted.get(line.pk, 0) + quantity
+    shops = {by_id[line_id].shop_id for line_id in wanted}
+    if len(shops) != 1:
+        raise _invalid("lines", "One return per shop: ask for each shop's items apart.")
+    shop = by_id[next(iter(wanted))].shop
+    since = delivered_at(order)
+    if since is not None and timezone.now() > since + timedelta(days=shop.return_window_days):
+        raise ReturnNotAllowed(
+            f"{shop.name} takes returns within {shop.return_window_days} days of delivery."
+        )
+    request = ReturnRequest.objects.create(order=order, shop=shop, user=user, reason=reason[:2000])
+    ReturnLine.objects.bulk_create(
+        ReturnLine(request=request, order_line_id=line_id, quantity=quantity)
+        for line_id, quantity in wanted.items()
+    )
+    ReturnEvent.objects.create(request=request, to_status=S.REQUESTED, by=user)
+    _mail(request)
+    return request
+
+
+def _lock(request: ReturnRequest, by: User | None) -> ReturnRequest:
+    request = ReturnRequest.objects.select_for_update().select_related("shop").get(pk=request.pk)
+    if by is not None and not may_fulfil(by, request.shop_id):
+        raise ReturnPermissionDenied()
+    return request
+
+
+@transaction.atomic
+def return_approve(
+    *, request: ReturnRequest, by: User | None, instructions: str | None = None
+) -> ReturnRequest:
+    """Approved: the shop's return instructions (or these) go to the shopper."""
+    request = _lock(request, by)
+    _record(request, S.APPROVED, by=by)
+    request.instructions = (instructions or request.shop.return_instructions or "").strip()
+    request.save(update_fields=["status", "instructions", "updated_at"])
+    _mail(request)
+    return request
+
+
+@transaction.atomic
+def return_refuse(*, request: ReturnRequest, by: User | None, note: str = "") -> ReturnRequest:
+    request = _lock(request, by)
+    _record(request, S.REFUSED, by=by, note=note)
+    request.instructions = (note or "").strip()
+    request.save(update_fields=["status", "instructions", "updated_at"])
+    _mail(request)
+    return request
+
+
+def _share(amount: Decimal, part: int, whole: int) -> Decimal:
+    return (amount * part / whole).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def return_refund_amount(request: ReturnRequest) -> Decimal:
+    """What the returned units were paid: per line, its paid amount (after its discount
+    share, with its tax when prices exclude it) in proportion to the units, the last
+    units of a line taking what is left of it; plus the shipment's charge when the
+    shop's whole part of the order has come back."""
+    order = request.order
+    lines = list(request.lines.select_related("order_line"))
+    earlier = (
+        ReturnLine.objects.filter(request__order_id=order.pk, request__status__in=[S.REFUNDED])
+        .exclude(request=request)
+        .values("order_line_id")
+        .annotate(units=Sum("quantity"))
+    )
+    earlier_units = {row["order_line_id"]: row["units"] for row in earlier}
+    total = Decimal("0.00")
+    for entry in lines:
+        line = entry.order_line
+        line.order = order
+        paid = line.paid_amount
+        before = earlier_units.get(line.pk, 0)
+        if before + entry.quantity >= line.quantity:  # the last units: what is left
+            amount = paid - _share(paid, before, line.quantity)
+        else:
+            amount = _share(paid, entry.quantity, line.quantity)
+        total += amount
+    shop_lines = OrderLine.objects.filter(order=order, shop_id=request.shop_id)
+    units = sum(line.quantity for line in shop_lines)
+    back = _returned(order.pk)
+    if sum(back.get(line.pk, 0) for line in shop_lines) >= units:
+        shipment = Shipment.objects.filter(order=order, shop_id=request.shop_id).first()
+        if shipment is not None:
+            charge = shipment.price - shipment.discount_amount
+            total += charge if order.prices_include_tax else charge + shipment.tax_amount
+    return total
+
+
+@transaction.atomic
+def return_receive(*, request: ReturnRequest, by: User | None, resellable: bool) -> ReturnRequest:
+    """The goods are back: into stock when resellable, and the money back to the
+    shopper through the payment provider (refunded once the provider says so)."""
+    request = _lock(request, by)
+    _record(request, S.RECEIVED, by=by, note="Back in stock." if resellable else "")
+    request.resellable = bool(resellable)
+    lines = list(request.lines.select_related("order_line"))
+    if resellable:
+        quantities: dict[int, int] = {}
+        for entry in lines:
+            variant_id = entry.order_line.variant_id
+            quantities[variant_id] = quantities.get(variant_id, 0) + entry.quantity
+        variants_restock(quantities=quantities)
+    amount = return_refund_amount(request)
+    request.refund_amount = amount
+    payment = (
+        Payment.objects.filter(order_id=request.order_id, status=PaymentStatus.SUCCEEDED)
+        .order_by("created_at")
+        .first()
+    )
+    if payment is not None and amount > 0:
+        refund = payment_refund(payment=payment, amount=amount, by=None, shop_id=request.shop_id)
+        request.refund_id = refund.pk
+        if refund.status == "succeeded":
+            _record(request, S.REFUNDED, by=None, note=f"Refunded {amount:.2f}.")
+    request.save()
+    _mail(request)
+    return request
