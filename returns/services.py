@@ -224,6 +224,23 @@ def return_refund_amount(request: ReturnRequest) -> Decimal:
 
 
 @transaction.atomic
+def return_mark_refunded(*, refund_id) -> ReturnRequest | None:
+    """The provider confirmed the refund of a received return (once; any other refund
+    changes nothing)."""
+    request = (
+        ReturnRequest.objects.select_for_update()
+        .filter(refund_id=refund_id, status=S.RECEIVED)
+        .first()
+    )
+    if request is None:
+        return None
+    _record(request, S.REFUNDED, by=None, note=f"Refunded {request.refund_amount:.2f}.")
+    request.save(update_fields=["status", "updated_at"])
+    _mail(request)
+    return request
+
+
+@transaction.atomic
 def return_receive(*, request: ReturnRequest, by: User | None, resellable: bool) -> ReturnRequest:
     """The goods are back: into stock when resellable, and the money back to the
     shopper through the payment provider (refunded once the provider says so)."""

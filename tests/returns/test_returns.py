@@ -198,3 +198,30 @@ def test_the_order_page_asks_for_a_return(delivered, client):
         1,
     )
     assert "Requested" in client.get(f"/orders/{order.pk}/").content.decode()
+
+
+def test_a_refund_the_provider_confirms_later_marks_the_return_refunded(delivered):
+    from payments.models import Refund
+    from returns.models import ReturnStatus
+    from returns.services import return_approve
+
+    made = ReturnRequest.objects.get(pk=ask(delivered, delivered["mug"], 1).json()["id"])
+    return_approve(request=made, by=None)
+    # As with Stripe: the goods are received while the refund is still pending.
+    ReturnRequest.objects.filter(pk=made.pk).update(status=ReturnStatus.RECEIVED)
+    refund = Refund.objects.create(
+        payment=delivered["order"].payments.get(),
+        amount=D("10.71"),
+        currency="usd",
+        status="pending",
+    )
+    ReturnRequest.objects.filter(pk=made.pk).update(refund_id=refund.pk, refund_amount=D("10.71"))
+
+    from orders.services import order_record_refund
+
+    order_record_refund(order=delivered["order"], amount=D("10.71"), ref=f"refund:{refund.pk}")
+    order_record_refund(order=delivered["order"], amount=D("1.00"), ref="refund:not-a-uuid")
+
+    made.refresh_from_db()
+    assert made.status == ReturnStatus.REFUNDED
+    assert [event.to_status for event in made.history.all()][-1] == "refunded"
