@@ -353,13 +353,18 @@ def wishlist_merge(*, session, user) -> int:
 
 
 @transaction.atomic
-def wishlist_move_to_cart(*, user, cart: Cart, product: Product, variant=None) -> CartItem:
+def wishlist_move_to_cart(
+    *, cart: Cart, product: Product, variant=None, user=None, session=None
+) -> CartItem:
     """Put a saved item in the cart (one unit; its variant, or the product's one variant)
-    and take it off the wishlist."""
+    and take it off the wishlist (a signed-in `user`'s, or a guest's `session`)."""
     chosen = variant if variant is not None else cart_variant_of(product=product)
     item = cart_add_item(cart=cart, variant=chosen, quantity=1)
     wishlist_remove(
-        user=user, product_id=product.pk, variant_id=variant.pk if variant is not None else None
+        user=user,
+        session=session,
+        product_id=product.pk,
+        variant_id=variant.pk if variant is not None else None,
     )
     return item
 

@@ -266,23 +266,12 @@ def wishlist_move(request: HttpRequest) -> HttpResponse:
     page."""
     product, variant = _saved_target(request)
     try:
-        if request.user.is_authenticated:
-            services.wishlist_move_to_cart(
-                user=request.user,
-                cart=current_cart(request, create=True),
-                product=product,
-                variant=variant,
-            )
-        else:
-            chosen = variant or services.cart_variant_of(product=product)
-            services.cart_add_item(
-                cart=current_cart(request, create=True), variant=chosen, quantity=1
-            )
-            services.wishlist_remove(
-                session=request.session,
-                product_id=product.pk,
-                variant_id=variant.pk if variant else None,
-            )
+        services.wishlist_move_to_cart(
+            **_owner(request),
+            cart=current_cart(request, create=True),
+            product=product,
+            variant=variant,
+        )
     except ApplicationError as exc:
         messages.error(request, _error_text(exc))
         return redirect("wishlist:detail")

@@ -3,7 +3,6 @@ document's PDF (invoices/{id}/pdf/)."""
 
 from __future__ import annotations
 
-from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers
@@ -14,7 +13,7 @@ from rest_framework.views import APIView
 
 from invoices import selectors
 from invoices.models import DocumentKind
-from invoices.tasks import invoice_render
+from invoices.views import invoice_file
 from orders.selectors import order_get_for
 
 
@@ -72,7 +71,4 @@ class InvoicePdfView(APIView):
         invoice = selectors.invoice_get_for(user=request.user, invoice_id=invoice_id)
         if invoice is None:
             raise NotFound("No such invoice.")
-        invoice_render(invoice)
-        return FileResponse(
-            invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf"
-        )
+        return invoice_file(invoice)

@@ -54,13 +54,21 @@ def delivered_at(order: Order):
     return change.at if change else None
 
 
-def _returned(order_id, *, exclude_request=None) -> dict[int, int]:
+def _returned(order_id) -> dict[int, int]:
     """Units of each line already asked back (refused requests give them back)."""
     lines = ReturnLine.objects.filter(request__order_id=order_id).exclude(request__status=S.REFUSED)
-    if exclude_request is not None:
-        lines = lines.exclude(request=exclude_request)
     rows = lines.values("order_line_id").annotate(units=Sum("quantity"))
     return {row["order_line_id"]: row["units"] for row in rows}
+
+
+def returnable_lines(order: Order, lines) -> list[tuple[OrderLine, int]]:
+    """The order's `lines` that may still be asked back, each with how many units: none
+    before the order is delivered."""
+    if order.status != OrderStatus.DELIVERED:
+        return []
+    returned = _returned(order.pk)
+    left = [(line, line.quantity - returned.get(line.pk, 0)) for line in lines]
+    return [(line, units) for line, units in left if units > 0]
 
 
 def _record(request: ReturnRequest, to_status: str, *, by, note: str = "") -> None:

@@ -5,7 +5,7 @@ from django import template
 
 from orders.models import OrderStatus
 from returns.selectors import returns_visible
-from returns.services import _returned
+from returns.services import returnable_lines
 
 register = template.Library()
 
@@ -16,15 +16,9 @@ def order_returns(context, order, lines):
     user = getattr(request, "user", None)
     if order.status != OrderStatus.DELIVERED or user is None or not user.is_authenticated:
         return {"returns": [], "returnable": []}
-    returned = _returned(order.pk)
-    returnable = [
-        (line, line.quantity - returned.get(line.pk, 0))
-        for line in lines
-        if line.quantity - returned.get(line.pk, 0) > 0
-    ]
     return {
         "order": order,
         "returns": list(returns_visible(user=user).filter(order=order)),
-        "returnable": returnable if order.user_id == user.pk else [],
+        "returnable": returnable_lines(order, lines) if order.user_id == user.pk else [],
         "csrf_token": context.get("csrf_token"),
     }
