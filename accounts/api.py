@@ -18,6 +18,7 @@ from rest_framework_simplejwt.views import TokenRefreshView
 from accounts import policies, selectors, services
 from accounts.models import ADDRESS_FIELDS, Address, User
 from accounts.roles import user_roles
+from accounts.signals import api_signed_in
 from accounts.throttles import (
     PasswordResetAccountThrottle,
     PasswordResetAddressThrottle,
@@ -222,6 +223,7 @@ class LoginView(PublicAPIView):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.user_authenticate(**serializer.validated_data, request=request)
+        api_signed_in.send(sender=User, user=user, request=request)
         return Response({**tokens_for(user), "user": MeSerializer(user).data})
 
 

@@ -21,6 +21,13 @@ def user_email_verified(*, user: User) -> bool:
     return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
 
 
+def user_verified_emails(*, user: User) -> list[str]:
+    """The addresses `user` proved to be theirs."""
+    return list(
+        EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    )
+
+
 def user_list() -> QuerySet[User]:
     """Every user, each annotated with `email_verified` and what its roles need, for staff."""
     users = User.objects.annotate(email_verified=Exists(_verified_email_subquery()))

@@ -1,4 +1,4 @@
-"""The cart API: the signed-in person's cart and checkout."""
+"""The cart API: the signed-in person's cart, or a guest's (X-Cart-Token: cart.auth)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from rest_framework.views import APIView
 
 from accounts.selectors import address_default
 from cart import selectors, services
+from cart.auth import GuestsWelcome
+from cart.models import Cart
 from cart.pricing import basket_rows
 from cart.selectors import CartSummary
 from catalog.api import ShopSummarySerializer, absolute_media_url
@@ -258,10 +260,21 @@ class CartQuantitySerializer(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=0, max_value=services.MAX_LINE_QUANTITY)
 
 
+def request_cart(request, *, create: bool = True) -> Cart | None:
+    """The caller's cart: the signed-in person's (made on first write when `create`),
+    or the guest cart their X-Cart-Token names (404 `cart_token_unknown` if none)."""
+    user = request.user
+    if user.is_authenticated:
+        if create:
+            return services.cart_get_for_user(user=user)
+        return selectors.cart_find_for_user(user=user)
+    return services.cart_get_for_token(key=user.key)
+
+
 def cart_response(request, cart, status_code=status.HTTP_200_OK) -> Response:
     summary = selectors.cart_summary(cart=cart)
     context = {"request": request}
-    if summary.lines:
+    if summary.lines and request.user.is_authenticated:  # a guest has no address book
         context["estimate_address"] = address_default(user=request.user)
     return Response(CartSerializer(summary, context=context).data, status=status_code)
 
@@ -271,9 +284,7 @@ class ShippingOptionsQuerySerializer(serializers.Serializer):
     region = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
-class CartShippingOptionsView(APIView):
-    permission_classes = [permissions.IsAuthenticated]
-
+class CartShippingOptionsView(GuestsWelcome, APIView):
     @extend_schema(
         operation_id="cart_shipping_options",
         parameters=[ShippingOptionsQuerySerializer],
@@ -284,7 +295,7 @@ class CartShippingOptionsView(APIView):
         totals with the cheapest of each (what checkout charges unless others are chosen)."""
         query = ShippingOptionsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        summary = selectors.cart_summary(cart=selectors.cart_find_for_user(user=request.user))
+        summary = selectors.cart_summary(cart=request_cart(request, create=False))
         totals = selectors.cart_totals(
             summary=summary,
             country=str(query.validated_data["country"]),
@@ -293,27 +304,53 @@ class CartShippingOptionsView(APIView):
         return Response(CartEstimateSerializer(totals).data)
 
 
-class CartView(APIView):
-    permission_classes = [permissions.IsAuthenticated]
+class NoFieldsSerializer(serializers.Serializer):
+    """An empty JSON object (or no body)."""
 
+
+class CartTokenSerializer(serializers.Serializer):
+    cart_token = serializers.CharField(
+        help_text="Send it as the X-Cart-Token header with the cart, checkout, order and "
+        "payment calls; sign in with it to merge the cart into the account's."
+    )
+
+
+class CartTokenView(APIView):
+    """A guest cart for an app whose user has not signed in."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        operation_id="cart_token_create",
+        request=NoFieldsSerializer,
+        responses={201: CartTokenSerializer},
+    )
+    def post(self, request):
+        """A new, empty guest cart and its token (shown once: only its digest is kept).
+        Guest carts untouched for GUEST_CART_DAYS are deleted."""
+        _cart, token = services.cart_token_issue()
+        return Response({"cart_token": token}, status=status.HTTP_201_CREATED)
+
+
+class CartView(GuestsWelcome, APIView):
     @extend_schema(operation_id="cart_retrieve", responses=CartSerializer)
     def get(self, request):
-        return cart_response(request, selectors.cart_find_for_user(user=request.user))
+        return cart_response(request, request_cart(request, create=False))
 
     @extend_schema(operation_id="cart_clear", responses={204: None})
     def delete(self, request):
-        services.cart_clear(cart=services.cart_get_for_user(user=request.user))
+        services.cart_clear(cart=request_cart(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class CartAddView(APIView):
-    permission_classes = [permissions.IsAuthenticated]
-
+class CartAddView(GuestsWelcome, APIView):
     @extend_schema(operation_id="cart_add", request=CartAddSerializer, responses=CartSerializer)
     def post(self, request):
         serializer = CartAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        cart = request_cart(request)  # a guest's unknown token: 404 before anything else
         if "variant_id" in data:
             variant = (
                 variants_visible_all(user=request.user)
@@ -333,14 +370,11 @@ class CartAddView(APIView):
             if product is None:
                 raise NotFound("No such product.")
             variant = services.cart_variant_of(product=product)
-        cart = services.cart_get_for_user(user=request.user)
         services.cart_add_item(cart=cart, variant=variant, quantity=data["quantity"])
         return cart_response(request, cart)
 
 
-class CartItemView(APIView):
-    permission_classes = [permissions.IsAuthenticated]
-
+class CartItemView(GuestsWelcome, APIView):
     def _item(self, cart, item_id):
         item = selectors.cart_item_get(cart=cart, item_id=item_id)
         if item is None:
@@ -353,7 +387,7 @@ class CartItemView(APIView):
     def put(self, request, item_id: int):
         serializer = CartQuantitySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        cart = services.cart_get_for_user(user=request.user)
+        cart = request_cart(request)
         services.cart_set_quantity(
             cart=cart,
             item=self._item(cart, item_id),
@@ -363,7 +397,7 @@ class CartItemView(APIView):
 
     @extend_schema(operation_id="cart_item_remove", responses={204: None})
     def delete(self, request, item_id: int):
-        cart = services.cart_get_for_user(user=request.user)
+        cart = request_cart(request)
         services.cart_remove_item(cart=cart, item=self._item(cart, item_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -378,19 +412,18 @@ class CartVoucherRemoveSerializer(serializers.Serializer):
     )
 
 
-class CartVoucherView(APIView):
-    permission_classes = [permissions.IsAuthenticated]
-
+class CartVoucherView(GuestsWelcome, APIView):
     @extend_schema(
         operation_id="cart_voucher_add", request=CartVoucherSerializer, responses=CartSerializer
     )
     def post(self, request):
         """Put a discount code on the cart. 400 voucher_unknown, voucher_expired,
         voucher_used_up, voucher_already_used, or voucher_not_applicable with `reason`
-        (minimum_not_reached, no_eligible_line, first_order_only, not_started)."""
+        (minimum_not_reached, no_eligible_line, first_order_only, not_started,
+        account_required)."""
         serializer = CartVoucherSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        cart = services.cart_get_for_user(user=request.user)
+        cart = request_cart(request)
         services.cart_voucher_add(
             cart=cart, code=serializer.validated_data["code"], user=request.user
         )
@@ -405,7 +438,7 @@ class CartVoucherView(APIView):
         """Take a code (or every code) off the cart; answers the cart."""
         serializer = CartVoucherRemoveSerializer(data=request.data or request.query_params)
         serializer.is_valid(raise_exception=True)
-        cart = services.cart_get_for_user(user=request.user)
+        cart = request_cart(request)
         services.cart_voucher_remove(cart=cart, code=serializer.validated_data.get("code"))
         return cart_response(request, cart)
 

@@ -56,3 +56,14 @@ class VariantRequired(ApplicationError):
     def __init__(self, *, product_id: int, name: str = ""):
         detail = f"Choose a variant of “{name}” (variant_id)." if name else None
         super().__init__(detail, product_id=product_id)
+
+
+class CartTokenUnknown(ApplicationError):
+    """An X-Cart-Token that names no guest cart (never issued, or the cart was purged)."""
+
+    code = "cart_token_unknown"
+    status_code = 404
+    default_detail = (
+        "This guest cart token names no cart (guest carts are deleted after a while "
+        "untouched): get a new one from POST /api/v1/cart/token/."
+    )

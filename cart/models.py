@@ -15,6 +15,9 @@ class Cart(models.Model):
         on_delete=models.CASCADE,
         related_name="cart",
     )
+    # An API guest's cart: the SHA-256 of the token the app sends as X-Cart-Token
+    # (cart.auth); the token itself is never stored. Null for session and user carts.
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -4,9 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
+from accounts.guests import guest_key_of
+from accounts.signals import api_signed_in
+from cart.auth import cart_token_of
+from cart.exceptions import CartTokenUnknown
 from cart.services import (
     GUEST_CART_SESSION_KEY,
     cart_get_for_session,
+    cart_get_for_token,
     cart_get_for_user,
     cart_merge,
     wishlist_merge,
@@ -33,3 +38,17 @@ def merge_guest_cart_on_login(sender, request, user, **kwargs) -> None:
         messages.info(
             request, "Your cart also holds the items you had added when you last signed in."
         )
+
+
+@receiver(api_signed_in, dispatch_uid="cart_merge_guest_cart_on_api_sign_in")
+def merge_token_cart_on_api_sign_in(sender, user, request, **kwargs) -> None:
+    """An app signing in with its guest cart token (X-Cart-Token) sent along: the guest
+    cart joins the person's cart (as on the pages); an unknown token is no error here."""
+    token = cart_token_of(request)
+    if not token:
+        return
+    try:
+        guest = cart_get_for_token(key=guest_key_of(token))
+    except CartTokenUnknown:
+        return
+    cart_merge(source=guest, target=cart_get_for_user(user=user))

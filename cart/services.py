@@ -8,11 +8,18 @@ taken at checkout (orders).
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 from django.db import transaction
 
-from cart.exceptions import InsufficientStock, ProductUnavailable, VariantRequired
+from accounts.guests import guest_key_of
+from cart.exceptions import (
+    CartTokenUnknown,
+    InsufficientStock,
+    ProductUnavailable,
+    VariantRequired,
+)
 from cart.models import Cart, CartItem, CartVoucher
 from catalog.models import Product, ProductVariant
 from catalog.selectors import variant_for_sale
@@ -36,6 +43,22 @@ def cart_get_for_session(*, session, create: bool = False) -> Cart | None:
     if cart is None and create:
         cart = Cart.objects.create()
         session[GUEST_CART_SESSION_KEY] = cart.pk
+    return cart
+
+
+def cart_token_issue() -> tuple[Cart, str]:
+    """A new guest cart for the API and its token (answered once; only its digest is
+    kept: cart.auth)."""
+    token = secrets.token_urlsafe(32)
+    return Cart.objects.create(token_hash=guest_key_of(token)), token
+
+
+def cart_get_for_token(*, key: str) -> Cart:
+    """The guest cart of a token's digest (accounts.guests.Guest.key); CartTokenUnknown
+    when there is none."""
+    cart = Cart.objects.filter(token_hash=key, user__isnull=True).first() if key else None
+    if cart is None:
+        raise CartTokenUnknown()
     return cart
 
 

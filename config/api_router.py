@@ -89,6 +89,7 @@ urlpatterns = [
     ),
     optional_slash("cart", cart_api.CartView.as_view(), "cart"),
     optional_slash("cart/add", cart_api.CartAddView.as_view(), "cart-add"),
+    optional_slash("cart/token", cart_api.CartTokenView.as_view(), "cart-token"),
     optional_slash("cart/voucher", cart_api.CartVoucherView.as_view(), "cart-voucher"),
     optional_slash("wishlist", cart_api.WishlistView.as_view(), "wishlist"),
     optional_slash(

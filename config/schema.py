@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import permissions
 from rest_framework.authentication import SessionAuthentication
@@ -312,3 +313,13 @@ class RevocableJWTScheme(SimpleJWTScheme):
     (core.security.jwt.RevocableJWTAuthentication): `jwtAuth` in the schema."""
 
     target_class = "core.security.jwt.RevocableJWTAuthentication"
+
+
+class CartTokenScheme(OpenApiAuthenticationExtension):
+    """The guest cart token (cart.auth): the header the guest endpoints also take."""
+
+    target_class = "cart.auth.CartTokenAuthentication"
+    name = "cartToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "X-Cart-Token"}

@@ -179,6 +179,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 24 * 60 * 60.0,
     },
 }
+# A guest's order above this total waits for its email address to be confirmed (the
+# link in its confirmation mail) before the sellers see it.
+GUEST_CONFIRM_ABOVE = env.str("GUEST_CONFIRM_ABOVE", default="200.00")
+# How long the signed link to a guest's order (in its mails) stays valid.
+GUEST_ORDER_LINK_DAYS = env.int("GUEST_ORDER_LINK_DAYS", default=365)
 # Guest carts untouched this long are deleted by the daily purge.
 GUEST_CART_DAYS = env.int("GUEST_CART_DAYS", default=30)
 # How long a placed, unpaid order holds its stock.

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions, serializers
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from cart.auth import GuestsWelcome
 from invoices import selectors
 from invoices.models import DocumentKind
 from invoices.views import invoice_file
@@ -45,9 +46,7 @@ class InvoiceSerializer(serializers.Serializer):
         )
 
 
-class OrderInvoicesView(APIView):
-    permission_classes = [permissions.IsAuthenticated]
-
+class OrderInvoicesView(GuestsWelcome, APIView):
     @extend_schema(operation_id="orders_invoices_list", responses=InvoiceSerializer(many=True))
     def get(self, request, order_id):
         """The order's invoices and credit notes the caller may read (its buyer: all;
@@ -59,9 +58,7 @@ class OrderInvoicesView(APIView):
         return Response(InvoiceSerializer(invoices, many=True, context={"request": request}).data)
 
 
-class InvoicePdfView(APIView):
-    permission_classes = [permissions.IsAuthenticated]
-
+class InvoicePdfView(GuestsWelcome, APIView):
     @extend_schema(
         operation_id="invoices_pdf",
         responses={(200, "application/pdf"): OpenApiResponse(response=OpenApiTypes.BINARY)},

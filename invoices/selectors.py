@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from accounts.guests import is_guest
 from invoices.models import Invoice
 from orders.models import PAID_STATUSES
-from orders.policies import may_view_all_orders
+from orders.policies import is_buyer, may_view_all_orders
+from orders.selectors import guest_orders
 from shops.selectors import user_shop_ids
 
 
 def invoices_visible(*, user) -> QuerySet[Invoice]:
     invoices = Invoice.objects.select_related("shop", "order", "credits")
+    if is_guest(user):  # a guest's orders' documents (their signed link or cart token)
+        return invoices.filter(order__in=guest_orders(user))
     if not getattr(user, "is_authenticated", False):
         return invoices.none()
     if may_view_all_orders(user):
@@ -31,7 +35,7 @@ def order_invoices_for(*, user, order) -> list[Invoice]:
     them for its buyer (one query)."""
     if order.status not in PAID_STATUSES:
         return []
-    if order.user_id is not None and order.user_id == getattr(user, "pk", None):
+    if is_buyer(user, order):
         documents = Invoice.objects.select_related("shop", "credits").filter(order=order)
     else:
         documents = invoices_visible(user=user).filter(order=order)

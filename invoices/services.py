@@ -10,6 +10,7 @@ finds them written); shops are numbered in id order, so no two issuers deadlock.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import transaction
@@ -57,7 +58,7 @@ def _buyer(order: Order) -> dict:
     ]
     return {
         "name": address.get("full_name", ""),
-        "email": order.user.email if order.user_id else "",
+        "email": order.user.email if order.user_id else order.email,
         "address": "\n".join(part for part in parts if part),
     }
 
@@ -157,6 +158,24 @@ def invoices_issue(*, order_id) -> list[Invoice]:
     return made
 
 
+# Apps above invoices that know what a refund was for (returns: the units sent back)
+# describe it on its credit note: describe(refund_ref) -> "1 x Desk Lamp" or "".
+_refund_describers: list[Callable[[str], str]] = []
+
+
+def register_refund_describer(describe: Callable[[str], str]) -> None:
+    if describe not in _refund_describers:
+        _refund_describers.append(describe)
+
+
+def _refund_line(refund_ref: str, invoice: Invoice) -> str:
+    for describe in _refund_describers:
+        what = describe(refund_ref) if refund_ref else ""
+        if what:
+            return f"Returned: {what} (invoice {invoice.number})"
+    return f"Refund on invoice {invoice.number}"
+
+
 @transaction.atomic
 def credit_notes_issue(
     *, order_id, amount: Decimal, refund_ref: str, shop_id: int | None = None
@@ -206,7 +225,7 @@ def credit_notes_issue(
                 buyer=invoice.buyer,
                 lines=[
                     {
-                        "description": f"Refund on invoice {invoice.number}",
+                        "description": _refund_line(refund_ref, invoice),
                         "sku": "",
                         "quantity": 1,
                         "unit_price": _money(share),

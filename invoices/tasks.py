@@ -12,6 +12,8 @@ from core.emails import render_email
 from invoices import services
 from invoices.models import Invoice
 from invoices.pdf import invoice_pdf
+from orders.links import order_url
+from orders.selectors import order_recipient
 
 
 @shared_task
@@ -48,13 +50,18 @@ def invoice_render_and_send(invoice_id: int) -> None:
     if invoice is None:
         return
     invoice_render(invoice)
-    user = invoice.order.user
-    if user is None or not user.is_active:
+    recipient = order_recipient(invoice.order)
+    if not recipient:
         return
     message = render_email(
         "invoices/email/document",
-        to=[user.email],
-        context={"invoice": invoice, "order": invoice.order, "user": user},
+        to=[recipient],
+        context={
+            "invoice": invoice,
+            "order": invoice.order,
+            "user": invoice.order.user,
+            "order_url": order_url(invoice.order),
+        },
     )
     with invoice.pdf.open("rb") as stored:
         message.attach(f"{invoice.number}.pdf", stored.read(), "application/pdf")

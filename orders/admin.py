@@ -166,7 +166,7 @@ class OrderAdmin(
     ]
     list_select_related = ["user"]
     list_filter = ["status", ("created_at", admin.DateFieldListFilter)]
-    search_fields = ["number", "user__email"]
+    search_fields = ["number", "user__email", "email"]
     search_help_text = "Order number, customer email, or the order's id."
     date_hierarchy = "created_at"
     ordering = ["-created_at"]
@@ -245,12 +245,15 @@ class OrderAdmin(
     def has_manage_permission(self, request) -> bool:
         return may_change_orders(request.user)
 
-    @admin.display(description="customer", ordering="user__email")
+    @admin.display(description="customer", ordering="email")
     def user_email(self, order: Order) -> str:
-        return order.user.email
+        return order.user.email if order.user_id else f"{order.email} (guest)"
 
     @admin.display(description="customer")
     def customer(self, order: Order) -> str:
+        if order.user_id is None:
+            held = ", waiting for the address to be confirmed" if order.awaiting_email else ""
+            return f"{order.email} (a guest{held})"
         url = reverse("admin:accounts_user_change", args=[order.user_id])
         return format_html('<a href="{}">{}</a>', url, order.user.email)
 
@@ -394,7 +397,10 @@ class OrderLineAdmin(SellerScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
     actions = ["export_lines_csv", "fulfil_lines"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[OrderLine]:
-        return super().get_queryset(request).select_related("order")
+        lines = super().get_queryset(request).select_related("order")
+        if is_seller(request):  # a guest's order waiting for its address: not theirs yet
+            lines = lines.filter(order__awaiting_email=False)
+        return lines
 
     def get_actions(self, request):
         actions = super().get_actions(request)

@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 from accounts.api import PostalAddressSerializer
 from accounts.models import User
 from accounts.selectors import address_list
-from cart.api import DiscountSerializer, ShopRefSerializer
-from cart.services import cart_get_for_user
+from cart.api import DiscountSerializer, ShopRefSerializer, request_cart
+from cart.auth import GuestsWelcome
 from core.forms import id_from_text
 from core.pagination import PageNumberPagination
 from core.permissions import policy_permission
@@ -30,6 +30,12 @@ from orders.models import Order, OrderStatus, Shipment
 
 
 class CheckoutSerializer(serializers.Serializer):
+    email = serializers.EmailField(
+        required=False,
+        max_length=Order._meta.get_field("email").max_length,
+        help_text="A guest's (X-Cart-Token) address for the order's mails: required without "
+        "an account, ignored with one (the account's address is used).",
+    )
     shipping_address = PostalAddressSerializer(required=False)
     shipping_address_id = serializers.IntegerField(required=False, min_value=1)
     billing_address = PostalAddressSerializer(required=False, allow_null=True)
@@ -64,7 +70,13 @@ class CheckoutSerializer(serializers.Serializer):
     def resolve(self, user: User) -> tuple[dict, dict | None]:
         """The addresses as snapshots; an address-book id must be the caller's own (404)."""
         data = self.validated_data
-        book = address_list(user=user)
+        if not user.is_authenticated and (
+            "shipping_address_id" in data or "billing_address_id" in data
+        ):
+            field = "shipping_address_id" if "shipping_address_id" in data else "billing_address_id"
+            message = "A guest has no address book: give the address itself."
+            raise serializers.ValidationError({field: [message]})
+        book = address_list(user=user) if user.is_authenticated else None
 
         def from_book(address_id: int) -> dict:
             address = book.filter(pk=address_id).first()
@@ -239,6 +251,8 @@ class OrderSerializer(serializers.ModelSerializer):
             "id",
             "number",
             "status",
+            "email",
+            "awaiting_email",
             "lines",
             "shipments",
             "subtotal",
@@ -259,6 +273,13 @@ class OrderSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "email": {"help_text": "Where the order's mails go ('' for a shop's view)."},
+            "awaiting_email": {
+                "help_text": "A guest's order waiting for its email address to be confirmed "
+                "(the link in its confirmation mail) before the sellers see it."
+            },
+        }
 
     @extend_schema_field(ShipmentSerializer(many=True))
     def get_shipments(self, order) -> list[dict]:
@@ -300,6 +321,7 @@ class OrderSerializer(serializers.ModelSerializer):
                 total=money(figures.total),
                 refunded_total=None,
                 billing_address=None,
+                email="",  # the buyer's address is not the shops' to read
             )
         return data
 
@@ -343,17 +365,17 @@ def place_order(request) -> Response:
     shipping, billing = serializer.resolve(request.user)
     order = services.order_place(
         user=request.user,
-        cart=cart_get_for_user(user=request.user),
+        cart=request_cart(request),
         shipping_address=shipping,
         billing_address=billing,
         shipping_methods=serializer.validated_data.get("shipping_methods"),
+        email=serializer.validated_data.get("email", ""),
     )
     # `order_place` answers the order with its lines and history loaded: no re-read.
     return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
 
-class CheckoutView(APIView):
-    permission_classes = [permissions.IsAuthenticated]
+class CheckoutView(GuestsWelcome, APIView):
     throttle_classes = [*APIView.throttle_classes, CheckoutThrottle]
 
     @extend_schema(request=CheckoutSerializer, responses={201: OrderSerializer})
@@ -384,13 +406,14 @@ class FulfilmentCreateSerializer(serializers.Serializer):
 
 
 class OrderViewSet(
+    GuestsWelcome,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Order history: own orders; shop members also their shops' lines; staff everything."""
+    """Order history: own orders; shop members also their shops' lines; staff everything.
+    A guest (X-Cart-Token) reads, places and cancels the orders of their token."""
 
-    permission_classes = [permissions.IsAuthenticated]
     serializer_class = OrderSerializer
     filterset_class = OrderFilter
     throttle_classes = [*viewsets.GenericViewSet.throttle_classes, CheckoutThrottle]
@@ -415,7 +438,7 @@ class OrderViewSet(
             data = self.get_serializer(loaded, many=True).data
             return data if page is None else self.get_paginated_response(data).data
 
-        if own_only:
+        if own_only and request.user.is_authenticated:
             return Response(
                 order_history_read(
                     user_id=request.user.pk, url=request.build_absolute_uri(), build=build
@@ -435,7 +458,12 @@ class OrderViewSet(
         return Response(OrderSerializer(self.get_queryset().get(pk=order.pk)).data)
 
     @extend_schema(request=FulfilmentCreateSerializer, responses={201: OrderSerializer})
-    @action(detail=True, methods=["post"], url_path="fulfilments")
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="fulfilments",
+        permission_classes=[permissions.IsAuthenticated],
+    )
     def fulfilments(self, request, pk=None):
         """A shop sends (some of) its lines: carrier and tracking; the order becomes
         `partially_shipped`, or `shipped` once every shop sent everything."""

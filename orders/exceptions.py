@@ -85,3 +85,13 @@ class ShopNotYours(ApplicationError):
     code = "not_found"
     status_code = 404
     default_detail = "No such shop among yours."
+
+
+class OrderAwaitingEmail(InvalidStatusTransition):
+    """A guest's order above GUEST_CONFIRM_ABOVE whose email address is not confirmed
+    yet: the sellers do not act on it until it is."""
+
+    code = "order_awaiting_email"
+    default_detail = (
+        "This order waits for its buyer to confirm their email address before it is sent."
+    )

@@ -15,6 +15,7 @@ from django import forms
 from accounts.forms import AddressForm
 from accounts.models import Address
 from core.forms import id_from_text
+from orders.models import Order
 
 NEW = "new"
 SAME = "same"
@@ -47,8 +48,17 @@ class CheckoutForm(forms.Form):
         required=False, label="Save this billing address to my address book"
     )
 
-    def __init__(self, data=None, *, addresses: list[Address]) -> None:
+    def __init__(self, data=None, *, addresses: list[Address], guest: bool = False) -> None:
         super().__init__(data)
+        self.guest = guest
+        if guest:  # no address book to save to; an address for the order's mails
+            del self.fields["save_shipping"], self.fields["save_billing"]
+            self.fields["email"] = forms.EmailField(
+                label="Email",
+                max_length=Order._meta.get_field("email").max_length,
+                help_text="Your confirmation goes here, with a link to follow your order.",
+                widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+            )
         self.addresses = {str(address.pk): address for address in addresses}
         book = [(key, str(address)) for key, address in self.addresses.items()]
         self.fields["shipping_choice"].choices = [*book, (NEW, "A new address")]
@@ -64,7 +74,8 @@ class CheckoutForm(forms.Form):
         self.fields["shipping_choice"].initial = default
         self.fields["billing_choice"].initial = SAME
         # Someone without an address book most likely wants to start one.
-        self.fields["save_shipping"].initial = not self.addresses
+        if not guest:
+            self.fields["save_shipping"].initial = not self.addresses
         self.shipping_form = CheckoutAddressForm(data, prefix="shipping")
         self.billing_form = CheckoutAddressForm(data, prefix="billing")
 

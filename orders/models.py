@@ -38,9 +38,24 @@ class Order(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     number = models.CharField(max_length=20, unique=True, editable=False)
+    # The buyer's account; null for a guest's order (until an account adopts it).
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
     )
+    # Where the order's mails go: the account's address when it was placed, or the one
+    # the guest gave (its adoption matches it against an account's verified addresses).
+    email = models.EmailField(blank=True)
+    # A guest's order placed through the API: the digest of its guest cart token, which
+    # reads it back (cart.auth); blank otherwise.
+    guest_key = models.CharField(max_length=64, blank=True, editable=False)
+    # A guest's order above GUEST_CONFIRM_ABOVE waits for its email address to be
+    # confirmed (the mailed link) before the sellers see it.
+    awaiting_email = models.BooleanField(default=False)
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(
         max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING
     )
@@ -67,6 +82,9 @@ class Order(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["user", "-created_at"]),
+            models.Index(
+                fields=["guest_key"], condition=Q(user__isnull=True), name="orders_guest_key"
+            ),
             models.Index(fields=["status", "-created_at"]),
             models.Index(fields=["-created_at"], name="orders_order_created"),
             models.Index(
@@ -88,6 +106,10 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"Order {self.number}"
+
+    @property
+    def is_guest(self) -> bool:
+        return self.user_id is None
 
 
 class OrderLine(models.Model):

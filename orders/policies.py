@@ -8,6 +8,7 @@ cancels their own orders; shop members read their shops' lines (orders.selectors
 
 from __future__ import annotations
 
+from accounts.guests import is_guest
 from accounts.policies import staff_may
 from orders.models import OrderStatus
 from shops.selectors import user_is_member, user_shop_ids
@@ -15,6 +16,18 @@ from shops.selectors import user_is_member, user_shop_ids
 S = OrderStatus
 CANCELLABLE = frozenset({S.PENDING, S.PAID, S.PROCESSING})
 CANCELLABLE_BY_OWNER = frozenset({S.PENDING, S.PAID})
+
+
+def is_buyer(user, order) -> bool:
+    """`user` bought `order`: its account, or a guest holding its proof (the order's
+    signed link opened in their session, or the guest cart token it was placed with)."""
+    if user is None:
+        return False
+    if is_guest(user):
+        if str(order.pk) in user.order_ids:
+            return True
+        return bool(user.key) and order.user_id is None and order.guest_key == user.key
+    return user.pk is not None and order.user_id == user.pk
 
 
 def may_view_all_orders(user) -> bool:
@@ -50,7 +63,7 @@ def may_cancel_order(user, order) -> bool:
         order.status == S.PENDING or staff_may(user, "payments.add_refund")
     ):
         return order.status in CANCELLABLE
-    return order.user_id == user.pk and order.status in CANCELLABLE_BY_OWNER
+    return is_buyer(user, order) and order.status in CANCELLABLE_BY_OWNER
 
 
 def may_fulfil(user, shop_id: int) -> bool:

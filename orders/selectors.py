@@ -27,6 +27,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from accounts.guests import is_guest
 from cart.pricing import totals_rows
 from orders.models import (
     PAID_STATUSES,
@@ -39,7 +40,7 @@ from orders.models import (
     OrderStatusChange,
     Shipment,
 )
-from orders.policies import may_view_all_orders
+from orders.policies import is_buyer, may_view_all_orders
 from promotions.selectors import redemptions_of_orders
 from shops.selectors import user_shop_ids
 
@@ -51,16 +52,34 @@ def order_visibility(*, user) -> tuple[QuerySet[Order], QuerySet[OrderLine], boo
     whether that is exactly the person's own orders and all their lines.
 
     A customer sees their own orders; a shop member also sees orders with lines of their
-    shops (those lines only); platform staff who may view orders see everything.
+    shops (those lines only); platform staff who may view orders see everything. A guest
+    (accounts.guests) sees the orders their proof reaches. Shop members do not see a
+    guest's order that waits for its email address to be confirmed.
     """
+    if is_guest(user):
+        return guest_orders(user), OrderLine.objects.all(), True
     if may_view_all_orders(user):
         return Order.objects.all(), OrderLine.objects.all(), False
     shop_ids = user_shop_ids(user=user)
     if not shop_ids:
         return Order.objects.filter(user=user), OrderLine.objects.all(), True
-    visible_lines = OrderLine.objects.filter(Q(order__user=user) | Q(shop_id__in=shop_ids))
-    orders = Order.objects.filter(Q(user=user) | Q(lines__shop_id__in=shop_ids)).distinct()
+    for_shops = Q(shop_id__in=shop_ids, order__awaiting_email=False)
+    visible_lines = OrderLine.objects.filter(Q(order__user=user) | for_shops)
+    orders = Order.objects.filter(
+        Q(user=user) | Q(lines__shop_id__in=shop_ids, awaiting_email=False)
+    ).distinct()
     return orders, visible_lines, False
+
+
+def guest_orders(guest) -> QuerySet[Order]:
+    """A guest's orders: those whose signed link their session opened (or that it
+    placed), and the account-less orders placed with their guest cart token."""
+    if not guest.known:
+        return Order.objects.none()
+    reach = Q(pk__in=sorted(guest.order_ids)) if guest.order_ids else Q(pk__in=[])
+    if guest.key:
+        reach |= Q(user__isnull=True, guest_key=guest.key)
+    return Order.objects.filter(reach)
 
 
 def _shipments() -> QuerySet[Shipment]:
@@ -119,7 +138,7 @@ def order_figures_for(*, order: Order, user, sees_all: bool | None = None) -> Or
     if sees_all is None:
         sees_all = may_view_all_orders(user)
     shipments = tuple(order_shipments(order))
-    if sees_all or order.user_id == user.pk:
+    if sees_all or is_buyer(user, order):
         return OrderFigures(
             partial=False,
             subtotal=order.subtotal,
@@ -209,6 +228,18 @@ def order_for_buyer(*, order_id) -> Order | None:
         .filter(pk=order_id)
         .first()
     )
+
+
+def order_recipient(order: Order, *, optional: bool = False) -> str | None:
+    """Where the order's mails go: its account's address (None once the account is
+    closed), or the address the guest gave. `optional`: a mail the person may turn off
+    (their "order updates" preference; a guest cannot, and gets them)."""
+    user = order.user
+    if user is None:
+        return order.email or None
+    if not user.is_active or (optional and not user.order_updates):
+        return None
+    return user.email
 
 
 def orders_attach_discounts(orders) -> None:
@@ -506,7 +537,7 @@ def order_export_rows(orders: QuerySet[Order]) -> Iterator[list[Any]]:
             order.number,
             order.created_at.astimezone(UTC).isoformat(),
             order.status,
-            order.user.email,
+            order.user.email if order.user_id else order.email,
             order.subtotal,
             order.shipping_total,
             order.tax_total,

@@ -15,10 +15,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
+from accounts.guests import Guest, is_guest
 from accounts.models import User
 from accounts.services import user_require_verified_email
 from cart.exceptions import InsufficientStock, ProductUnavailable
@@ -31,11 +34,13 @@ from catalog.selectors import variant_is_for_sale
 from catalog.services import products_summary_refresh, variants_low_stock_check
 from core.errors import DomainValidationError
 from orders import policies
+from orders.caching import user_orders_changed
 from orders.exceptions import (
     CartEmpty,
     FulfilmentInvalid,
     InvalidStatusTransition,
     NothingToSend,
+    OrderAwaitingEmail,
     OrderLinesFulfilled,
     OrderNotCancellable,
     OrderPermissionDenied,
@@ -52,7 +57,7 @@ from orders.models import (
     Shipment,
 )
 from orders.selectors import commission_rate_of, order_has_fulfilments
-from orders.signals import order_cancelled, order_paid, order_refund_recorded
+from orders.signals import order_cancelled, order_paid, order_refund_recorded, orders_adopted
 from promotions.services import redemptions_record, redemptions_release, vouchers_hold
 from shops.selectors import user_shop_ids
 
@@ -77,16 +82,34 @@ def reservation_minutes() -> int:
     return int(getattr(settings, "ORDER_RESERVATION_MINUTES", 30))
 
 
+def _buyer_lines(user: User | Guest, email: str) -> Q:
+    """The order lines of one buyer for the hoarding rule: an account's; a guest's by
+    every handle they could be counted by (the email address they give, their guest
+    cart token, the orders their session placed), so that a new address alone does
+    not lift the cap."""
+    if not is_guest(user):
+        return Q(order__user=user)
+    reach = Q(order__user__isnull=True, order__email__iexact=email)
+    if user.key:
+        reach |= Q(order__user__isnull=True, order__guest_key=user.key)
+    if user.order_ids:
+        reach |= Q(order_id__in=sorted(user.order_ids))
+    return reach
+
+
 def _check_hoarding(
-    *, user: User, items: list[CartItem], variants: dict[int, ProductVariant]
+    *, user: User | Guest, email: str, items: list[CartItem], variants: dict[int, ProductVariant]
 ) -> None:
-    """What one account may hold unpaid: at most ORDER_MAX_PENDING_ORDERS pending orders
+    """What one buyer may hold unpaid: at most ORDER_MAX_PENDING_ORDERS pending orders
     (their reservation still running) and ORDER_MAX_PENDING_UNITS_PER_PRODUCT units of a
-    product (all its variants together) in them, this order included. One query."""
+    product (all its variants together) in them, this order included. One query. A
+    guest is held to the same caps (`_buyer_lines`)."""
     max_orders = int(getattr(settings, "ORDER_MAX_PENDING_ORDERS", 3))
     max_units = int(getattr(settings, "ORDER_MAX_PENDING_UNITS_PER_PRODUCT", 20))
     held_lines = OrderLine.objects.filter(
-        order__user=user, order__status=S.PENDING, order__reserved_until__gt=timezone.now()
+        _buyer_lines(user, email),
+        order__status=S.PENDING,
+        order__reserved_until__gt=timezone.now(),
     ).values_list("order_id", "product_id", "quantity")
     orders: set = set()
     held: dict[int, int] = {}
@@ -112,11 +135,32 @@ def _new_number() -> str:
 
 
 def _record(
-    order: Order, *, from_status: str, to_status: str, by: User | None, note: str = ""
+    order: Order, *, from_status: str, to_status: str, by: User | Guest | None, note: str = ""
 ) -> OrderStatusChange:
+    # A guest acting on their order is recorded as nobody's account (the buyer).
+    account = by if by is not None and by.is_authenticated else None
     return OrderStatusChange.objects.create(
-        order=order, from_status=from_status, to_status=to_status, by=by, note=note[:200]
+        order=order, from_status=from_status, to_status=to_status, by=account, note=note[:200]
     )
+
+
+def guest_confirm_above() -> Decimal:
+    """A guest's order above this total waits for its email address to be confirmed."""
+    return Decimal(str(getattr(settings, "GUEST_CONFIRM_ABOVE", "200.00")))
+
+
+def _guest_email(email: str) -> str:
+    email = (email or "").strip()
+    message = "Enter the email address your order confirmation should go to."
+    if not email:
+        raise DomainValidationError(message, fields={"email": [message]})
+    try:
+        validate_email(email)
+    except DjangoValidationError as exc:
+        message = "Enter a valid email address."
+        raise DomainValidationError(message, fields={"email": [message]}) from exc
+    local, _, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}"
 
 
 def _lock_stock(variant_ids) -> dict[int, ProductVariant]:
@@ -150,11 +194,12 @@ def _lock_stock(variant_ids) -> dict[int, ProductVariant]:
 @transaction.atomic
 def order_place(
     *,
-    user: User,
+    user: User | Guest,
     cart: Cart,
     shipping_address: dict[str, Any],
     billing_address: dict[str, Any] | None = None,
     shipping_methods: dict[int, int] | None = None,
+    email: str = "",
 ) -> Order:
     """Turn the cart into a pending order: stock reserved, lines snapshotted with their
     tax, one shipment per shop with the method chosen (`shipping_methods`: {shop id:
@@ -163,8 +208,18 @@ def order_place(
 
     Not enough stock for any line, a product no longer for sale, or a shop that does not
     ship to the address (409 `not_shippable`) writes nothing.
+
+    `user` may be a guest (accounts.guests.Guest) with the `email` their mails go to:
+    the order has no account, carries the guest's token digest, and waits for that
+    address to be confirmed when its total is above GUEST_CONFIRM_ABOVE. An account
+    needs a verified email address.
     """
-    user_require_verified_email(user=user)
+    guest = is_guest(user)
+    if guest:
+        email = _guest_email(email)
+    else:
+        user_require_verified_email(user=user)
+        email = user.email
     Cart.objects.select_for_update().filter(pk=cart.pk).first()
     items = list(CartItem.objects.filter(cart=cart).order_by("variant_id"))
     if not items:
@@ -172,7 +227,7 @@ def order_place(
     variants = _lock_stock(item.variant_id for item in items)
     # Lines are charged at the running sales' prices (catalog.pricing): sale, then codes.
     apply_sale_prices(variants.values())
-    _check_hoarding(user=user, items=items, variants=variants)
+    _check_hoarding(user=user, email=email, items=items, variants=variants)
 
     for item in items:
         variant = variants[item.variant_id]
@@ -252,7 +307,10 @@ def order_place(
     products_summary_refresh(product_ids={variant.product_id for variant in variants.values()})
 
     order = Order(
-        user=user,
+        user=None if guest else user,
+        email=email,
+        guest_key=user.key if guest else "",
+        awaiting_email=guest and totals.total > guest_confirm_above(),
         currency=settings.DEFAULT_CURRENCY,
         subtotal=totals.subtotal,
         shipping_total=totals.shipping_total,
@@ -429,7 +487,7 @@ def order_may_cancel(*, order: Order, by: User | None) -> bool:
 def order_cancel(*, order: Order, by: User | None, note: str = "") -> Order:
     """Cancel: the stock returns, and the payments app refunds what was paid."""
     order = _lock(order)
-    if by is not None and order.user_id != by.pk and not policies.may_change_orders(by):
+    if by is not None and not policies.is_buyer(by, order) and not policies.may_change_orders(by):
         raise OrderPermissionDenied()
     if order_has_fulfilments(order_id=order.pk):
         raise OrderLinesFulfilled()
@@ -449,6 +507,43 @@ def order_cancel(*, order: Order, by: User | None, note: str = "") -> Order:
     order_id = order.pk
     transaction.on_commit(lambda: send_order_email.delay(str(order_id), "cancelled"))
     return order
+
+
+def order_confirm_email(*, order: Order) -> bool:
+    """The guest opened their order's signed link: its email address is theirs. An
+    order that waited for it goes to the sellers. Answers whether this confirmed it."""
+    confirmed = Order.objects.filter(pk=order.pk, email_confirmed_at__isnull=True).update(
+        email_confirmed_at=timezone.now(), awaiting_email=False, updated_at=timezone.now()
+    )
+    if confirmed:
+        order.email_confirmed_at = timezone.now()
+        order.awaiting_email = False
+    return bool(confirmed)
+
+
+@transaction.atomic
+def orders_adopt(*, user: User, emails: list[str]) -> int:
+    """A person's account takes the guest orders placed with one of `emails` (addresses
+    of theirs that are verified: the caller makes sure). Answers how many it took."""
+    if not emails:
+        return 0
+    reach = Q()
+    for email in emails:
+        reach |= Q(email__iexact=email)
+    ids = list(
+        Order.objects.select_for_update()
+        .filter(reach, user__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return 0
+    Order.objects.filter(pk__in=ids).update(
+        user=user, guest_key="", email=user.email, updated_at=timezone.now()
+    )
+    user_orders_changed(user_ids=[user.pk])
+    # Their payments and returns follow (apps above orders: a signal).
+    orders_adopted.send(sender=Order, user=user, order_ids=ids)
+    return len(ids)
 
 
 # No savepoint of its own inside the payment's transaction: nothing here is caught and
@@ -522,7 +617,8 @@ def orders_anonymise_for_user(*, user: User) -> int:
             if address:
                 address.update(full_name="", line1="", line2="", phone="")
                 setattr(order, field, address)
-        order.save(update_fields=["shipping_address", "billing_address", "updated_at"])
+        order.email = ""
+        order.save(update_fields=["shipping_address", "billing_address", "email", "updated_at"])
         count += 1
     return count
 
@@ -592,6 +688,8 @@ def order_fulfil(
         raise InvalidStatusTransition(
             f"An order that is {order.get_status_display().lower()} cannot be fulfilled."
         )
+    if order.awaiting_email:
+        raise OrderAwaitingEmail()
     shipment = Shipment.objects.filter(order=order, shop_id=shop_id).first()
     if shipment is None:
         raise FulfilmentInvalid("This order has no lines of that shop.", field="shop_id")

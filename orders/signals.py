@@ -13,3 +13,6 @@ order_paid = Signal()  # kwargs: order
 # names the refund at the payments app, so that it is credited once.
 # `shop_id`: the one shop it gives money back for (a return), or None.
 order_refund_recorded = Signal()  # kwargs: order, amount, ref, shop_id
+# Sent inside the transaction in which an account adopted guest orders (its verified
+# address placed them): payments and returns of those orders become the account's.
+orders_adopted = Signal()  # kwargs: user, order_ids

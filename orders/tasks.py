@@ -1,8 +1,9 @@
 from celery import shared_task
 
 from core.emails import render_email
+from orders.links import order_url
 from orders.models import Fulfilment, Order
-from orders.selectors import order_figures_for, order_for_buyer
+from orders.selectors import order_figures_for, order_for_buyer, order_recipient
 from orders.services import orders_expire_reservations
 
 # Which mails respect the person's "order updates" preference: confirmation and
@@ -14,19 +15,24 @@ def _email_context(order: Order) -> dict:
     """What every order mail shows: its lines and its figures as the order page shows
     them (orders.selectors.order_figures_for, cart.pricing.totals_rows)."""
     figures = order_figures_for(order=order, user=order.user, sees_all=True)
-    return {"order": order, "lines": order.visible_lines, "rows": figures.rows()}
+    return {
+        "order": order,
+        "lines": order.visible_lines,
+        "rows": figures.rows(),
+        # A guest's mails link to the order through its signed link (orders.links).
+        "order_url": order_url(order),
+    }
 
 
 @shared_task
 def send_order_email(order_id: str, kind: str) -> None:
     order = order_for_buyer(order_id=order_id)
-    if order is None or not order.user.is_active:
-        return
-    if kind in OPTIONAL_KINDS and not order.user.order_updates:
+    recipient = order and order_recipient(order, optional=kind in OPTIONAL_KINDS)
+    if not recipient:
         return
     render_email(
         f"orders/email/{kind}",
-        to=[order.user.email],
+        to=[recipient],
         context={**_email_context(order), "kind": kind},
     ).send()
 
@@ -43,11 +49,12 @@ def send_fulfilment_email(fulfilment_id: int) -> None:
     if fulfilment is None:
         return
     order = order_for_buyer(order_id=fulfilment.shipment.order_id)
-    if order is None or not order.user.is_active or not order.user.order_updates:
+    recipient = order and order_recipient(order, optional=True)
+    if not recipient:
         return
     render_email(
         "orders/email/fulfilment",
-        to=[order.user.email],
+        to=[recipient],
         context={
             **_email_context(order),
             "fulfilment": fulfilment,

@@ -12,9 +12,11 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cart.auth import GuestsWelcome
 from core.errors import ApplicationError
 from core.permissions import policy_permission
 from orders.models import Order
+from orders.policies import is_buyer
 from payments import policies, selectors, services
 from payments.models import Payment, Refund, RefundReason, SavedPaymentMethod
 
@@ -57,7 +59,7 @@ class PaymentSerializer(serializers.ModelSerializer):
     def get_client_secret(self, payment: Payment) -> str | None:
         """Only the payer gets the secret that completes the payment in the browser/app."""
         request = self.context.get("request")
-        if request is None or payment.user_id != request.user.pk:
+        if request is None or not is_payer(request.user, payment):
             return None
         return payment.client_secret or None
 
@@ -103,9 +105,14 @@ def _payment_response(
     )
 
 
-class PaymentCreateView(APIView):
-    permission_classes = [permissions.IsAuthenticated]
+def is_payer(user, payment: Payment) -> bool:
+    """The person (or guest: X-Cart-Token) who pays: the buyer of the payment's order."""
+    if payment.user_id is not None:
+        return payment.user_id == user.pk
+    return is_buyer(user, payment.order)
 
+
+class PaymentCreateView(GuestsWelcome, APIView):
     @extend_schema(
         request=PaymentCreateSerializer, responses={201: PaymentSerializer, 200: PaymentSerializer}
     )
@@ -113,12 +120,11 @@ class PaymentCreateView(APIView):
         serializer = PaymentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         # Only the caller's own orders may be paid (their lines are not needed here).
-        order = Order.objects.filter(
-            pk=serializer.validated_data["order_id"], user=request.user
-        ).first()
-        if order is None:
+        order = Order.objects.filter(pk=serializer.validated_data["order_id"]).first()
+        if order is None or not is_buyer(request.user, order):
             raise NotFound("No such order.")
-        payment, created = services.payment_create(user=request.user, order=order)
+        payer = request.user if request.user.is_authenticated else None
+        payment, created = services.payment_create(user=payer, order=order)
         return _payment_response(
             request,
             payment,
@@ -127,17 +133,17 @@ class PaymentCreateView(APIView):
         )
 
 
-class PaymentConfirmView(APIView):
-    permission_classes = [permissions.IsAuthenticated]
-
+class PaymentConfirmView(GuestsWelcome, APIView):
     @extend_schema(request=PaymentConfirmSerializer, responses=PaymentSerializer)
     def post(self, request):
         serializer = PaymentConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        payment = Payment.objects.filter(
-            pk=serializer.validated_data["payment_id"], user=request.user
-        ).first()
-        if payment is None:
+        payment = (
+            Payment.objects.select_related("order")
+            .filter(pk=serializer.validated_data["payment_id"])
+            .first()
+        )
+        if payment is None or not is_payer(request.user, payment):
             raise NotFound("No such payment.")
         payment = services.payment_confirm(
             payment=payment,

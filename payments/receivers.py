@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.dispatch import receiver
 
-from orders.signals import order_cancelled
+from orders.signals import order_cancelled, orders_adopted
 
 
 @receiver(order_cancelled, dispatch_uid="payments_settle_cancelled_order")
@@ -14,3 +14,11 @@ def settle_payments_of_cancelled_order(sender, order, previous_status, by, **kwa
 
     order_id = str(order.pk)
     transaction.on_commit(lambda: settle_cancelled_order.delay(order_id))
+
+
+@receiver(orders_adopted, dispatch_uid="payments_follow_adopted_orders")
+def payments_follow_adopted_orders(sender, user, order_ids, **kwargs) -> None:
+    """A guest's payments of orders an account adopted become that account's."""
+    from payments.models import Payment
+
+    Payment.objects.filter(order_id__in=order_ids, user__isnull=True).update(user=user)

@@ -19,6 +19,11 @@ def payment_list_for(*, user) -> QuerySet[Payment]:
     return payments if may_view_all_payments(user) else payments.filter(user=user)
 
 
+def payments_of_order(*, order) -> QuerySet[Payment]:
+    """An order's payments with their refunds, newest first (for its buyer's pages)."""
+    return Payment.objects.select_related("order").prefetch_related(_refunds()).filter(order=order)
+
+
 def payment_load_refunds(payment: Payment, *, new: bool = False) -> Payment:
     """A payment already read, with its refunds (as `payment_list_for` gives them);
     `new`: it was just created, so it has none (no query)."""

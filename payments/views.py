@@ -23,10 +23,13 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.guests import buyer_required
 from core.errors import ApplicationError
 from core.forms import form_add_service_error
+from orders.access import order_for_page
 from orders.models import PAID_STATUSES, Order, OrderStatus
-from orders.selectors import order_figures_for, order_list_for
+from orders.policies import is_buyer
+from orders.selectors import order_figures_for
 from payments import selectors, services
 from payments.exceptions import (
     OrderNotPayable,
@@ -97,16 +100,19 @@ def card_labels(payments: list[Payment]) -> dict[str, str]:
 
 
 def _own_order(request: HttpRequest, order_id) -> Order:
-    """The caller's own order; anyone else's (even one they may see as a shop member or
-    staff) is a 404 here: only the buyer pays."""
-    order = order_list_for(user=request.user).filter(pk=order_id, user=request.user).first()
-    if order is None:
+    """The caller's own order (a guest's: one their session placed or opened by its
+    link); anyone else's (even one they may see as a shop member or staff) is a 404
+    here: only the buyer pays. The buyer is `order.viewer`."""
+    order, viewer = order_for_page(request, order_id)
+    if not is_buyer(viewer, order):
         raise Http404("No such order.")
+    order.viewer = viewer
     return order
 
 
 def _order_payments(request: HttpRequest, order: Order) -> QuerySet[Payment]:
-    return selectors.payment_list_for(user=request.user).filter(order=order, user=request.user)
+    """The order's payments (the buyer's own: `_own_order` made sure)."""
+    return selectors.payments_of_order(order=order)
 
 
 def _chosen_payment(request: HttpRequest, payments: QuerySet[Payment]) -> Payment | None:
@@ -158,17 +164,24 @@ def _mode(payment: Payment) -> str:
 
 
 def _card_form(request: HttpRequest, payment: Payment, data=None) -> CardPaymentForm:
-    saved = [
-        method
-        for method in services.saved_method_list(user=request.user)
-        if method.provider == payment.provider
-    ]
-    return CardPaymentForm(
+    saved = (
+        [
+            method
+            for method in services.saved_method_list(user=request.user)
+            if method.provider == payment.provider
+        ]
+        if payment.user_id is not None  # a guest keeps no card
+        else []
+    )
+    form = CardPaymentForm(
         data,
         initial={"payment": payment.pk},
         saved_methods=saved,
         test_cards=payment.provider == "dummy",
     )
+    if payment.user_id is None:
+        form.fields.pop("save_payment_method", None)
+    return form
 
 
 def _render_pay(
@@ -177,7 +190,7 @@ def _render_pay(
     context = {
         "order": order,
         "lines": order.visible_lines,
-        "rows": order_figures_for(order=order, user=request.user).rows(),
+        "rows": order_figures_for(order=order, user=order.viewer).rows(),
         "payment": payment,
         "form": form,
         "mode": _mode(payment),
@@ -193,13 +206,14 @@ def _render_pay(
 
 @never_cache  # the page carries the payment's client secret
 @require_http_methods(["GET", "POST"])
-@login_required
+@buyer_required
 def pay(request: HttpRequest, order_id) -> HttpResponse:
     order = _own_order(request, order_id)
     if request.method == "POST":
         return _pay_with_card(request, order)
     try:
-        payment, _created = services.payment_create(user=request.user, order=order)
+        payer = order.viewer if order.viewer.is_authenticated else None
+        payment, _created = services.payment_create(user=payer, order=order)
     except OrderNotPayable:
         return _not_payable(request, order)
     except PaymentProviderUnavailable as exc:
@@ -259,7 +273,7 @@ def _pay_with_card(request: HttpRequest, order: Order) -> HttpResponse:
 
 @never_cache
 @require_safe
-@login_required
+@buyer_required
 def paid(request: HttpRequest, order_id) -> HttpResponse:
     """Thanks for a succeeded payment; for one the provider is still confirming (Stripe
     sends the person back here before its webhook arrives), its current status."""
@@ -295,7 +309,7 @@ def paid(request: HttpRequest, order_id) -> HttpResponse:
 
 @never_cache
 @require_safe
-@login_required
+@buyer_required
 def payment_failed(request: HttpRequest, order_id) -> HttpResponse:
     """Why the card was declined, and a way to try again (with a new payment)."""
     order = _own_order(request, order_id)

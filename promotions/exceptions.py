@@ -37,7 +37,8 @@ class VoucherAlreadyUsed(VoucherError):
 
 
 class VoucherNotApplicable(VoucherError):
-    """`reason`: minimum_not_reached, no_eligible_line, first_order_only, not_started."""
+    """`reason`: minimum_not_reached, no_eligible_line, first_order_only,
+    not_started, account_required (a guest, for a code usable once per customer)."""
 
     code = "voucher_not_applicable"
     default_detail = "This discount code does not apply to your cart."

@@ -391,11 +391,14 @@ def voucher_problem(
         promotion.usage_limit is not None and promotion.used_count >= promotion.usage_limit
     ):
         return VoucherUsedUp(voucher=code)
-    if (
-        promotion.once_per_customer
-        and user_id
-        and redemption_held(promotion_id=promotion.pk, user_id=user_id)
-    ):
+    if promotion.once_per_customer and not user_id:
+        # "Once per customer" needs a customer to count: a guest signs in first.
+        return VoucherNotApplicable(
+            "Sign in to use this discount code: it may be used once per customer.",
+            voucher=code,
+            reason="account_required",
+        )
+    if promotion.once_per_customer and redemption_held(promotion_id=promotion.pk, user_id=user_id):
         return VoucherAlreadyUsed(voucher=code)
     if promotion.first_order_only and (not user_id or customer_has_ordered(user_id)):
         return VoucherNotApplicable(

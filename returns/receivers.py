@@ -8,7 +8,7 @@ import uuid
 
 from django.dispatch import receiver
 
-from orders.signals import order_refund_recorded
+from orders.signals import order_refund_recorded, orders_adopted
 
 
 @receiver(order_refund_recorded, dispatch_uid="returns-refund-confirmed")
@@ -23,3 +23,11 @@ def _return_refunded(sender, order, amount, ref="", **kwargs) -> None:
     except ValueError:
         return
     return_mark_refunded(refund_id=refund_id)
+
+
+@receiver(orders_adopted, dispatch_uid="returns-follow-adopted-orders")
+def _returns_follow_adopted_orders(sender, user, order_ids, **kwargs) -> None:
+    """A guest's returns of orders an account adopted become that account's."""
+    from returns.models import ReturnRequest
+
+    ReturnRequest.objects.filter(order_id__in=order_ids, user__isnull=True).update(user=user)

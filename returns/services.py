@@ -19,11 +19,14 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounts.guests import Guest
 from accounts.models import User
 from core.emails import render_email
 from core.errors import DomainValidationError
+from orders.links import order_url
 from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange, Shipment
-from orders.policies import may_fulfil
+from orders.policies import is_buyer, may_fulfil
+from orders.selectors import order_recipient
 from orders.services import variants_restock
 from payments.models import Payment, PaymentStatus
 from payments.services import payment_refund
@@ -101,10 +104,15 @@ def return_send_email(*, request_id: int) -> None:
     )
     if request is None:
         return
-    context = {"request": request, "order": request.order, "shop": request.shop}
-    buyer = request.order.user
-    if buyer is not None and buyer.is_active:
-        render_email("returns/email/status", to=[buyer.email], context=context).send()
+    context = {
+        "request": request,
+        "order": request.order,
+        "shop": request.shop,
+        "order_url": order_url(request.order),
+    }
+    recipient = order_recipient(request.order)
+    if recipient:
+        render_email("returns/email/status", to=[recipient], context=context).send()
     if request.status == S.REQUESTED:
         members = list(
             request.shop.memberships.filter(user__is_active=True).values_list(
@@ -117,11 +125,12 @@ def return_send_email(*, request_id: int) -> None:
 
 @transaction.atomic
 def return_request(
-    *, order: Order, user: User, lines: list[dict[str, Any]], reason: str
+    *, order: Order, user: User | Guest, lines: list[dict[str, Any]], reason: str
 ) -> ReturnRequest:
-    """Ask to return `lines` ([{line_id, quantity}]) of `user`'s delivered order."""
+    """Ask to return `lines` ([{line_id, quantity}]) of `user`'s delivered order
+    (`user` a guest holding the order's link or cart token, for a guest's order)."""
     order = Order.objects.select_for_update().get(pk=order.pk)
-    if order.user_id != user.pk:
+    if not is_buyer(user, order):
         raise ReturnPermissionDenied("Only the order's buyer asks for a return.")
     if order.status != OrderStatus.DELIVERED:
         raise ReturnNotAllowed("Only a delivered order can be returned.")
@@ -151,12 +160,15 @@ def return_request(
         raise ReturnNotAllowed(
             f"{shop.name} takes returns within {shop.return_window_days} days of delivery."
         )
-    request = ReturnRequest.objects.create(order=order, shop=shop, user=user, reason=reason[:2000])
+    account = user if user.is_authenticated else None  # a guest: the order's email
+    request = ReturnRequest.objects.create(
+        order=order, shop=shop, user=account, reason=reason[:2000]
+    )
     ReturnLine.objects.bulk_create(
         ReturnLine(request=request, order_line_id=line_id, quantity=quantity)
         for line_id, quantity in wanted.items()
     )
-    ReturnEvent.objects.create(request=request, to_status=S.REQUESTED, by=user)
+    ReturnEvent.objects.create(request=request, to_status=S.REQUESTED, by=account)
     _mail(request)
     return request
 

@@ -3,32 +3,26 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
 from core.forms import error_text
-from orders.selectors import order_get_for
+from orders.access import order_for_page
 from returns.services import return_request
 
 
 @require_POST
 def request_return(request: HttpRequest, order_id) -> HttpResponse:
-    if not request.user.is_authenticated:
-        raise Http404("No such order.")
-    order = order_get_for(user=request.user, order_id=order_id)
-    if order is None:
-        raise Http404("No such order.")
+    order, viewer = order_for_page(request, order_id)
     lines = []
     for key, value in request.POST.items():
         wanted = str(value).strip()
         if key.startswith("line_") and key[5:].isdigit() and wanted.isdigit() and int(wanted) > 0:
             lines.append({"line_id": int(key[5:]), "quantity": int(wanted)})
     try:
-        return_request(
-            order=order, user=request.user, lines=lines, reason=request.POST.get("reason", "")
-        )
+        return_request(order=order, user=viewer, lines=lines, reason=request.POST.get("reason", ""))
     except ApplicationError as exc:
         messages.error(request, error_text(exc))
     else:

@@ -10,6 +10,6 @@ register = template.Library()
 
 @register.inclusion_tag("invoices/_order_invoices.html", takes_context=True)
 def order_invoices(context, order):
-    request = context.get("request")
-    user = getattr(request, "user", None)
+    # The page's viewer: the signed-in person, or a guest holding the order's link.
+    user = context.get("viewer") or getattr(context.get("request"), "user", None)
     return {"invoices": order_invoices_for(user=user, order=order) if user else []}

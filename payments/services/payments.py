@@ -53,7 +53,10 @@ def _provider_answers():
 # --- Customers and saved cards ---------------------------------------------------------
 
 
-def customer_for(*, user: User, create: bool) -> str | None:
+def customer_for(*, user: User | None, create: bool) -> str | None:
+    """The person's customer at the provider (their saved cards); a guest has none."""
+    if user is None:
+        return None
     provider = get_provider()
     record = ProviderCustomer.objects.filter(user=user, provider=provider.name).first()
     if record is None and create:
@@ -97,8 +100,9 @@ def _remember_card(*, user: User, provider: str, intent: Intent) -> None:
 
 
 @transaction.atomic
-def payment_create(*, user: User, order: Order) -> tuple[Payment, bool]:
+def payment_create(*, user: User | None, order: Order) -> tuple[Payment, bool]:
     """The order's open payment, or a new PaymentIntent for its total; (payment, created).
+    `user`: the payer's account, None for a guest.
 
     The order row is locked, so two simultaneous requests make one intent; the
     idempotency key makes a retried provider call answer the same intent.
@@ -160,6 +164,8 @@ def payment_confirm(
             message = "Choose a payment method (a card)."
             raise DomainValidationError(message, fields={"payment_method": [message]})
         provider = get_provider(payment.provider)
+        # A guest's card is not kept: there is no account to keep it for.
+        save_payment_method = save_payment_method and payment.user_id is not None
         customer_id = customer_for(user=payment.user, create=True) if save_payment_method else None
         try:
             with _provider_answers():

@@ -13,6 +13,7 @@ from typing import Any
 
 from django import template
 
+from orders.policies import is_buyer
 from payments import selectors
 from payments.models import PaymentStatus
 from payments.views import card_labels, failure_reason
@@ -26,7 +27,14 @@ def order_payments(context, order) -> dict[str, Any]:
     person may see: their own, or all for staff. Two queries whatever their number (a
     third when a card's brand must come from the saved cards)."""
     request = context["request"]
-    payments = list(selectors.payment_list_for(user=request.user).filter(order=order))
+    # The page's viewer: the signed-in person, or a guest holding the order's link.
+    viewer = context.get("viewer") or request.user
+    own = is_buyer(viewer, order)
+    payments = list(
+        selectors.payments_of_order(order=order)
+        if own
+        else selectors.payment_list_for(user=request.user).filter(order=order)
+    )
     labels = card_labels(payments)
     for payment in payments:
         payment.card_label = labels.get(payment.payment_method, "")
@@ -40,5 +48,5 @@ def order_payments(context, order) -> dict[str, Any]:
         "order": order,
         "payments": payments,
         "refunds": refunds,
-        "is_own": order.user_id == request.user.pk,
+        "is_own": own,
     }

@@ -460,6 +460,8 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
         Call(body=lambda w, role: {"product_id": w.product_y.pk}),
         row(401, 200, 200, 200, 200, 200),
     ),
+    # A guest cart's token: anyone, signed in or not (it reads no credentials).
+    "POST /api/v1/cart/token/": (Call(), row(201, 201, 201, 201, 201, 201)),
     "POST /api/v1/cart/add/": (
         Call(body=lambda w, role: {"product_id": w.product_y.pk, "quantity": 1}),
         row(401, 200, 200, 200, 200, 200),

@@ -233,13 +233,14 @@ def test_a_line_out_of_stock_or_off_sale_blocks_checkout_with_an_explanation(sig
     assert f'href="{reverse("orders:checkout")}"' not in html
 
 
-def test_a_guest_is_offered_checkout_through_sign_in(client):
+def test_a_guest_is_offered_guest_checkout_or_sign_in(client):
     add(client, ProductFactory())
 
     html = client.get(CART).content.decode()
 
     assert f'href="{reverse("orders:checkout")}"' in html
-    assert "sign in or create an account at checkout" in html
+    assert "Check out as a guest with your email address" in html
+    assert f"{reverse('account_login')}?next={reverse('orders:checkout')}" in html
 
 
 # --- Changing lines ----------------------------------------------------------------------
