@@ -19,6 +19,7 @@ from cart.pricing import basket_rows
 from cart.selectors import CartSummary
 from catalog.api import ShopSummarySerializer, absolute_media_url
 from catalog.selectors import product_list_public, product_list_visible, variants_visible_all
+from core.security.throttles import CartTokenThrottle
 from shipping.models import ShippingMethod
 
 
@@ -320,6 +321,7 @@ class CartTokenView(APIView):
 
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
+    throttle_classes = [CartTokenThrottle]
 
     @extend_schema(
         operation_id="cart_token_create",

@@ -125,6 +125,7 @@ urlpatterns = [
         "reports-seller-statements",
     ),
     optional_slash("payments/create", payments_api.PaymentCreateView.as_view(), "payment-create"),
+    optional_slash("payments/providers", payments_api.ProvidersView.as_view(), "payment-providers"),
     optional_slash(
         "payments/confirm", payments_api.PaymentConfirmView.as_view(), "payment-confirm"
     ),

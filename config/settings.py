@@ -347,6 +347,18 @@ PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="stripe" if STRIPE_SECRET
 # The dummy provider takes no money: it serves only when this is set explicitly (the
 # quickstart and the tests do); otherwise payments through it are refused (payments.providers).
 PAYMENTS_ALLOW_DUMMY = env.bool("PAYMENTS_ALLOW_DUMMY", default=False)
+# A payment that settles later (a SEPA debit, a PayPal eCheck) keeps the order's stock this
+# long while the provider says it is processing.
+PAYMENT_PROCESSING_HOLD_DAYS = env.int("PAYMENT_PROCESSING_HOLD_DAYS", default=14)
+# PayPal beside the card provider (payments.providers.paypal): offered when both the client
+# id and secret are set. PAYPAL_WEBHOOK_ID is the id PayPal gave the shop's webhook (its
+# events are verified against it); PAYPAL_API_BASE points at another PayPal (the tests'
+# fake) instead of the sandbox or live one PAYPAL_MODE names.
+PAYPAL_CLIENT_ID = env.str("PAYPAL_CLIENT_ID", default="")
+PAYPAL_CLIENT_SECRET = env.str("PAYPAL_CLIENT_SECRET", default="")
+PAYPAL_WEBHOOK_ID = env.str("PAYPAL_WEBHOOK_ID", default="")
+PAYPAL_MODE = env.str("PAYPAL_MODE", default="sandbox")
+PAYPAL_API_BASE = env.str("PAYPAL_API_BASE", default="")
 
 # --- API --------------------------------------------------------------------------
 # Request bodies: JSON and forms up to DATA_UPLOAD_MAX_MEMORY_SIZE, multipart uploads up to
@@ -389,6 +401,8 @@ REST_FRAMEWORK = {
         # Writing reviews, and placing orders (core.security.throttles).
         "review": env.str("API_THROTTLE_REVIEW", default="20/hour"),
         "checkout": env.str("API_THROTTLE_CHECKOUT", default="30/hour"),
+        # New guest cart tokens (cart.api.CartTokenView), per address.
+        "cart_token": env.str("API_THROTTLE_CART_TOKEN", default="60/hour"),
     },
     "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
     "COERCE_DECIMAL_TO_STRING": True,

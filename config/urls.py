@@ -7,7 +7,7 @@ from accounts.urls import allauth_urlpatterns
 from catalog.views import home
 from config import health
 from core.errors import page_not_found
-from payments.api import stripe_webhook
+from payments.api import paypal_webhook, stripe_webhook
 
 urlpatterns = [
     path("", home, name="home"),
@@ -33,6 +33,7 @@ urlpatterns = [
         r"^api/docs/?$", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"
     ),
     re_path(r"^webhooks/stripe/?$", stripe_webhook, name="webhook-stripe"),
+    re_path(r"^webhooks/paypal/?$", paypal_webhook, name="webhook-paypal"),
     # Anything else under /api/ is an unknown API address: JSON 404, never an HTML page.
     re_path(r"^api/", page_not_found),
 ]

@@ -23,7 +23,9 @@ def invoices_visible(*, user) -> QuerySet[Invoice]:
         return invoices
     from django.db.models import Q
 
-    return invoices.filter(Q(order__user=user) | Q(shop_id__in=user_shop_ids(user=user)))
+    # A shop's members: not the documents of a guest's order that waits for its address.
+    for_shops = Q(shop_id__in=user_shop_ids(user=user), order__awaiting_email=False)
+    return invoices.filter(Q(order__user=user) | for_shops)
 
 
 def invoice_get_for(*, user, invoice_id: int) -> Invoice | None:

@@ -105,7 +105,8 @@ def seller_dashboard(*, shop_ids: set[int]) -> dict[str, Any]:
     return {
         "low_stock": low_stock_products(shop_ids=shop_ids, limit=LOW_STOCK_LIMIT),
         "recent_lines": list(
-            OrderLine.objects.filter(shop_id__in=shop_ids)
+            # Not a guest's order that waits for its address (orders.selectors).
+            OrderLine.objects.filter(shop_id__in=shop_ids, order__awaiting_email=False)
             .select_related("order")
             .order_by("-order__created_at", "-id")[:RECENT_LIMIT]
         ),

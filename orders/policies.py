@@ -23,10 +23,10 @@ def is_buyer(user, order) -> bool:
     signed link opened in their session, or the guest cart token it was placed with)."""
     if user is None:
         return False
-    if is_guest(user):
-        if str(order.pk) in user.order_ids:
-            return True
-        return bool(user.key) and order.user_id is None and order.guest_key == user.key
+    if is_guest(user):  # only while no account has adopted the order
+        if order.user_id is not None:
+            return False
+        return str(order.pk) in user.order_ids or (bool(user.key) and order.guest_key == user.key)
     return user.pk is not None and order.user_id == user.pk
 
 

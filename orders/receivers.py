@@ -23,6 +23,7 @@ def adopt_guest_orders_on_confirmation(sender, request, email_address, **kwargs)
 @receiver(user_logged_in, dispatch_uid="orders_adopt_on_login")
 @receiver(api_signed_in, dispatch_uid="orders_adopt_on_api_sign_in")
 def adopt_guest_orders_on_sign_in(sender, user, **kwargs) -> None:
-    """Guest orders placed with one of a person's verified addresses since they last
-    signed in join their account (an address verified long ago is still theirs)."""
-    orders_adopt(user=user, emails=user_verified_emails(user=user))
+    """Guest orders placed with one of a person's verified addresses, and confirmed from
+    that mailbox (the order's link opened), join their account at sign-in. Unconfirmed
+    ones do not: anyone may type someone else's address at checkout."""
+    orders_adopt(user=user, emails=user_verified_emails(user=user), confirmed_only=True)

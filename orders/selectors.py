@@ -73,13 +73,14 @@ def order_visibility(*, user) -> tuple[QuerySet[Order], QuerySet[OrderLine], boo
 
 def guest_orders(guest) -> QuerySet[Order]:
     """A guest's orders: those whose signed link their session opened (or that it
-    placed), and the account-less orders placed with their guest cart token."""
+    placed), and those placed with their guest cart token; none once an account adopted
+    it (its owner reads it signed in)."""
     if not guest.known:
         return Order.objects.none()
     reach = Q(pk__in=sorted(guest.order_ids)) if guest.order_ids else Q(pk__in=[])
     if guest.key:
-        reach |= Q(user__isnull=True, guest_key=guest.key)
-    return Order.objects.filter(reach)
+        reach |= Q(guest_key=guest.key)
+    return Order.objects.filter(reach, user__isnull=True)
 
 
 def _shipments() -> QuerySet[Shipment]:

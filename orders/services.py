@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.guests import Guest, is_guest
@@ -522,14 +523,20 @@ def order_confirm_email(*, order: Order) -> bool:
 
 
 @transaction.atomic
-def orders_adopt(*, user: User, emails: list[str]) -> int:
+def orders_adopt(*, user: User, emails: list[str], confirmed_only: bool = False) -> int:
     """A person's account takes the guest orders placed with one of `emails` (addresses
-    of theirs that are verified: the caller makes sure). Answers how many it took."""
+    of theirs that are verified: the caller makes sure). `confirmed_only`: only those
+    whose address was confirmed from their own mail too (at sign-in: an order someone
+    else placed with the person's address is not pushed into their account unasked).
+    The verified address confirms a held order's address. Answers how many it took;
+    from then on only the account reaches them (not the guest's token or session)."""
     if not emails:
         return 0
     reach = Q()
     for email in emails:
         reach |= Q(email__iexact=email)
+    if confirmed_only:
+        reach &= Q(email_confirmed_at__isnull=False)
     ids = list(
         Order.objects.select_for_update()
         .filter(reach, user__isnull=True)
@@ -537,8 +544,13 @@ def orders_adopt(*, user: User, emails: list[str]) -> int:
     )
     if not ids:
         return 0
+    now = timezone.now()
     Order.objects.filter(pk__in=ids).update(
-        user=user, guest_key="", email=user.email, updated_at=timezone.now()
+        user=user,
+        guest_key="",
+        awaiting_email=False,
+        email_confirmed_at=Coalesce(F("email_confirmed_at"), Value(now)),
+        updated_at=now,
     )
     user_orders_changed(user_ids=[user.pk])
     # Their payments and returns follow (apps above orders: a signal).
@@ -582,6 +594,15 @@ def order_record_refund(
     if order.refunded_total >= order.total and S.REFUNDED in TRANSITIONS[order.status]:
         _move(order, S.REFUNDED, by=None, note=note)
     return order
+
+
+def order_hold_stock(*, order_id, until: datetime, shorten: bool = False) -> bool:
+    """Keep an unpaid order's stock until `until` (a payment that settles later: its
+    reservation is extended; `shorten`: brought back when that payment failed)."""
+    held = Order.objects.filter(pk=order_id, status=S.PENDING, reserved_until__isnull=False)
+    if not shorten:
+        held = held.filter(reserved_until__lt=until)
+    return bool(held.update(reserved_until=until, updated_at=timezone.now()))
 
 
 def orders_expire_reservations(*, now: datetime | None = None) -> int:

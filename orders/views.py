@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 from django_countries import countries
@@ -250,6 +252,9 @@ def order_link(request: HttpRequest, token: str) -> HttpResponse:
     order = Order.objects.filter(pk=order_id).first() if order_id else None
     if order is None:
         return render(request, "orders/link_invalid.html", status=404)
+    if order.user_id is not None:  # an account adopted it: its owner signs in to read it
+        messages.info(request, "This order is in your account now: sign in to see it.")
+        return redirect_to_login(reverse("orders:detail", args=[order.pk]))
     guest_session_grant(request.session, order.pk)
     if order.email_confirmed_at is None and services.order_confirm_email(order=order):
         messages.success(request, "Thank you: your email address is confirmed.")

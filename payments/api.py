@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from django.http import HttpRequest, JsonResponse
+from django.urls import reverse as reverse_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -35,6 +37,10 @@ class RefundSerializer(serializers.ModelSerializer):
 class PaymentSerializer(serializers.ModelSerializer):
     order_id = serializers.UUIDField()
     client_secret = serializers.SerializerMethodField()
+    approve_url = serializers.SerializerMethodField(
+        help_text="PayPal: where the payer approves the payment (open it, then confirm); "
+        "null otherwise, and for anyone but the payer."
+    )
     refunds = RefundSerializer(many=True, read_only=True, source="refund_list")
 
     class Meta:
@@ -48,6 +54,7 @@ class PaymentSerializer(serializers.ModelSerializer):
             "currency",
             "refunded_amount",
             "client_secret",
+            "approve_url",
             "decline_code",
             "failure_message",
             "refunds",
@@ -63,9 +70,30 @@ class PaymentSerializer(serializers.ModelSerializer):
             return None
         return payment.client_secret or None
 
+    def get_approve_url(self, payment: Payment) -> str | None:
+        request = self.context.get("request")
+        if request is None or not is_payer(request.user, payment) or not payment.is_confirmable:
+            return None
+        return payment.redirect_url or None
+
 
 class PaymentCreateSerializer(serializers.Serializer):
     order_id = serializers.UUIDField()
+    provider = serializers.ChoiceField(
+        choices=["dummy", "stripe", "paypal"],
+        required=False,
+        help_text="One the shop offers (GET payments/providers/); left out: the card "
+        "provider. An open payment with another provider is cancelled.",
+    )
+    return_url = serializers.URLField(
+        max_length=400,
+        required=False,
+        help_text="PayPal: where the payer comes back after approving (the shop's page "
+        "when left out).",
+    )
+    cancel_url = serializers.URLField(
+        max_length=400, required=False, help_text="PayPal: where a payer who gives up goes."
+    )
 
 
 class PaymentConfirmSerializer(serializers.Serializer):
@@ -94,6 +122,26 @@ class SavedMethodSerializer(serializers.ModelSerializer):
 # --- Views ----------------------------------------------------------------------------
 
 
+def _page(request, name: str, order: Order) -> str:
+    """The absolute address of one of the order's payment pages."""
+    return request.build_absolute_uri(reverse_path(name, args=[order.pk]))
+
+
+class ProvidersSerializer(serializers.Serializer):
+    providers = serializers.ListField(
+        child=serializers.CharField(), help_text="The card provider first, then PayPal if set up."
+    )
+
+
+class ProvidersView(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(operation_id="payments_providers", responses=ProvidersSerializer)
+    def get(self, request):
+        """The ways to pay this shop offers: `provider` of payments/create/."""
+        return Response({"providers": services.configured_providers()})
+
+
 def _payment_response(
     request, payment: Payment, status_code=status.HTTP_200_OK, *, new: bool = False
 ) -> Response:
@@ -120,11 +168,22 @@ class PaymentCreateView(GuestsWelcome, APIView):
         serializer = PaymentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         # Only the caller's own orders may be paid (their lines are not needed here).
-        order = Order.objects.filter(pk=serializer.validated_data["order_id"]).first()
+        order = (
+            Order.objects.select_related("user")  # the payer: the order's owner
+            .filter(pk=serializer.validated_data["order_id"])
+            .first()
+        )
         if order is None or not is_buyer(request.user, order):
             raise NotFound("No such order.")
-        payer = request.user if request.user.is_authenticated else None
-        payment, created = services.payment_create(user=payer, order=order)
+        data = serializer.validated_data
+        # The order's owner (None: a guest's) is the payer.
+        payment, created = services.payment_create(
+            user=order.user,
+            order=order,
+            provider=data.get("provider"),
+            return_url=data.get("return_url") or _page(request, "payments:paypal-return", order),
+            cancel_url=data.get("cancel_url") or _page(request, "payments:pay", order),
+        )
         return _payment_response(
             request,
             payment,
@@ -199,10 +258,10 @@ class SavedMethodViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewse
         services.saved_method_delete(method=instance)
 
 
-@csrf_exempt
-def stripe_webhook(request: HttpRequest) -> JsonResponse:
-    """Stripe's signed events: verified, stored once under their id, processed by a worker."""
-    if request.method != "POST":  # in the JSON error shape, as every answer here
+def _webhook(request: HttpRequest, *, provider: str, signature: str) -> JsonResponse:
+    """A provider's signed event: verified, stored once under its id, processed by a
+    worker; every answer in the JSON error shape."""
+    if request.method != "POST":
         response = JsonResponse(
             {"code": "method_not_allowed", "detail": "Only POST is allowed here."}, status=405
         )
@@ -210,10 +269,35 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
         return response
     try:
         event, created = services.webhook_receive(
-            provider="stripe",
-            payload=request.body,
-            signature=request.headers.get("Stripe-Signature", ""),
+            provider=provider, payload=request.body, signature=signature
         )
     except ApplicationError as error:
         return JsonResponse(error.as_dict(), status=error.status_code)
     return JsonResponse({"received": True, "duplicate": not created, "id": event.event_id})
+
+
+@csrf_exempt
+def stripe_webhook(request: HttpRequest) -> JsonResponse:
+    """Stripe's events, signed in the Stripe-Signature header."""
+    return _webhook(
+        request, provider="stripe", signature=request.headers.get("Stripe-Signature", "")
+    )
+
+
+# The headers PayPal signs an event with, as PayPal's verify-webhook-signature names them.
+PAYPAL_SIGNATURE_HEADERS = {
+    "auth_algo": "PayPal-Auth-Algo",
+    "cert_url": "PayPal-Cert-Url",
+    "transmission_id": "PayPal-Transmission-Id",
+    "transmission_sig": "PayPal-Transmission-Sig",
+    "transmission_time": "PayPal-Transmission-Time",
+}
+
+
+@csrf_exempt
+def paypal_webhook(request: HttpRequest) -> JsonResponse:
+    """PayPal's events, verified with PayPal against PAYPAL_WEBHOOK_ID."""
+    headers = {
+        name: request.headers.get(header, "") for name, header in PAYPAL_SIGNATURE_HEADERS.items()
+    }
+    return _webhook(request, provider="paypal", signature=json.dumps(headers))

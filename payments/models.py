@@ -49,6 +49,10 @@ class Payment(models.Model):
     currency = models.CharField(max_length=3)
     refunded_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     client_secret = models.CharField(max_length=255, blank=True)
+    # Where the payer approves it (PayPal's window), while it waits for that.
+    redirect_url = models.URLField(max_length=500, blank=True)
+    # What refunds go against when it is not the payment itself: PayPal's capture.
+    provider_charge_id = models.CharField(max_length=255, blank=True)
     idempotency_key = models.CharField(max_length=100, unique=True)
     payment_method = models.CharField(max_length=255, blank=True)
     failure_code = models.CharField(max_length=100, blank=True)
@@ -89,6 +93,11 @@ class Payment(models.Model):
     def is_confirmable(self) -> bool:
         """Still waiting for a card (or its confirmation): the one test of the pay page
         and of payments.services.payment_confirm."""
+        if self.provider == "paypal":  # approved (or not) in PayPal's window: capture
+            return self.status in (
+                PaymentStatus.REQUIRES_ACTION,
+                PaymentStatus.REQUIRES_CONFIRMATION,
+            )
         return self.status in (
             PaymentStatus.REQUIRES_PAYMENT_METHOD,
             PaymentStatus.REQUIRES_CONFIRMATION,

@@ -9,6 +9,9 @@ app_name = "payments"
 urlpatterns = [
     path("orders/<uuid:order_id>/pay/", views.pay, name="pay"),
     path("orders/<uuid:order_id>/paid/", views.paid, name="paid"),
+    # PayPal: off to PayPal's window, and back from it (payments.views).
+    path("orders/<uuid:order_id>/pay/paypal/", views.paypal_start, name="paypal-start"),
+    path("orders/<uuid:order_id>/pay/paypal/return/", views.paypal_return, name="paypal-return"),
     path("orders/<uuid:order_id>/payment-failed/", views.payment_failed, name="failed"),
     path("orders/payment-methods/", views.payment_methods, name="methods"),
     path(

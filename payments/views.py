@@ -24,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.guests import buyer_required
-from core.errors import ApplicationError
+from core.errors import ApplicationError, DomainValidationError
 from core.forms import form_add_service_error
 from orders.access import order_for_page
 from orders.models import PAID_STATUSES, Order, OrderStatus
@@ -170,7 +170,8 @@ def _card_form(request: HttpRequest, payment: Payment, data=None) -> CardPayment
             for method in services.saved_method_list(user=request.user)
             if method.provider == payment.provider
         ]
-        if payment.user_id is not None  # a guest keeps no card
+        # The payer's own cards, and only for them (a guest keeps none).
+        if payment.user_id is not None and payment.user_id == request.user.pk
         else []
     )
     form = CardPaymentForm(
@@ -179,7 +180,7 @@ def _card_form(request: HttpRequest, payment: Payment, data=None) -> CardPayment
         saved_methods=saved,
         test_cards=payment.provider == "dummy",
     )
-    if payment.user_id is None:
+    if payment.user_id is None or payment.user_id != request.user.pk:
         form.fields.pop("save_payment_method", None)
     return form
 
@@ -197,6 +198,7 @@ def _render_pay(
         "requires_action": payment.status == P.REQUIRES_ACTION,
         "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
         "return_url": request.build_absolute_uri(paid_url(order, payment)),
+        "paypal": "paypal" in services.configured_providers(),
     }
     return render(request, "payments/pay.html", context)
 
@@ -212,7 +214,7 @@ def pay(request: HttpRequest, order_id) -> HttpResponse:
     if request.method == "POST":
         return _pay_with_card(request, order)
     try:
-        payer = order.viewer if order.viewer.is_authenticated else None
+        payer = order.user  # the order's owner (None: a guest's), whoever pays
         payment, _created = services.payment_create(user=payer, order=order)
     except OrderNotPayable:
         return _not_payable(request, order)
@@ -222,6 +224,65 @@ def pay(request: HttpRequest, order_id) -> HttpResponse:
     if payment.status == P.PROCESSING:
         return redirect(paid_url(order, payment))
     return _render_pay(request, order, payment, _card_form(request, payment))
+
+
+@never_cache
+@require_safe
+@buyer_required
+def paypal_start(request: HttpRequest, order_id) -> HttpResponse:
+    """Off to PayPal's window with a PayPal payment of the order (a link, so that the
+    page's form-action policy need not name PayPal); an open card payment is cancelled."""
+    order = _own_order(request, order_id)
+    try:
+        payment, _created = services.payment_create(
+            user=order.user,
+            order=order,
+            provider="paypal",
+            return_url=request.build_absolute_uri(
+                reverse("payments:paypal-return", args=[order.pk])
+            ),
+            cancel_url=request.build_absolute_uri(reverse("payments:pay", args=[order.pk])),
+        )
+    except OrderNotPayable:
+        return _not_payable(request, order)
+    except (PaymentProviderUnavailable, DomainValidationError) as exc:
+        messages.error(request, f"Paying with PayPal is not available right now. {exc.detail}")
+        return redirect("payments:pay", order_id=order.pk)
+    if payment.status == P.SUCCEEDED or not payment.redirect_url:
+        return redirect(paid_url(order, payment))
+    return redirect(payment.redirect_url)
+
+
+@never_cache
+@require_safe
+@buyer_required
+def paypal_return(request: HttpRequest, order_id) -> HttpResponse:
+    """Back from PayPal's window: the approved order is captured here, once (coming back
+    twice, or after the webhook did it, answers the first capture)."""
+    order = _own_order(request, order_id)
+    payment = (
+        _order_payments(request, order)
+        .filter(provider="paypal", provider_payment_id=request.GET.get("token", ""))
+        .first()
+    )
+    if payment is None:
+        messages.error(request, "That PayPal payment is not one of this order's.")
+        return redirect("payments:pay", order_id=order.pk)
+    if payment.status in (P.SUCCEEDED, P.PROCESSING):
+        return redirect(paid_url(order, payment))
+    if not payment.is_confirmable:
+        messages.error(request, "This PayPal payment was replaced by another one: pay again.")
+        return redirect("payments:pay", order_id=order.pk)
+    try:
+        payment = services.payment_confirm(payment=payment, payment_method=None)
+    except PaymentFailed:
+        return redirect(failed_url(order, payment))
+    except OrderNotPayable:
+        return _not_payable(request, order)
+    except ApplicationError as exc:  # PayPal unreachable, or the payment moved on meanwhile
+        messages.error(request, exc.detail)
+        return redirect("payments:pay", order_id=order.pk)
+    return redirect(paid_url(order, payment))
 
 
 def _pay_with_card(request: HttpRequest, order: Order) -> HttpResponse:

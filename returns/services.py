@@ -160,7 +160,7 @@ def return_request(
         raise ReturnNotAllowed(
             f"{shop.name} takes returns within {shop.return_window_days} days of delivery."
         )
-    account = user if user.is_authenticated else None  # a guest: the order's email
+    account = order.user  # the order's owner (None: a guest's), whoever asks
     request = ReturnRequest.objects.create(
         order=order, shop=shop, user=account, reason=reason[:2000]
     )

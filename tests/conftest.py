@@ -231,3 +231,21 @@ def _worker_idle(app, queue: str):
         return now_idle and seen_idle[-2:] == [True, True]
 
     return idle
+
+
+@pytest.fixture
+def fake_paypal(httpserver, settings):
+    """PayPal offered beside the card provider, its API a local fake (tests/payments/
+    fake_paypal.py) that PayPal's real SDK talks to."""
+    import re
+
+    from tests.payments.fake_paypal import WEBHOOK_ID, FakePayPal
+
+    fake = FakePayPal()
+    fake.base = httpserver.url_for("/").rstrip("/")
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(fake.handle)
+    settings.PAYPAL_CLIENT_ID = "fake-client"
+    settings.PAYPAL_CLIENT_SECRET = "fake-secret"
+    settings.PAYPAL_WEBHOOK_ID = WEBHOOK_ID
+    settings.PAYPAL_API_BASE = fake.base
+    return fake

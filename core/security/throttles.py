@@ -125,6 +125,13 @@ class CheckoutThrottle(WriteRateThrottle):
     methods = frozenset({"POST"})
 
 
+class CartTokenThrottle(SettingsRate, AnonRateThrottle):
+    """New guest carts (each guest token is a fresh guest: the hoarding caps count
+    per token too), per client address."""
+
+    scope = "cart_token"
+
+
 def client_ip(request) -> str:
     """The caller's address as every limit of the site counts it: REMOTE_ADDR, or with
     API_NUM_PROXIES trusted proxies in front, the address the outermost of them saw

@@ -1,4 +1,5 @@
-"""The active payment provider, chosen by settings.PAYMENT_PROVIDER (dummy or stripe).
+"""The payment providers: the card provider chosen by settings.PAYMENT_PROVIDER (dummy or
+stripe), and PayPal beside it when its keys are set (`configured_providers`).
 
 The dummy provider takes no money: it is for development and tests, and serves only when
 PAYMENTS_ALLOW_DUMMY is set (the quickstart and the test suite set it). Anywhere else a
@@ -17,8 +18,21 @@ def provider_name() -> str:
     return settings.PAYMENT_PROVIDER
 
 
+def configured_providers() -> list[str]:
+    """What a shopper may choose from, the card provider first."""
+    from payments.providers.paypal import configured as paypal_configured
+
+    return [provider_name(), *(["paypal"] if paypal_configured() else [])]
+
+
 def get_provider(name: str | None = None) -> PaymentProvider:
     name = name or provider_name()
+    if name == "paypal":
+        from payments.providers.paypal import PayPalProvider, configured
+
+        if not configured():
+            raise PaymentsNotConfigured("PayPal is not set up on this shop.")
+        return PayPalProvider()
     if name == "stripe":
         from payments.providers.stripe_provider import StripeProvider
 
@@ -29,4 +43,4 @@ def get_provider(name: str | None = None) -> PaymentProvider:
         from payments.providers.dummy import DummyProvider
 
         return DummyProvider()
-    raise ValueError(f"Unknown payment provider {name!r}: use dummy or stripe.")
+    raise ValueError(f"Unknown payment provider {name!r}: use dummy, stripe or paypal.")

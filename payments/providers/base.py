@@ -33,6 +33,10 @@ class Intent:
     client_secret: str = ""
     payment_method: str = ""
     card: dict[str, Any] = field(default_factory=dict)
+    # Where the payer approves the payment (PayPal's window); "" when nothing to open.
+    action_url: str = ""
+    # What refunds go against when it is not the intent itself (PayPal's capture).
+    charge_id: str = ""
 
 
 @dataclass
@@ -76,6 +80,8 @@ class InvalidSignature(Exception):
 
 class PaymentProvider(Protocol):
     name: str
+    # Confirming needs a payment method (a card); PayPal's payer approves in its window.
+    needs_payment_method: bool
 
     def create_intent(
         self,
@@ -85,16 +91,30 @@ class PaymentProvider(Protocol):
         idempotency_key: str,
         customer_id: str | None,
         metadata: dict[str, str],
+        return_url: str = "",
+        cancel_url: str = "",
     ) -> Intent: ...
 
     def confirm_intent(
-        self, *, intent_id: str, payment_method: str, save_for_customer: str | None
+        self,
+        *,
+        intent_id: str,
+        payment_method: str,
+        save_for_customer: str | None,
+        return_url: str = "",
     ) -> Intent: ...
 
     def cancel_intent(self, *, intent_id: str) -> Intent: ...
 
     def refund(
-        self, *, intent_id: str, amount: int, reason: str, idempotency_key: str
+        self,
+        *,
+        intent_id: str,
+        amount: int,
+        reason: str,
+        idempotency_key: str,
+        charge_id: str = "",
+        currency: str = "",
     ) -> ProviderRefund: ...
 
     def create_customer(self, *, email: str, user_id: int) -> str: ...

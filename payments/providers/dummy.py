@@ -31,8 +31,11 @@ DECLINING = {
 
 class DummyProvider:
     name = "dummy"
+    needs_payment_method = True
 
-    def create_intent(self, *, amount, currency, idempotency_key, customer_id, metadata) -> Intent:
+    def create_intent(
+        self, *, amount, currency, idempotency_key, customer_id, metadata, **_urls
+    ) -> Intent:
         intent_id = f"pi_dummy_{secrets.token_hex(8)}"
         return Intent(
             id=intent_id,
@@ -40,7 +43,7 @@ class DummyProvider:
             client_secret=f"{intent_id}_secret_{secrets.token_hex(8)}",
         )
 
-    def confirm_intent(self, *, intent_id, payment_method, save_for_customer) -> Intent:
+    def confirm_intent(self, *, intent_id, payment_method, save_for_customer, **_url) -> Intent:
         # A saved card is the test token plus a suffix of its own ("pm_card_visa__1a2b"),
         # so that every person's saved card has its own id, as at Stripe.
         token = payment_method.split("__", 1)[0]
@@ -64,7 +67,7 @@ class DummyProvider:
     def cancel_intent(self, *, intent_id) -> Intent:
         return Intent(id=intent_id, status="canceled")
 
-    def refund(self, *, intent_id, amount, reason, idempotency_key) -> ProviderRefund:
+    def refund(self, *, intent_id, amount, reason, idempotency_key, **_charge) -> ProviderRefund:
         return ProviderRefund(id=f"re_dummy_{secrets.token_hex(8)}", status="succeeded")
 
     def create_customer(self, *, email, user_id) -> str:

@@ -64,6 +64,7 @@ def _intent(obj: dict[str, Any], card: dict | None = None) -> Intent:
 
 class StripeProvider:
     name = "stripe"
+    needs_payment_method = True
 
     # Optional refinements that Stripe takes but a local fake Stripe (localstripe)
     # refuses with a 400: a refund's `reason` and `setup_future_usage` on a card being
@@ -102,15 +103,17 @@ class StripeProvider:
         except stripe.StripeError as exc:
             raise ProviderError(str(exc.user_message or exc)) from exc
 
-    def create_intent(self, *, amount, currency, idempotency_key, customer_id, metadata) -> Intent:
-        # Cards only: with the dashboard's automatic payment methods, Stripe would refuse
-        # a server-side confirmation without a return_url (redirect-based methods).
-        params = {
-            "amount": amount,
-            "currency": currency.lower(),
-            "metadata": metadata,
-            "payment_method_types": ["card"],
-        }
+    def create_intent(
+        self, *, amount, currency, idempotency_key, customer_id, metadata, **_urls
+    ) -> Intent:
+        params = {"amount": amount, "currency": currency.lower(), "metadata": metadata}
+        if self.send_optional_params:
+            # What the account enables (cards, Apple Pay and Google Pay, SEPA debit, iDEAL,
+            # Bancontact...), offered by the Payment Element; a server-side confirmation
+            # sends a return_url for the methods that leave for the bank.
+            params["automatic_payment_methods"] = {"enabled": True}
+        else:  # a local fake Stripe knows cards only
+            params["payment_method_types"] = ["card"]
         if customer_id:
             params["customer"] = customer_id
         intent = self._call(
@@ -120,7 +123,9 @@ class StripeProvider:
         )
         return _intent(intent)
 
-    def confirm_intent(self, *, intent_id, payment_method, save_for_customer) -> Intent:
+    def confirm_intent(
+        self, *, intent_id, payment_method, save_for_customer, return_url: str = ""
+    ) -> Intent:
         # The method is set with an update, then confirmed: that is what Stripe accepts
         # for server-side confirmation, and what the local fake Stripe supports too.
         update = {"payment_method": payment_method}
@@ -144,7 +149,8 @@ class StripeProvider:
                 update["setup_future_usage"] = "off_session"
         try:
             self._call(self.client.payment_intents.update, intent_id, params=update)
-            intent = self._call(self.client.payment_intents.confirm, intent_id)
+            confirm = {"return_url": return_url} if return_url and self.send_optional_params else {}
+            intent = self._call(self.client.payment_intents.confirm, intent_id, params=confirm)
             if intent["status"] == "requires_payment_method":  # declined after the fact
                 error = intent.get("last_payment_error") or {}
                 raise CardDeclined(
@@ -172,7 +178,7 @@ class StripeProvider:
     def cancel_intent(self, *, intent_id) -> Intent:
         return _intent(self._call(self.client.payment_intents.cancel, intent_id))
 
-    def refund(self, *, intent_id, amount, reason, idempotency_key) -> ProviderRefund:
+    def refund(self, *, intent_id, amount, reason, idempotency_key, **_charge) -> ProviderRefund:
         params = {"payment_intent": intent_id, "amount": amount, "metadata": {"reason": reason}}
         if reason in STRIPE_REFUND_REASONS and self.send_optional_params:
             params["reason"] = reason

@@ -8,6 +8,7 @@ By subject: payments (create, confirm, saved cards), refunds, webhooks; every pu
 function is importable from here, as before the split.
 """
 
+from payments.providers import configured_providers
 from payments.services.payments import (
     customer_for,
     payment_confirm,
@@ -26,6 +27,7 @@ from payments.services.webhooks import HANDLERS, webhook_process, webhook_receiv
 
 __all__ = [
     "HANDLERS",
+    "configured_providers",
     "customer_for",
     "order_payments_settle_on_cancel",
     "order_refund_in_full",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.errors import DomainValidationError
 from orders.models import Order, OrderStatus
-from orders.services import order_mark_paid
+from orders.services import order_hold_stock, order_mark_paid, reservation_minutes
 from payments.exceptions import (
     OrderNotPayable,
     PaymentFailed,
@@ -27,7 +28,7 @@ from payments.models import (
     RefundReason,
     SavedPaymentMethod,
 )
-from payments.providers import get_provider, provider_name
+from payments.providers import configured_providers, get_provider, provider_name
 from payments.providers.base import (
     CardDeclined,
     Intent,
@@ -100,9 +101,19 @@ def _remember_card(*, user: User, provider: str, intent: Intent) -> None:
 
 
 @transaction.atomic
-def payment_create(*, user: User | None, order: Order) -> tuple[Payment, bool]:
+def payment_create(
+    *,
+    user: User | None,
+    order: Order,
+    provider: str | None = None,
+    return_url: str = "",
+    cancel_url: str = "",
+) -> tuple[Payment, bool]:
     """The order's open payment, or a new PaymentIntent for its total; (payment, created).
-    `user`: the payer's account, None for a guest.
+    `user`: the payer's account, None for a guest. `provider`: one of
+    `configured_providers()` (the card provider when None); an open attempt with another
+    provider is cancelled first (a shopper switching from card to PayPal or back).
+    `return_url`/`cancel_url`: where PayPal sends the payer back.
 
     The order row is locked, so two simultaneous requests make one intent; the
     idempotency key makes a retried provider call answer the same intent.
@@ -113,11 +124,17 @@ def payment_create(*, user: User | None, order: Order) -> tuple[Payment, bool]:
     if order.reserved_until is not None and order.reserved_until <= timezone.now():
         raise OrderNotPayable("The hold on these items ran out: place the order again.")
     # The order's attempts (a handful) in one read: an open one is answered as it is.
+    name = provider or provider_name()
+    if name not in configured_providers():
+        message = f"Choose one of: {', '.join(configured_providers())}."
+        raise DomainValidationError(message, fields={"provider": [message]})
     attempts = list(order.payments.all())  # newest first
     existing = next((p for p in attempts if p.status in OPEN_STATUSES), None)
-    if existing is not None:
+    if existing is not None and existing.provider == name:
         return existing, False
-    provider = get_provider()
+    if existing is not None:  # the shopper switched: the other attempt can no longer pay
+        _cancel_attempts([existing])
+    provider = get_provider(name)
     attempt = len(attempts) + 1
     key = f"order-{order.pk}-attempt-{attempt}"
     with _provider_answers():
@@ -125,8 +142,10 @@ def payment_create(*, user: User | None, order: Order) -> tuple[Payment, bool]:
             amount=to_minor_units(order.total, order.currency),
             currency=order.currency,
             idempotency_key=key,
-            customer_id=customer_for(user=user, create=False),
+            customer_id=customer_for(user=user, create=False) if name != "paypal" else None,
             metadata={"order_id": str(order.pk), "order_number": order.number},
+            return_url=return_url,
+            cancel_url=cancel_url,
         )
     payment = Payment.objects.create(
         order=order,
@@ -137,6 +156,7 @@ def payment_create(*, user: User | None, order: Order) -> tuple[Payment, bool]:
         amount=order.total,
         currency=order.currency,
         client_secret=intent.client_secret,
+        redirect_url=intent.action_url[:500],
         idempotency_key=key,
     )
     return payment, True
@@ -160,10 +180,10 @@ def payment_confirm(
             raise PaymentNotConfirmable()
         if payment.order.status != OrderStatus.PENDING:
             raise OrderNotPayable()
-        if not payment_method:
+        provider = get_provider(payment.provider)
+        if not payment_method and provider.needs_payment_method:
             message = "Choose a payment method (a card)."
             raise DomainValidationError(message, fields={"payment_method": [message]})
-        provider = get_provider(payment.provider)
         # A guest's card is not kept: there is no account to keep it for.
         save_payment_method = save_payment_method and payment.user_id is not None
         customer_id = customer_for(user=payment.user, create=True) if save_payment_method else None
@@ -173,6 +193,8 @@ def payment_confirm(
                     intent_id=payment.provider_payment_id,
                     payment_method=payment_method,
                     save_for_customer=customer_id,
+                    # Where a method that leaves for the bank comes back (Stripe).
+                    return_url=_paid_page(payment),
                 )
         except CardDeclined as declined:
             failure = declined
@@ -187,6 +209,8 @@ def payment_confirm(
             payment_method=payment_method,
         )
         raise PaymentFailed(failure.message, decline_code=failure.decline_code or failure.code)
+    if intent.charge_id:
+        Payment.objects.filter(pk=payment.pk).update(provider_charge_id=intent.charge_id)
     if intent.status == P.SUCCEEDED:
         if save_payment_method:
             _remember_card(user=payment.user, provider=payment.provider, intent=intent)
@@ -194,7 +218,44 @@ def payment_confirm(
     Payment.objects.filter(pk=payment.pk).update(
         status=intent.status, payment_method=intent.payment_method, updated_at=timezone.now()
     )
+    if intent.status == P.PROCESSING:
+        payment_hold_while_processing(payment=payment)
     payment.refresh_from_db()
+    return payment
+
+
+def _paid_page(payment: Payment) -> str:
+    from django.conf import settings
+    from django.urls import reverse
+
+    path = reverse("payments:paid", args=[payment.order_id])
+    return f"{settings.SITE_URL}{path}?payment={payment.pk}"
+
+
+def processing_hold_days() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "PAYMENT_PROCESSING_HOLD_DAYS", 14))
+
+
+def payment_hold_while_processing(*, payment: Payment) -> None:
+    """A payment that settles later (a SEPA debit, a PayPal eCheck) keeps the order's
+    stock until it does: the order's reservation is extended to
+    PAYMENT_PROCESSING_HOLD_DAYS (the webhook then pays or fails it)."""
+    order_hold_stock(
+        order_id=payment.order_id,
+        until=timezone.now() + timedelta(days=processing_hold_days()),
+    )
+
+
+@transaction.atomic
+def payment_mark_processing(*, payment: Payment) -> Payment:
+    """The provider says the money is on its way (webhook): hold the stock meanwhile."""
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.status in OPEN_STATUSES:
+        payment.status = P.PROCESSING
+        payment.save(update_fields=["status", "updated_at"])
+        payment_hold_while_processing(payment=payment)
     return payment
 
 
@@ -205,12 +266,19 @@ def _payment_record_failure(
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.status == P.SUCCEEDED:
         return
+    was_processing = payment.status == P.PROCESSING
     payment.status = P.FAILED
     payment.failure_code = code[:100]
     payment.decline_code = decline_code[:100]
     payment.failure_message = message[:500]
     payment.payment_method = payment_method or payment.payment_method
     payment.save()
+    if was_processing:  # the long hold ends: the usual time to pay again
+        order_hold_stock(
+            order_id=payment.order_id,
+            until=timezone.now() + timedelta(minutes=reservation_minutes()),
+            shorten=True,
+        )
 
 
 @transaction.atomic
@@ -251,12 +319,18 @@ def _cancel_other_open_payments(payment: Payment) -> None:
     )
     if not others:
         return
-    Payment.objects.filter(pk__in=[other.pk for other in others]).update(
+    _cancel_attempts(others)
+
+
+def _cancel_attempts(attempts: list[Payment]) -> None:
+    """Open attempts that can no longer pay: cancelled here now, at the provider after
+    commit (a slow provider never holds the transaction)."""
+    Payment.objects.filter(pk__in=[attempt.pk for attempt in attempts]).update(
         status=P.CANCELED, updated_at=timezone.now()
     )
 
     def cancel_at_provider() -> None:
-        for other in others:
+        for other in attempts:
             try:
                 get_provider(other.provider).cancel_intent(intent_id=other.provider_payment_id)
             except ProviderError:

@@ -94,6 +94,8 @@ def payment_refund(
     with _provider_answers():
         answer = get_provider(payment.provider).refund(
             intent_id=payment.provider_payment_id,
+            charge_id=payment.provider_charge_id,
+            currency=payment.currency,
             amount=minor_amount,
             reason=reason,
             # The amount is part of the key: a retry after a rolled-back attempt with

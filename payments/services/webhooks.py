@@ -3,6 +3,7 @@ exactly once (HANDLERS by event type)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -10,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from payments.exceptions import (
+    PaymentFailed,
+    PaymentProviderUnavailable,
     WebhookNotConfigured,
     WebhookSignatureInvalid,
 )
@@ -21,8 +24,17 @@ from payments.models import (
 from payments.providers import get_provider
 from payments.providers.base import (
     InvalidSignature,
+    ProviderError,
+    to_minor_units,
 )
-from payments.services.payments import _payment_record_failure, payment_mark_succeeded
+from payments.providers.paypal import REFUND_STATUS as PAYPAL_REFUND_STATUS
+from payments.providers.paypal import refund_amount
+from payments.services.payments import (
+    _payment_record_failure,
+    payment_confirm,
+    payment_mark_processing,
+    payment_mark_succeeded,
+)
 from payments.services.refunds import refund_sync
 
 logger = logging.getLogger(__name__)
@@ -39,12 +51,16 @@ def webhook_receive(*, provider: str, payload: bytes, signature: str) -> tuple[W
     """
     from django.conf import settings
 
-    if provider == "stripe" and not settings.STRIPE_WEBHOOK_SECRET:
+    if (provider == "stripe" and not settings.STRIPE_WEBHOOK_SECRET) or (
+        provider == "paypal" and not settings.PAYPAL_WEBHOOK_ID
+    ):
         raise WebhookNotConfigured()
     try:
         event = get_provider(provider).parse_webhook(payload=payload, signature=signature)
     except InvalidSignature as exc:
         raise WebhookSignatureInvalid() from exc
+    except ProviderError as exc:  # PayPal could not be asked: it sends the event again
+        raise PaymentProviderUnavailable() from exc
     with transaction.atomic():
         stored, created = WebhookEvent.objects.get_or_create(
             provider=provider,
@@ -61,10 +77,13 @@ def webhook_receive(*, provider: str, payload: bytes, signature: str) -> tuple[W
     return stored, created
 
 
+def _payment_of(provider: str, data: dict[str, Any]) -> Payment | None:
+    """The payment an event's object is about: a Stripe intent, a PayPal order."""
+    return Payment.objects.filter(provider=provider, provider_payment_id=data.get("id", "")).first()
+
+
 def _handle_intent_succeeded(provider: str, data: dict[str, Any]) -> bool:
-    payment = Payment.objects.filter(
-        provider=provider, provider_payment_id=data.get("id", "")
-    ).first()
+    payment = _payment_of(provider, data)
     if payment is None:
         return False
     method = data.get("payment_method") or ""
@@ -75,9 +94,7 @@ def _handle_intent_succeeded(provider: str, data: dict[str, Any]) -> bool:
 
 
 def _handle_intent_failed(provider: str, data: dict[str, Any]) -> bool:
-    payment = Payment.objects.filter(
-        provider=provider, provider_payment_id=data.get("id", "")
-    ).first()
+    payment = _payment_of(provider, data)
     if payment is None:
         return False
     error = data.get("last_payment_error") or {}
@@ -87,6 +104,14 @@ def _handle_intent_failed(provider: str, data: dict[str, Any]) -> bool:
         decline_code=error.get("decline_code") or "",
         message=error.get("message") or "The payment failed.",
     )
+    return True
+
+
+def _handle_intent_processing(provider: str, data: dict[str, Any]) -> bool:
+    payment = _payment_of(provider, data)
+    if payment is None:
+        return False
+    payment_mark_processing(payment=payment)
     return True
 
 
@@ -106,14 +131,107 @@ def _handle_refund(provider: str, data: dict[str, Any]) -> bool:
     return refund_sync(provider=provider, data=data) is not None
 
 
+# --- PayPal's events (their `resource`) ------------------------------------------------
+
+
+def _paypal_payment(resource: dict[str, Any]) -> Payment | None:
+    """The payment of a PayPal capture or refund: by the order it belongs to, or by the
+    capture (a refund's "up" link names it)."""
+    related = ((resource.get("supplementary_data") or {}).get("related_ids")) or {}
+    order_id = related.get("order_id") or ""
+    if order_id:
+        found = Payment.objects.filter(provider="paypal", provider_payment_id=order_id).first()
+        if found is not None:
+            return found
+    capture_id = related.get("capture_id") or resource.get("id") or ""
+    for link in resource.get("links") or []:
+        if link.get("rel") == "up" and "/captures/" in str(link.get("href", "")):
+            capture_id = str(link["href"]).rstrip("/").rsplit("/", 1)[-1]
+    return Payment.objects.filter(provider="paypal", provider_charge_id=capture_id).first()
+
+
+def _paypal_order_approved(provider: str, data: dict[str, Any]) -> bool:
+    """The payer approved in PayPal's window (maybe without coming back): capture now.
+    A capture already made answers the same (payments.providers.paypal)."""
+    payment = _payment_of(provider, data)
+    if payment is None:
+        return False
+    if not payment.is_confirmable:
+        return True  # paid already, or given up for another attempt: nothing to do
+    with contextlib.suppress(PaymentFailed):  # a decline is recorded on the payment
+        payment_confirm(payment=payment, payment_method=None)
+    return True
+
+
+def _paypal_capture_completed(provider: str, data: dict[str, Any]) -> bool:
+    payment = _paypal_payment(data)
+    if payment is None:
+        return False
+    if not payment.provider_charge_id and data.get("id"):
+        Payment.objects.filter(pk=payment.pk).update(provider_charge_id=data["id"])
+    payment_mark_succeeded(payment=payment, payment_method="paypal")
+    return True
+
+
+def _paypal_capture_pending(provider: str, data: dict[str, Any]) -> bool:
+    payment = _paypal_payment(data)
+    if payment is None:
+        return False
+    payment_mark_processing(payment=payment)
+    return True
+
+
+def _paypal_capture_denied(provider: str, data: dict[str, Any]) -> bool:
+    payment = _paypal_payment(data)
+    if payment is None:
+        return False
+    _payment_record_failure(
+        payment=payment,
+        code="paypal_declined",
+        decline_code=str((data.get("status_details") or {}).get("reason") or "declined").lower(),
+        message="PayPal declined this payment.",
+    )
+    return True
+
+
+def _paypal_capture_refunded(provider: str, data: dict[str, Any]) -> bool:
+    payment = _paypal_payment(data)
+    if payment is None:
+        return False
+    refund = {
+        "id": data.get("id", ""),
+        "status": PAYPAL_REFUND_STATUS.get(data.get("status", ""), "pending"),
+        "payment_intent": payment.provider_payment_id,
+        "amount": to_minor_units(refund_amount(data), payment.currency),
+    }
+    return refund_sync(provider=provider, data=refund) is not None
+
+
 HANDLERS = {
     "payment_intent.succeeded": _handle_intent_succeeded,
     "payment_intent.payment_failed": _handle_intent_failed,
+    "payment_intent.processing": _handle_intent_processing,
     "charge.refunded": _handle_charge_refunded,
     "refund.updated": _handle_refund,
     "refund.created": _handle_refund,
     "charge.refund.updated": _handle_refund,
 }
+PAYPAL_HANDLERS = {
+    "CHECKOUT.ORDER.APPROVED": _paypal_order_approved,
+    "PAYMENT.CAPTURE.COMPLETED": _paypal_capture_completed,
+    "PAYMENT.CAPTURE.PENDING": _paypal_capture_pending,
+    "PAYMENT.CAPTURE.DENIED": _paypal_capture_denied,
+    "PAYMENT.CAPTURE.DECLINED": _paypal_capture_denied,
+    "PAYMENT.CAPTURE.REFUNDED": _paypal_capture_refunded,
+}
+
+
+def _handler_and_object(event: WebhookEvent):
+    """The handler of a stored event and the object it is about."""
+    if event.provider == "paypal":
+        resource = event.payload.get("resource")
+        return PAYPAL_HANDLERS.get(event.type), resource if isinstance(resource, dict) else {}
+    return HANDLERS.get(event.type), (event.payload.get("data") or {}).get("object") or {}
 
 
 def webhook_process(*, event_pk: int) -> WebhookEvent:
@@ -128,8 +246,7 @@ def webhook_process(*, event_pk: int) -> WebhookEvent:
         if event.status in (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.IGNORED):
             return event
         event.attempts += 1
-        handler = HANDLERS.get(event.type)
-        data = (event.payload.get("data") or {}).get("object") or {}
+        handler, data = _handler_and_object(event)
         try:
             with transaction.atomic():
                 handled = handler(event.provider, data) if handler else False

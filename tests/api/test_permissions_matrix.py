@@ -462,6 +462,8 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
     ),
     # A guest cart's token: anyone, signed in or not (it reads no credentials).
     "POST /api/v1/cart/token/": (Call(), row(201, 201, 201, 201, 201, 201)),
+    # The ways to pay the shop offers: anyone.
+    "GET /api/v1/payments/providers/": (Call(), row(200, 200, 200, 200, 200, 200)),
     "POST /api/v1/cart/add/": (
         Call(body=lambda w, role: {"product_id": w.product_y.pk, "quantity": 1}),
         row(401, 200, 200, 200, 200, 200),

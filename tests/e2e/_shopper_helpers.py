@@ -215,3 +215,18 @@ def totals(page: Page) -> dict[str, str]:
             strict=True,
         )
     )
+
+
+def buy_and_open_pay_page(page: Page, live_server, slug: str):
+    """A signed-in shopper with a default address buys one of a product and opens the
+    pay page of the order: the order."""
+    from orders.models import Order
+
+    page.goto(f"{live_server.url}/products/{slug}/")
+    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_role("link", name="Checkout").click()
+    page.get_by_role("button", name="Place order").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Order ")
+    order = Order.objects.latest("created_at")
+    page.get_by_role("link", name=re.compile("Pay now")).click()
+    return order

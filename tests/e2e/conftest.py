@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+# localstripe, for the journeys that pay through the Stripe provider (tests/payments).
+from tests.payments.conftest import localstripe_url, stripe_fake  # noqa: F401
+
 # Playwright's sync API runs an event loop in the main thread; Django refuses ORM calls
 # from a thread with a running loop unless told that this is on purpose.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -134,8 +134,10 @@ def test_guest_finds_buys_signs_up_and_pays(live_server, page, shot, _plain_http
     shot(page, "cart")
     assert_accessible(page)
 
-    # --- Sign up at checkout ---------------------------------------------------------------
+    # --- Sign up at checkout (a guest may also buy without an account) ----------------------
     page.get_by_role("link", name="Checkout").click()
+    expect(page.get_by_role("heading", level=1, name="Checkout")).to_be_visible()
+    page.get_by_role("region", name="Your email").get_by_role("link", name="Sign in").click()
     expect(page.get_by_role("heading", level=1, name="Sign In")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("main").get_by_role("link", name="sign up").click()
@@ -289,8 +291,9 @@ def test_declined_card_shows_why_and_a_retry_with_a_good_card_pays(live_server, 
     add_to_cart(page, quantity=1)
     expect_cart_count(page, 2)
 
-    # Checkout asks for signing in; the guest cart joins the one kept for the account.
+    # Signing in from the checkout page; the guest cart joins the one kept for the account.
     page.get_by_role("link", name="Checkout").click()
+    page.get_by_role("region", name="Your email").get_by_role("link", name="Sign in").click()
     assert_accessible(page)
     fill_sign_in_form(page, shopper.email)
     expect(page.get_by_role("heading", level=1, name="Checkout")).to_be_visible()

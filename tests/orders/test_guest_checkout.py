@@ -252,9 +252,15 @@ def test_an_account_adopts_the_guest_orders_once_its_address_is_verified(
     assert order.number in listing
 
 
-def test_signing_in_adopts_guest_orders_of_an_address_verified_long_ago(client):
+def test_signing_in_adopts_the_confirmed_guest_orders_of_a_verified_address(
+    client, django_capture_on_commit_callbacks
+):
     person = verify_email(UserFactory(email="ada@example.com"))
-    order = guest_buys(client, ProductFactory(), email="ADA@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        order = guest_buys(client, ProductFactory(), email="ADA@example.com")
+    # Someone else typed Ada's address at checkout: never confirmed from her mailbox.
+    planted = guest_buys(Client(), ProductFactory(), email="ada@example.com")
+    client.get(link_in(mail.outbox[-1]))  # Ada opens her order's link: confirmed
 
     response = client.post(
         reverse("account_login"), {"login": "ada@example.com", "password": DEFAULT_PASSWORD}
@@ -262,7 +268,22 @@ def test_signing_in_adopts_guest_orders_of_an_address_verified_long_ago(client):
 
     assert response.status_code == 302
     order.refresh_from_db()
-    assert order.user == person
+    planted.refresh_from_db()
+    assert order.user == person and planted.user is None
+
+
+def test_an_adopted_order_is_no_longer_the_guest_session_s(client):
+    from orders.services import orders_adopt
+
+    order = guest_buys(client, ProductFactory(), email="ada@example.com")
+    person = verify_email(UserFactory(email="ada@example.com"))
+    assert orders_adopt(user=person, emails=["ada@example.com"]) == 1
+
+    assert client.get(reverse("orders:detail", args=[order.pk])).status_code == 404
+    link = client.get(reverse("orders:link", args=[order_link_token(order)]))
+    assert link.status_code == 302 and "/accounts/login/" in link.url
+    order.refresh_from_db()
+    assert order.email == "ada@example.com" and order.email_confirmed_at is not None
 
 
 def test_a_once_per_customer_code_asks_a_guest_to_sign_in():

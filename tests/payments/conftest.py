@@ -315,3 +315,34 @@ def canned_paid_payment(httpserver, client) -> tuple[dict, dict]:
     response = confirm_payment(client, payment, CANNED_METHOD_ID)
     assert response.status_code == 200 and response.json()["status"] == "succeeded"
     return order, payment
+
+
+def deliver_at_once(post, count: int = 10) -> list[tuple[int, bool]]:
+    """`post(client)` from `count` threads released together (one webhook sent many
+    times at once); each answer's (status, duplicate), sorted."""
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    barrier = threading.Barrier(count)
+    answers: list[tuple[int, bool]] = []
+    errors: list[BaseException] = []
+
+    def deliver():
+        try:
+            barrier.wait(timeout=10)
+            response = post(Client())
+            answers.append((response.status_code, response.json()["duplicate"]))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    return sorted(answers)

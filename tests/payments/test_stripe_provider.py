@@ -6,6 +6,7 @@ makes the requests (fixtures in tests/payments/conftest.py).
 """
 
 import pytest
+from django.conf import settings as django_settings
 
 from orders.models import Order
 from payments.models import Payment, ProviderCustomer, Refund, SavedPaymentMethod
@@ -29,7 +30,7 @@ from tests.payments.conftest import (
 pytestmark = pytest.mark.django_db
 
 
-def test_create_sends_minor_units_cards_only_and_the_payment_idempotency_key(
+def test_create_sends_minor_units_automatic_methods_and_the_payment_idempotency_key(
     canned_stripe, shopper
 ):
     _, client = shopper
@@ -43,7 +44,9 @@ def test_create_sends_minor_units_cards_only_and_the_payment_idempotency_key(
     assert headers["Idempotency-Key"] == f"order-{order['id']}-attempt-1"
     assert headers["Authorization"] == "Bearer sk_test_canned"
     assert form["amount"] == "4900" and form["currency"] == order["currency"].lower()
-    assert form["payment_method_types[0]"] == "card"
+    # Whatever the account enables (cards, wallets, SEPA, iDEAL...): the Payment Element.
+    assert form["automatic_payment_methods[enabled]"] == "true"
+    assert "payment_method_types[0]" not in form
     assert form["metadata[order_id]"] == order["id"]
     assert form["metadata[order_number]"] == order["number"]
     canned_stripe.check_assertions()
@@ -255,6 +258,13 @@ def test_saving_a_card_attaches_it_to_the_customer_before_the_charge(canned_stri
         "payment_method": CANNED_METHOD_ID,
         "customer": "cus_canned",
         "setup_future_usage": "off_session",
+    }
+    # With automatic payment methods a server-side confirmation names where a method
+    # that leaves for the bank comes back: the order's "paid" page.
+    ((_, confirm),) = sent(canned_stripe, f"{INTENT_PATH}/confirm")
+    assert confirm == {
+        "return_url": f"{django_settings.SITE_URL}/orders/{payment['order_id']}/paid/"
+        f"?payment={payment['id']}"
     }
     assert ProviderCustomer.objects.get(user=user).customer_id == "cus_canned"
     saved = SavedPaymentMethod.objects.get(user=user)
