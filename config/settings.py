@@ -349,7 +349,8 @@ PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="stripe" if STRIPE_SECRET
 PAYMENTS_ALLOW_DUMMY = env.bool("PAYMENTS_ALLOW_DUMMY", default=False)
 # A payment that settles later (a SEPA debit, a PayPal eCheck) keeps the order's stock this
 # long while the provider says it is processing.
-PAYMENT_PROCESSING_HOLD_DAYS = env.int("PAYMENT_PROCESSING_HOLD_DAYS", default=14)
+# (A SEPA debit may take up to 14 business days.)
+PAYMENT_PROCESSING_HOLD_DAYS = env.int("PAYMENT_PROCESSING_HOLD_DAYS", default=21)
 # PayPal beside the card provider (payments.providers.paypal): offered when both the client
 # id and secret are set. PAYPAL_WEBHOOK_ID is the id PayPal gave the shop's webhook (its
 # events are verified against it); PAYPAL_API_BASE points at another PayPal (the tests'

@@ -13,6 +13,15 @@ class PaymentNotConfirmable(ApplicationError):
     default_detail = "This payment cannot be confirmed any more: create a new one."
 
 
+class PaymentNotApproved(ApplicationError):
+    """PayPal: the payer has not approved the payment in PayPal's window yet; it stays
+    open (open `approve_url`, then confirm again)."""
+
+    code = "payment_not_approved"
+    status_code = 409
+    default_detail = "Approve the payment in PayPal's window first, then confirm it."
+
+
 class PaymentFailed(ApplicationError):
     code = "payment_failed"
     status_code = 402

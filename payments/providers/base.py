@@ -74,6 +74,10 @@ class CardDeclined(Exception):
         self.decline_code = decline_code
 
 
+class ApprovalRequired(Exception):
+    """The payer has not approved the payment yet (PayPal): nothing failed."""
+
+
 class InvalidSignature(Exception):
     pass
 

@@ -17,12 +17,15 @@ local fake PayPal of the tests.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import logging
 from decimal import Decimal
 from typing import Any
 
 import requests
+from apimatic_core.exceptions.auth_validation_exception import AuthValidationException
 from django.conf import settings
 from django.core.cache import cache
 from paypalserversdk.configuration import Configuration, Environment, Server
@@ -31,6 +34,7 @@ from paypalserversdk.http.auth.o_auth_2 import ClientCredentialsAuthCredentials
 from paypalserversdk.models.amount_with_breakdown import AmountWithBreakdown
 from paypalserversdk.models.checkout_payment_intent import CheckoutPaymentIntent
 from paypalserversdk.models.money import Money
+from paypalserversdk.models.o_auth_token import OAuthToken
 from paypalserversdk.models.order_request import OrderRequest
 from paypalserversdk.models.payment_source import PaymentSource
 from paypalserversdk.models.paypal_wallet import PaypalWallet
@@ -42,6 +46,7 @@ from paypalserversdk.models.refund_request import RefundRequest
 from paypalserversdk.paypal_serversdk_client import PaypalServersdkClient
 
 from payments.providers.base import (
+    ApprovalRequired,
     Card,
     CardDeclined,
     Intent,
@@ -76,7 +81,11 @@ TIMEOUT_SECONDS = 20
 
 
 def configured() -> bool:
-    return bool(settings.PAYPAL_CLIENT_ID and settings.PAYPAL_CLIENT_SECRET)
+    """Offered only with its webhook too: a capture PayPal holds (pending) is settled by
+    its webhook, and so is a payer who approved and never came back."""
+    return bool(
+        settings.PAYPAL_CLIENT_ID and settings.PAYPAL_CLIENT_SECRET and settings.PAYPAL_WEBHOOK_ID
+    )
 
 
 class _Configuration(Configuration):
@@ -86,15 +95,33 @@ class _Configuration(Configuration):
         return settings.PAYPAL_API_BASE.rstrip("/") or super().get_base_uri(server)
 
 
+def _token_key() -> str:
+    """Per account and PayPal: new credentials, or sandbox and live, never share one."""
+    account = f"{settings.PAYPAL_CLIENT_ID}|{settings.PAYPAL_MODE}|{settings.PAYPAL_API_BASE}"
+    return f"{TOKEN_CACHE_KEY}:{hashlib.sha256(account.encode()).hexdigest()[:16]}"
+
+
+def _forget_token() -> None:
+    with contextlib.suppress(Exception):  # a cache that is down holds nothing to forget
+        cache.delete(_token_key())
+
+
 def _cached_token(last_token, auth_manager):
-    """The SDK's OAuth token, shared by every process through the cache until it
-    expires (one token request per hour, not one per payment)."""
-    token = cache.get(TOKEN_CACHE_KEY)
-    if token is not None and not auth_manager.is_token_expired(token):
-        return token
+    """The SDK's OAuth token, shared by every process through the cache until shortly
+    before it expires (one token request per few hours, not one per payment). Kept as
+    plain values, not the SDK's object; a cache that is down only costs a new token."""
+    try:
+        kept = cache.get(_token_key())
+    except Exception:
+        kept = None
+    if isinstance(kept, dict) and kept.get("access_token"):
+        return OAuthToken(access_token=kept["access_token"], token_type="Bearer")  # noqa: S106
     token = auth_manager.fetch_token()
     lifetime = int(getattr(token, "expires_in", 0) or 0)
-    cache.set(TOKEN_CACHE_KEY, token, timeout=max(60, lifetime - 120))
+    with contextlib.suppress(Exception):
+        cache.set(
+            _token_key(), {"access_token": token.access_token}, timeout=max(60, lifetime - 300)
+        )
     return token
 
 
@@ -161,10 +188,13 @@ class PayPalProvider:
     def __init__(self) -> None:
         self.client = _client()
 
-    def _call(self, function, options: dict[str, Any]) -> dict[str, Any]:
+    def _call(self, function, options: dict[str, Any], *, retried: bool = False) -> dict:
         try:
             return _json(function(options))
         except ApiException as exc:
+            if getattr(exc, "response_code", 0) == 401 and not retried:
+                _forget_token()  # revoked or expired early: a new token, once
+                return self._call(function, options, retried=True)
             body = _error_body(exc)
             status = getattr(exc, "response_code", 0)
             if status == 422 and _issues(body) & DECLINED_ISSUES:
@@ -180,6 +210,8 @@ class PayPalProvider:
             ) from exc
         except (requests.RequestException, OSError) as exc:
             raise ProviderError("PayPal could not be reached.") from exc
+        except AuthValidationException as exc:  # the SDK could not get a token
+            raise ProviderError("PayPal refused the shop's credentials.") from exc
 
     def create_intent(
         self,
@@ -260,11 +292,7 @@ class PayPalProvider:
             if "ORDER_ALREADY_CAPTURED" in issues:
                 return self.retrieve_intent(intent_id=intent_id)
             if "ORDER_NOT_APPROVED" in issues:
-                raise CardDeclined(
-                    "The payment was not approved in PayPal yet.",
-                    code="paypal_not_approved",
-                    decline_code="order_not_approved",
-                ) from exc
+                raise ApprovalRequired() from exc
             raise
         intent = self._intent_of(order)
         if intent.status == "failed":
@@ -339,11 +367,16 @@ class PayPalProvider:
                 headers={"Authorization": f"Bearer {token.access_token}"},
                 timeout=TIMEOUT_SECONDS,
             )
-        except (requests.RequestException, ApiException) as exc:
+        except (requests.RequestException, ApiException, AuthValidationException) as exc:
             raise ProviderError("PayPal could not be reached to verify a webhook.") from exc
-        if answer.status_code >= 500:
+        if answer.status_code in (401, 403) or answer.status_code >= 500:
+            # Our token, not the event: PayPal is asked again when it resends it.
+            _forget_token()
             raise ProviderError("PayPal could not verify a webhook now.")
-        verdict = answer.json().get("verification_status") if answer.ok else "FAILURE"
+        try:
+            verdict = answer.json().get("verification_status") if answer.ok else "FAILURE"
+        except (ValueError, AttributeError) as exc:
+            raise ProviderError("PayPal answered the verification with no JSON.") from exc
         if verdict != "SUCCESS":
             raise InvalidSignature("PayPal did not confirm this webhook's signature.")
         resource = event.get("resource")

@@ -17,8 +17,10 @@ from orders.services import order_hold_stock, order_mark_paid, reservation_minut
 from payments.exceptions import (
     OrderNotPayable,
     PaymentFailed,
+    PaymentNotApproved,
     PaymentNotConfirmable,
     PaymentProviderUnavailable,
+    PaymentsNotConfigured,
 )
 from payments.models import (
     OPEN_STATUSES,
@@ -30,6 +32,7 @@ from payments.models import (
 )
 from payments.providers import configured_providers, get_provider, provider_name
 from payments.providers.base import (
+    ApprovalRequired,
     CardDeclined,
     Intent,
     ProviderError,
@@ -132,6 +135,11 @@ def payment_create(
     existing = next((p for p in attempts if p.status in OPEN_STATUSES), None)
     if existing is not None and existing.provider == name:
         return existing, False
+    if existing is not None and existing.status == P.PROCESSING:
+        # The money may already be on its way (a bank debit): no second attempt.
+        raise OrderNotPayable(
+            "A payment of this order is on its way: it is paid as soon as it settles."
+        )
     if existing is not None:  # the shopper switched: the other attempt can no longer pay
         _cancel_attempts([existing])
     provider = get_provider(name)
@@ -168,7 +176,9 @@ def payment_confirm(
     """Confirm server-side (mobile clients, the dummy card form). A decline records the
     payment as failed, leaves the order pending and raises PaymentFailed (402)."""
     with transaction.atomic():
-        # The order comes along (read, not locked: order_mark_paid locks it).
+        # The order's row, then the payment's: the one order of locks in payments (no
+        # deadlock with payment_create or payment_mark_succeeded).
+        Order.objects.select_for_update().filter(pk=payment.order_id).first()
         payment = (
             Payment.objects.select_for_update(of=("self",))
             .select_related("order")
@@ -198,6 +208,8 @@ def payment_confirm(
                 )
         except CardDeclined as declined:
             failure = declined
+        except ApprovalRequired as exc:  # PayPal: not approved yet; the payment stays open
+            raise PaymentNotApproved() from exc
         else:
             failure = None
     if failure is not None:
@@ -215,10 +227,11 @@ def payment_confirm(
         if save_payment_method:
             _remember_card(user=payment.user, provider=payment.provider, intent=intent)
         return payment_mark_succeeded(payment=payment, payment_method=intent.payment_method)
-    Payment.objects.filter(pk=payment.pk).update(
+    # Only while still open: a webhook may have settled it since the provider answered.
+    moved = Payment.objects.filter(pk=payment.pk, status__in=OPEN_STATUSES).update(
         status=intent.status, payment_method=intent.payment_method, updated_at=timezone.now()
     )
-    if intent.status == P.PROCESSING:
+    if moved and intent.status == P.PROCESSING:
         payment_hold_while_processing(payment=payment)
     payment.refresh_from_db()
     return payment
@@ -235,7 +248,7 @@ def _paid_page(payment: Payment) -> str:
 def processing_hold_days() -> int:
     from django.conf import settings
 
-    return int(getattr(settings, "PAYMENT_PROCESSING_HOLD_DAYS", 14))
+    return int(getattr(settings, "PAYMENT_PROCESSING_HOLD_DAYS", 21))
 
 
 def payment_hold_while_processing(*, payment: Payment) -> None:
@@ -263,6 +276,7 @@ def payment_mark_processing(*, payment: Payment) -> Payment:
 def _payment_record_failure(
     *, payment: Payment, code: str, decline_code: str, message: str, payment_method: str = ""
 ) -> None:
+    Order.objects.select_for_update().filter(pk=payment.order_id).first()  # order, then payment
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.status == P.SUCCEEDED:
         return
@@ -286,18 +300,30 @@ def payment_mark_succeeded(*, payment: Payment, payment_method: str = "") -> Pay
     """The provider took the money: the payment succeeds and the order is paid, once.
 
     If the order was cancelled meanwhile (its reservation ran out), the money goes
-    straight back.
+    straight back; so does money taken by an attempt given up for another one that paid
+    the order (PayPal's answer lost, then the card paid: its capture arrives later).
     """
+    Order.objects.select_for_update().filter(pk=payment.order_id).first()  # order, then payment
     payment = (
         Payment.objects.select_for_update(of=("self",)).select_related("order").get(pk=payment.pk)
     )
     if payment.status == P.SUCCEEDED:
         return payment
+    paid_by_another = (
+        Payment.objects.filter(order_id=payment.order_id, status=P.SUCCEEDED)
+        .exclude(pk=payment.pk)
+        .exists()
+    )
     payment.status = P.SUCCEEDED
     payment.succeeded_at = timezone.now()
     payment.payment_method = payment_method or payment.payment_method
     payment.failure_code = payment.decline_code = payment.failure_message = ""
     payment.save()
+    payment_id = payment.pk
+    if paid_by_another:
+        logger.warning("payment %s succeeded for an order paid already: refunding", payment_id)
+        transaction.on_commit(lambda: _queue_refund(payment_id, RefundReason.DUPLICATE))
+        return payment
     _cancel_other_open_payments(payment)
     # The note is shown to the buyer in the order's timeline: words, not ids.
     note = f"Payment of {payment.amount} {payment.currency.upper()} received"
@@ -305,7 +331,6 @@ def payment_mark_succeeded(*, payment: Payment, payment_method: str = "") -> Pay
         logger.warning(
             "payment %s succeeded for unpayable order %s: refunding", payment.pk, payment.order_id
         )
-        payment_id = payment.pk
         transaction.on_commit(lambda: _queue_refund(payment_id, RefundReason.ORDER_CANCELLED))
     return payment
 
@@ -333,7 +358,7 @@ def _cancel_attempts(attempts: list[Payment]) -> None:
         for other in attempts:
             try:
                 get_provider(other.provider).cancel_intent(intent_id=other.provider_payment_id)
-            except ProviderError:
+            except (ProviderError, PaymentsNotConfigured):
                 logger.warning("could not cancel intent of payment %s", other.pk)
 
     transaction.on_commit(cancel_at_provider)

@@ -42,11 +42,23 @@ P = PaymentStatus
 # --- Refunds ---------------------------------------------------------------------------
 
 
+def _paid_by_another(payment: Payment) -> bool:
+    return (
+        Payment.objects.filter(order_id=payment.order_id, status=P.SUCCEEDED)
+        .exclude(pk=payment.pk)
+        .exists()
+    )
+
+
 def _apply_refund(*, refund: Refund) -> None:
     """Count a succeeded refund on its payment and order (called once per refund)."""
     payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
     payment.refunded_amount = min(payment.amount, payment.refunded_amount + refund.amount)
     payment.save(update_fields=["refunded_amount", "updated_at"])
+    if refund.reason == RefundReason.DUPLICATE and _paid_by_another(payment):
+        # Money taken twice for one order (an attempt given up for another that paid):
+        # giving the second back changes nothing of the order's own figures.
+        return
     order_record_refund(
         order=payment.order,
         amount=refund.amount,

@@ -11,7 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from payments.exceptions import (
+    OrderNotPayable,
     PaymentFailed,
+    PaymentNotApproved,
+    PaymentNotConfirmable,
     PaymentProviderUnavailable,
     WebhookNotConfigured,
     WebhookSignatureInvalid,
@@ -79,7 +82,9 @@ def webhook_receive(*, provider: str, payload: bytes, signature: str) -> tuple[W
 
 def _payment_of(provider: str, data: dict[str, Any]) -> Payment | None:
     """The payment an event's object is about: a Stripe intent, a PayPal order."""
-    return Payment.objects.filter(provider=provider, provider_payment_id=data.get("id", "")).first()
+    if not data.get("id"):
+        return None
+    return Payment.objects.filter(provider=provider, provider_payment_id=data["id"]).first()
 
 
 def _handle_intent_succeeded(provider: str, data: dict[str, Any]) -> bool:
@@ -147,6 +152,8 @@ def _paypal_payment(resource: dict[str, Any]) -> Payment | None:
     for link in resource.get("links") or []:
         if link.get("rel") == "up" and "/captures/" in str(link.get("href", "")):
             capture_id = str(link["href"]).rstrip("/").rsplit("/", 1)[-1]
+    if not capture_id:
+        return None
     return Payment.objects.filter(provider="paypal", provider_charge_id=capture_id).first()
 
 
@@ -158,7 +165,11 @@ def _paypal_order_approved(provider: str, data: dict[str, Any]) -> bool:
         return False
     if not payment.is_confirmable:
         return True  # paid already, or given up for another attempt: nothing to do
-    with contextlib.suppress(PaymentFailed):  # a decline is recorded on the payment
+    # A decline is recorded on the payment; an order no longer payable, or a payment
+    # another attempt replaced meanwhile, takes nothing: handled either way.
+    with contextlib.suppress(
+        PaymentFailed, PaymentNotApproved, PaymentNotConfirmable, OrderNotPayable
+    ):
         payment_confirm(payment=payment, payment_method=None)
     return True
 

@@ -70,18 +70,17 @@ def test_create_approve_capture(shopper, fake_paypal):
     assert fake_paypal.orders[paypal_order].amount == "49.00"
     assert fake_paypal.orders[paypal_order].custom_id == order["id"]
 
+    # Not approved yet: nothing failed, the payment waits for the payer.
     not_yet = capture(api, payment)
-    assert not_yet.status_code == 402
-    assert not_yet.json()["decline_code"] == "order_not_approved"
+    assert not_yet.status_code == 409 and not_yet.json()["code"] == "payment_not_approved"
+    assert Payment.objects.get(pk=payment["id"]).status == "requires_action"
 
-    # A failed attempt: the shopper approves in PayPal and pays with a new attempt.
-    retry = create(api, order).json()
-    fake_paypal.approve(Payment.objects.get(pk=retry["id"]).provider_payment_id)
-    captured = capture(api, retry)
+    fake_paypal.approve(paypal_order)  # the payer approves in PayPal's window
+    captured = capture(api, payment)
 
     assert captured.status_code == 200, captured.json()
     assert captured.json()["status"] == "succeeded"
-    stored = Payment.objects.get(pk=retry["id"])
+    stored = Payment.objects.get(pk=payment["id"])
     assert stored.provider_charge_id == fake_paypal.capture_id(stored.provider_payment_id)
     assert Order.objects.get(pk=order["id"]).status == "paid"
     assert fake_paypal.token_requests == 1  # one OAuth token, cached, for every call
@@ -251,3 +250,94 @@ def test_one_event_sent_ten_times_at_once_changes_things_once(shopper, fake_payp
     assert WebhookEvent.objects.get().status == "processed"
     assert Payment.objects.get(pk=payment["id"]).status == "succeeded"
     assert paid_changes(order["id"]) == 1
+
+
+def test_staff_refund_a_paypal_payment_through_the_api_within_the_same_bounds(shopper, fake_paypal):
+    from tests.conftest import bearer_client
+    from tests.factories import StaffFactory
+
+    _user, api = shopper
+    order = place_order(api, price="30.00", quantity=1)
+    payment = create(api, order).json()
+    fake_paypal.approve(Payment.objects.get(pk=payment["id"]).provider_payment_id)
+    capture(api, payment)
+    staff = bearer_client(StaffFactory())
+
+    part = staff.post(
+        "/api/v1/payments/refund/",
+        {"payment_id": payment["id"], "amount": "12.50"},
+        format="json",
+    )
+    too_much = staff.post(
+        "/api/v1/payments/refund/",
+        {"payment_id": payment["id"], "amount": "20.00"},
+        format="json",
+    )
+
+    assert part.status_code == 201 and part.json()["status"] == "succeeded"
+    assert too_much.status_code == 400 and "amount" in too_much.json()["fields"]
+    assert Payment.objects.get(pk=payment["id"]).refunded_amount == Decimal("12.50")
+
+
+def test_the_pay_page_offers_paypal_only_when_it_is_set_up(shopper, client, settings):
+    user, api = shopper
+    order = place_order(api)
+    client.force_login(user)
+    pay = reverse("payments:pay", args=[order["id"]])
+
+    assert "Pay with PayPal" not in client.get(pay).content.decode()
+    settings.PAYPAL_CLIENT_ID, settings.PAYPAL_CLIENT_SECRET = "id", "secret"
+    assert "Pay with PayPal" not in client.get(pay).content.decode()  # no webhook: not yet
+    settings.PAYPAL_WEBHOOK_ID = "WH-1"
+    assert "Pay with PayPal" in client.get(pay).content.decode()
+
+
+def test_money_taken_by_an_attempt_given_up_for_another_goes_back(
+    shopper, fake_paypal, client, django_capture_on_commit_callbacks
+):
+    """PayPal captured, but its answer never reached the shop; the shopper paid by card
+    instead. PayPal's capture event then arrives: that money is refunded, the order is
+    paid once."""
+    from payments.providers import get_provider
+
+    _user, api = shopper
+    order = place_order(api, price="30.00", quantity=1)
+    payment = create(api, order).json()
+    paypal_order = Payment.objects.get(pk=payment["id"]).provider_payment_id
+    fake_paypal.approve(paypal_order)
+    get_provider("paypal").confirm_intent(  # the capture whose answer was lost
+        intent_id=paypal_order, payment_method="", save_for_customer=None
+    )
+    card = api.post(
+        "/api/v1/payments/create/", {"order_id": order["id"], "provider": "dummy"}, format="json"
+    ).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(
+            "/api/v1/payments/confirm/",
+            {"payment_id": card["id"], "payment_method": "pm_card_visa"},
+            format="json",
+        )
+    captured = fake_paypal.order_json(paypal_order)["purchase_units"][0]["payments"]["captures"][0]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_event(client, fake_paypal, fake_paypal.event("PAYMENT.CAPTURE.COMPLETED", captured))
+
+    lost = Payment.objects.get(pk=payment["id"])
+    assert lost.status == "succeeded" and lost.refunded_amount == Decimal("30.00")
+    assert [r["amount"]["value"] for r in fake_paypal.orders[paypal_order].refunds] == ["30.00"]
+    assert Order.objects.get(pk=order["id"]).status == "paid"
+    assert paid_changes(order["id"]) == 1
+
+
+def test_a_payment_on_its_way_cannot_be_replaced(shopper, fake_paypal):
+    _user, api = shopper
+    order = place_order(api)
+    payment = create(api, order).json()
+    Payment.objects.filter(pk=payment["id"]).update(status="processing")
+
+    switched = api.post(
+        "/api/v1/payments/create/", {"order_id": order["id"], "provider": "dummy"}, format="json"
+    )
+
+    assert switched.status_code == 409 and switched.json()["code"] == "order_not_payable"
+    assert Payment.objects.get(pk=payment["id"]).status == "processing"
