@@ -76,7 +76,8 @@ class ProfileForm(forms.Form):
     )
     marketing_emails = forms.BooleanField(required=False, label="Send me news and offers by email")
     order_updates = forms.BooleanField(
-        required=False, label="Email me when my orders change (confirmation, shipping)"
+        required=False,
+        label="Tell me when my orders change, by email and in my notifications",
     )
 
     def preferences(self) -> dict[str, bool]:

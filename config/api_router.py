@@ -10,6 +10,7 @@ from accounts import api as accounts_api
 from cart import api as cart_api
 from catalog import api as catalog_api
 from invoices import api as invoices_api
+from notifications import api as notifications_api
 from orders import api as orders_api
 from payments import api as payments_api
 from promotions import api as promotions_api
@@ -60,6 +61,7 @@ router.register("orders", orders_api.OrderViewSet, basename="order")
 router.register("promotions", promotions_api.PromotionViewSet, basename="promotion")
 router.register("vouchers", promotions_api.VoucherViewSet, basename="voucher")
 router.register("returns", returns_api.ReturnViewSet, basename="return")
+router.register("notifications", notifications_api.NotificationViewSet, basename="notification")
 router.register("payments/methods", payments_api.SavedMethodViewSet, basename="payment-method")
 router.register("payments", payments_api.PaymentViewSet, basename="payment")
 

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "csp",
     "core.security.apps.SecurityConfig",
     "accounts",
+    "notifications",
     "taxes",
     "shops",
     "shipping",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("payments.urls")),
     path("invoices/", include("invoices.urls")),
     path("returns/", include("returns.urls")),
+    path("", include("notifications.urls")),
     # The OpenAPI schema and its interactive docs (Swagger UI from local static files; its
     # start-up script is a file of its own, as the Content Security Policy wants).
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="api-schema"),

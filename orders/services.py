@@ -34,7 +34,7 @@ from catalog.pricing import apply_sale_prices
 from catalog.selectors import variant_is_for_sale
 from catalog.services import products_summary_refresh, variants_low_stock_check
 from core.errors import DomainValidationError
-from orders import policies
+from orders import notices, policies
 from orders.caching import user_orders_changed
 from orders.exceptions import (
     CartEmpty,
@@ -49,6 +49,7 @@ from orders.exceptions import (
     PendingUnitsLimit,
 )
 from orders.models import (
+    SALE_STATUSES,
     Fulfilment,
     FulfilmentLine,
     Order,
@@ -430,6 +431,7 @@ def order_set_status(*, order: Order, status: str, by: User | None) -> Order:
 
         order_id = order.pk
         transaction.on_commit(lambda: send_order_email.delay(str(order_id), status))
+        notices.tell_status(order, status)
     return order
 
 
@@ -507,6 +509,7 @@ def order_cancel(*, order: Order, by: User | None, note: str = "") -> Order:
 
     order_id = order.pk
     transaction.on_commit(lambda: send_order_email.delay(str(order_id), "cancelled"))
+    notices.tell_status(order, S.CANCELLED)
     return order
 
 
@@ -517,8 +520,11 @@ def order_confirm_email(*, order: Order) -> bool:
         email_confirmed_at=timezone.now(), awaiting_email=False, updated_at=timezone.now()
     )
     if confirmed:
+        was_held = order.awaiting_email
         order.email_confirmed_at = timezone.now()
         order.awaiting_email = False
+        if was_held and order.status in SALE_STATUSES:  # paid meanwhile: now the shops hear
+            notices.tell_sellers_new_order(order)
     return bool(confirmed)
 
 
@@ -577,6 +583,7 @@ def order_mark_paid(*, order: Order, note: str = "") -> bool:
 
     order_id = order.pk
     transaction.on_commit(lambda: send_order_email.delay(str(order_id), "paid"))
+    notices.tell_paid(order)
     return True
 
 
@@ -772,4 +779,7 @@ def order_fulfil(
 
     fulfilment_id = fulfilment.pk
     transaction.on_commit(lambda: send_fulfilment_email.delay(fulfilment_id))
+    notices.tell_sent(
+        order, shop_name=shipment.shop_name, carrier=carrier, tracking_url=tracking_url
+    )
     return fulfilment

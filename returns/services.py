@@ -17,13 +17,16 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.guests import Guest
 from accounts.models import User
 from core.emails import render_email
 from core.errors import DomainValidationError
-from orders.links import order_url
+from notifications.models import Kind
+from notifications.services import notify
+from orders.links import order_path, order_url
 from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange, Shipment
 from orders.policies import is_buyer, may_fulfil
 from orders.selectors import order_recipient
@@ -32,6 +35,7 @@ from payments.models import Payment, PaymentStatus
 from payments.services import payment_refund
 from returns.exceptions import InvalidReturnTransition, ReturnNotAllowed, ReturnPermissionDenied
 from returns.models import ReturnEvent, ReturnLine, ReturnRequest, ReturnStatus
+from shops.selectors import shop_member_user_ids
 
 S = ReturnStatus
 TRANSITIONS = {
@@ -91,8 +95,27 @@ def _record(request: ReturnRequest, to_status: str, *, by, note: str = "") -> No
 
 
 def _mail(request: ReturnRequest) -> None:
+    """Each step is mailed (after commit) and told in the notification centre: the
+    shop's members hear of a request, the buyer of every answer."""
     request_id = request.pk
     transaction.on_commit(lambda: return_send_email(request_id=request_id))
+    order = request.order
+    if request.status == S.REQUESTED:
+        notify(
+            user_ids=shop_member_user_ids(shop_ids=[request.shop_id]),
+            kind=Kind.RETURN_REQUESTED,
+            title=f"Return requested for order {order.number}",
+            body=request.reason[:300],
+            link=reverse("admin:returns_returnrequest_change", args=[request.pk]),
+        )
+    else:
+        notify(
+            user_ids=[order.user_id],
+            kind=Kind.RETURN_UPDATE,
+            title=f"Your return for order {order.number}: {request.get_status_display().lower()}",
+            body=(request.instructions or "")[:300] if request.status == S.APPROVED else "",
+            link=order_path(order),
+        )
 
 
 def return_send_email(*, request_id: int) -> None:

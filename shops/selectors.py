@@ -86,3 +86,9 @@ class ShopRoleProvider:
 
 
 shop_role_provider = ShopRoleProvider()
+
+
+def shop_member_user_ids(*, shop_ids) -> set[int]:
+    """The active members of these shops (ids, or a subquery of them: one query)."""
+    members = ShopMembership.objects.filter(shop_id__in=shop_ids, user__is_active=True)
+    return set(members.values_list("user_id", flat=True).distinct())

@@ -12,6 +12,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.errors import DomainValidationError
+from notifications.models import Kind
+from notifications.services import notify
+from orders.links import order_path
 from orders.models import Order, OrderStatus
 from orders.services import order_hold_stock, order_mark_paid, reservation_minutes
 from payments.exceptions import (
@@ -277,10 +280,17 @@ def _payment_record_failure(
     *, payment: Payment, code: str, decline_code: str, message: str, payment_method: str = ""
 ) -> None:
     Order.objects.select_for_update().filter(pk=payment.order_id).first()  # order, then payment
-    payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    if payment.status == P.SUCCEEDED:
+    payment = Payment.objects.select_for_update().select_related("order").get(pk=payment.pk)
+    if payment.status in (P.SUCCEEDED, P.FAILED):
         return
     was_processing = payment.status == P.PROCESSING
+    notify(
+        user_ids=[payment.user_id],
+        kind=Kind.PAYMENT_FAILED,
+        title=f"Your payment for order {payment.order.number} did not go through",
+        body=f"{message[:300]} Your order waits: pay again from its page.",
+        link=order_path(payment.order),
+    )
     payment.status = P.FAILED
     payment.failure_code = code[:100]
     payment.decline_code = decline_code[:100]

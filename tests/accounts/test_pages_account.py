@@ -244,8 +244,9 @@ def test_the_address_list_asks_the_same_few_queries_however_long_it_is(
     for index in range(count):
         make_address(user, full_name=f"Person {index}")
 
-    # Session user, the addresses, and the header's cart count.
-    with django_assert_max_num_queries(4):
+    # Session user, the addresses, the header's cart count and its bell's unread count
+    # (cached after a first page).
+    with django_assert_max_num_queries(5):
         response = signed_in.get(reverse("accounts:addresses"))
 
     assert len(response.context["addresses"]) == count

@@ -131,6 +131,16 @@ def paid_orders_invoice(world: World) -> dict[str, int]:
     return {"invoice_id": Invoice.objects.get(order=world.order_paid).pk}
 
 
+def notification_of_a(world: World) -> dict[str, int]:
+    """A notification of customer A (made in the call's rolled-back world)."""
+    from notifications.models import Notification
+
+    note = Notification.objects.create(
+        recipient=world.user("customer_a"), kind="order_status", title="Shipped"
+    )
+    return {"id": note.pk}
+
+
 def return_of_a(world: World) -> dict[str, int]:
     """A's paid order, delivered, with a return asked of shop Z's line (made in the call's
     rolled-back world)."""
@@ -506,6 +516,13 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
         row(401, 409, 404, 403, 404, 403, staff_view=403),
     ),
     "GET /api/v1/returns/": (Call(), row(401, 200, 200, 200, 200, 200)),
+    # Notifications: each person's own, staff included (no permission reads another's).
+    "GET /api/v1/notifications/": (Call(), row(401, 200, 200, 200, 200, 200)),
+    "POST /api/v1/notifications/{id}/read/": (
+        Call(params=notification_of_a),
+        row(401, 200, 404, 404, 404, 404),
+    ),
+    "POST /api/v1/notifications/read-all/": (Call(), row(401, 200, 200, 200, 200, 200)),
     "GET /api/v1/returns/{id}/": (
         Call(params=return_of_a),
         row(401, 200, 404, 404, 404, 200, staff_view=200),

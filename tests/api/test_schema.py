@@ -156,8 +156,12 @@ def test_every_api_route_is_in_the_schema(schema):
     assert get_resolver().resolve("/api/v1/cart/").url_name == "cart"
 
 
-# Writes that take no input at all (a new guest cart's token).
-NO_INPUT = {"POST /api/v1/cart/token/"}
+# Writes that take no input at all (a new guest cart's token, marking read).
+NO_INPUT = {
+    "POST /api/v1/cart/token/",
+    "POST /api/v1/notifications/{id}/read/",
+    "POST /api/v1/notifications/read-all/",
+}
 
 
 def test_request_and_response_bodies_are_described(schema):

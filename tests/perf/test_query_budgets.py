@@ -69,14 +69,16 @@ BUDGETS = {
     ("anonymous", "/categories/things/?page_size={n}"): 9,
     # + its options, its variants and the colours of "more from the shop".
     ("anonymous", "/products/{product_slug}/"): 13,
-    ("buyer", "/products/{product_slug}/"): 19,
+    # A signed-in page counts the bell's unread notifications once (then cached until
+    # they change: notifications.selectors.unread_count): + 1 on each first page below.
+    ("buyer", "/products/{product_slug}/"): 20,
     # + where the shop ships (zones, methods, tiers; cached warm: shipping.caching).
     ("anonymous", "/shops/oak/?page_size={n}"): 12,
     ("anonymous", "/shops/"): 2,
-    ("buyer", "/cart/"): 15,  # + the lines' option values, codes; + the estimate, as the API
-    ("buyer", "/checkout/"): 16,  # + the delivery options and totals for the address
-    ("buyer", "/orders/"): 11,  # + shipments, fulfilments and their lines
-    ("buyer", "/orders/{order_id}/"): 13,  # + its invoices
+    ("buyer", "/cart/"): 16,  # + the lines' option values, codes; + the estimate, as the API
+    ("buyer", "/checkout/"): 17,  # + the delivery options and totals for the address
+    ("buyer", "/orders/"): 12,  # + shipments, fulfilments and their lines
+    ("buyer", "/orders/{order_id}/"): 14,  # + its invoices
 }
 
 
@@ -342,7 +344,10 @@ CHECKOUT_BUDGETS = {
     # + the cart's discount codes (none: nothing locked).
     "checkout": 27,
     "pay_create": 8,
-    "pay_confirm": 14,
+    # + the order's row locked before the payment's (the one order of locks in payments)
+    # and whether another payment paid it already (then this one is given back); + the
+    # shops' members told of the new order (the notifications are written after commit).
+    "pay_confirm": 18,
     "history": 8,  # + shipments and their fulfilments
     "history again": 2,
 }

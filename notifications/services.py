@@ -1,0 +1,78 @@
+"""Writing notifications: one function, called by the services of the apps above after
+what they tell has happened (never by the faces). Written after commit, so that a
+rolled-back change tells nobody anything."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from core import generations
+from notifications.models import TOPIC_OF, Kind, Notification, Topic
+from notifications.selectors import unread_generation
+
+MAX_TITLE = Notification._meta.get_field("title").max_length
+MAX_BODY = Notification._meta.get_field("body").max_length
+MAX_LINK = Notification._meta.get_field("link").max_length
+
+
+def _wanting(user_ids: set[int], kind: str) -> list[int]:
+    """The active people among `user_ids` whose preferences let `kind` through: "My
+    orders" is their `order_updates`, "Offers" their `marketing_emails`; what concerns
+    their shops or the platform's operations always comes."""
+    users = get_user_model().objects.filter(pk__in=user_ids, is_active=True)
+    topic = TOPIC_OF.get(kind)
+    if topic == Topic.ORDERS:
+        users = users.filter(order_updates=True)
+    elif topic == Topic.OFFERS:
+        users = users.filter(marketing_emails=True)
+    return list(users.values_list("pk", flat=True))
+
+
+def notify(
+    *, user_ids: Iterable[int | None], kind: Kind | str, title: str, body: str = "", link: str = ""
+) -> None:
+    """Tell these people (ids; None is skipped: a guest's order) about `kind`, once the
+    transaction that made it happen commits."""
+    ids = {user_id for user_id in user_ids if user_id is not None}
+    if not ids:
+        return
+
+    def write() -> None:
+        recipients = _wanting(ids, str(kind))
+        generations.bump(unread_generation(recipient) for recipient in recipients)
+        Notification.objects.bulk_create(
+            Notification(
+                recipient_id=recipient,
+                kind=kind,
+                title=title[:MAX_TITLE],
+                body=body[:MAX_BODY],
+                link=link[:MAX_LINK],
+            )
+            for recipient in recipients
+        )
+
+    transaction.on_commit(write)
+
+
+def notification_mark_read(*, notification: Notification) -> Notification:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=notification.read_at
+        )
+        generations.bump([unread_generation(notification.recipient_id)])
+    return notification
+
+
+def notifications_mark_all_read(*, user) -> int:
+    """Everything of `user` read; answers how many were unread."""
+    marked = Notification.objects.filter(Q(recipient=user), read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    generations.bump([unread_generation(user.pk)])
+    return marked
