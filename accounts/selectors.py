@@ -45,3 +45,23 @@ def address_list(*, user: User) -> QuerySet[Address]:
 
 def address_default(*, user: User) -> Address | None:
     return address_list(user=user).filter(is_default=True).first()
+
+
+def staff_ids_with_permission(permission: str) -> list[int]:
+    """Active staff holding `permission` ("app_label.codename"), directly, through a
+    group, or as superusers: whom an operations notice goes to."""
+    from django.contrib.auth.models import Permission
+    from django.db.models import Q
+
+    app_label, codename = permission.split(".", 1)
+    granted = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    return list(
+        User.objects.filter(is_active=True, is_staff=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(user_permissions__in=granted)
+            | Q(groups__permissions__in=granted)
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )

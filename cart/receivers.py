@@ -15,7 +15,9 @@ from cart.services import (
     cart_get_for_user,
     cart_merge,
     wishlist_merge,
+    wishlist_price_drops_tell,
 )
+from catalog.signals import prices_dropped
 
 
 @receiver(user_logged_in, dispatch_uid="cart_merge_guest_cart_on_login")
@@ -52,3 +54,9 @@ def merge_token_cart_on_api_sign_in(sender, user, request, **kwargs) -> None:
     except CartTokenUnknown:
         return
     cart_merge(source=guest, target=cart_get_for_user(user=user))
+
+
+@receiver(prices_dropped, dispatch_uid="cart_tell_savers_of_price_drops")
+def tell_savers_of_price_drops(sender, variant_ids, **kwargs) -> None:
+    """People who saved a variant whose price went down (or its product) hear of it."""
+    wishlist_price_drops_tell(variant_ids=variant_ids)

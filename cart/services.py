@@ -414,3 +414,46 @@ def carts_purge_guests(*, older_than_days: int | None = None, now=None) -> int:
             return purged
         Cart.objects.filter(pk__in=ids, user__isnull=True).delete()
         purged += len(ids)
+
+
+def wishlist_price_drops_tell(*, variant_ids) -> int:
+    """Tell the people who saved these variants (or their products) that the price went
+    down: one notification per person and product. Answers how many were told."""
+    from django.conf import settings
+    from django.db.models import Q
+    from django.urls import reverse
+
+    from cart.models import WishlistItem
+    from notifications.models import Kind
+    from notifications.services import notify
+
+    variants = {
+        variant.pk: variant
+        for variant in ProductVariant.objects.filter(pk__in=list(variant_ids)).select_related(
+            "product"
+        )
+    }
+    if not variants:
+        return 0
+    product_ids = {variant.product_id for variant in variants.values()}
+    saved = WishlistItem.objects.filter(
+        Q(variant_id__in=list(variants)) | Q(variant__isnull=True, product_id__in=product_ids)
+    ).values_list("user_id", "product_id", "variant_id")
+    told: dict[tuple[int, int], ProductVariant] = {}
+    for user_id, product_id, variant_id in saved:
+        if user_id is None:
+            continue
+        variant = variants.get(variant_id) or min(
+            (v for v in variants.values() if v.product_id == product_id), key=lambda v: v.price
+        )
+        told.setdefault((user_id, product_id), variant)
+    for (user_id, _product_id), variant in told.items():
+        product = variant.product
+        notify(
+            user_ids=[user_id],
+            kind=Kind.PRICE_DROP,
+            title=f"Price drop: {product.name} now {variant.price} {settings.DEFAULT_CURRENCY}",
+            body="An item on your wishlist costs less now.",
+            link=reverse("catalog:product_detail", args=[product.slug]),
+        )
+    return len(told)

@@ -22,8 +22,11 @@ class Kind(models.TextChoices):
     ORDER_STATUS = "order_status", "Order status"
     ORDER_SENT = "order_sent", "Items sent"
     RETURN_UPDATE = "return_update", "Return update"
+    PRICE_DROP = "price_drop", "Price drop"
     NEW_ORDER = "new_order", "New order"
     RETURN_REQUESTED = "return_requested", "Return requested"
+    LOW_STOCK = "low_stock", "Low stock"
+    PAYMENT_PROBLEM = "payment_problem", "Payment problem"
 
 
 TOPIC_OF = {
@@ -32,8 +35,11 @@ TOPIC_OF = {
     Kind.ORDER_STATUS: Topic.ORDERS,
     Kind.ORDER_SENT: Topic.ORDERS,
     Kind.RETURN_UPDATE: Topic.ORDERS,
+    Kind.PRICE_DROP: Topic.OFFERS,
     Kind.NEW_ORDER: Topic.SELLING,
     Kind.RETURN_REQUESTED: Topic.SELLING,
+    Kind.LOW_STOCK: Topic.SELLING,
+    Kind.PAYMENT_PROBLEM: Topic.OPERATIONS,
 }
 
 

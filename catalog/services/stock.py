@@ -10,6 +10,9 @@ from django.utils import timezone
 
 from catalog.caching import shops_changed
 from catalog.models import ProductVariant
+from notifications.models import Kind
+from notifications.services import notify
+from shops.selectors import shop_member_user_ids
 
 # --- Low stock -------------------------------------------------------------------------
 # Each fall of a variant's stock below its shop's `low_stock_threshold` emails the shop's
@@ -79,6 +82,14 @@ def variants_low_stock_check(*, variant_ids: Iterable[int]) -> dict[int, list[in
         from catalog.tasks import send_low_stock_email
 
         for shop_id, shop_variant_ids in falling.items():
+            count = len(shop_variant_ids)
+            notify(
+                user_ids=shop_member_user_ids(shop_ids=[shop_id]),
+                kind=Kind.LOW_STOCK,
+                title=f"{count} item{'s' if count != 1 else ''} of your shop running low",
+                body="Restock them before they sell out.",
+                link=f"/admin/catalog/product/?shop__id__exact={shop_id}",
+            )
             transaction.on_commit(
                 lambda shop_id=shop_id, shop_variant_ids=shop_variant_ids: (
                     send_low_stock_email.delay(shop_id, shop_variant_ids)

@@ -42,6 +42,7 @@ from catalog.services.common import (
 )
 from catalog.services.search import product_search_index_update
 from catalog.services.stock import variants_low_stock_reset
+from catalog.signals import prices_dropped
 from core.errors import DomainValidationError
 from taxes.models import TaxClass
 
@@ -331,6 +332,7 @@ def _variants_write(
         .order_by("pk")
         .prefetch_related("option_values")
     }
+    prices_before = {pk: variant.price for pk, variant in live.items()}
     options = _options_read(product) if options is None else options
     image_ids = set(ProductImage.objects.filter(product=product).values_list("pk", flat=True))
 
@@ -410,6 +412,13 @@ def _variants_write(
     products_summary_refresh(product_ids=[product.pk])
     product_search_index_update(product_ids=[product.pk])
     products_changed(product_ids=[product.pk])
+    dropped = [
+        plan.variant.pk
+        for plan in final
+        if plan.variant.pk in prices_before and plan.variant.price < prices_before[plan.variant.pk]
+    ]
+    if dropped:  # the people who saved them hear of it (cart.receivers)
+        prices_dropped.send(sender=ProductVariant, variant_ids=dropped)
     return sorted((plan.variant for plan in final), key=lambda v: (v.position, v.pk))
 
 

@@ -10,6 +10,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.selectors import staff_ids_with_permission
+from notifications.models import Kind
+from notifications.services import notify
 from payments.exceptions import (
     OrderNotPayable,
     PaymentFailed,
@@ -266,6 +269,14 @@ def webhook_process(*, event_pk: int) -> WebhookEvent:
             event.status = WebhookEvent.Status.FAILED
             event.error = f"{type(exc).__name__}: {exc}"[:2000]
             event.save(update_fields=["status", "error", "attempts"])
+            if event.attempts == 1:  # told once; the worker retries it
+                notify(
+                    user_ids=staff_ids_with_permission("payments.view_payment"),
+                    kind=Kind.PAYMENT_PROBLEM,
+                    title=f"A {event.provider} webhook failed: {event.type}",
+                    body=event.error[:300],
+                    link=f"/admin/payments/webhookevent/{event.pk}/change/",
+                )
         else:
             event.status = WebhookEvent.Status.PROCESSED if handled else WebhookEvent.Status.IGNORED
             event.error = ""

@@ -169,3 +169,67 @@ def test_the_bell_counts_and_the_page_opens_and_reads():
     assert 'aria-label="Notifications, 1 unread"' in client.get("/").content.decode()
     client.post(reverse("notifications:read_all"))
     assert 'aria-label="Notifications"' in client.get("/").content.decode()
+
+
+def test_a_lower_price_tells_who_saved_it_if_they_want_offers(django_capture_on_commit_callbacks):
+    from cart.services import wishlist_add
+    from catalog.services.variants import variant_update
+
+    lamp = ProductFactory(name="Desk Lamp", price="50.00")
+    keen = verify_email(UserFactory(marketing_emails=True))
+    shy = verify_email(UserFactory(marketing_emails=False))
+    for person in (keen, shy):
+        wishlist_add(user=person, product=lamp, variant=None)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        variant_update(user=None, variant=lamp.variants.get(), data={"price": "60.00"})
+    assert titles(keen) == []  # a rise tells nobody
+    with django_capture_on_commit_callbacks(execute=True):
+        variant_update(user=None, variant=lamp.variants.get(), data={"price": "39.00"})
+
+    assert titles(keen) == ["Price drop: Desk Lamp now 39.00 USD"]
+    assert Notification.objects.get(recipient=keen).link == "/products/" + lamp.slug + "/"
+    assert titles(shy) == []
+
+
+def test_low_stock_tells_the_shops_members(shop_and_seller, django_capture_on_commit_callbacks):
+    from catalog.services.stock import variants_low_stock_check
+
+    shop, seller = shop_and_seller
+    product = ProductFactory(shop=shop, stock_quantity=1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        variants_low_stock_check(variant_ids=[product.variants.get().pk])
+
+    assert titles(seller) == ["1 item of your shop running low"]
+
+
+def test_a_failing_webhook_tells_the_staff_who_see_payments_once(
+    django_capture_on_commit_callbacks,
+):
+    from unittest import mock
+
+    from payments.models import WebhookEvent
+    from payments.services import webhook_process
+    from tests.factories import StaffFactory
+
+    watcher = StaffFactory(permissions=["payments.view_payment"])
+    other = StaffFactory(permissions=[])
+    event = WebhookEvent.objects.create(
+        provider="stripe", event_id="evt_broken", type="payment_intent.succeeded", payload={}
+    )
+
+    def failing(provider, data):
+        raise RuntimeError("the database went away")
+
+    failing_handlers = {"payment_intent.succeeded": failing}
+    with mock.patch.dict("payments.services.webhooks.HANDLERS", failing_handlers):
+        for _ in range(2):  # the worker's retry fails again: told once
+            with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+                webhook_process(event_pk=event.pk)
+
+    assert titles(watcher) == ["A stripe webhook failed: payment_intent.succeeded"]
+    assert Notification.objects.get(recipient=watcher).body == (
+        "RuntimeError: the database went away"
+    )
+    assert titles(other) == []

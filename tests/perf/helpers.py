@@ -5,5 +5,11 @@ from core.generations import flush_pending
 
 def task_callbacks(callbacks: list) -> list:
     """The on-commit callbacks captured, but the caches' own invalidation (one a
-    transaction that changed cached data; see core.generations)."""
-    return [callback for callback in callbacks if callback is not flush_pending]
+    transaction that changed cached data; see core.generations) and the notification
+    centre's writes (notifications.services.notify)."""
+    return [
+        callback
+        for callback in callbacks
+        if callback is not flush_pending
+        and getattr(callback, "__module__", "") != "notifications.services"
+    ]
