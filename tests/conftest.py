@@ -111,12 +111,21 @@ def wait_until(
     message: str = "the condition",
 ):
     """Call `condition` until it answers something truthy, and answer that; fail after
-    `timeout` seconds. The pause between calls grows from `interval` to 0.5 s."""
+    `timeout` seconds. The pause between calls grows from `interval` to 0.5 s. On SQLite
+    a read while the worker's thread writes finds the table locked (no waiting in its
+    shared cache): that read is tried again, as a "not yet"."""
     import time
+
+    from django.db import OperationalError
 
     deadline = time.monotonic() + timeout
     while True:
-        result = condition()
+        try:
+            result = condition()
+        except OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            result = None
         if result:
             return result
         if time.monotonic() >= deadline:

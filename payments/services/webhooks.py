@@ -269,19 +269,19 @@ def webhook_process(*, event_pk: int) -> WebhookEvent:
             event.status = WebhookEvent.Status.FAILED
             event.error = f"{type(exc).__name__}: {exc}"[:2000]
             event.save(update_fields=["status", "error", "attempts"])
-            if event.attempts == 1:  # told once; the worker retries it
-                notify(
-                    user_ids=staff_ids_with_permission("payments.view_payment"),
-                    kind=Kind.PAYMENT_PROBLEM,
-                    title=f"A {event.provider} webhook failed: {event.type}",
-                    body=event.error[:300],
-                    link=f"/admin/payments/webhookevent/{event.pk}/change/",
-                )
         else:
             event.status = WebhookEvent.Status.PROCESSED if handled else WebhookEvent.Status.IGNORED
             event.error = ""
             event.processed_at = timezone.now()
             event.save(update_fields=["status", "error", "attempts", "processed_at"])
     if failure is not None:
+        if event.attempts == 1:  # staff are told once (committed: outside the row lock)
+            notify(
+                user_ids=staff_ids_with_permission("payments.view_payment"),
+                kind=Kind.PAYMENT_PROBLEM,
+                title=f"A {event.provider} webhook failed: {event.type}",
+                body=event.error[:300],
+                link=f"/admin/payments/webhookevent/{event.pk}/change/",
+            )
         raise failure
     return event
