@@ -38,6 +38,7 @@ from payments.exceptions import (
     PaymentProviderUnavailable,
 )
 from payments.forms import CardPaymentForm, saved_method_label
+from payments.links import result_path
 from payments.models import Payment, PaymentStatus, SavedPaymentMethod
 from payments.providers.dummy import SUCCEEDING as DUMMY_CARDS
 
@@ -131,16 +132,12 @@ def _chosen_payment(request: HttpRequest, payments: QuerySet[Payment]) -> Paymen
     return payment
 
 
-def _with_payment(url: str, payment: Payment) -> str:
-    return f"{url}?payment={payment.pk}"
-
-
 def paid_url(order: Order, payment: Payment) -> str:
-    return _with_payment(reverse("payments:paid", args=[order.pk]), payment)
+    return result_path("payments:paid", order_id=order.pk, payment_id=payment.pk)
 
 
 def failed_url(order: Order, payment: Payment) -> str:
-    return _with_payment(reverse("payments:failed", args=[order.pk]), payment)
+    return result_path("payments:failed", order_id=order.pk, payment_id=payment.pk)
 
 
 def _not_payable(request: HttpRequest, order: Order) -> HttpResponse:

@@ -25,6 +25,7 @@ from payments.exceptions import (
     PaymentProviderUnavailable,
     PaymentsNotConfigured,
 )
+from payments.links import result_path
 from payments.models import (
     OPEN_STATUSES,
     Payment,
@@ -242,10 +243,9 @@ def payment_confirm(
 
 def _paid_page(payment: Payment) -> str:
     from django.conf import settings
-    from django.urls import reverse
 
-    path = reverse("payments:paid", args=[payment.order_id])
-    return f"{settings.SITE_URL}{path}?payment={payment.pk}"
+    path = result_path("payments:paid", order_id=payment.order_id, payment_id=payment.pk)
+    return f"{settings.SITE_URL}{path}"
 
 
 def processing_hold_days() -> int:
