@@ -53,11 +53,14 @@ run: install
 	$(QUICKSTART_ENV) $(PY) manage.py migrate --noinput
 	$(QUICKSTART_ENV) $(PY) manage.py seed_demo
 	$(QUICKSTART_ENV) $(PY) manage.py seed_promotions
-	@echo "Serving the shop at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	@# Orders with shopping patterns, counted into "frequently bought together".
+	$(QUICKSTART_ENV) $(PY) manage.py seed_orders --patterns --orders 1000
+	$(QUICKSTART_ENV) $(PY) manage.py update_recommendations --settle 0
+	@echo "Serving the shop at http://$(HOST):$(PORT)/ and its live socket at ws://$(HOST):$(PORT)/ws/  (Ctrl+C to stop)"
 	@# No Celery beat runs here: unpaid orders' reservations expire by this loop instead.
 	@$(QUICKSTART_ENV) $(PY) manage.py expire_reservations --every 60 & loop=$$!; \
 		trap 'kill $$loop 2>/dev/null' EXIT; \
-		$(QUICKSTART_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+		$(QUICKSTART_ENV) $(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off
 
 ## The whole test suite with coverage, against PostgreSQL and Redis. DATABASE_URL and
 ## REDIS_URL from the environment win over the local defaults.

@@ -188,6 +188,25 @@ def cart_count(*, cart: Cart | None = None, user=None, cart_id: int | None = Non
     return items.aggregate(total=Sum("quantity"))["total"] or 0
 
 
+def cart_contents(
+    *, user=None, cart_id: int | None = None, token_key: str = ""
+) -> tuple[int, frozenset[int]]:
+    """A cart (by its owner, a guest cart's id or its token's digest): the number of items for
+    sale and their products, in one query (what cart_count counts, and what the pages'
+    recommendations leave out)."""
+    items = CartItem.objects.filter(variant_for_sale("variant__"))
+    if user is not None:
+        items = items.filter(cart__user=user)
+    elif cart_id is not None:
+        items = items.filter(cart_id=cart_id, cart__user__isnull=True)
+    elif token_key:
+        items = items.filter(cart__token_hash=token_key, cart__user__isnull=True)
+    else:
+        return 0, frozenset()
+    rows = list(items.values_list("variant__product_id", "quantity"))
+    return sum(quantity for _product, quantity in rows), frozenset(p for p, _q in rows)
+
+
 def cart_find_for_user(*, user) -> Cart | None:
     """The person's cart if they have one (reading never creates it)."""
     return Cart.objects.filter(user=user).first()

@@ -398,3 +398,23 @@ class ProductVariant(SaleGuard, models.Model):
     @property
     def is_discounted(self) -> bool:
         return self.compare_at_price is not None and self.compare_at_price > self.price
+
+
+class RecentlyViewed(models.Model):
+    """A signed-in person's recently viewed products (catalog.viewed): the newest
+    RECENTLY_VIEWED_KEEP of them are kept. Guests keep theirs in a signed cookie."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recently_viewed"
+    )
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    viewed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "product"], name="catalog_viewed_once")
+        ]
+        indexes = [models.Index(fields=["user", "-viewed_at"], name="catalog_viewed_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} viewed {self.product_id}"

@@ -14,6 +14,7 @@ from notifications import api as notifications_api
 from orders import api as orders_api
 from payments import api as payments_api
 from promotions import api as promotions_api
+from recommendations import api as recommendations_api
 from returns import api as returns_api
 from shipping import api as shipping_api
 from shops import api as shops_api
@@ -88,6 +89,11 @@ urlpatterns = [
     # Before the products routes, which would take "categories" for a product id.
     optional_slash(
         "products/categories", catalog_api.CategoryTreeView.as_view(), "product-category-tree"
+    ),
+    optional_slash(
+        r"products/(?P<product_id>[0-9]{1,18})/recommendations",
+        recommendations_api.ProductRecommendationsView.as_view(),
+        "product-recommendations",
     ),
     optional_slash("cart", cart_api.CartView.as_view(), "cart"),
     optional_slash("cart/add", cart_api.CartAddView.as_view(), "cart-add"),

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "core.security.apps.SecurityConfig",
     "accounts",
     "notifications",
+    "recommendations",
     "taxes",
     "shops",
     "shipping",
@@ -157,6 +158,31 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Live notifications (Channels): the layer between the processes that tell and the
+# socket server (config.asgi). Redis when REDIS_URL (or CHANNEL_LAYER_URL) is set; the
+# quickstart's one process uses Channels' in-memory layer.
+ASGI_APPLICATION = "config.asgi.application"
+CHANNEL_LAYER_URL = env.str("CHANNEL_LAYER_URL", default=REDIS_URL)
+if CHANNEL_LAYER_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [CHANNEL_LAYER_URL], "prefix": "shop:ws"},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Recommendations (recommendations.services, .selectors): a pair of products is "bought
+# together" once this many paid orders held both; the counting task leaves orders paid in
+# the last seconds for its next run (their transactions may still be open).
+RECOMMENDATIONS_MIN_SUPPORT = env.int("RECOMMENDATIONS_MIN_SUPPORT", default=2)
+RECOMMENDATIONS_SETTLE_SECONDS = env.int("RECOMMENDATIONS_SETTLE_SECONDS", default=60)
+# Seconds a socket without a session may take to send its token (notifications.consumers).
+REALTIME_AUTH_TIMEOUT = env.float("REALTIME_AUTH_TIMEOUT", default=10.0)
+# Where pages open their socket: empty for this site's /ws/notifications/ (a proxy sends
+# /ws/ to the realtime service), or a whole ws(s):// address of a socket server elsewhere.
+REALTIME_URL = env.str("REALTIME_URL", default="")
+
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -177,6 +203,15 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "cart-purge-guest-carts": {
         "task": "cart.tasks.purge_guest_carts",
+        "schedule": 24 * 60 * 60.0,
+    },
+    # "Frequently bought together": the orders paid since the last run (incremental).
+    "recommendations-bought-together": {
+        "task": "recommendations.tasks.update_bought_together",
+        "schedule": 15 * 60.0,
+    },
+    "catalog-trim-recently-viewed": {
+        "task": "recommendations.tasks.trim_recently_viewed",
         "schedule": 24 * 60 * 60.0,
     },
 }
@@ -550,7 +585,10 @@ CONTENT_SECURITY_POLICY = {
         "style-src": [_CSP_SELF],
         "font-src": [_CSP_SELF],
         "img-src": _csp_img_sources,
-        "connect-src": [_CSP_SELF],
+        "connect-src": [
+            _CSP_SELF,
+            *(["/".join(REALTIME_URL.split("/")[:3])] if REALTIME_URL else []),
+        ],
         "frame-src": [_CSP_SELF],
         "object-src": ["'none'"],
         "base-uri": [_CSP_SELF],

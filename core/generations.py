@@ -105,23 +105,29 @@ def read_through(
     key: str,
     build: Callable[[], T],
     *,
-    generation: str,
+    generation: str | tuple[str, ...],
     timeout: int,
     read_ahead: dict[str, object] | None = None,
 ) -> T:
     """The value under `key` if it was stored while `generation` stood (one round trip for
     both), else `build()`'s, stored at the token read before building it (so that a bump
     during the build is never papered over). `build` must read the database, not another
-    cache.
+    cache. `generation` may be several: the value stands while all of them do.
 
     `read_ahead`: both keys as read already in this request (a missing one as None; the
     rate limit's round trip, core.security.throttles), so that none is made here."""
-    if read_ahead is not None and key in read_ahead and generation in read_ahead:
+    if isinstance(generation, tuple):
+        found = cache.get_many([key, *generation])
+        missing = [name for name in generation if name not in found]
+        found.update(zip(missing, current(missing), strict=True) if missing else ())
+        current_token: object = tuple(found[name] for name in generation)
+    elif read_ahead is not None and key in read_ahead and generation in read_ahead:
         found = {name: read_ahead[name] for name in (key, generation)}
         found = {name: value for name, value in found.items() if value is not None}
+        current_token = found.get(generation) or current([generation])[0]
     else:
         found = cache.get_many([key, generation])
-    current_token = found.get(generation) or current([generation])[0]
+        current_token = found.get(generation) or current([generation])[0]
     stored = found.get(key)
     if (
         stored is not None

@@ -12,8 +12,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core import generations
+from notifications import realtime
 from notifications.models import TOPIC_OF, Kind, Notification, Topic
-from notifications.selectors import unread_generation
+from notifications.selectors import unread_count, unread_generation
 
 MAX_TITLE = Notification._meta.get_field("title").max_length
 MAX_BODY = Notification._meta.get_field("body").max_length
@@ -37,7 +38,7 @@ def notify(
     *, user_ids: Iterable[int | None], kind: Kind | str, title: str, body: str = "", link: str = ""
 ) -> None:
     """Tell these people (ids; None is skipped: a guest's order) about `kind`, once the
-    transaction that made it happen commits."""
+    transaction that made it happen commits: stored, then pushed to their open sockets."""
     ids = {user_id for user_id in user_ids if user_id is not None}
     if not ids:
         return
@@ -45,7 +46,7 @@ def notify(
     def write() -> None:
         recipients = _wanting(ids, str(kind))
         generations.bump(unread_generation(recipient) for recipient in recipients)
-        Notification.objects.bulk_create(
+        created = Notification.objects.bulk_create(
             Notification(
                 recipient_id=recipient,
                 kind=kind,
@@ -55,6 +56,7 @@ def notify(
             )
             for recipient in recipients
         )
+        realtime.push_created(created)
 
     transaction.on_commit(write)
 
@@ -66,6 +68,8 @@ def notification_mark_read(*, notification: Notification) -> Notification:
             read_at=notification.read_at
         )
         generations.bump([unread_generation(notification.recipient_id)])
+        user_id = notification.recipient_id
+        transaction.on_commit(lambda: realtime.push_unread(user_id, unread_count(user=user_id)))
     return notification
 
 
@@ -75,4 +79,6 @@ def notifications_mark_all_read(*, user) -> int:
         read_at=timezone.now()
     )
     generations.bump([unread_generation(user.pk)])
+    if marked:
+        transaction.on_commit(lambda: realtime.push_unread(user.pk, 0))
     return marked

@@ -1,6 +1,8 @@
 import pytest
 from rest_framework.test import APIClient
 
+# A real ASGI server (uvicorn in a thread) for the socket tests and the live journeys.
+from tests.asgi_server import asgi_server  # noqa: F401
 from tests.factories import StaffFactory, UserFactory
 
 

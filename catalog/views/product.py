@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST, require_safe
 
-from catalog import caching, selectors, services
+from catalog import caching, selectors, services, viewed
 from catalog.forms import ReviewForm
 from catalog.models import Product, ProductVariant
 from catalog.templatetags.shop_tags import money, stock_status
@@ -245,16 +245,19 @@ def _whole_page_name(request: HttpRequest) -> str | None:
     return f"page:{digest}"
 
 
-def _send_whole_page(request: HttpRequest, stored: tuple[str, str]) -> HttpResponse:
-    placeholder, html = stored
-    return HttpResponse(html.replace(placeholder, get_token(request)))
+def _send_whole_page(request: HttpRequest, stored: tuple) -> HttpResponse:
+    placeholder, html, product_id = stored
+    response = HttpResponse(html.replace(placeholder, get_token(request)))
+    viewed.record_view(request, response, product_id)
+    return response
 
 
 @require_safe
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A product's page. For anonymous visitors the product comes from the cache, and so
     do the parts of the page that show it; the per-visitor parts (the header's cart, the
-    forms' CSRF tokens) are rendered anew on every request."""
+    forms' CSRF tokens) are rendered anew on every request. Each view is recorded in the
+    visitor's recently viewed (catalog.viewed)."""
     reviews_page = _reviews_page_number(request)
     ref = f"slug:{slug}"
     fragments = _fragments(request, ref)
@@ -262,12 +265,14 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         with generations.building() as horizon:  # the fragments keep its prices' end
             product = _visible_product(request, slug)
         version = caching.product_version(ref=ref, shop_id=product.shop_id, horizon=horizon)
-        return _render_product(
+        response = _render_product(
             request,
             product,
             fragments=fragments.fetch(version=version, names=PRODUCT_FRAGMENTS),
             load=lambda: _product_page_data(product, reviews_page),
         )
+        viewed.record_view(request, response, product.pk)
+        return response
 
     def build() -> tuple[Product, int]:
         product = get_object_or_404(
@@ -278,7 +283,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     whole_page = _whole_page_name(request)
     if whole_page is not None:
         stored = caching.product_part_if_current(ref=ref, key=fragments.keys([whole_page])[0])
-        if stored is not None:
+        if stored is not None and len(stored) == 3:
             return _send_whole_page(request, stored)
     product, version, found = caching.product_read(
         ref=ref, part="product", build=build, also=fragments.keys(PRODUCT_FRAGMENTS)
@@ -296,14 +301,16 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return data
 
     if whole_page is None:
-        return _render_product(request, product, fragments=fragments, load=load)
+        response = _render_product(request, product, fragments=fragments, load=load)
+        viewed.record_view(request, response, product.pk)
+        return response
     # Rendered once with a placeholder where the CSRF token goes (the view's context wins
     # over the context processor's), stored, and sent with this visitor's token.
     placeholder = f"csrf-{secrets.token_hex(16)}"
     response = _render_product(
         request, product, fragments=fragments, load=load, extra_context={"csrf_token": placeholder}
     )
-    stored = (placeholder, response.content.decode())
+    stored = (placeholder, response.content.decode(), product.pk)
     fragments.store(whole_page, stored)
     return _send_whole_page(request, stored)
 

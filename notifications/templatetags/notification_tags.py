@@ -1,14 +1,27 @@
-"""The header's bell: `{% notification_bell %}` (the unread count, rendered on load)."""
+"""The header's bell: `{% notification_bell %}` (the unread count and the newest
+notifications, rendered on load)."""
 
 from django import template
+from django.conf import settings
 
-from notifications.selectors import unread_count
+from notifications.selectors import bell_of
 
 register = template.Library()
 
 
 @register.inclusion_tag("notifications/_bell.html", takes_context=True)
 def notification_bell(context):
+    """The bell and its drop-down (a <details>: it opens without JavaScript); the
+    page's script (static/js/realtime.js) keeps both live from the socket."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    return {"unread": unread_count(user=user) if user is not None else 0}
+    bell = bell_of(user=user)
+    return {**bell, "csrf_token": context.get("csrf_token"), "socket": settings.REALTIME_URL}
+
+
+@register.inclusion_tag("notifications/_realtime.html", takes_context=True)
+def realtime_config(context, toasts: str = ""):
+    """A page without the bell (the admin): where its socket is, and the kinds of
+    notification it shows as a toast. It wants only what comes from now on (no
+    catch-up: `since` 0, so no query); the socket's `ready` tells it the newest id."""
+    return {"last_id": 0, "socket": settings.REALTIME_URL, "toasts": toasts}

@@ -382,6 +382,10 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
         Call(params=ids(id="product_x")),
         row(200, 200, 200, 200, 200, 200),
     ),
+    "GET /api/v1/products/{product_id}/recommendations/": (
+        Call(params=ids(product_id="product_x")),
+        row(200, 200, 200, 200, 200, 200),
+    ),
     "PUT /api/v1/products/{id}/": (
         Call(params=ids(id="product_x"), body=lambda w, role: PRODUCT_UPDATE),
         row(401, 403, 403, 200, 403, 200),

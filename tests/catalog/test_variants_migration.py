@@ -28,9 +28,9 @@ def latest(executor) -> list[tuple[str, str]]:
 def state_before(executor):
     """The models as they were before variants: the targets above, every other app at
     its latest migration (the shops, users and payments of today)."""
-    # Promotions, invoices and returns came later and point at variants and orders: not
-    # there before them.
-    later = {"promotions", "invoices", "returns"}
+    # Promotions, invoices, returns and recommendations came later and point at variants
+    # and orders (or at catalog migrations after them): not there before them.
+    later = {"promotions", "invoices", "returns", "recommendations"}
     others = [node for node in latest(executor) if node[0] not in MIGRATED_APPS | later]
     return executor.loader.project_state([*BEFORE_VARIANTS, *others]).apps
 

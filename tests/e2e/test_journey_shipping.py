@@ -59,8 +59,9 @@ def add(page, live_server, slug: str, quantity: int = 1) -> None:
     expect(page.get_by_role("heading", level=1, name="Your cart")).to_be_visible()
 
 
-def mark_sent(page, live_server, seller, *, carrier: str, tracking: str) -> None:
-    admin_sign_in(page, live_server.url, seller.email)
+def mark_sent(page, live_server, seller, *, carrier: str, tracking: str, sign_in=True) -> None:
+    if sign_in:
+        admin_sign_in(page, live_server.url, seller.email)
     page.goto(live_server.url + "/admin/orders/orderline/")
     page.locator("input.action-select").first.check()
     page.locator("select[name=action]").select_option("fulfil_lines")

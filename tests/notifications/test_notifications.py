@@ -6,28 +6,14 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from cart.services import cart_add_item, cart_get_for_user
 from notifications.models import Notification
 from notifications.services import notify
-from orders.services import order_cancel, order_fulfil, order_mark_paid, order_place
+from orders.services import order_cancel, order_fulfil, order_mark_paid
 from tests.conftest import bearer_client
-from tests.factories import ProductFactory, ShopFactory, UserFactory, address_data, verify_email
+from tests.factories import ProductFactory, UserFactory, verify_email
+from tests.notifications.conftest import placed
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shop_and_seller():
-    shop = ShopFactory(name="Lumen Lamps")
-    seller = verify_email(UserFactory(email="sam@lumen.example"))
-    shop.memberships.create(user=seller, role="owner")
-    return shop, seller
-
-
-def placed(buyer, shop):
-    cart = cart_get_for_user(user=buyer)
-    cart_add_item(cart=cart, product=ProductFactory(shop=shop, price="20.00"), quantity=1)
-    return order_place(user=buyer, cart=cart, shipping_address=address_data())
 
 
 def titles(user) -> list[str]:

@@ -16,6 +16,9 @@ COMMANDS = {
     "expire_reservations": ["reservation"],
     "sales_report": ["--from", "--to", "--group-by", "{day,shop,category,product,variant}"],
     "create_shop_owner": ["EMAIL", "--shop", "--password"],
+    "seed_orders": ["--orders", "--patterns"],
+    "update_recommendations": ["--rebuild", "--settle"],
+    "evaluate_recommendations": ["--holdout", "--min-support", "--json"],
 }
 
 

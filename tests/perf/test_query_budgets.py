@@ -67,15 +67,20 @@ BUDGETS = {
     ("anonymous", "/products/?page_size={n}"): 9,
     ("anonymous", "/products/?q=thing&page_size={n}"): 9,
     ("anonymous", "/categories/things/?page_size={n}"): 9,
-    # + its options, its variants and the colours of "more from the shop".
-    ("anonymous", "/products/{product_slug}/"): 13,
+    # + its options, its variants and the colours of "more from the shop"; + its
+    # recommendations when cold (bought together, similar, their cards with images, tags
+    # and colours: 6, however many; none when warm: recommendations.selectors).
+    ("anonymous", "/products/{product_slug}/"): 19,
     # A signed-in page counts the bell's unread notifications once (then cached until
     # they change: notifications.selectors.unread_count): + 1 on each first page below.
-    ("buyer", "/products/{product_slug}/"): 20,
+    # + the view written to the person's recently viewed (catalog.viewed).
+    ("buyer", "/products/{product_slug}/"): 27,
     # + where the shop ships (zones, methods, tiers; cached warm: shipping.caching).
     ("anonymous", "/shops/oak/?page_size={n}"): 12,
     ("anonymous", "/shops/"): 2,
-    ("buyer", "/cart/"): 16,  # + the lines' option values, codes; + the estimate, as the API
+    # + the lines' option values, codes; + the estimate, as the API; + "you may also like"
+    # (bought together, similar, their cards: 6) and recently viewed (1) when cold.
+    ("buyer", "/cart/"): 23,
     ("buyer", "/checkout/"): 17,  # + the delivery options and totals for the address
     ("buyer", "/orders/"): 12,  # + shipments, fulfilments and their lines
     ("buyer", "/orders/{order_id}/"): 14,  # + its invoices

@@ -75,6 +75,16 @@ class Command(BaseCommand):
             help="How many demo orders there should be (default 1000; 20000 for the benchmark).",
         )
         parser.add_argument(
+            "--patterns",
+            action="store_true",
+            help=(
+                "Baskets with shopping patterns, for the recommendations' evaluation: each "
+                "order starts from a product (popular ones more often) and mostly adds "
+                "companions from its kit, a few products of the same top category that are "
+                "bought together; now and then something unrelated."
+            ),
+        )
+        parser.add_argument(
             "--days",
             type=int,
             default=DEFAULT_DAYS,
@@ -115,12 +125,15 @@ class Command(BaseCommand):
                 "shop__name",
             )
         )
+        kits = _kits(products) if options["patterns"] else None
         if wanted and not (customers and products):
             raise CommandError("No demo customers or products: run seed_demo first.")
         existing = set(
             Order.objects.filter(number__startswith=NUMBER_PREFIX).values_list("number", flat=True)
         )
-        seeder = OrderSeeder(customers=customers, products=products, days=days, now=timezone.now())
+        seeder = OrderSeeder(
+            customers=customers, products=products, days=days, now=timezone.now(), kits=kits
+        )
         created = 0
         with transaction.atomic(), _dates_as_given():
             batch: list[int] = []
@@ -162,12 +175,73 @@ def _dates_as_given() -> Iterator[None]:
             field.auto_now, field.auto_now_add = auto_now, auto_now_add
 
 
+KIT_SIZE = 4
+
+
+def _kits(variants: list[tuple]) -> dict[int, Any]:
+    """Shopping patterns over the demo catalog: the products of each top category, in a
+    seeded order, cut into kits of KIT_SIZE (a lamp, its bulb, its shade...). Answers
+    {"variants": product -> its variant rows, "kit": product -> its kit, "products": the
+    products in a fixed order, "weights": how popular each is (Zipf-like)}."""
+    from catalog.models import Category, Product
+
+    by_product: dict[int, list[tuple]] = {}
+    for row in variants:
+        by_product.setdefault(row[1], []).append(row)
+    parents = dict(Category.objects.values_list("pk", "parent_id"))
+
+    def top(category_id):
+        seen = set()
+        while category_id is not None and parents.get(category_id) and category_id not in seen:
+            seen.add(category_id)
+            category_id = parents[category_id]
+        return category_id
+
+    groups: dict[Any, list[int]] = {}
+    for product_id, category_id in (
+        Product.objects.filter(pk__in=by_product).order_by("pk").values_list("pk", "category_id")
+    ):
+        groups.setdefault(top(category_id), []).append(product_id)
+    rng = random.Random(SEED)  # noqa: S311 (demo data, not secrets)
+    kit_of: dict[int, list[int]] = {}
+    for _top, members in sorted(groups.items(), key=lambda item: str(item[0])):
+        rng.shuffle(members)
+        for start in range(0, len(members), KIT_SIZE):
+            kit = members[start : start + KIT_SIZE]
+            for product_id in kit:
+                kit_of[product_id] = kit
+    order = sorted(by_product)
+    rng.shuffle(order)
+    return {
+        "variants": by_product,
+        "kit": kit_of,
+        "products": order,
+        "weights": [1 / (rank + 1) ** 0.7 for rank in range(len(order))],
+    }
+
+
+def _patterned_basket(rng: random.Random, kits: dict[str, Any]) -> list[tuple]:
+    """One order's variant rows: an anchor product, mostly companions from its kit, now
+    and then an unrelated product."""
+    anchor = rng.choices(kits["products"], weights=kits["weights"])[0]
+    basket = [anchor]
+    companions = [product for product in kits["kit"].get(anchor, []) if product != anchor]
+    if companions and rng.random() < 0.85:
+        basket += rng.sample(companions, rng.randint(1, min(2, len(companions))))
+    if rng.random() < 0.25:
+        other = rng.choice(kits["products"])
+        if other not in basket:
+            basket.append(other)
+    return [rng.choice(kits["variants"][product]) for product in basket]
+
+
 class OrderSeeder:
-    def __init__(self, *, customers, products, days: int, now: datetime) -> None:
+    def __init__(self, *, customers, products, days: int, now: datetime, kits=None) -> None:
         self.customers = customers
         self.products = products
         self.days = days
         self.now = now
+        self.kits = kits
 
     def save(self, indexes: list[int]) -> int:
         if not indexes:
@@ -212,9 +286,11 @@ class OrderSeeder:
         )
         lines = []
         subtotal = Decimal("0.00")
-        for variant_id, product_id, name, options, sku, price, shop_id, shop_name in rng.sample(
-            self.products, min(len(self.products), rng.randint(1, MAX_LINES))
-        ):
+        if self.kits is not None:
+            chosen = _patterned_basket(rng, self.kits)
+        else:
+            chosen = rng.sample(self.products, min(len(self.products), rng.randint(1, MAX_LINES)))
+        for variant_id, product_id, name, options, sku, price, shop_id, shop_name in chosen:
             quantity = 1 if rng.random() < 0.7 else rng.randint(2, 3)
             line_total = price * quantity
             subtotal += line_total

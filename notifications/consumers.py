@@ -1,0 +1,256 @@
+"""The notification socket, `/ws/notifications/` (the protocol: docs/api.md, "Live
+notifications").
+
+A person's socket joins their group (notifications.realtime) and forwards what is sent
+to it. Who the person is comes from the browser's session cookie, when the page is of
+this site (its Origin), or else from a JWT access token in the first message, never in
+the URL (addresses end up in logs). A socket that has not said who it is within
+`REALTIME_AUTH_TIMEOUT` seconds is closed; so is one whose token expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from urllib.parse import parse_qs, urlsplit
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+
+from notifications import realtime
+from notifications.selectors import notifications_of, unread_count
+
+# Close codes (4000-4999 are the application's): the client's next step depends on them.
+CLOSE_BAD_MESSAGE = 4400  # not the protocol: fix the client
+CLOSE_UNAUTHENTICATED = 4401  # bad, expired or revoked token: refresh it, then reconnect
+CLOSE_AUTH_TIMEOUT = 4408  # no auth message in time
+CLOSE_NOT_FOUND = 4404  # no socket at this path
+
+CATCH_UP_LIMIT = 100
+
+
+class SocketError(Exception):
+    def __init__(self, code: str, detail: str, close: int) -> None:
+        super().__init__(detail)
+        self.code, self.detail, self.close = code, detail, close
+
+
+def _header(scope, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
+def origin_trusted(scope) -> bool:
+    """The page that opened the socket is of this site: the same origin, or one of
+    CSRF_TRUSTED_ORIGINS (a socket server on its own host). Only then does the session
+    cookie count: another site's page could otherwise open a socket as its visitor."""
+    origin = _header(scope, b"origin")
+    if not origin:
+        return False
+    if urlsplit(origin).netloc == _header(scope, b"host"):
+        return True
+    return origin.rstrip("/") in {trusted.rstrip("/") for trusted in settings.CSRF_TRUSTED_ORIGINS}
+
+
+def parse_since(value) -> int:
+    if value in (None, ""):
+        return 0
+    try:
+        since = int(value)
+    except (TypeError, ValueError):
+        since = -1
+    if since < 0 or isinstance(value, bool):
+        raise SocketError(
+            "bad_since", "since must be a notification id (0 or more).", CLOSE_BAD_MESSAGE
+        )
+    return since
+
+
+def user_of_token(raw: object):
+    """The active user of a valid, unrevoked JWT access token, and when it expires."""
+    from rest_framework.exceptions import AuthenticationFailed
+    from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from core.security.jwt import RevocableJWTAuthentication, token_denied
+
+    if not isinstance(raw, str) or not raw:
+        raise SocketError(
+            "token_missing",
+            'Send an access token: {"type": "auth", "token": ...}.',
+            CLOSE_UNAUTHENTICATED,
+        )
+    try:
+        token = AccessToken(raw)
+    except ExpiredTokenError as exc:
+        raise SocketError(
+            "token_expired", "The access token has expired: refresh it.", CLOSE_UNAUTHENTICATED
+        ) from exc
+    except TokenError as exc:
+        raise SocketError(
+            "token_invalid", "The access token is not valid.", CLOSE_UNAUTHENTICATED
+        ) from exc
+    if token_denied(token):
+        raise SocketError(
+            "token_revoked", "This token was revoked (signed out).", CLOSE_UNAUTHENTICATED
+        )
+    try:
+        user = RevocableJWTAuthentication().get_user(token)
+    except AuthenticationFailed as exc:
+        raise SocketError(
+            "token_invalid", "The access token's user cannot sign in.", CLOSE_UNAUTHENTICATED
+        ) from exc
+    return user, token.get("exp")
+
+
+def catch_up(user_id: int, since: int) -> dict:
+    """What `user_id` missed after `since` (oldest first, at most CATCH_UP_LIMIT), their
+    unread count and the newest id."""
+    missed = []
+    if since:
+        found = list(
+            notifications_of(user=user_id).filter(id__gt=since).order_by("id")[: CATCH_UP_LIMIT + 1]
+        )
+        missed = [realtime.message_of(notification) for notification in found[:CATCH_UP_LIMIT]]
+        more = len(found) > CATCH_UP_LIMIT
+    else:
+        more = False
+    last = notifications_of(user=user_id).values_list("id", flat=True).first() or 0
+    return {"missed": missed, "more": more, "unread": unread_count(user=user_id), "last_id": last}
+
+
+class NotificationConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        self.user_id = None
+        self.group = None
+        self.timers: list[asyncio.Task] = []
+        await self.accept()
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        try:
+            self.since = parse_since((query.get("since") or [""])[0])
+        except SocketError as error:
+            await self.refuse(error)
+            return
+        user = self.scope.get("user")
+        if user is not None and user.is_authenticated and origin_trusted(self.scope):
+            await self.subscribe(user.pk, self.since, how="session")
+        else:
+            self.timers.append(asyncio.ensure_future(self.auth_deadline()))
+
+    async def auth_deadline(self):
+        await asyncio.sleep(settings.REALTIME_AUTH_TIMEOUT)
+        if self.user_id is None:
+            await self.refuse(
+                SocketError("auth_timeout", "No auth message in time.", CLOSE_AUTH_TIMEOUT)
+            )
+
+    async def expire_at(self, expires: float):
+        await asyncio.sleep(max(0.0, expires - time.time()))
+        await self.refuse(
+            SocketError(
+                "token_expired",
+                "The access token has expired: refresh it and reconnect with since.",
+                CLOSE_UNAUTHENTICATED,
+            )
+        )
+
+    async def refuse(self, error: SocketError):
+        await self.send_json({"type": "error", "code": error.code, "detail": error.detail})
+        await self.close(code=error.close)
+
+    async def subscribe(self, user_id: int, since: int, *, how: str):
+        self.user_id = user_id
+        self.group = realtime.group_of(user_id)
+        # Join first, then read what was missed: a notification written in between comes
+        # twice rather than never (clients keep the ids they have).
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        state = await database_sync_to_async(catch_up)(user_id, since)
+        await self.send_json(
+            {
+                "type": "ready",
+                "auth": how,
+                "unread": state["unread"],
+                "last_id": state["last_id"],
+                "missed": len(state["missed"]),
+                "more": state["more"],
+            }
+        )
+        for notification in state["missed"]:
+            await self.send_json(
+                {
+                    "type": "notification",
+                    "notification": notification,
+                    "unread": state["unread"],
+                    "replay": True,
+                }
+            )
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        try:
+            content = await self.decode_json(text_data) if text_data is not None else None
+        except ValueError:
+            content = None
+        try:
+            await self.receive_message(content)
+        except SocketError as error:
+            await self.refuse(error)
+
+    async def receive_message(self, content):
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            raise SocketError(
+                "bad_message", 'Messages are JSON objects with a "type".', CLOSE_BAD_MESSAGE
+            )
+        kind = content["type"]
+        if kind == "ping":
+            await self.send_json({"type": "pong"})
+        elif kind == "auth":
+            if self.user_id is not None:
+                await self.send_json(
+                    {
+                        "type": "error",
+                        "code": "already_authenticated",
+                        "detail": "This socket is already signed in.",
+                    }
+                )
+                return
+            since = parse_since(content.get("since", self.since))
+            user, expires = await database_sync_to_async(user_of_token)(content.get("token"))
+            if expires:
+                self.timers.append(asyncio.ensure_future(self.expire_at(float(expires))))
+            await self.subscribe(user.pk, since, how="token")
+        elif self.user_id is None:
+            raise SocketError(
+                "auth_required", 'Send {"type": "auth", "token": ...} first.', CLOSE_UNAUTHENTICATED
+            )
+        else:
+            raise SocketError("bad_message", f"Unknown message type {kind!r}.", CLOSE_BAD_MESSAGE)
+
+    async def disconnect(self, code):
+        for timer in self.timers:
+            timer.cancel()
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    # --- From the channel layer (notifications.realtime) ----------------------------
+    async def notification_created(self, event):
+        await self.send_json(
+            {
+                "type": "notification",
+                "notification": event["notification"],
+                "unread": event["unread"],
+            }
+        )
+
+    async def notification_unread(self, event):
+        await self.send_json({"type": "unread", "unread": event["unread"]})
+
+
+class NotFoundConsumer(AsyncJsonWebsocketConsumer):
+    """Any other path under the socket server: closed with CLOSE_NOT_FOUND."""
+
+    async def connect(self):
+        await self.accept()
+        await self.close(code=CLOSE_NOT_FOUND)

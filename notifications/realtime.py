@@ -1,0 +1,103 @@
+"""Pushing notifications to the people's open sockets (notifications.consumers).
+
+Every signed-in socket of a person joins their group on the channel layer (Redis in
+production, so the web, worker and socket processes reach each other; in-memory for the
+quickstart, where one process serves everything). The services here send to the group
+after the notifications are written: the socket server forwards what it receives.
+
+A push is a courtesy: the notifications are stored, a client that was away catches up
+with `since`, and a page without its socket shows the count rendered on load. So a
+channel layer that cannot be reached is logged, never raised to the change that told.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Iterable
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db.models import Count
+
+from notifications.models import Notification
+
+logger = logging.getLogger(__name__)
+
+GROUP = "notifications.user.{}"
+
+
+def group_of(user_id: int) -> str:
+    """The channel-layer group of one person's sockets."""
+    return GROUP.format(user_id)
+
+
+def message_of(notification: Notification) -> dict:
+    """A notification as the API and the socket show it (notifications.api)."""
+    from notifications.api import NotificationSerializer
+
+    return dict(NotificationSerializer(notification).data)
+
+
+def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
+    ids = list(user_ids)
+    counted = (
+        Notification.objects.filter(recipient_id__in=ids, read_at__isnull=True)
+        .values("recipient_id")
+        .annotate(unread=Count("id"))
+        .values_list("recipient_id", "unread")
+    )
+    return dict.fromkeys(ids, 0) | dict(counted)
+
+
+def _send(messages: list[tuple[str, dict]]) -> None:
+    layer = get_channel_layer()
+    if layer is None or not messages:
+        return
+
+    async def send_all() -> None:
+        for group, message in messages:
+            await layer.group_send(group, message)
+
+    def run() -> None:
+        try:
+            async_to_sync(send_all)()
+        except Exception:  # the layer is down: the stored notifications still stand
+            logger.warning("Could not push %d notification messages", len(messages), exc_info=True)
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        run()
+        return
+    # An event loop runs in this very thread (a synchronous caller under a test's browser
+    # driver): async_to_sync refuses it, so the sending gets a thread of its own.
+    sender = threading.Thread(target=run, name="notifications-push")
+    sender.start()
+    sender.join()
+
+
+def push_created(notifications: list[Notification]) -> None:
+    """Each new notification to its recipient's sockets, with their unread count."""
+    if not notifications:
+        return
+    unread = unread_counts({notification.recipient_id for notification in notifications})
+    _send(
+        [
+            (
+                group_of(notification.recipient_id),
+                {
+                    "type": "notification.created",
+                    "notification": message_of(notification),
+                    "unread": unread[notification.recipient_id],
+                },
+            )
+            for notification in notifications
+        ]
+    )
+
+
+def push_unread(user_id: int, unread: int) -> None:
+    """The person read some: every open page's bell shows the new count."""
+    _send([(group_of(user_id), {"type": "notification.unread", "unread": unread})])

@@ -1,0 +1,236 @@
+"""The live notification socket (issue 21) against a real ASGI server (uvicorn, in a
+thread: tests/asgi_server.py), real WebSocket clients (`websockets`) and the Redis
+channel layer: what staff change in the admin reaches the shopper's socket within a
+second, nobody else's, a reconnect with `since` catches up, and bad tokens are refused
+with a close code that says why."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from rest_framework_simplejwt.tokens import AccessToken
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from core.security.jwt import token_deny
+from notifications.consumers import (
+    CLOSE_AUTH_TIMEOUT,
+    CLOSE_BAD_MESSAGE,
+    CLOSE_NOT_FOUND,
+    CLOSE_UNAUTHENTICATED,
+)
+from notifications.models import Notification
+from notifications.services import notification_mark_read, notify
+from orders.services import order_mark_paid
+from tests.factories import UserFactory, verify_email
+from tests.notifications.conftest import placed
+
+# The Redis channel layer between the test's thread and the server's (the in-memory one
+# lives in one event loop), and committed rows for the server's threads.
+pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
+
+
+def session_socket(server, user, *, origin: str | None = None, since: int | None = None):
+    """A browser's socket: the session cookie of `user`, from a page of the site."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies["sessionid"].value
+    path = "/ws/notifications/" + (f"?since={since}" if since is not None else "")
+    return connect(
+        server.ws_url + path,
+        additional_headers={"Cookie": f"sessionid={cookie}"},
+        origin=origin or server.url,
+        open_timeout=5,
+    )
+
+
+def receive(socket, timeout: float = 3.0) -> dict:
+    return json.loads(socket.recv(timeout=timeout))
+
+
+def closed_with(socket) -> tuple[int, dict | None]:
+    """The error message sent before the close, and the close code."""
+    message = None
+    try:
+        while True:
+            message = receive(socket)
+    except ConnectionClosed as closed:
+        return closed.rcvd.code, message
+
+
+def test_a_status_change_by_staff_in_the_admin_reaches_the_shoppers_socket_within_a_second(
+    asgi_server, shop_and_seller
+):
+    shop, _seller = shop_and_seller
+    buyer, other = verify_email(UserFactory()), verify_email(UserFactory())
+    order = placed(buyer, shop)
+    order_mark_paid(order=order)
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    admin = Client()
+    admin.force_login(staff)
+
+    with session_socket(asgi_server, buyer) as mine, session_socket(asgi_server, other) as theirs:
+        ready = receive(mine)
+        assert ready["type"] == "ready" and ready["auth"] == "session"
+        assert ready["unread"] == 1  # "Payment received", before the socket opened
+        assert receive(theirs)["unread"] == 0
+
+        response = admin.post(
+            reverse("admin:orders_order_changelist"),
+            {"action": "mark_shipped", "_selected_action": [str(order.pk)]},
+        )
+        assert response.status_code == 302
+        message = receive(mine)
+        arrived = time.time()
+
+        assert message["type"] == "notification" and message["unread"] == 2
+        told = message["notification"]
+        assert told["kind"] == "order_status" and order.number in told["title"]
+        assert told["link"] == reverse("orders:detail", args=[order.pk])
+        written = datetime.fromisoformat(told["created_at"].replace("Z", "+00:00")).timestamp()
+        assert arrived - written < 1.0, f"pushed {arrived - written:.3f} s after it was written"
+        assert Notification.objects.get(pk=told["id"]).recipient == buyer
+
+        # The other shopper's socket hears nothing of it.
+        with pytest.raises(TimeoutError):
+            theirs.recv(timeout=1.0)
+
+
+def test_nobody_can_listen_to_another_persons_stream(asgi_server):
+    me, someone = verify_email(UserFactory()), verify_email(UserFactory())
+    someones_token = str(AccessToken.for_user(someone))
+
+    with session_socket(asgi_server, me) as socket:
+        assert receive(socket)["auth"] == "session"
+        # A socket is its user's: a second identity is refused, and there is no way to
+        # name another stream (the protocol has none).
+        socket.send(json.dumps({"type": "auth", "token": someones_token}))
+        assert receive(socket)["code"] == "already_authenticated"
+        notify(user_ids=[someone.pk], kind="order_status", title="Not for me")
+        notify(user_ids=[me.pk], kind="order_status", title="For me")
+        assert receive(socket)["notification"]["title"] == "For me"
+        with pytest.raises(TimeoutError):
+            socket.recv(timeout=0.5)
+
+    # Another site's page cannot use the visitor's cookie: without a token it is closed.
+    with session_socket(asgi_server, me, origin="https://evil.example") as socket:
+        socket.send(json.dumps({"type": "ping"}))
+        assert receive(socket) == {"type": "pong"}
+        socket.send(json.dumps({"type": "hello"}))
+        code, error = closed_with(socket)
+        assert code == CLOSE_UNAUTHENTICATED and error["code"] == "auth_required"
+
+
+def test_a_client_that_reconnects_with_since_gets_what_it_missed(asgi_server):
+    buyer = verify_email(UserFactory())
+    notify(user_ids=[buyer.pk], kind="order_status", title="Seen before")
+
+    with session_socket(asgi_server, buyer) as socket:
+        ready = receive(socket)
+        last_id = ready["last_id"]
+        assert ready["unread"] == 1 and ready["missed"] == 0 and last_id
+
+    # While away: two notifications, and one read elsewhere.
+    notify(user_ids=[buyer.pk], kind="order_status", title="Missed one")
+    notify(user_ids=[buyer.pk], kind="order_status", title="Missed two")
+    notification_mark_read(notification=Notification.objects.get(title="Seen before"))
+
+    with session_socket(asgi_server, buyer, since=last_id) as socket:
+        ready = receive(socket)
+        assert ready["missed"] == 2 and ready["more"] is False and ready["unread"] == 2
+        missed = [receive(socket), receive(socket)]
+        assert [m["notification"]["title"] for m in missed] == ["Missed one", "Missed two"]
+        assert all(m["replay"] for m in missed)
+        assert ready["last_id"] == missed[-1]["notification"]["id"]
+
+        # And the bell of every open page follows what is read.
+        notification_mark_read(notification=Notification.objects.get(title="Missed one"))
+        assert receive(socket) == {"type": "unread", "unread": 1}
+
+
+def test_an_app_signs_in_with_a_jwt_in_the_first_message(asgi_server):
+    buyer = verify_email(UserFactory())
+    notify(user_ids=[buyer.pk], kind="order_status", title="Before")
+    since = Notification.objects.get().pk
+
+    with connect(asgi_server.ws_url + "/ws/notifications/", open_timeout=5) as socket:
+        token = str(AccessToken.for_user(buyer))
+        socket.send(json.dumps({"type": "auth", "token": token, "since": since - 1}))
+        ready = receive(socket)
+        assert ready["auth"] == "token" and ready["missed"] == 1
+        assert receive(socket)["notification"]["title"] == "Before"
+        notify(user_ids=[buyer.pk], kind="order_status", title="Live")
+        assert receive(socket)["notification"]["title"] == "Live"
+
+
+@pytest.mark.parametrize("case", ["expired", "forged", "revoked", "inactive", "missing"])
+def test_a_bad_or_expired_jwt_closes_the_socket_with_4401(asgi_server, case):
+    buyer = verify_email(UserFactory())
+    token = AccessToken.for_user(buyer)
+    raw = str(token)
+    if case == "expired":
+        token.set_exp(lifetime=-timedelta(seconds=5))
+        raw = str(token)
+    elif case == "forged":
+        raw = raw[:-4] + ("AAAA" if not raw.endswith("AAAA") else "BBBB")
+    elif case == "revoked":
+        token_deny(token)
+    elif case == "inactive":
+        buyer.is_active = False
+        buyer.save(update_fields=["is_active"])
+    elif case == "missing":
+        raw = ""
+
+    with connect(asgi_server.ws_url + "/ws/notifications/", open_timeout=5) as socket:
+        socket.send(json.dumps({"type": "auth", "token": raw}))
+        code, error = closed_with(socket)
+
+    expected = {
+        "expired": "token_expired",
+        "forged": "token_invalid",
+        "revoked": "token_revoked",
+        "inactive": "token_invalid",
+        "missing": "token_missing",
+    }[case]
+    assert code == CLOSE_UNAUTHENTICATED and error == {
+        "type": "error",
+        "code": expected,
+        "detail": error["detail"],
+    }
+
+
+def test_a_token_socket_is_closed_when_its_token_expires(asgi_server):
+    buyer = verify_email(UserFactory())
+    token = AccessToken.for_user(buyer)
+    token.set_exp(lifetime=timedelta(seconds=1))
+    with connect(asgi_server.ws_url + "/ws/notifications/", open_timeout=5) as socket:
+        socket.send(json.dumps({"type": "auth", "token": str(token)}))
+        assert receive(socket)["type"] == "ready"
+        started = time.monotonic()
+        code, error = closed_with(socket)
+    assert code == CLOSE_UNAUTHENTICATED and error["code"] == "token_expired"
+    assert time.monotonic() - started < 3
+
+
+def test_what_is_not_the_protocol_is_closed_with_a_code(asgi_server, settings):
+    settings.REALTIME_AUTH_TIMEOUT = 0.3
+    url = asgi_server.ws_url
+    with connect(url + "/ws/notifications/", open_timeout=5) as socket:
+        code, error = closed_with(socket)  # says nothing
+    assert code == CLOSE_AUTH_TIMEOUT and error["code"] == "auth_timeout"
+
+    with connect(url + "/ws/notifications/", open_timeout=5) as socket:
+        socket.send("not json")
+        assert closed_with(socket)[0] == CLOSE_BAD_MESSAGE
+
+    with connect(url + "/ws/notifications/?since=-3", open_timeout=5) as socket:
+        code, error = closed_with(socket)
+    assert code == CLOSE_BAD_MESSAGE and error["code"] == "bad_since"
+
+    with connect(url + "/ws/elsewhere/", open_timeout=5) as socket:
+        assert closed_with(socket)[0] == CLOSE_NOT_FOUND
