@@ -23,6 +23,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts import signals
 from accounts.exceptions import (
     EmailNotVerified,
     InvalidCredentials,
@@ -238,6 +239,7 @@ def user_sign_out(*, user: User, refresh: str, access: Any = None) -> None:
     token.blacklist()
     if access is not None:
         token_deny(access)
+    signals.sessions_ended.send(sender=User, user=user)
 
 
 def user_tokens_revoke(*, user: User) -> None:
@@ -246,6 +248,7 @@ def user_tokens_revoke(*, user: User) -> None:
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
     )
+    signals.sessions_ended.send(sender=User, user=user)
 
 
 @transaction.atomic

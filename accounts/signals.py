@@ -11,3 +11,8 @@ user_erased = Signal()  # kwargs: user
 # a guest cart sent along as X-Cart-Token joins theirs (cart), their guest orders join
 # their account (orders).
 api_signed_in = Signal()  # kwargs: user, request
+# Sent when some of a person's sessions end (an API sign-out, every token revoked on a
+# password change or a switched-off account): their live sockets check whether they
+# still stand (notifications.receivers). The pages' sign-out sends Django's
+# user_logged_out.
+sessions_ended = Signal()  # kwargs: user

@@ -24,11 +24,22 @@ COOKIE_SALT = "catalog.viewed"
 COOKIE_MAX_AGE = 30 * 24 * 3600
 
 
+def _owner(request: HttpRequest) -> str:
+    """Whose list a cookie is: the signed-in person's id, "" for a guest. A cookie of
+    someone else (the previous person on a shared computer) is no list at all."""
+    user = getattr(request, "user", None)
+    return str(user.pk) if user is not None and user.is_authenticated else ""
+
+
 def cookie_ids(request: HttpRequest) -> list[int]:
-    """The ids the visitor's cookie holds, newest first (a forged or stale cookie: none)."""
+    """The ids the visitor's cookie holds, newest first (a forged or stale cookie, or
+    another person's: none)."""
     raw = request.get_signed_cookie(COOKIE, default="", salt=COOKIE_SALT, max_age=COOKIE_MAX_AGE)
+    owner, _sep, listed = raw.partition(":")
+    if not raw or owner != _owner(request):
+        return []
     ids = []
-    for part in raw.split(".") if raw else []:
+    for part in listed.split(".") if listed else []:
         if part.isdigit() and len(part) <= 18:
             ids.append(int(part))
     return ids[:KEEP]
@@ -43,7 +54,7 @@ def record_view(request: HttpRequest, response: HttpResponse, product_id: int) -
     ids = [product_id, *[seen for seen in ids if seen != product_id]][:KEEP]
     response.set_signed_cookie(
         COOKIE,
-        ".".join(str(seen) for seen in ids),
+        _owner(request) + ":" + ".".join(str(seen) for seen in ids),
         salt=COOKIE_SALT,
         max_age=COOKIE_MAX_AGE,
         httponly=True,

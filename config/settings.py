@@ -167,7 +167,12 @@ if CHANNEL_LAYER_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [CHANNEL_LAYER_URL], "prefix": "shop:ws"},
+            "CONFIG": {
+                # A short connect timeout: a push waits for the layer after a change
+                # committed (reads block on purpose: no read timeout).
+                "hosts": [{"address": CHANNEL_LAYER_URL, "socket_connect_timeout": 2}],
+                "prefix": "shop:ws",
+            },
         }
     }
 else:
@@ -179,6 +184,9 @@ RECOMMENDATIONS_MIN_SUPPORT = env.int("RECOMMENDATIONS_MIN_SUPPORT", default=2)
 RECOMMENDATIONS_SETTLE_SECONDS = env.int("RECOMMENDATIONS_SETTLE_SECONDS", default=60)
 # Seconds a socket without a session may take to send its token (notifications.consumers).
 REALTIME_AUTH_TIMEOUT = env.float("REALTIME_AUTH_TIMEOUT", default=10.0)
+# Seconds between a socket's checks that its session or token still stands (a sign-out
+# also makes it check at once: notifications.receivers); each check renews its group.
+REALTIME_RECHECK_SECONDS = env.float("REALTIME_RECHECK_SECONDS", default=300.0)
 # Where pages open their socket: empty for this site's /ws/notifications/ (a proxy sends
 # /ws/ to the realtime service), or a whole ws(s):// address of a socket server elsewhere.
 REALTIME_URL = env.str("REALTIME_URL", default="")

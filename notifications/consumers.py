@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from importlib import import_module
 from urllib.parse import parse_qs, urlsplit
 
+from channels.auth import get_user
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.http.request import validate_host
 
 from notifications import realtime
 from notifications.selectors import notifications_of, unread_count
@@ -44,29 +47,33 @@ def _header(scope, name: bytes) -> str:
 
 
 def origin_trusted(scope) -> bool:
-    """The page that opened the socket is of this site: the same origin, or one of
-    CSRF_TRUSTED_ORIGINS (a socket server on its own host). Only then does the session
-    cookie count: another site's page could otherwise open a socket as its visitor."""
+    """The page that opened the socket is of this site: the same origin, a host of
+    ALLOWED_HOSTS (behind a proxy that rewrites Host), or one of CSRF_TRUSTED_ORIGINS (a
+    socket server on its own host). Only then does the session cookie count: another
+    site's page could otherwise open a socket as its visitor."""
     origin = _header(scope, b"origin")
     if not origin:
         return False
-    if urlsplit(origin).netloc == _header(scope, b"host"):
+    parts = urlsplit(origin)
+    if parts.netloc == _header(scope, b"host"):
+        return True
+    if parts.hostname and validate_host(parts.hostname, settings.ALLOWED_HOSTS):
         return True
     return origin.rstrip("/") in {trusted.rstrip("/") for trusted in settings.CSRF_TRUSTED_ORIGINS}
 
 
-def parse_since(value) -> int:
-    if value in (None, ""):
-        return 0
-    try:
-        since = int(value)
-    except (TypeError, ValueError):
-        since = -1
-    if since < 0 or isinstance(value, bool):
-        raise SocketError(
-            "bad_since", "since must be a notification id (0 or more).", CLOSE_BAD_MESSAGE
-        )
-    return since
+def parse_since(value) -> int | None:
+    """`since`: absent (None, "") for no catch-up, else the id of the newest notification
+    the client has (0: none, so everything up to the limit)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and value.isdigit() and len(value) <= 18:
+        return int(value)
+    raise SocketError(
+        "bad_since", "since must be a notification id (0 or more).", CLOSE_BAD_MESSAGE
+    )
 
 
 def user_of_token(raw: object):
@@ -106,11 +113,11 @@ def user_of_token(raw: object):
     return user, token.get("exp")
 
 
-def catch_up(user_id: int, since: int) -> dict:
+def catch_up(user_id: int, since: int | None) -> dict:
     """What `user_id` missed after `since` (oldest first, at most CATCH_UP_LIMIT), their
     unread count and the newest id."""
     missed = []
-    if since:
+    if since is not None:
         found = list(
             notifications_of(user=user_id).filter(id__gt=since).order_by("id")[: CATCH_UP_LIMIT + 1]
         )
@@ -126,6 +133,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         self.user_id = None
         self.group = None
+        self.token = None
+        self.session_key = None
         self.timers: list[asyncio.Task] = []
         await self.accept()
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
@@ -136,9 +145,41 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             return
         user = self.scope.get("user")
         if user is not None and user.is_authenticated and origin_trusted(self.scope):
+            self.session_key = self.scope["session"].session_key
             await self.subscribe(user.pk, self.since, how="session")
         else:
             self.timers.append(asyncio.ensure_future(self.auth_deadline()))
+
+    async def still_signed_in(self) -> bool:
+        """The socket's person may still hear their notifications: the session it began
+        with still signs them in (not signed out, expired, or its password changed), or
+        its token is still good (not revoked, the user still active)."""
+        if self.token is not None:
+            try:
+                user, _expires = await database_sync_to_async(user_of_token)(self.token)
+            except SocketError:
+                return False
+            return user.pk == self.user_id
+        if self.session_key is None:
+            return False
+        engine = import_module(settings.SESSION_ENGINE)
+        user = await get_user({"session": engine.SessionStore(self.session_key)})
+        return user.is_authenticated and user.pk == self.user_id
+
+    async def recheck(self):
+        """Every REALTIME_RECHECK_SECONDS: still signed in? Then stay in the group (a
+        group's membership expires on the layer); else close."""
+        while True:
+            await asyncio.sleep(settings.REALTIME_RECHECK_SECONDS)
+            await self.recheck_now()
+
+    async def recheck_now(self):
+        if await self.still_signed_in():
+            await self.channel_layer.group_add(self.group, self.channel_name)
+            return
+        await self.refuse(
+            SocketError("signed_out", "Signed out: sign in again.", CLOSE_UNAUTHENTICATED)
+        )
 
     async def auth_deadline(self):
         await asyncio.sleep(settings.REALTIME_AUTH_TIMEOUT)
@@ -161,9 +202,10 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "error", "code": error.code, "detail": error.detail})
         await self.close(code=error.close)
 
-    async def subscribe(self, user_id: int, since: int, *, how: str):
+    async def subscribe(self, user_id: int, since: int | None, *, how: str):
         self.user_id = user_id
         self.group = realtime.group_of(user_id)
+        self.timers.append(asyncio.ensure_future(self.recheck()))
         # Join first, then read what was missed: a notification written in between comes
         # twice rather than never (clients keep the ids they have).
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -191,7 +233,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         try:
             content = await self.decode_json(text_data) if text_data is not None else None
-        except ValueError:
+        except (ValueError, RecursionError):
             content = None
         try:
             await self.receive_message(content)
@@ -218,6 +260,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
                 return
             since = parse_since(content.get("since", self.since))
             user, expires = await database_sync_to_async(user_of_token)(content.get("token"))
+            self.token = content.get("token")
             if expires:
                 self.timers.append(asyncio.ensure_future(self.expire_at(float(expires))))
             await self.subscribe(user.pk, since, how="token")
@@ -246,6 +289,10 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     async def notification_unread(self, event):
         await self.send_json({"type": "unread", "unread": event["unread"]})
+
+    async def notification_recheck(self, event):
+        """The person signed out somewhere (notifications.receivers): this socket too?"""
+        await self.recheck_now()
 
 
 class NotFoundConsumer(AsyncJsonWebsocketConsumer):

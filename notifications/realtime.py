@@ -52,7 +52,11 @@ def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
 
 
 def _send(messages: list[tuple[str, dict]]) -> None:
-    layer = get_channel_layer()
+    try:
+        layer = get_channel_layer()
+    except Exception:  # a layer misconfigured: logged, never raised to the change
+        logger.warning("No channel layer to push notifications through", exc_info=True)
+        return
     if layer is None or not messages:
         return
 
@@ -82,9 +86,9 @@ def push_created(notifications: list[Notification]) -> None:
     """Each new notification to its recipient's sockets, with their unread count."""
     if not notifications:
         return
-    unread = unread_counts({notification.recipient_id for notification in notifications})
-    _send(
-        [
+    try:
+        unread = unread_counts({notification.recipient_id for notification in notifications})
+        messages = [
             (
                 group_of(notification.recipient_id),
                 {
@@ -95,9 +99,17 @@ def push_created(notifications: list[Notification]) -> None:
             )
             for notification in notifications
         ]
-    )
+    except Exception:  # what was committed stands; the pages show it on load
+        logger.warning("Could not prepare the push of new notifications", exc_info=True)
+        return
+    _send(messages)
 
 
 def push_unread(user_id: int, unread: int) -> None:
     """The person read some: every open page's bell shows the new count."""
     _send([(group_of(user_id), {"type": "notification.unread", "unread": unread})])
+
+
+def push_recheck(user_id: int) -> None:
+    """Some of the person's sessions ended: each of their sockets checks its own."""
+    _send([(group_of(user_id), {"type": "notification.recheck"})])

@@ -56,6 +56,9 @@ def notify(
             )
             for recipient in recipients
         )
+        # Again once written: a page rendered between the first bump and the insert
+        # must not keep a bell without them.
+        generations.bump(unread_generation(recipient) for recipient in recipients)
         realtime.push_created(created)
 
     transaction.on_commit(write)

@@ -24,11 +24,13 @@ class ProductPair(models.Model):
 
 
 class Progress(models.Model):
-    """How far a computation has read the paid orders (its row is locked while it runs,
+    """How far a computation has read the paid orders (its row is locked for each batch,
     so two runs never count an order twice)."""
 
     name = models.CharField(max_length=50, primary_key=True)
+    # The last order read: its payment moment, and its id among orders paid at that moment.
     paid_until = models.DateTimeField(null=True, blank=True)
+    last_order_id = models.UUIDField(null=True, blank=True)
     orders_counted = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -117,7 +117,8 @@ def popular_ids(*, limit: int = CANDIDATES, exclude: Iterable[int] = ()) -> list
     )
 
 
-def _cached(key: str, build):
+def cached(key: str, build):
+    """`build()`'s value, kept while the catalog and the recommendations stand."""
     return generations.read_through(
         key, build, generation=(CATALOG_GENERATION, GENERATION), timeout=PRODUCT_TIMEOUT
     )
@@ -135,7 +136,7 @@ def for_product(product: Product) -> dict[str, list[Product]]:
             "similar": [cards[pk] for pk in similar if pk in cards][: LIMIT * 2],
         }
 
-    return _cached(f"recs:product:{product.pk}", build)
+    return cached(f"recs:product:{product.pk}", build)
 
 
 def for_products(products: Iterable[Product]) -> list[Product]:
@@ -154,7 +155,7 @@ def for_products(products: Iterable[Product]) -> list[Product]:
         return recommendable(together)[: LIMIT * 2]
 
     digest = hashlib.blake2b(",".join(map(str, ids)).encode(), digest_size=12).hexdigest()
-    return _cached(f"recs:products:{digest}", build)
+    return cached(f"recs:products:{digest}", build)
 
 
 def cards_for(product_ids: list[int]) -> list[Product]:
@@ -163,7 +164,7 @@ def cards_for(product_ids: list[int]) -> list[Product]:
         return []
     key = ",".join(map(str, product_ids))
     digest = hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
-    return _cached(f"recs:cards:{digest}", lambda: recommendable(product_ids))
+    return cached(f"recs:cards:{digest}", lambda: recommendable(product_ids))
 
 
 def without(cards: list[Product], product_ids: Iterable[int], *, limit: int = LIMIT):

@@ -2,11 +2,13 @@
 order, counted into ProductPair by a Celery beat task (recommendations.tasks), never in
 a request.
 
-Incremental: Progress remembers up to which payment moment the orders were read; each
-run reads only the orders paid since, up to `RECOMMENDATIONS_SETTLE_SECONDS` ago (an
+Incremental: Progress remembers the last order read (its payment moment and id); each
+run reads only the orders paid after it, up to `RECOMMENDATIONS_SETTLE_SECONDS` ago (an
 order paid in a transaction still open is not missed: it is read on the next run), and
-adds their pairs to the counts. The progress row is locked for the run, so two runs
-cannot count an order twice. An order cancelled after it was counted stays counted:
+adds their pairs to the counts, batch by batch. The progress row is locked for each
+batch, so two runs cannot count an order twice. An order whose payment commits more than
+the settle time after its payment moment is not counted (it would need a transaction
+open that long). An order cancelled after it was counted stays counted:
 the shopper did want those things together.
 """
 
@@ -18,6 +20,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core import generations
@@ -86,27 +89,34 @@ def _add(counts: Counter) -> None:
 
 
 def bought_together_update(*, settle_seconds: float | None = None) -> int:
-    """Count the orders paid since the last run; answers how many were read."""
+    """Count the orders paid since the last run; answers how many were read. Batch by
+    batch, each committed with the progress (the last order read: its payment moment and
+    id), so that a long backlog moves on even if a later batch fails."""
     settle = settings.RECOMMENDATIONS_SETTLE_SECONDS if settle_seconds is None else settle_seconds
     horizon = timezone.now() - timedelta(seconds=settle)
     Progress.objects.get_or_create(name=BOUGHT_TOGETHER)
-    with transaction.atomic():
-        progress = Progress.objects.select_for_update().get(name=BOUGHT_TOGETHER)
-        orders = counted_orders().filter(paid_at__lte=horizon)
-        if progress.paid_until is not None:
-            orders = orders.filter(paid_at__gt=progress.paid_until)
-        order_ids = list(orders.order_by("paid_at").values_list("pk", flat=True))
-        counts: Counter = Counter()
-        for start in range(0, len(order_ids), BATCH):
-            counts.update(pairs_in(baskets_of(order_ids[start : start + BATCH]).values()))
-        if counts:
-            _add(counts)
-            generations.bump([GENERATION])
-        if progress.paid_until is None or horizon > progress.paid_until:
-            progress.paid_until = horizon
-        progress.orders_counted += len(order_ids)
-        progress.save()
-    return len(order_ids)
+    counted = 0
+    while True:
+        with transaction.atomic():
+            progress = Progress.objects.select_for_update().get(name=BOUGHT_TOGETHER)
+            orders = counted_orders().filter(paid_at__lte=horizon)
+            if progress.paid_until is not None:
+                after = Q(paid_at__gt=progress.paid_until)
+                if progress.last_order_id is not None:
+                    after |= Q(paid_at=progress.paid_until, pk__gt=progress.last_order_id)
+                orders = orders.filter(after)
+            batch = list(orders.order_by("paid_at", "pk").values_list("pk", "paid_at")[:BATCH])
+            if batch:
+                counts = pairs_in(baskets_of([pk for pk, _paid in batch]).values())
+                if counts:
+                    _add(counts)
+                    generations.bump([GENERATION])
+                progress.last_order_id, progress.paid_until = batch[-1]
+                progress.orders_counted += len(batch)
+                progress.save()
+        counted += len(batch)
+        if len(batch) < BATCH:
+            return counted
 
 
 def bought_together_rebuild(*, settle_seconds: float | None = None) -> int:

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST, require_safe
 
-from catalog import caching, selectors, services, viewed
+from catalog import caching, late_parts, selectors, services, viewed
 from catalog.forms import ReviewForm
 from catalog.models import Product, ProductVariant
 from catalog.templatetags.shop_tags import money, stock_status
@@ -247,7 +247,8 @@ def _whole_page_name(request: HttpRequest) -> str | None:
 
 def _send_whole_page(request: HttpRequest, stored: tuple) -> HttpResponse:
     placeholder, html, product_id = stored
-    response = HttpResponse(html.replace(placeholder, get_token(request)))
+    html = late_parts.fill(request, html.replace(placeholder, get_token(request)), product_id)
+    response = HttpResponse(html)
     viewed.record_view(request, response, product_id)
     return response
 
@@ -308,7 +309,11 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # over the context processor's), stored, and sent with this visitor's token.
     placeholder = f"csrf-{secrets.token_hex(16)}"
     response = _render_product(
-        request, product, fragments=fragments, load=load, extra_context={"csrf_token": placeholder}
+        request,
+        product,
+        fragments=fragments,
+        load=load,
+        extra_context={"csrf_token": placeholder, "late_parts": True},
     )
     stored = (placeholder, response.content.decode(), product.pk)
     fragments.store(whole_page, stored)

@@ -23,5 +23,5 @@ def notification_bell(context):
 def realtime_config(context, toasts: str = ""):
     """A page without the bell (the admin): where its socket is, and the kinds of
     notification it shows as a toast. It wants only what comes from now on (no
-    catch-up: `since` 0, so no query); the socket's `ready` tells it the newest id."""
-    return {"last_id": 0, "socket": settings.REALTIME_URL, "toasts": toasts}
+    `since`, so no query here); the socket's `ready` tells it the newest id."""
+    return {"socket": settings.REALTIME_URL, "toasts": toasts}

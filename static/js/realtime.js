@@ -14,6 +14,8 @@
   var config = document.querySelector("[data-realtime]");
   if (!config || !window.WebSocket) { return; }
 
+  // No data-last-id (the admin): only what comes from now on, no catch-up.
+  var catchUp = (config.getAttribute("data-last-id") || "") !== "";
   var lastId = parseInt(config.getAttribute("data-last-id") || "0", 10) || 0;
   var toastKinds = (config.getAttribute("data-toasts") || "").split(/\s+/).filter(Boolean);
   var bell = document.querySelector(".notification-menu");
@@ -26,6 +28,7 @@
     if (!base) {
       base = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/notifications/";
     }
+    if (!catchUp) { return base; }
     return base + (base.indexOf("?") < 0 ? "?" : "&") + "since=" + lastId;
   }
 
@@ -92,6 +95,7 @@
   // --- The order page ------------------------------------------------------------------
   var order = document.querySelector("[data-live-order]");
   var refreshing = null;
+  var again = false;
 
   function leadsHere(notification) {
     if (!order || !notification.link) { return false; }
@@ -103,7 +107,9 @@
   }
 
   function refreshOrder() {
-    if (refreshing) { return refreshing; }
+    // One at a time; a notification that comes during a reload asks for one more after
+    // it (that reload may have read the page before the change).
+    if (refreshing) { again = true; return refreshing; }
     refreshing = fetch(location.pathname, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
       .then(function (response) { return response.ok ? response.text() : ""; })
       .then(function (html) {
@@ -116,7 +122,10 @@
         emit("shop:order-refreshed", { path: location.pathname });
       })
       .catch(function () { /* the page stays as rendered; a reload shows the change */ })
-      .then(function () { refreshing = null; });
+      .then(function () {
+        refreshing = null;
+        if (again) { again = false; refreshOrder(); }
+      });
     return refreshing;
   }
 
@@ -146,6 +155,7 @@
   // --- The socket ------------------------------------------------------------------------
   function received(message) {
     if (message.type === "ready" || message.type === "unread") {
+      if (message.type === "ready") { catchUp = true; }  // from here on, reconnects catch up
       if (message.last_id && message.last_id > lastId) { lastId = message.last_id; }
       showUnread(message.unread);
       emit("shop:unread", { unread: message.unread });
@@ -173,8 +183,9 @@
     });
     socket.addEventListener("close", function (event) {
       config.setAttribute("data-realtime", "closed");
-      // 4400 and 4401: this page cannot do better by trying again (signed out, say).
-      if (event.code === 4400 || event.code === 4401 || stopped) { return; }
+      // 4400, 4401, 4404 and 4408: trying again would end the same way (signed out, no
+      // socket there, a session the socket server does not take).
+      if ([4400, 4401, 4404, 4408].indexOf(event.code) >= 0 || stopped) { return; }
       retry = Math.min(retry + 1, 6);
       setTimeout(connect, Math.min(30000, 500 * Math.pow(2, retry)) * (0.5 + Math.random() / 2));
     });

@@ -234,3 +234,87 @@ def test_what_is_not_the_protocol_is_closed_with_a_code(asgi_server, settings):
 
     with connect(url + "/ws/elsewhere/", open_timeout=5) as socket:
         assert closed_with(socket)[0] == CLOSE_NOT_FOUND
+
+
+def test_signing_out_closes_the_persons_sockets(asgi_server):
+    buyer = verify_email(UserFactory())
+    client = Client()
+    client.force_login(buyer)
+    cookie = client.cookies["sessionid"].value
+    with connect(
+        asgi_server.ws_url + "/ws/notifications/",
+        additional_headers={"Cookie": f"sessionid={cookie}"},
+        origin=asgi_server.url,
+        open_timeout=5,
+    ) as socket:
+        assert receive(socket)["auth"] == "session"
+        client.post("/accounts/logout/")
+        code, error = closed_with(socket)
+    assert code == CLOSE_UNAUTHENTICATED and error["code"] == "signed_out"
+
+
+def test_an_api_sign_out_closes_that_tokens_socket_and_no_other(asgi_server):
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from tests.conftest import bearer_client
+
+    buyer = verify_email(UserFactory())
+    leaving, staying = RefreshToken.for_user(buyer), RefreshToken.for_user(buyer)
+    leaving_access = str(leaving.access_token)  # (each read of it makes a new one)
+    with (
+        connect(asgi_server.ws_url + "/ws/notifications/", open_timeout=5) as gone,
+        connect(asgi_server.ws_url + "/ws/notifications/", open_timeout=5) as kept,
+    ):
+        gone.send(json.dumps({"type": "auth", "token": leaving_access}))
+        kept.send(json.dumps({"type": "auth", "token": str(staying.access_token)}))
+        assert receive(gone)["type"] == receive(kept)["type"] == "ready"
+
+        api = bearer_client(buyer)
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {leaving_access}")
+        assert api.post("/api/v1/auth/logout/", {"refresh": str(leaving)}).status_code == 204
+        code, error = closed_with(gone)
+        assert code == CLOSE_UNAUTHENTICATED and error["code"] == "signed_out"
+        notify(user_ids=[buyer.pk], kind="order_status", title="Still here")
+        assert receive(kept)["notification"]["title"] == "Still here"
+
+
+def test_since_zero_replays_everything_and_no_since_nothing(asgi_server):
+    buyer = verify_email(UserFactory())
+    notify(user_ids=[buyer.pk], kind="order_status", title="Old news")
+    with session_socket(asgi_server, buyer, since=0) as socket:
+        assert receive(socket)["missed"] == 1
+        assert receive(socket)["notification"]["title"] == "Old news"
+    with session_socket(asgi_server, buyer) as socket:
+        assert receive(socket)["missed"] == 0
+
+    with connect(asgi_server.ws_url + "/ws/notifications/", open_timeout=5) as socket:
+        token = str(AccessToken.for_user(buyer))
+        socket.send(f'{{"type": "auth", "token": "{token}", "since": Infinity}}')
+        code, error = closed_with(socket)
+    assert code == CLOSE_BAD_MESSAGE and error["code"] == "bad_since"
+
+
+def test_a_page_of_an_allowed_host_is_trusted_behind_a_proxy(asgi_server, settings):
+    buyer = verify_email(UserFactory())
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "shop.example"]
+    # The proxy rewrote Host; the page's origin is the public host.
+    with session_socket(asgi_server, buyer, origin="https://shop.example") as socket:
+        assert receive(socket)["auth"] == "session"
+
+
+def test_the_socket_server_of_production_serves_no_pages(asgi_server):
+    import asyncio
+
+    from config.asgi import websocket_application
+
+    sent = []
+
+    async def receive_nothing():
+        return {"type": "http.request", "body": b""}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/accounts/login/", "headers": []}
+    asyncio.run(websocket_application(scope, receive_nothing, send))
+    assert sent[0]["status"] == 404 and b"not_found" in sent[1]["body"]

@@ -69,8 +69,9 @@ BUDGETS = {
     ("anonymous", "/categories/things/?page_size={n}"): 9,
     # + its options, its variants and the colours of "more from the shop"; + its
     # recommendations when cold (bought together, similar, their cards with images, tags
-    # and colours: 6, however many; none when warm: recommendations.selectors).
-    ("anonymous", "/products/{product_slug}/"): 19,
+    # and colours: 6, however many; none when warm: recommendations.selectors), filled
+    # into the whole page when it is sent, from the product's id (+ 1: the product).
+    ("anonymous", "/products/{product_slug}/"): 20,
     # A signed-in page counts the bell's unread notifications once (then cached until
     # they change: notifications.selectors.unread_count): + 1 on each first page below.
     # + the view written to the person's recently viewed (catalog.viewed).

@@ -287,3 +287,57 @@ def test_the_product_page_reads_recommendations_in_fixed_queries_and_none_when_w
         html = client.get(f"/products/{lamp.slug}/").content.decode()
     assert "Frequently bought together" in html
     assert not [q for q in page.captured_queries if "recommendations_" in q["sql"]]
+
+
+def test_a_long_backlog_is_counted_batch_by_batch_to_the_same_figures(catalog, monkeypatch):
+    from recommendations import services
+
+    lamp, bulb, shade = catalog["lamp"], catalog["bulb"], catalog["shade"]
+    for products in [(lamp, bulb), (lamp, bulb), (bulb, shade), (lamp, shade), (lamp, bulb)]:
+        buy(*products)
+    monkeypatch.setattr(services, "BATCH", 2)
+    assert update_bought_together() == 5
+    assert partners(lamp) == {"bulb": 3, "shade": 1} and partners(shade) == {"bulb": 1, "lamp": 1}
+    progress = Progress.objects.get()
+    assert progress.orders_counted == 5 and progress.last_order_id is not None
+    assert update_bought_together() == 0
+
+
+def test_a_cookie_of_someone_else_lists_nothing(catalog):
+    buyer = verify_email(UserFactory())
+    client = Client()
+    client.force_login(buyer)
+    client.get(f"/products/{catalog['lamp'].slug}/")
+    assert viewed.viewed_ids(user=buyer) == [catalog["lamp"].pk]
+    client.post("/accounts/logout/")
+    # The next person at this computer, a guest, does not see what the buyer viewed.
+    cart_add_item(cart=_guest_cart(client), product=catalog["vase"], quantity=1)
+    assert "Recently viewed" not in client.get("/cart/").content.decode()
+
+
+def test_the_cached_whole_page_follows_the_recommended_products(catalog):
+    from recommendations.models import ProductPair
+
+    lamp, bulb = catalog["lamp"], catalog["bulb"]
+    elsewhere = ProductFactory(name="Brass Socket", stock_quantity=5)  # another shop's
+    ProductPair.objects.bulk_create(
+        [
+            ProductPair(product=lamp, other=elsewhere, orders=5),
+            ProductPair(product=lamp, other=bulb, orders=3),
+        ]
+    )
+    visitor = Client()  # first-time visitors: the whole page comes from the cache
+    first = visitor.get(f"/products/{lamp.slug}/").content.decode()
+    together = first.split("Frequently bought together")[1].split("</section>")[0]
+    assert together.index("Brass Socket") < together.index("Bulb")
+    assert "late-part" not in first
+
+    product_update(user=None, product=elsewhere, data={"stock_quantity": 0})
+    with CaptureQueriesContext(connection) as queries:
+        again = Client().get(f"/products/{lamp.slug}/").content.decode()
+    assert "Brass Socket" not in again.split("Frequently bought together")[1].split("</section>")[0]
+    # The lamp's own page was still cached: only the recommendations were read again.
+    assert any("recommendations_productpair" in q["sql"] for q in queries.captured_queries)
+    with CaptureQueriesContext(connection) as warm:
+        Client().get(f"/products/{lamp.slug}/")
+    assert len(warm.captured_queries) == 0
