@@ -15,6 +15,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config import email_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -365,22 +367,44 @@ if AWS_STORAGE_BUCKET_NAME:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Shop <no-reply@shop.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SENDGRID_API_KEY = env.str("SENDGRID_API_KEY", default="")
-if SENDGRID_API_KEY:
+# EMAIL_URL chooses any backend with what it needs (config.email_url); SENDGRID_API_KEY
+# and EMAIL_BACKEND with its companions (EMAIL_FILE_PATH, EMAIL_HOST...) still work.
+EMAIL_URL = env.str("EMAIL_URL", default="")
+if EMAIL_URL:
+    _email = email_url.settings_of(EMAIL_URL)
+elif SENDGRID_API_KEY:
+    _email = {
+        "EMAIL_BACKEND": email_url.SENDGRID,
+        "ANYMAIL": {"SENDGRID_API_KEY": SENDGRID_API_KEY},
+    }
+else:
+    _email = {
+        "EMAIL_BACKEND": env.str(
+            "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+        )
+    }
+    for _name in ("EMAIL_FILE_PATH", "EMAIL_HOST", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD"):
+        if env.str(_name, default=""):
+            _email[_name] = env.str(_name)
+    if env.str("EMAIL_PORT", default=""):
+        _email["EMAIL_PORT"] = env.int("EMAIL_PORT")
+    for _name in ("EMAIL_USE_TLS", "EMAIL_USE_SSL"):
+        if env.str(_name, default=""):
+            _email[_name] = env.bool(_name)
+_email.setdefault("ANYMAIL", {})
+if _email["EMAIL_BACKEND"] == email_url.SENDGRID:
     import warnings
 
     from anymail.exceptions import AnymailNotSupportedWarning
 
-    EMAIL_BACKEND = "anymail.backends.sendgrid.EmailBackend"
-    ANYMAIL = {"SENDGRID_API_KEY": SENDGRID_API_KEY}
     # anymail 15 no longer tests SendGrid officially but its backend works; the shop
-    # chose SendGrid knowingly (EMAIL_BACKEND picks another anymail ESP or SMTP).
+    # chose SendGrid knowingly (EMAIL_URL picks another backend).
     warnings.filterwarnings("ignore", category=AnymailNotSupportedWarning)
     SILENCED_SYSTEM_CHECKS = ["anymail.W003"]
-else:
-    EMAIL_BACKEND = env.str(
-        "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
-    )
-    ANYMAIL: dict = {}
+# A backend without what it needs would fail every mail task: refuse to start instead.
+if _email_problems := email_url.missing(_email):
+    raise ImproperlyConfigured("Mail is not set up: " + "; ".join(_email_problems) + ".")
+globals().update(_email)
 
 # --- Payments ---------------------------------------------------------------------
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

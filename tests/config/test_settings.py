@@ -140,3 +140,112 @@ def test_the_suite_runs_on_the_database_named_by_database_url():
     url = os.environ.get("DATABASE_URL", "sqlite://")
     expected = "postgresql" if url.startswith(("postgres://", "postgresql://")) else "sqlite"
     assert connection.vendor == expected
+
+
+MAIL_PROBE = """
+import json
+from django.conf import settings
+print(json.dumps({
+    name: getattr(settings, name, None)
+    for name in ["EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER",
+                 "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS", "EMAIL_USE_SSL", "EMAIL_FILE_PATH",
+                 "ANYMAIL"]
+}))
+"""
+
+
+def mail_settings(**variables: str) -> subprocess.CompletedProcess:
+    env = {"PATH": os.environ["PATH"], "DJANGO_ENV_FILE": "", "DJANGO_DEBUG": "true", **variables}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup();" + MAIL_PROBE],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("consolemail://", {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}),
+        (
+            "filemail:///var/mail/shop",
+            {
+                "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                "EMAIL_FILE_PATH": "/var/mail/shop",
+            },
+        ),
+        (
+            "smtp://mailer:s3cret@mail.example.com:587/?tls=True",
+            {
+                "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "EMAIL_HOST": "mail.example.com",
+                "EMAIL_PORT": 587,
+                "EMAIL_HOST_USER": "mailer",
+                "EMAIL_HOST_PASSWORD": "s3cret",
+                "EMAIL_USE_TLS": True,
+            },
+        ),
+        (
+            "smtp+ssl://mailer:s3cret@mail.example.com:465",
+            {"EMAIL_USE_SSL": True, "EMAIL_PORT": 465},
+        ),
+        (
+            "sendgrid://:SG.key@",
+            {
+                "EMAIL_BACKEND": "anymail.backends.sendgrid.EmailBackend",
+                "ANYMAIL": {"SENDGRID_API_KEY": "SG.key"},
+            },
+        ),
+    ],
+)
+def test_email_url_chooses_any_backend_with_its_settings(url, expected):
+    result = mail_settings(EMAIL_URL=url)
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert {name: values[name] for name in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [
+        ({"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend"}, "EMAIL_FILE_PATH"),
+        ({"EMAIL_URL": "smtp://"}, "EMAIL_HOST"),
+        ({"EMAIL_URL": "sendgrid://"}, "API key"),
+    ],
+)
+def test_a_backend_without_its_companion_setting_refuses_to_start(variables, named):
+    result = mail_settings(**variables)
+    assert result.returncode != 0
+    assert "Mail is not set up" in result.stderr and named in result.stderr
+
+
+def test_the_file_backend_with_its_folder_writes_the_mails_of_the_tasks(tmp_path):
+    """What used to fail every mail task: EMAIL_BACKEND read, EMAIL_FILE_PATH not."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup();"
+            "from django.core.mail import EmailMessage;"
+            "from core.emails import queue_email;"
+            "queue_email(EmailMessage('Hello', 'A body', to=['a@example.com']))",
+        ],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ["PATH"],
+            "DJANGO_ENV_FILE": "",
+            "DJANGO_DEBUG": "true",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    written = list(tmp_path.iterdir())
+    assert len(written) == 1 and "Subject: Hello" in written[0].read_text()
