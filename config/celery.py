@@ -9,3 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("shop")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Tasks counted and timed for /metrics (core.metrics).
+from core.metrics import connect_celery  # noqa: E402
+
+connect_celery()

@@ -12,6 +12,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from kombu import Connection
 
+from core import metrics
+
 logger = logging.getLogger(__name__)
 
 CHECK_TIMEOUT_SECONDS = 2
@@ -51,9 +53,8 @@ CHECKS: dict[str, Callable[[], None]] = {
 }
 
 
-@never_cache
-def readyz(request: HttpRequest) -> JsonResponse:
-    """Ready to take traffic: the database, the cache and the broker answer."""
+def run_checks() -> dict[str, str]:
+    """Each readiness check: "ok", or "unavailable: <the error's type>"."""
     results: dict[str, str] = {}
     for name, check in CHECKS.items():
         try:
@@ -63,6 +64,31 @@ def readyz(request: HttpRequest) -> JsonResponse:
             results[name] = f"unavailable: {type(exc).__name__}"
         else:
             results[name] = "ok"
+    return results
+
+
+class ReadinessCollector:
+    """shop_ready{check}: 1 when the check passes, read when /metrics is scraped (the
+    alert on a failing readiness needs no prober)."""
+
+    def collect(self):
+        from prometheus_client.core import GaugeMetricFamily
+
+        gauge = GaugeMetricFamily(
+            "shop_ready", "Readiness checks: 1 passing, 0 failing.", labels=["check"]
+        )
+        for name, result in run_checks().items():
+            gauge.add_metric([name], 1.0 if result == "ok" else 0.0)
+        yield gauge
+
+
+metrics.register_scrape_collector(ReadinessCollector())
+
+
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Ready to take traffic: the database, the cache and the broker answer."""
+    results = run_checks()
     failed = [name for name, result in results.items() if result != "ok"]
     if failed:
         return JsonResponse(

@@ -9,6 +9,7 @@ variable.
 
 import hashlib
 import hmac
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -87,6 +88,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Every request counted and timed, with its queries (core.metrics).
+    "core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.logging.RequestIdMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -159,6 +162,16 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Metrics (core.metrics): /metrics for an internal address or with the token ------
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_INTERNAL_NETWORKS = [
+    ipaddress.ip_network(network.strip(), strict=False)
+    for network in env.list("METRICS_INTERNAL_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+    if network.strip()
+]
+# The Celery queues whose backlog /metrics reports.
+METRICS_QUEUES = env.list("METRICS_QUEUES", default=["celery"])
 
 # --- Live notifications (Channels): the layer between the processes that tell and the
 # socket server (config.asgi). Redis when REDIS_URL (or CHANNEL_LAYER_URL) is set; the
@@ -329,7 +342,7 @@ DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
 
 # --- Static and media -------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts.urls import allauth_urlpatterns
 from catalog.views import home
 from config import health
+from core import metrics
 from core.errors import page_not_found
 from payments.api import paypal_webhook, stripe_webhook
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path("", home, name="home"),
     re_path(r"^healthz/?$", health.healthz, name="healthz"),
     re_path(r"^readyz/?$", health.readyz, name="readyz"),
+    re_path(r"^metrics/?$", metrics.metrics_view, name="metrics"),
     # The API early: its addresses are resolved on every call, past fewer patterns.
     path("api/v1/", include("config.api_router")),
     path("admin/", admin.site.urls),

@@ -14,6 +14,8 @@ from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 from redis.exceptions import NoScriptError
 
+from core.metrics import CACHE
+
 # A window counter: one more hit, the window's lifetime set by its first hit (or if it
 # somehow has none), and the seconds it has left.
 WINDOW_HIT_SCRIPT = """
@@ -75,10 +77,31 @@ class RedisCacheClient(DjangoRedisCacheClient):
         return int(hits), int(left), found
 
 
+_MISSING = object()
+
+
 class RedisCache(DjangoRedisCache):
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    # Reads are counted as hits and misses (core.metrics: shop_cache_requests_total).
+    def get(self, key, default=None, version=None):
+        value = super().get(key, _MISSING, version)
+        if value is _MISSING:
+            CACHE.labels("miss").inc()
+            return default
+        CACHE.labels("hit").inc()
+        return value
+
+    def get_many(self, keys, version=None):
+        keys = list(keys)
+        found = super().get_many(keys, version)
+        if found:
+            CACHE.labels("hit").inc(len(found))
+        if len(keys) > len(found):
+            CACHE.labels("miss").inc(len(keys) - len(found))
+        return found
 
     def window_hit(
         self, key: str, timeout: int, read: list[str] = (), version=None

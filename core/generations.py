@@ -7,8 +7,9 @@ old token is never read again (and expires on its own).
 
 A generation is bumped at once and again after commit: at once so that the writer's own
 transaction (and a test's) reads fresh data, after commit so that a reader that cached
-the old rows between the two is outdone. One on-commit callback per transaction
-(`flush_pending`), whatever it changed.
+the old rows between the two is outdone. One on-commit callback (a `PendingBump`) per
+transaction and savepoint, whatever it changed: it holds its keys itself, so a rolled-back
+transaction drops them with it (no later commit bumps what never changed).
 
 `read_through` is the one cached read built on them: every cache of hot reads uses it.
 
@@ -32,7 +33,6 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-_pending = threading.local()  # generations to bump again when the transaction commits
 T = TypeVar("T")
 
 
@@ -146,12 +146,15 @@ def _set(keys: Iterable[str]) -> None:
     cache.set_many({key: token() for key in sorted(keys)}, timeout=None)
 
 
-def flush_pending() -> None:
-    """The after-commit bump."""
-    keys = getattr(_pending, "keys", set())
-    _pending.keys = set()
-    if keys:
-        _set(keys)
+class PendingBump:
+    """The after-commit bump of what a transaction (or savepoint) changed."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+
+    def __call__(self) -> None:
+        if self.keys:
+            _set(self.keys)
 
 
 def bump(keys: Iterable[str]) -> None:
@@ -163,6 +166,11 @@ def bump(keys: Iterable[str]) -> None:
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         return  # autocommit: the change is committed already, and bumped
-    _pending.keys = getattr(_pending, "keys", set()) | keys
-    if not any(callback is flush_pending for _, callback, _ in connection.run_on_commit):
-        transaction.on_commit(flush_pending)
+    here = set(connection.savepoint_ids)
+    for savepoints, callback, _robust in connection.run_on_commit:
+        if isinstance(callback, PendingBump) and savepoints == here:
+            callback.keys |= keys
+            return
+    pending = PendingBump()
+    pending.keys |= keys
+    transaction.on_commit(pending)

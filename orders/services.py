@@ -33,6 +33,7 @@ from catalog.models import Product, ProductVariant
 from catalog.pricing import apply_sale_prices
 from catalog.selectors import variant_is_for_sale
 from catalog.services import products_summary_refresh, variants_low_stock_check
+from core import metrics
 from core.errors import DomainValidationError
 from orders import notices, policies
 from orders.caching import user_orders_changed
@@ -193,6 +194,7 @@ def _lock_stock(variant_ids) -> dict[int, ProductVariant]:
 # --- Checkout --------------------------------------------------------------------------
 
 
+@metrics.counted_checkout
 @transaction.atomic
 def order_place(
     *,
@@ -631,6 +633,7 @@ def orders_expire_reservations(*, now: datetime | None = None) -> int:
                 continue
             order_cancel(order=order, by=None, note="Reservation expired before payment.")
             cancelled += 1
+    metrics.RESERVATIONS_EXPIRED.inc(cancelled)
     return cancelled
 
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from core import metrics
 from core.errors import DomainValidationError
 from notifications.models import Kind
 from notifications.services import notify
@@ -291,6 +292,7 @@ def _payment_record_failure(
         body=f"{message[:300]} Your order waits: pay again from its page.",
         link=order_path(payment.order),
     )
+    metrics.counted_after_commit(metrics.PAYMENTS.labels(payment.provider, "failed"))
     payment.status = P.FAILED
     payment.failure_code = code[:100]
     payment.decline_code = decline_code[:100]
@@ -324,6 +326,7 @@ def payment_mark_succeeded(*, payment: Payment, payment_method: str = "") -> Pay
         .exclude(pk=payment.pk)
         .exists()
     )
+    metrics.counted_after_commit(metrics.PAYMENTS.labels(payment.provider, "succeeded"))
     payment.status = P.SUCCEEDED
     payment.succeeded_at = timezone.now()
     payment.payment_method = payment_method or payment.payment_method

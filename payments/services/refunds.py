@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from core import metrics
 from core.errors import ApplicationError, DomainValidationError, NotPermitted
 from orders.services import order_record_refund, order_require_unsent
 from payments.exceptions import (
@@ -52,6 +53,7 @@ def _paid_by_another(payment: Payment) -> bool:
 
 def _apply_refund(*, refund: Refund) -> None:
     """Count a succeeded refund on its payment and order (called once per refund)."""
+    metrics.counted_after_commit(metrics.REFUNDS)
     payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
     payment.refunded_amount = min(payment.amount, payment.refunded_amount + refund.amount)
     payment.save(update_fields=["refunded_amount", "updated_at"])

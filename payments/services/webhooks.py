@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.selectors import staff_ids_with_permission
+from core import metrics
 from notifications.models import Kind
 from notifications.services import notify
 from payments.exceptions import (
@@ -275,6 +276,7 @@ def webhook_process(*, event_pk: int) -> WebhookEvent:
             event.processed_at = timezone.now()
             event.save(update_fields=["status", "error", "attempts", "processed_at"])
     if failure is not None:
+        metrics.WEBHOOK_FAILURES.inc()
         if event.attempts == 1:  # staff are told once (committed: outside the row lock)
             notify(
                 user_ids=staff_ids_with_permission("payments.view_payment"),

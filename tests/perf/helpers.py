@@ -1,6 +1,6 @@
 """Helpers for tests that look at what a write leaves to do after commit."""
 
-from core.generations import flush_pending
+from core.generations import PendingBump
 
 
 def task_callbacks(callbacks: list) -> list:
@@ -10,6 +10,6 @@ def task_callbacks(callbacks: list) -> list:
     return [
         callback
         for callback in callbacks
-        if callback is not flush_pending
+        if not isinstance(callback, PendingBump)
         and getattr(callback, "__module__", "") != "notifications.services"
     ]
