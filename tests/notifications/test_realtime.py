@@ -302,8 +302,9 @@ def test_a_page_of_an_allowed_host_is_trusted_behind_a_proxy(asgi_server, settin
         assert receive(socket)["auth"] == "session"
 
 
-def test_the_socket_server_of_production_serves_no_pages(asgi_server):
+def test_the_socket_server_of_production_serves_no_pages():
     import asyncio
+    import threading
 
     from config.asgi import websocket_application
 
@@ -316,5 +317,10 @@ def test_the_socket_server_of_production_serves_no_pages(asgi_server):
         sent.append(message)
 
     scope = {"type": "http", "method": "GET", "path": "/accounts/login/", "headers": []}
-    asyncio.run(websocket_application(scope, receive_nothing, send))
+    # A thread of its own: a browser test may have left an event loop running here.
+    runner = threading.Thread(
+        target=lambda: asyncio.run(websocket_application(scope, receive_nothing, send))
+    )
+    runner.start()
+    runner.join(timeout=10)
     assert sent[0]["status"] == 404 and b"not_found" in sent[1]["body"]
