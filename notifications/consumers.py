@@ -294,6 +294,16 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         """The person signed out somewhere (notifications.receivers): this socket too?"""
         await self.recheck_now()
 
+    async def notification_session_ended(self, event):
+        """A page of the person signed out: its session's sockets close; the others
+        check their own session or token."""
+        if event.get("session") and event["session"] == self.session_key:
+            await self.refuse(
+                SocketError("signed_out", "Signed out: sign in again.", CLOSE_UNAUTHENTICATED)
+            )
+            return
+        await self.recheck_now()
+
 
 class NotFoundConsumer(AsyncJsonWebsocketConsumer):
     """Any other path under the socket server: closed with CLOSE_NOT_FOUND."""

@@ -110,6 +110,11 @@ def push_unread(user_id: int, unread: int) -> None:
     _send([(group_of(user_id), {"type": "notification.unread", "unread": unread})])
 
 
+def push_session_ended(user_id: int, session_key: str | None) -> None:
+    """A page signed out: the sockets of that session close (the others recheck)."""
+    _send([(group_of(user_id), {"type": "notification.session_ended", "session": session_key})])
+
+
 def push_recheck(user_id: int) -> None:
     """Some of the person's sessions ended: each of their sockets checks its own."""
     _send([(group_of(user_id), {"type": "notification.recheck"})])

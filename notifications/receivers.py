@@ -15,6 +15,18 @@ def _recheck(sender, user=None, **kwargs) -> None:
         transaction.on_commit(lambda: realtime.push_recheck(user_id))
 
 
+def _signed_out(sender, request=None, user=None, **kwargs) -> None:
+    """A page's sign-out: Django sends the signal before it empties the session, so the
+    sockets are told which session ended rather than asked to look (they might look
+    before it is gone)."""
+    if user is None or user.pk is None:
+        return
+    session = getattr(request, "session", None)
+    session_key = getattr(session, "session_key", None)
+    user_id = user.pk
+    transaction.on_commit(lambda: realtime.push_session_ended(user_id, session_key))
+
+
 def connect() -> None:
-    user_logged_out.connect(_recheck, dispatch_uid="notifications-recheck-logout")
+    user_logged_out.connect(_signed_out, dispatch_uid="notifications-recheck-logout")
     sessions_ended.connect(_recheck, dispatch_uid="notifications-recheck-sessions")

@@ -53,12 +53,12 @@ def receive(socket, timeout: float = 3.0) -> dict:
     return json.loads(socket.recv(timeout=timeout))
 
 
-def closed_with(socket) -> tuple[int, dict | None]:
+def closed_with(socket, timeout: float = 3.0) -> tuple[int, dict | None]:
     """The error message sent before the close, and the close code."""
     message = None
     try:
         while True:
-            message = receive(socket)
+            message = receive(socket, timeout)
     except ConnectionClosed as closed:
         return closed.rcvd.code, message
 
@@ -324,3 +324,27 @@ def test_the_socket_server_of_production_serves_no_pages():
     runner.start()
     runner.join(timeout=10)
     assert sent[0]["status"] == 404 and b"not_found" in sent[1]["body"]
+
+
+def test_signing_out_one_browser_leaves_the_other_browsers_socket_open(asgi_server):
+    buyer = verify_email(UserFactory())
+    leaving = Client()
+    leaving.force_login(buyer)
+    cookie = leaving.cookies["sessionid"].value
+    with (
+        connect(
+            asgi_server.ws_url + "/ws/notifications/",
+            additional_headers={"Cookie": f"sessionid={cookie}"},
+            origin=asgi_server.url,
+            open_timeout=5,
+        ) as gone,
+        session_socket(asgi_server, buyer) as kept,
+    ):
+        assert receive(gone)["auth"] == receive(kept)["auth"] == "session"
+        leaving.post("/accounts/logout/")
+        # (Longer waits: the other socket first checks its own session in the database,
+        # which a loaded machine may keep waiting.)
+        code, error = closed_with(gone, timeout=10)
+        assert code == CLOSE_UNAUTHENTICATED and error["code"] == "signed_out"
+        notify(user_ids=[buyer.pk], kind="order_status", title="Still signed in here")
+        assert receive(kept, timeout=10)["notification"]["title"] == "Still signed in here"
