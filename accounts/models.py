@@ -67,6 +67,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     # Email preferences; transactional mail (verification, password reset) ignores them.
     marketing_emails = models.BooleanField(default=False)
+    # The language the shop and its mail speak to this person (one of LANGUAGES);
+    # empty: their browser's (core.i18n).
+    language = models.CharField(max_length=8, blank=True, default="")
     order_updates = models.BooleanField(default=True)
     erased_at = models.DateTimeField(
         null=True, blank=True, help_text="When the person erased the account (personal data gone)."

@@ -1,0 +1,70 @@
+"""Languages: which one a person reads, and the middleware that applies their choice.
+
+The shop speaks the languages of `settings.LANGUAGES`. A request is served in, first,
+the language picked with the footer's switcher (Django's language cookie, set by
+`set_language`), then the signed-in person's preference (`User.language`), then the
+browser's `Accept-Language`, then `LANGUAGE_CODE`. Mail and notifications are written
+in their recipient's language (`language_of`), whatever language the request that
+caused them was in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+
+def supported(code: str | None) -> str | None:
+    """`code` as one of the shop's languages (`de-AT` → `de`), or None."""
+    if not code:
+        return None
+    try:
+        return translation.get_supported_language_variant(code)
+    except LookupError:
+        return None
+
+
+def language_of(user: Any, *, fallback: str | None = None) -> str:
+    """The language to write to `user` in: their preference, else `fallback` (the
+    language they last used, say an order's), else the site's."""
+    return (
+        supported(getattr(user, "language", None))
+        or supported(fallback)
+        or supported(settings.LANGUAGE_CODE)
+        or settings.LANGUAGE_CODE
+    )
+
+
+@contextmanager
+def in_language_of(user: Any, *, fallback: str | None = None) -> Iterator[str]:
+    """Render inside in `user`'s language (see `language_of`)."""
+    language = language_of(user, fallback=fallback)
+    with translation.override(language):
+        yield language
+
+
+class UserLanguageMiddleware:
+    """After Django's LocaleMiddleware and the authentication: a signed-in person who has
+    not picked a language with the switcher in this browser reads the shop in the
+    language of their preference rather than their browser's."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            user = getattr(request, "user", None)
+            preferred = (
+                supported(getattr(user, "language", None))
+                if user is not None and user.is_authenticated
+                else None
+            )
+            if preferred and preferred != request.LANGUAGE_CODE:
+                translation.activate(preferred)
+                request.LANGUAGE_CODE = preferred
+        return self.get_response(request)
