@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "csp",
+    "core",  # the kernel's commands: backup, restore
     "core.security.apps.SecurityConfig",
     "accounts",
     "notifications",
@@ -173,8 +174,6 @@ METRICS_INTERNAL_NETWORKS = [
     for network in env.list("METRICS_INTERNAL_NETWORKS", default=["127.0.0.1/32", "::1/128"])
     if network.strip()
 ]
-# The Celery queues whose backlog /metrics reports.
-METRICS_QUEUES = env.list("METRICS_QUEUES", default=["celery"])
 
 # --- Live notifications (Channels): the layer between the processes that tell and the
 # socket server (config.asgi). Redis when REDIS_URL (or CHANNEL_LAYER_URL) is set; the
@@ -217,7 +216,33 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A task taken by a worker that dies without acknowledging it goes back to its queue
+# after this many seconds (Redis has no connection-bound acknowledgements).
+# (kombu looks for such tasks every CELERY_RESTORE_INTERVAL seconds).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": 1,
+}
+# Four queues, so that one kind of work never waits behind another: a backlog of
+# thumbnails does not delay a payment webhook. Run a worker per queue and scale each
+# (compose.yaml, docs/deploy.md); `celery -A config worker -Q payments,emails,media,default`
+# serves all four from one worker.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_QUEUE_NAMES = ["payments", "emails", "media", "default"]
+CELERY_TASK_ROUTES = {
+    "payments.tasks.*": {"queue": "payments"},
+    "accounts.tasks.send_email_message": {"queue": "emails"},
+    "accounts.tasks.send_welcome_email": {"queue": "emails"},
+    "accounts.tasks.send_password_reset_email": {"queue": "emails"},
+    "orders.tasks.send_order_email": {"queue": "emails"},
+    "orders.tasks.send_fulfilment_email": {"queue": "emails"},
+    "catalog.tasks.send_low_stock_email": {"queue": "emails"},
+    "invoices.tasks.invoice_render_and_send": {"queue": "emails"},
+    "catalog.tasks.make_thumbnail": {"queue": "media"},
+}
+# The Celery queues whose backlog /metrics reports.
+METRICS_QUEUES = env.list("METRICS_QUEUES", default=CELERY_QUEUE_NAMES)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
@@ -350,6 +375,21 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
+
+# --- Backups (core.backups: `manage.py backup` and `restore`) ---------------------
+# A folder, or s3://bucket/prefix; how many backups to keep there.
+BACKUP_LOCATION = env.str("BACKUP_LOCATION", default=str(BASE_DIR / "backups"))
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
+BACKUP_S3_OPTIONS = {
+    key: value
+    for key, value in {
+        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=""),
+        "region_name": env.str("AWS_S3_REGION_NAME", default=""),
+        "aws_access_key_id": env.str("AWS_ACCESS_KEY_ID", default=""),
+        "aws_secret_access_key": env.str("AWS_SECRET_ACCESS_KEY", default=""),
+    }.items()
+    if value
+}
 
 # --- Static and media -------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -8,19 +8,34 @@ transaction commits, so that no mail goes out for work that was rolled back.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
+from django.utils import translation
+
+# How long a sent message's key is remembered (`send_once`): longer than any redelivery.
+SENT_KEY_SECONDS = 7 * 24 * 3600
 
 
 def render_email(
-    template_prefix: str, *, to: list[str], context: dict[str, Any]
+    template_prefix: str,
+    *,
+    to: list[str],
+    context: dict[str, Any],
+    language: str | None = None,
 ) -> EmailMultiAlternatives:
+    """The message in `language` (core.i18n.language_of its recipient), or in the
+    language active now when None."""
+    if language:
+        with translation.override(language):
+            return render_email(template_prefix, to=to, context=context)
     context = {"site_url": settings.SITE_URL, **context}
     subject = render_to_string(f"{template_prefix}_subject.txt", context)
     subject = " ".join(subject.splitlines()).strip()
@@ -77,10 +92,28 @@ def message_from_payload(payload: dict[str, Any]) -> EmailMultiAlternatives:
 )
 def send_email_message(payload: dict) -> None:
     """Send a message rendered here (SMTP, SendGrid or the console)."""
-    message_from_payload(payload).send()
+    message = message_from_payload(payload)
+    key = payload.get("key")
+    if key:
+        send_once(message, key=f"queued:{key}")
+    else:  # queued before messages carried a key
+        message.send()
 
 
 def queue_email(message: EmailMessage) -> None:
     """Send `message` from a worker after the current transaction commits."""
-    payload = email_payload(message)
+    payload = {**email_payload(message), "key": uuid.uuid4().hex}
     transaction.on_commit(lambda: send_email_message.delay(payload))
+
+
+def send_once(message: EmailMessage, *, key: str) -> bool:
+    """Send `message` unless one with this key went out already: the tasks that send
+    mail are acknowledged late, so a task whose worker died after sending runs again,
+    and must not mail twice. False when it had been sent. (A worker dying between the
+    sending and the remembering still sends twice: mail servers take no keys.)"""
+    remembered = f"email:sent:{key}"
+    if cache.get(remembered):
+        return False
+    message.send()
+    cache.set(remembered, True, SENT_KEY_SECONDS)
+    return True

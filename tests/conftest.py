@@ -203,9 +203,14 @@ def celery_worker(celery_session_worker):
     """The real worker; during the test, tasks go to it instead of running eagerly."""
     from config.celery import app
 
-    saved = {key: app.conf[key] for key in ("task_always_eager", "task_default_queue")}
+    saved = {
+        key: app.conf[key] for key in ("task_always_eager", "task_default_queue", "task_routes")
+    }
     app.conf.task_always_eager = False
     app.conf.task_default_queue = celery_session_worker.test_queue
+    # Every task, whatever queue it is routed to (CELERY_TASK_ROUTES), to this worker.
+    app.conf.task_routes = {"*": {"queue": celery_session_worker.test_queue}}
+    _reroute(app)
     try:
         yield celery_session_worker
         # Tasks the test's tasks queued (a mail after a payment, a retry) must not run
@@ -217,6 +222,13 @@ def celery_worker(celery_session_worker):
     finally:
         for key, value in saved.items():
             app.conf[key] = value
+        _reroute(app)
+
+
+def _reroute(app) -> None:
+    """Make Celery read `task_routes` again (its router keeps the table it was made with)."""
+    app.amqp.flush_routes()
+    app.amqp.__dict__.pop("router", None)
 
 
 def _worker_idle(app, queue: str):

@@ -19,6 +19,8 @@ COMMANDS = {
     "seed_orders": ["--orders", "--patterns"],
     "update_recommendations": ["--rebuild", "--settle"],
     "evaluate_recommendations": ["--holdout", "--min-support", "--json"],
+    "backup": ["--to", "--keep", "pg_dump"],
+    "restore": ["--from", "--list", "empty database"],
 }
 
 
