@@ -12,5 +12,8 @@ app.autodiscover_tasks()
 
 # Tasks counted and timed for /metrics (core.metrics).
 from core.metrics import connect_celery  # noqa: E402
+from core.replicas import connect_celery as connect_replicas  # noqa: E402
 
 connect_celery()
+# Each task reads its own writes from the primary (core.replicas).
+connect_replicas()

@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "core.security.middleware.CSPMiddleware",  # django-csp's, policy built once
     "core.security.middleware.StripeCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Which database a request reads from (core.replicas); before anything reads.
+    "core.replicas.ReplicaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -151,6 +153,30 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Read replicas (core.replicas): streaming replicas of the primary, comma-separated.
+# Reads of the catalog and the reports go to a healthy one; writes, reads after a write
+# (in the same request or task, and from the same browser or person for
+# REPLICA_STICKY_SECONDS) and everything else go to the primary. A replica that cannot
+# be reached or replays more than REPLICA_MAX_LAG_S behind is skipped.
+DATABASE_REPLICAS: list[str] = []
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    _alias = f"replica{_number}"
+    DATABASES[_alias] = {
+        **env.db_url_config(_url),
+        "ATOMIC_REQUESTS": False,
+        "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
+        "CONN_HEALTH_CHECKS": True,
+        # A replica that went away is skipped after two seconds, not the OS's minutes.
+        "OPTIONS": {"connect_timeout": 2},
+        # The tests read "replicas" from the primary's test database.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
+REPLICA_MAX_LAG_S = env.float("REPLICA_MAX_LAG_S", default=5.0)
+REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=5)
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=5.0)
 
 # --- Cache and Celery: Redis when REDIS_URL is set, in-process otherwise -----------
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -23,12 +23,14 @@ first read after a sale ends builds anew, whatever the cache's own timeout.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -142,8 +144,16 @@ def read_through(
     return value
 
 
+# When a generation was last bumped (a Unix time): for a while after, the data behind it
+# may not have reached the read replicas yet, and reads go to the primary (core.replicas).
+BUMPED_AT = "generations:bumped-at"
+
+
 def _set(keys: Iterable[str]) -> None:
-    cache.set_many({key: token() for key in sorted(keys)}, timeout=None)
+    tokens: dict[str, object] = {key: token() for key in sorted(keys)}
+    if settings.DATABASE_REPLICAS:
+        tokens[BUMPED_AT] = time.time()
+    cache.set_many(tokens, timeout=None)
 
 
 class PendingBump:

@@ -25,6 +25,7 @@ import ipaddress
 import logging
 import os
 import time
+from contextlib import ExitStack
 
 from django.conf import settings
 from django.db import connections
@@ -134,7 +135,10 @@ class MetricsMiddleware:
             return execute(sql, params, many, context)
 
         started = time.perf_counter()
-        with connections["default"].execute_wrapper(count):
+        with ExitStack() as stack:
+            # The primary and every read replica (core.replicas).
+            for alias in ("default", *settings.DATABASE_REPLICAS):
+                stack.enter_context(connections[alias].execute_wrapper(count))
             response = self.get_response(request)
         elapsed = time.perf_counter() - started
         route = route_of(request)
