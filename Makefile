@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 ## test database and Redis database: tests/xdist_services.py).
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test test-sqlite install install-test browser lint format migrate seed check-deploy bench clean
+.PHONY: run test test-sqlite install install-test translations browser lint format migrate seed check-deploy bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,12 +24,17 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet --disable-pip-version-check -e .
 	touch $@
 
+## The translations (locale/*/LC_MESSAGES/*.po) compiled to the .mo files Django reads,
+## with Babel (no GNU gettext needed); only what changed.
+translations: $(VENV)/.installed
+	@$(PY) -m core.translations
+
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
 	touch $@
 
-install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install: $(VENV)/.installed translations
+install-test: $(VENV)/.installed-test translations
 
 ## The browser tests (tests/e2e) drive Debian's Chromium; Playwright's own browser download
 ## does not work on these machines. Installed here when missing (needs root and apt-get).

@@ -24,11 +24,13 @@ import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import translation
 from django.utils.functional import cached_property
 
 from core import generations as gen
@@ -249,11 +251,14 @@ def product_part_if_current(*, ref: str, key: str) -> Any | None:
 class ProductFragments:
     """The cached parts of a product page (catalog.templatetags.catalog_cache), each
     stored with the version it shows and used only at that version. `vary` names what
-    else they depend on (the selected image, the review page)."""
+    else they depend on (the selected image, the review page); the language is part of
+    their keys."""
 
     def __init__(self, *, ref: str, vary: str) -> None:
         digest = hashlib.blake2b(vary.encode(), digest_size=8).hexdigest()
-        self.prefix = f"catalog:fragment:{ref}:{digest}:"
+        # HTML in the reader's language: one set of parts per language.
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        self.prefix = f"catalog:fragment:{language}:{ref}:{digest}:"
         self.version = ""
         self.found: dict[str, Any] = {}
 

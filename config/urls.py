@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts.urls import allauth_urlpatterns
 from catalog.views import home
 from config import health
-from core import metrics
+from core import i18n, metrics
 from core.errors import page_not_found
 from payments.api import paypal_webhook, stripe_webhook
 
@@ -29,6 +29,9 @@ urlpatterns = [
     path("invoices/", include("invoices.urls")),
     path("returns/", include("returns.urls")),
     path("", include("notifications.urls")),
+    # Languages: the footer's switcher and the scripts' translations (core.i18n).
+    path("i18n/language/", i18n.set_language, name="set_language"),
+    path("i18n/js/<str:language>/", i18n.javascript_catalog, name="javascript-catalog"),
     # The OpenAPI schema and its interactive docs (Swagger UI from local static files; its
     # start-up script is a file of its own, as the Content Security Policy wants).
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="api-schema"),

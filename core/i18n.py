@@ -17,6 +17,10 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST
+from django.views.i18n import JavaScriptCatalog
+from django.views.i18n import set_language as django_set_language
 
 
 def supported(code: str | None) -> str | None:
@@ -68,3 +72,26 @@ class UserLanguageMiddleware:
                 translation.activate(preferred)
                 request.LANGUAGE_CODE = preferred
         return self.get_response(request)
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The footer's switcher: Django's `set_language` (the language cookie, back to the
+    page), and for a signed-in person their preference too, which their mail follows."""
+    response = django_set_language(request)
+    chosen = supported(request.POST.get("language"))
+    user = request.user
+    if chosen and user.is_authenticated and user.language != chosen:
+        type(user).objects.filter(pk=user.pk).update(language=chosen)
+    return response
+
+
+_catalog = JavaScriptCatalog.as_view()
+
+
+@cache_control(max_age=24 * 3600, public=True)
+def javascript_catalog(request: HttpRequest, language: str) -> HttpResponse:
+    """The pages' scripts' texts (static/js: gettext, ngettext) in the language its address
+    names, so that a browser may keep it for a day."""
+    with translation.override(supported(language) or settings.LANGUAGE_CODE):
+        return _catalog(request)

@@ -6,6 +6,13 @@ from tests.asgi_server import asgi_server  # noqa: F401
 from tests.factories import StaffFactory, UserFactory
 
 
+def pytest_configure(config):
+    """The translations compiled, as `make install` does, for a run started with pytest."""
+    from core.translations import compile_translations
+
+    compile_translations()
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

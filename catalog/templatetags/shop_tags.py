@@ -13,8 +13,13 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from babel.numbers import format_currency
 from django import template
+from django.conf import settings
 from django.http import QueryDict
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from catalog.selectors import product_is_for_sale
 
@@ -30,7 +35,8 @@ FEW_LEFT = 5
 
 @register.filter
 def money(value: Any, currency: str | None = None) -> str:
-    """A Decimal with two places and the currency: `$1,299.00`, `€19.99`, `19.99 CHF`."""
+    """A Decimal with two places and the currency, as the active language writes it:
+    `$1,299.00`, `€19.99`, `19.99 CHF` in English, `1.299,00 $`, `19,99 €` in German."""
     if value is None or value == "":
         return ""
     try:
@@ -40,6 +46,10 @@ def money(value: Any, currency: str | None = None) -> str:
     if not amount.is_finite():
         return str(value)
     code = (currency or "").upper()
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    if not language.startswith("en") and code:
+        # The reader's own way: 1.234,56 € in German, 1 234,56 € in French (Babel's CLDR).
+        return format_currency(amount, code, locale=translation.to_locale(language))
     digits = f"{abs(amount):,.2f}"
     sign = "-" if amount < 0 else ""
     symbol = CURRENCY_SYMBOLS.get(code)
@@ -70,8 +80,8 @@ def rating_text(value: Any) -> str:
     if rating is None:
         return ""
     shown = rating.quantize(Decimal("0.1"))
-    text = f"{shown:f}".removesuffix(".0")
-    return f"{text} out of 5 stars"
+    text = formats.number_format(shown, decimal_pos=0 if shown == shown.to_integral() else 1)
+    return _("%(rating)s out of 5 stars") % {"rating": text}
 
 
 @register.inclusion_tag("catalog/_stars.html")
@@ -103,10 +113,11 @@ def stock_status(product) -> dict[str, str]:
     """What a shopper is told about the stock: a label and a CSS modifier."""
     quantity = product.stock_quantity
     if quantity <= 0:
-        return {"label": "Out of stock", "state": "out"}
+        return {"label": _("Out of stock"), "state": "out"}
     if quantity <= FEW_LEFT:
-        return {"label": f"Only {quantity} left", "state": "low"}
-    return {"label": "In stock", "state": "in"}
+        label = ngettext("Only %(count)d left", "Only %(count)d left", quantity)
+        return {"label": label % {"count": quantity}, "state": "low"}
+    return {"label": _("In stock"), "state": "in"}
 
 
 # Colours a swatch can show (a CSS class each, site.css); other values get a neutral one.

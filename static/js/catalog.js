@@ -6,6 +6,8 @@
      variants; the price, stock line, SKU and picture follow the choice. */
 (function () {
   "use strict";
+  // Django's JavaScript catalogue (/jsi18n/, loaded by the page) translates; English without it.
+  var gettext = window.gettext || function (text) { return text; };
   document.documentElement.classList.add("js");
 
   var panel = document.getElementById("filters-panel");
@@ -75,7 +77,7 @@
         if (buyable) { quantity.max = String(variant.stock); }
       }
       if (!variant) {
-        setText("variant-stock", "This combination is not sold");
+        setText("variant-stock", gettext("This combination is not sold"));
         return;
       }
       setText("variant-price", variant.price);
@@ -115,7 +117,7 @@
           if (state === "sold_out" && !note) {
             note = document.createElement("span");
             note.className = "option-note";
-            note.textContent = " sold out";
+            note.textContent = " " + gettext("sold out");
             button.appendChild(note);
           } else if (state !== "sold_out" && note) {
             note.parentNode.removeChild(note);

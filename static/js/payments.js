@@ -7,6 +7,8 @@
    inline script, so that a Content Security Policy can forbid them. */
 (function () {
   "use strict";
+  // Django's JavaScript catalogue (/jsi18n/, loaded by the page) translates; English without it.
+  var gettext = window.gettext || function (text) { return text; };
 
   var form = document.getElementById("stripe-payment-form");
   if (!form) { return; }
@@ -28,7 +30,7 @@
   var container = document.getElementById("payment-element");
   if (typeof window.Stripe !== "function") {
     if (container) { container.hidden = true; }
-    showMessage("The secure card form could not be loaded. Check your connection and reload the page.");
+    showMessage(gettext("The secure card form could not be loaded. Check your connection and reload the page."));
     return;
   }
   var stripe = window.Stripe(form.getAttribute("data-stripe-key"));
@@ -38,7 +40,7 @@
     if (error && (error.type === "card_error" || error.type === "validation_error")) {
       return error.message;
     }
-    return "Something went wrong while paying. Please try again.";
+    return gettext("Something went wrong while paying. Please try again.");
   }
 
   if (form.getAttribute("data-requires-action") === "true") {
@@ -68,7 +70,7 @@
   paymentElement.mount(container);
   paymentElement.on("ready", function () { setBusy(false); });
   paymentElement.on("loaderror", function () {
-    showMessage("The secure card form could not be loaded. Please reload the page.");
+    showMessage(gettext("The secure card form could not be loaded. Please reload the page."));
   });
 
   form.addEventListener("submit", function (event) {

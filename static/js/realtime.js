@@ -11,6 +11,13 @@
    Without this script, or without the socket, every page still shows what it rendered. */
 (function () {
   "use strict";
+  // Django's JavaScript catalogue (/jsi18n/, loaded by the page) translates; English without it.
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (one, many, count) { return count === 1 ? one : many; };
+  var interpolate = window.interpolate || function (text, values) {
+    var index = 0;
+    return text.replace(/%s/g, function () { return String(values[index++]); });
+  };
   var config = document.querySelector("[data-realtime]");
   if (!config || !window.WebSocket) { return; }
 
@@ -51,8 +58,12 @@
     var summary = bell.querySelector(".notification-bell");
     var line = bell.querySelector(".notification-dropdown-unread");
     if (badge) { badge.textContent = String(unread); badge.hidden = unread < 1; }
-    if (summary) { summary.setAttribute("aria-label", "Notifications" + (unread ? ", " + unread + " unread" : "")); }
-    if (line) { line.textContent = unread + " unread"; }
+    if (summary) {
+      summary.setAttribute("aria-label", unread
+        ? interpolate(ngettext("Notifications, %s unread", "Notifications, %s unread", unread), [unread])
+        : gettext("Notifications"));
+    }
+    if (line) { line.textContent = interpolate(ngettext("%s unread", "%s unread", unread), [unread]); }
     if (unread < 1) {
       Array.prototype.forEach.call(bell.querySelectorAll(".notification-menu-item.notification-unread"), function (item) {
         item.classList.remove("notification-unread");
@@ -85,7 +96,7 @@
     var when = document.createElement("time");
     when.className = "muted small";
     when.dateTime = notification.created_at;
-    when.textContent = new Date(notification.created_at).toLocaleString([], { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+    when.textContent = new Date(notification.created_at).toLocaleString(document.documentElement.lang || [], { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
     item.appendChild(form);
     item.appendChild(when);
     list.insertBefore(item, list.firstChild);
@@ -145,7 +156,7 @@
     if (notification.link) {
       var link = document.createElement("a");
       link.href = notification.link;
-      link.textContent = "Open";
+      link.textContent = gettext("Open");
       box.appendChild(link);
     }
     document.body.appendChild(box);

@@ -3,7 +3,7 @@
 A template's words must reach the reader through `{% translate %}` or
 `{% blocktranslate %}`, or they stay English in every language. This finds the words
 that do not: the template is tokenised with Django's own lexer, every variable, tag and
-translated block is replaced by a placeholder, and what is left is read as HTML: its
+translated block is replaced by a space, and what is left is read as HTML: its
 text (outside <script>, <style> and <code>) and the attributes people read (title, alt,
 placeholder, aria-label, a button's value) must hold no words.
 
@@ -44,11 +44,16 @@ SAME_IN_EVERY_LANGUAGE = {
     "CHF",
     "VAT",
 }
-PLACEHOLDER = "\x00"
+# What a variable or tag becomes: a space, so that one inside an HTML tag leaves it a tag.
+PLACEHOLDER = " "
 WORD = re.compile(r"[^\W\d_]{2,}")
 READ_ATTRIBUTES = {"title", "alt", "placeholder", "aria-label", "aria-description"}
-BLOCKS_SKIPPED = {"blocktranslate": "endblocktranslate", "blocktrans": "endblocktrans",
-                  "comment": "endcomment", "verbatim": "endverbatim"}
+BLOCKS_SKIPPED = {
+    "blocktranslate": "endblocktranslate",
+    "blocktrans": "endblocktrans",
+    "comment": "endcomment",
+    "verbatim": "endverbatim",
+}
 
 
 @dataclass(frozen=True)
@@ -62,8 +67,8 @@ class Unmarked:
 
 
 def _words(text: str) -> list[str]:
-    text = text.replace(PLACEHOLDER, " ")
     text = re.sub(r"&[a-zA-Z]+;|&#\d+;", " ", text)
+    text = re.sub(r"\S*/\S*", " ", text)  # addresses and paths: /admin/catalog/product/
     return [word for word in WORD.findall(text) if word not in SAME_IN_EVERY_LANGUAGE]
 
 
@@ -97,7 +102,7 @@ class _Reader(HTMLParser):
 
     def handle_data(self, data):
         if not self.hidden and _words(data):
-            self.found.append((self.getpos()[0], " ".join(data.replace(PLACEHOLDER, "…").split())))
+            self.found.append((self.getpos()[0], " ".join(data.split())))
 
 
 def unmarked_in(source: str) -> list[tuple[int, str]]:
@@ -112,11 +117,17 @@ def unmarked_in(source: str) -> list[tuple[int, str]]:
             name = token.contents.split()[0] if token.contents.split() else ""
             if closing is None and name in BLOCKS_SKIPPED:
                 closing = BLOCKS_SKIPPED[name]
+            elif (
+                closing is None and name == "block" and token.contents.split()[-1].endswith("class")
+            ):
+                closing = "endblock"  # {% block main_class %}: CSS classes, not words
             elif closing == name:
                 closing = None
         # Variables, tags and comments become a placeholder; keep the line count.
-        raw = token.contents
-        parts.append(PLACEHOLDER + "\n" * raw.count("\n"))
+        # (A tag whose name a template tag chooses, `<{% if %}a{% else %}button{% endif %}`,
+        # gets a name.)
+        opens_tag = bool(parts) and parts[-1].endswith(("<", "</"))
+        parts.append(("x" if opens_tag else "") + PLACEHOLDER + "\n" * token.contents.count("\n"))
     reader = _Reader()
     reader.feed("".join(parts))
     reader.close()
