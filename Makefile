@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 ## test database and Redis database: tests/xdist_services.py).
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test test-sqlite install install-test translations browser lint format migrate seed check-deploy bench clean
+.PHONY: run test test-sqlite install install-test translations browser gettext lint format migrate seed check-deploy bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,19 @@ browser:
 		fi; \
 	fi
 
+## The translation test runs makemessages, which needs GNU gettext's xgettext (Debian's
+## gettext package); installed here when missing (needs root and apt-get).
+gettext:
+	@if ! command -v xgettext >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing GNU gettext for the translation tests"; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q gettext >/dev/null \
+			|| { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q gettext >/dev/null; }; \
+		else \
+			echo "The translation tests need GNU gettext (xgettext): sudo apt-get install gettext"; exit 1; \
+		fi; \
+	fi
+
 ## The quickstart: embedded defaults (SQLite, local media, console email, eager Celery,
 ## dummy payments), DEBUG on, demo data and a staff login printed.
 ## PAYMENTS_ALLOW_DUMMY lets the dummy provider take (pretend) payments: never in production.
@@ -69,14 +82,14 @@ run: install
 
 ## The whole test suite with coverage, against PostgreSQL and Redis. DATABASE_URL and
 ## REDIS_URL from the environment win over the local defaults.
-test: install-test browser
+test: install-test browser gettext
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 		$(PY) -m pytest -n $(PYTEST_WORKERS) --cov --cov-report=term $(PYTEST_ARGS)
 
 ## The same suite on SQLite (the quickstart's database); PostgreSQL-only tests, the
 ## browser journeys and the schema fuzzing (both ran against PostgreSQL in `make test`;
 ## they test pages and the API contract, not the database) are left out.
-test-sqlite: install-test
+test-sqlite: install-test gettext
 	DATABASE_URL="sqlite:///$(CURDIR)/.test-sqlite.db" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 		$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not postgresql and not e2e and not fuzz" -p no:cacheprovider $(PYTEST_ARGS)
 

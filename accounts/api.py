@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -52,6 +53,7 @@ class MeSerializer(serializers.ModelSerializer):
             "last_name",
             "email_verified",
             "preferences",
+            "language",
             "roles",
             "date_joined",
         ]
@@ -81,6 +83,13 @@ class MeUpdateSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     preferences = PreferencesSerializer(required=False)
+    language = serializers.ChoiceField(
+        choices=User._meta.get_field("language").choices,
+        required=False,
+        allow_blank=True,
+        help_text="The language of the shop's mail and notifications to this person "
+        '(and of the pages where they sign in); "" for the browser\'s.',
+    )
 
 
 class PasswordField(serializers.CharField):
@@ -208,7 +217,7 @@ class RegisterView(PublicAPIView):
         return Response(
             {
                 "email": email,
-                "detail": "Check your inbox: a link to confirm this address is on its way.",
+                "detail": _("Check your inbox: a link to confirm this address is on its way."),
             },
             status=status.HTTP_201_CREATED,
         )
@@ -237,9 +246,9 @@ class SafeTokenRefreshSerializer(TokenRefreshSerializer):
         except TokenError as exc:
             raise InvalidToken(str(exc)) from exc
         if user is None:
-            raise InvalidToken("The user of this token no longer exists.")
+            raise InvalidToken(_("The user of this token no longer exists."))
         if not token_matches_password(token, user):
-            raise InvalidToken("The password changed since this token was issued.")
+            raise InvalidToken(_("The password changed since this token was issued."))
         return super().validate(attrs)
 
 
@@ -279,7 +288,7 @@ class ForgotPasswordView(PublicAPIView):
         serializer.is_valid(raise_exception=True)
         services.password_reset_request(email=serializer.validated_data["email"])
         return Response(
-            {"detail": "If an account uses this address, a reset link is on its way."},
+            {"detail": _("If an account uses this address, a reset link is on its way.")},
             status=status.HTTP_202_ACCEPTED,
         )
 

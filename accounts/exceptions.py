@@ -1,28 +1,31 @@
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
 from core.errors import ApplicationError
 
 
 class InvalidCredentials(ApplicationError):
     code = "invalid_credentials"
     status_code = 401
-    default_detail = "The email address or password is not correct."
+    default_detail = _("The email address or password is not correct.")
 
 
 class InvalidVerificationKey(ApplicationError):
     code = "invalid_key"
     status_code = 400
-    default_detail = "This verification link is invalid, expired or already used."
+    default_detail = _("This verification link is invalid, expired or already used.")
 
 
 class InvalidResetToken(ApplicationError):
     code = "invalid_token"
     status_code = 400
-    default_detail = "This password reset link is invalid, expired or already used."
+    default_detail = _("This password reset link is invalid, expired or already used.")
 
 
 class EmailNotVerified(ApplicationError):
     code = "email_not_verified"
     status_code = 403
-    default_detail = "Verify your email address first: follow the link we sent you."
+    default_detail = _("Verify your email address first: follow the link we sent you.")
 
 
 class SignInLocked(ApplicationError):
@@ -35,8 +38,12 @@ class SignInLocked(ApplicationError):
     def __init__(self, *, wait: int):
         minutes = max(1, -(-wait // 60))
         super().__init__(
-            f"Too many failed sign-in attempts from here. Try again in {minutes} "
-            f"minute{'s' if minutes > 1 else ''}."
+            ngettext(
+                "Too many failed sign-in attempts from here. Try again in %(minutes)d minute.",
+                "Too many failed sign-in attempts from here. Try again in %(minutes)d minutes.",
+                minutes,
+            )
+            % {"minutes": minutes}
         )
         self.wait = wait
 
@@ -46,7 +53,7 @@ class SecondFactorRequired(ApplicationError):
 
     code = "mfa_required"
     status_code = 401
-    default_detail = (
+    default_detail = _(
         "This account uses two-factor sign-in: send the code from your authenticator app "
         "(or a recovery code) as `code`."
     )
@@ -55,7 +62,7 @@ class SecondFactorRequired(ApplicationError):
 class SecondFactorInvalid(ApplicationError):
     code = "invalid_mfa_code"
     status_code = 401
-    default_detail = "The two-factor code is not correct."
+    default_detail = _("The two-factor code is not correct.")
 
 
 class SecondFactorSetupRequired(ApplicationError):
@@ -64,4 +71,6 @@ class SecondFactorSetupRequired(ApplicationError):
 
     code = "mfa_setup_required"
     status_code = 403
-    default_detail = "Staff accounts need two-factor sign-in: set it up on the account pages first."
+    default_detail = _(
+        "Staff accounts need two-factor sign-in: set it up on the account pages first."
+    )

@@ -4,8 +4,12 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.account.internal import flows
 from allauth.account.models import EmailAddress, Login
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.hashers import make_password
+from django.utils.text import capfirst
+from django.utils.translation import get_language_info
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ADDRESS_FIELDS, PREFERENCE_FIELDS, Address, User
 from accounts.services import password_reset_request
@@ -65,20 +69,40 @@ class PasswordResetSetForm(SetPasswordForm):
 
 class ProfileForm(forms.Form):
     first_name = forms.CharField(
+        label=_("First name"),
         max_length=150,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
     last_name = forms.CharField(
+        label=_("Last name"),
         max_length=150,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
-    marketing_emails = forms.BooleanField(required=False, label="Send me news and offers by email")
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        help_text=_("The shop's pages, and the mail it sends you, in this language."),
+    )
+    marketing_emails = forms.BooleanField(
+        required=False, label=_("Send me news and offers by email")
+    )
     order_updates = forms.BooleanField(
         required=False,
-        label="Tell me when my orders change, by email and in my notifications",
+        label=_("Tell me when my orders change, by email and in my notifications"),
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Each language named in its own tongue, as the footer's switcher names them.
+        self.fields["language"].choices = [
+            ("", _("My browser's language")),
+            *(
+                (code, capfirst(get_language_info(code)["name_local"]))
+                for code, _name in settings.LANGUAGES
+            ),
+        ]
 
     def preferences(self) -> dict[str, bool]:
         return {name: self.cleaned_data[name] for name in PREFERENCE_FIELDS}
@@ -107,9 +131,9 @@ class AddressForm(forms.ModelForm):
             # so the default address's own form does not offer to unset it.
             del self.fields["is_default"]
         else:
-            self.fields["is_default"].label = "Make this my default shipping address"
+            self.fields["is_default"].label = _("Make this my default shipping address")
         country = self.fields["country"]
-        country.choices = [("", "Choose a country"), *(c for c in country.choices if c[0])]
+        country.choices = [("", _("Choose a country")), *(c for c in country.choices if c[0])]
 
     def address_data(self) -> dict:
         """The cleaned fields in the shape the address services take."""
@@ -118,6 +142,7 @@ class AddressForm(forms.ModelForm):
 
 class AccountDeleteForm(forms.Form):
     password = forms.CharField(
+        label=_("Password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="Your name, email address and address book are erased; orders are kept.",
+        help_text=_("Your name, email address and address book are erased; orders are kept."),
     )

@@ -16,6 +16,7 @@ from functools import wraps
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
+from django.utils.translation import gettext as _
 
 SESSION_ORDERS_KEY = "guest_order_ids"
 # How many orders a session remembers (the newest ones).
@@ -43,7 +44,7 @@ class Guest(AnonymousUser):
         return hash((self.key, self.order_ids))
 
     def __str__(self) -> str:
-        return "a guest"
+        return _("a guest")
 
     @property
     def known(self) -> bool:

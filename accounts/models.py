@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 # Erased accounts keep their row under an address of this domain (accounts.services.
@@ -21,7 +22,7 @@ def validate_deliverable_email(value: str) -> None:
     domain = (value or "").rsplit("@", 1)[-1].strip().rstrip(".").lower()
     if domain == "invalid" or domain.endswith(".invalid"):
         raise ValidationError(
-            "This address cannot receive mail: use another one.", code="undeliverable"
+            _("This address cannot receive mail: use another one."), code="undeliverable"
         )
 
 
@@ -56,10 +57,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in with an email address; no username."""
 
     email = models.EmailField(
-        "email address", max_length=254, unique=True, validators=[validate_deliverable_email]
+        _("email address"), max_length=254, unique=True, validators=[validate_deliverable_email]
     )
-    first_name = models.CharField(max_length=150, blank=True)
-    last_name = models.CharField(max_length=150, blank=True)
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
     is_staff = models.BooleanField(
         default=False, help_text="Platform staff: may sign in to the admin and manage the shop."
     )
@@ -69,7 +70,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     marketing_emails = models.BooleanField(default=False)
     # The language the shop and its mail speak to this person (one of LANGUAGES);
     # empty: their browser's (core.i18n).
-    language = models.CharField(max_length=8, blank=True, default="")
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, default="", choices=settings.LANGUAGES
+    )
     order_updates = models.BooleanField(default=True)
     erased_at = models.DateTimeField(
         null=True, blank=True, help_text="When the person erased the account (personal data gone)."
@@ -129,20 +132,21 @@ class Address(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="addresses"
     )
-    full_name = models.CharField(max_length=200)
-    line1 = models.CharField("address line 1", max_length=200)
-    line2 = models.CharField("address line 2", max_length=200, blank=True)
-    city = models.CharField(max_length=100)
-    region = models.CharField("state / region", max_length=100, blank=True)
-    postal_code = models.CharField(max_length=20, blank=True)
-    country = CountryField()
-    phone = models.CharField(max_length=32, blank=True)
-    is_default = models.BooleanField("default shipping address", default=False)
+    full_name = models.CharField(_("full name"), max_length=200)
+    line1 = models.CharField(_("address line 1"), max_length=200)
+    line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100)
+    region = models.CharField(_("state / region"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    country = CountryField(_("country"))
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    is_default = models.BooleanField(_("default shipping address"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name_plural = "addresses"
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
         ordering = ["-is_default", "-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(

@@ -10,6 +10,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress, EmailConfirmation, EmailConfirmationHMAC
 from allauth.socialaccount.models import SocialAccount
+from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
@@ -19,6 +20,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext as _
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -168,15 +170,25 @@ def user_update_profile(
     first_name: str | None = None,
     last_name: str | None = None,
     preferences: dict[str, bool] | None = None,
+    language: str | None = None,
 ) -> User:
-    """Change names and merge `preferences` key by key."""
+    """Change names, merge `preferences` key by key, and set the language the shop and
+    its mail speak to the person (one of LANGUAGES; "" for their browser's)."""
+    if language is not None:
+        codes = [code for code, _name in settings.LANGUAGES]
+        if language not in ("", *codes):
+            message = _("Choose one of: %(choices)s.") % {"choices": ", ".join(codes)}
+            raise DomainValidationError(message, fields={"language": [message]})
+        user.language = language
     if first_name is not None:
         user.first_name = first_name.strip()
     if last_name is not None:
         user.last_name = last_name.strip()
     for name, value in (preferences or {}).items():
         if name not in PREFERENCE_FIELDS:
-            message = f"Unknown preference. Known: {', '.join(PREFERENCE_FIELDS)}."
+            message = _("Unknown preference. Known: %(names)s.") % {
+                "names": ", ".join(PREFERENCE_FIELDS)
+            }
             raise DomainValidationError(message, fields={f"preferences.{name}": [message]})
         setattr(user, name, bool(value))
     user.save()
@@ -189,11 +201,11 @@ STAFF_EDITABLE_FIELDS = ("first_name", "last_name", "is_active", "is_staff")
 def _require_may_change(*, by: User | None, user: User, fields) -> None:
     if by is not None and not may_change_user(by, user, fields):
         if user.is_superuser or user.is_staff:
-            detail = "Only a superuser may change a staff or superuser account."
+            detail = _("Only a superuser may change a staff or superuser account.")
         elif set(fields) & PRIVILEGE_FIELDS:
-            detail = "Only a superuser may grant or take staff rights."
+            detail = _("Only a superuser may grant or take staff rights.")
         else:
-            detail = "You do not have permission to change accounts."
+            detail = _("You do not have permission to change accounts.")
         raise NotPermitted(detail)
 
 
@@ -235,7 +247,7 @@ def user_sign_out(*, user: User, refresh: str, access: Any = None) -> None:
     except TokenError as exc:
         raise InvalidToken(str(exc)) from exc
     if str(token.get("user_id")) != str(user.pk):
-        raise InvalidToken("This refresh token belongs to another session.")
+        raise InvalidToken(_("This refresh token belongs to another session."))
     token.blacklist()
     if access is not None:
         token_deny(access)
@@ -258,7 +270,7 @@ def user_erase(*, user: User, password: str) -> None:
     The row itself stays (orders point at it) but holds nothing personal and cannot log in.
     """
     if not user.check_password(password):
-        message = "The password is not correct."
+        message = _("The password is not correct.")
         raise DomainValidationError(message, fields={"password": [message]})
     user_tokens_revoke(user=user)
     user.addresses.all().delete()
@@ -288,7 +300,7 @@ def user_erase(*, user: User, password: str) -> None:
 @transaction.atomic
 def password_change(*, user: User, old_password: str, new_password: str) -> None:
     if not user.check_password(old_password):
-        message = "The current password is not correct."
+        message = _("The current password is not correct.")
         raise DomainValidationError(message, fields={"old_password": [message]})
     _validate_password(new_password, user=user, field="new_password")
     user.set_password(new_password)
@@ -388,7 +400,7 @@ def address_update(*, address: Address, data: dict[str, Any]) -> Address:
         _address_clear_default(user=address.user, keep=address)
         address.is_default = True
     elif "is_default" in data and address.is_default:
-        message = "Choose another default address instead of unsetting this one."
+        message = _("Choose another default address instead of unsetting this one.")
         raise DomainValidationError(message, fields={"is_default": [message]})
     address.full_clean()
     address.save()
@@ -475,7 +487,7 @@ def user_ensure_verified(*, email: str, password: str | None = None) -> tuple[Us
     try:
         validate_email(email)
     except DjangoValidationError as exc:
-        message = "Enter a valid email address."
+        message = _("Enter a valid email address.")
         raise DomainValidationError(message, fields={"email": [message]}) from exc
     _validate_email_deliverable(email)
     user = user_get_by_email(email=email)
@@ -483,7 +495,7 @@ def user_ensure_verified(*, email: str, password: str | None = None) -> tuple[Us
     if user is None:
         user = User(email=email)
     elif not user.is_active:
-        message = "This account is deactivated: staff must reactivate it first."
+        message = _("This account is deactivated: staff must reactivate it first.")
         raise DomainValidationError(message, fields={"email": [message]})
     if password is not None:
         _validate_password(password, user=user, field="password")

@@ -31,6 +31,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import ngettext
 
 from core.security.throttles import client_ip, window_hit
 
@@ -211,10 +212,12 @@ def lockout_response(
     """What a locked-out caller gets (AXES_LOCKOUT_CALLABLE): 429 with Retry-After, in the
     JSON error shape on the API, as a page elsewhere."""
     wait = max(1, lockout_seconds_left(request, credentials))
-    detail = (
-        "Too many failed sign-in attempts from here. "
-        f"Try again in {math.ceil(wait / 60)} minute{'s' if wait > 60 else ''}."
-    )
+    minutes = math.ceil(wait / 60)
+    detail = ngettext(
+        "Too many failed sign-in attempts from here. Try again in %(minutes)d minute.",
+        "Too many failed sign-in attempts from here. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse({"code": "throttled", "detail": detail}, status=429)
     else:

@@ -7,7 +7,9 @@ from accounts.models import User
 from core.emails import (
     render_email,
     send_email_message,  # noqa: F401
+    send_once,
 )
+from core.i18n import language_of
 
 
 @shared_task
@@ -15,7 +17,13 @@ def send_welcome_email(user_id: int) -> None:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return
-    render_email("accounts/email/welcome", to=[user.email], context={"user": user}).send()
+    message = render_email(
+        "accounts/email/welcome",
+        to=[user.email],
+        context={"user": user},
+        language=language_of(user),
+    )
+    send_once(message, key=f"welcome:{user.pk}")
 
 
 @shared_task
@@ -32,4 +40,9 @@ def send_password_reset_email(user_id: int) -> None:
         "token": token,
         "reset_url": f"{settings.SITE_URL}/accounts/password/reset/{uid}/{token}/",
     }
-    render_email("accounts/email/password_reset", to=[user.email], context=context).send()
+    render_email(
+        "accounts/email/password_reset",
+        to=[user.email],
+        context=context,
+        language=language_of(user),
+    ).send()

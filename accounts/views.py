@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import get_language_from_request, gettext_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -31,10 +35,10 @@ from core.errors import ApplicationError
 from core.forms import form_add_service_error
 
 ROLE_LABELS = {
-    "customer": "Customer",
-    "shop_owner": "Shop owner",
-    "shop_staff": "Shop staff",
-    "staff": "Platform staff",
+    "customer": gettext_lazy("Customer"),
+    "shop_owner": gettext_lazy("Shop owner"),
+    "shop_staff": gettext_lazy("Shop staff"),
+    "staff": gettext_lazy("Platform staff"),
 }
 
 
@@ -67,15 +71,36 @@ def profile(request: HttpRequest) -> HttpResponse:
                     first_name=form.cleaned_data["first_name"],
                     last_name=form.cleaned_data["last_name"],
                     preferences=form.preferences(),
+                    language=form.cleaned_data["language"],
                 )
             except ApplicationError as exc:
                 form_add_service_error(form, exc)
             else:
-                messages.success(request, "Your profile has been saved.")
-                return redirect("accounts:profile")
+                # The new language from the next page on (this browser's switcher choice
+                # gives way to it).
+                language = user.language or get_language_from_request(request)
+                translation.activate(language)
+                messages.success(request, _("Your profile has been saved."))
+                response = redirect("accounts:profile")
+                if user.language:
+                    response.set_cookie(
+                        settings.LANGUAGE_COOKIE_NAME,
+                        user.language,
+                        max_age=settings.LANGUAGE_COOKIE_AGE,
+                        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                        secure=settings.LANGUAGE_COOKIE_SECURE,
+                    )
+                else:
+                    response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+                return response
     else:
         form = ProfileForm(
-            initial={"first_name": user.first_name, "last_name": user.last_name, **user.preferences}
+            initial={
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "language": user.language,
+                **user.preferences,
+            }
         )
     return render(request, "accounts/profile.html", {"form": form})
 
@@ -108,7 +133,7 @@ def address_add(request: HttpRequest) -> HttpResponse:
         except (ApplicationError, DjangoValidationError) as exc:
             form_add_service_error(form, exc)
         else:
-            messages.success(request, "The address has been added.")
+            messages.success(request, _("The address has been added."))
             return redirect("accounts:addresses")
     context = {"form": form, "is_first": is_first, "address": None}
     return render(request, "accounts/address_form.html", context)
@@ -127,7 +152,7 @@ def address_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except (ApplicationError, DjangoValidationError) as exc:
             form_add_service_error(form, exc)
         else:
-            messages.success(request, "The address has been saved.")
+            messages.success(request, _("The address has been saved."))
             return redirect("accounts:addresses")
     return render(request, "accounts/address_form.html", {"form": form, "address": address})
 
@@ -138,7 +163,7 @@ def address_delete(request: HttpRequest, pk: int) -> HttpResponse:
     address = _own_address(request, pk)
     if request.method == "POST":
         services.address_delete(address=address)
-        messages.success(request, "The address has been deleted.")
+        messages.success(request, _("The address has been deleted."))
         return redirect("accounts:addresses")
     return render(request, "accounts/address_confirm_delete.html", {"address": address})
 
@@ -152,7 +177,7 @@ def address_default(request: HttpRequest, pk: int) -> HttpResponse:
     except (ApplicationError, DjangoValidationError) as exc:
         messages.error(request, getattr(exc, "detail", None) or " ".join(exc.messages))
     else:
-        messages.success(request, "Your default address has been changed.")
+        messages.success(request, _("Your default address has been changed."))
     return redirect("accounts:addresses")
 
 
@@ -171,7 +196,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
             form_add_service_error(form, exc)
         else:
             logout(request)
-            messages.success(request, "Your account has been deleted. Goodbye!")
+            messages.success(request, _("Your account has been deleted. Goodbye!"))
             return redirect("home")
     return render(request, "accounts/delete.html", {"form": form})
 
@@ -204,7 +229,7 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
         except ApplicationError as exc:
             form_add_service_error(form, exc, aliases={"new_password": "new_password1"})
         else:
-            messages.success(request, "Your password has been changed. Sign in with it now.")
+            messages.success(request, _("Your password has been changed. Sign in with it now."))
             return redirect(reverse("account_login"))
     response = render(request, "accounts/password_reset_confirm.html", {"form": form})
     # The address holds the token: do not hand it to other sites as a referrer.

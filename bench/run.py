@@ -54,7 +54,7 @@ COMMON_WORD = "headphones"
 TYPO_WORD = "headphnes"
 RAISED_THROTTLE = "10000000/s"
 PROFILE_REQUESTS = 50
-PROFILE_LINES = 30
+PROFILE_LINES = 40
 
 
 @dataclass(frozen=True)

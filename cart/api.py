@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
@@ -253,7 +254,9 @@ class CartAddSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if "variant_id" not in attrs and "product_id" not in attrs:
-            raise serializers.ValidationError({"variant_id": ["Give variant_id (or product_id)."]})
+            raise serializers.ValidationError(
+                {"variant_id": [_("Give variant_id (or product_id).")]}
+            )
         return attrs
 
 
@@ -361,7 +364,7 @@ class CartAddView(GuestsWelcome, APIView):
                 .first()
             )
             if variant is None:
-                raise NotFound("No such variant.")
+                raise NotFound(_("No such variant."))
         else:
             # Most products asked for are in the public catalog: found there, the
             # caller's shops (what else they may see) need not be looked up.
@@ -370,7 +373,7 @@ class CartAddView(GuestsWelcome, APIView):
                 or product_list_visible(user=request.user).filter(pk=data["product_id"]).first()
             )
             if product is None:
-                raise NotFound("No such product.")
+                raise NotFound(_("No such product."))
             variant = services.cart_variant_of(product=product)
         services.cart_add_item(cart=cart, variant=variant, quantity=data["quantity"])
         return cart_response(request, cart)
@@ -380,7 +383,7 @@ class CartItemView(GuestsWelcome, APIView):
     def _item(self, cart, item_id):
         item = selectors.cart_item_get(cart=cart, item_id=item_id)
         if item is None:
-            raise NotFound("No such line in your cart.")
+            raise NotFound(_("No such line in your cart."))
         return item
 
     @extend_schema(
@@ -496,7 +499,7 @@ def _wishlist_target(request, data) -> tuple:
         or product_list_visible(user=request.user).filter(pk=data["product_id"]).first()
     )
     if product is None:
-        raise NotFound("No such product.")
+        raise NotFound(_("No such product."))
     variant = None
     if data.get("variant_id"):
         variant = (
@@ -505,7 +508,7 @@ def _wishlist_target(request, data) -> tuple:
             .first()
         )
         if variant is None:
-            raise NotFound("No such variant of this product.")
+            raise NotFound(_("No such variant of this product."))
     return product, variant
 
 

@@ -13,6 +13,7 @@ costs no query: a key that names no cart is answered by the cart views
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
@@ -26,7 +27,7 @@ MAX_TOKEN_LENGTH = 128
 
 class CartTokenInvalid(AuthenticationFailed):
     default_code = error_code = "cart_token_invalid"  # the error shape's code (core.errors)
-    default_detail = "This is not a guest cart token."
+    default_detail = _("This is not a guest cart token.")
 
 
 def cart_token_of(request) -> str:
@@ -49,7 +50,7 @@ class CartTokenAuthentication(BaseAuthentication):
 class IsBuyer(BasePermission):
     """A signed-in person, or a guest with a guest cart token."""
 
-    message = "Sign in, or send the guest cart token (X-Cart-Token) you were given."
+    message = _("Sign in, or send the guest cart token (X-Cart-Token) you were given.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user

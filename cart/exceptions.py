@@ -1,10 +1,19 @@
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
 from core.errors import ApplicationError
 
 
+def quoted_product(name: str, options: str = "") -> str:
+    """A product as the cart's messages name it: “T-shirt” (Size: M), or “Mug”."""
+    if options:
+        # Translators: a product and its chosen options, e.g. “T-shirt” (Size: M).
+        return gettext("“%(name)s” (%(options)s)") % {"name": name, "options": options}
+    return gettext("“%(name)s”") % {"name": name}
+
+
 def _what(name: str, options: str) -> str:
-    if not name:
-        return "this product"
-    return f"“{name}” ({options})" if options else f"“{name}”"
+    return quoted_product(name, options) if name else gettext("this product")
 
 
 class InsufficientStock(ApplicationError):
@@ -12,7 +21,7 @@ class InsufficientStock(ApplicationError):
 
     code = "insufficient_stock"
     status_code = 409
-    default_detail = "Not enough stock."
+    default_detail = _("Not enough stock.")
 
     def __init__(
         self,
@@ -24,11 +33,16 @@ class InsufficientStock(ApplicationError):
         options: str = "",
     ):
         what = _what(name, options)
-        detail = (
-            f"Only {available} of {what} left."
-            if available
-            else f"{what[0].upper()}{what[1:]} is out of stock."
-        )
+        if available:
+            detail = ngettext(
+                "Only %(available)d of %(product)s left.",
+                "Only %(available)d of %(product)s left.",
+                available,
+            ) % {"available": available, "product": what}
+        elif name:
+            detail = gettext("%(product)s is out of stock.") % {"product": what}
+        else:
+            detail = gettext("This product is out of stock.")
         extra = {"variant_id": variant_id} if variant_id is not None else {}
         super().__init__(detail, product_id=product_id, available=available, **extra)
 
@@ -36,12 +50,16 @@ class InsufficientStock(ApplicationError):
 class ProductUnavailable(ApplicationError):
     code = "product_unavailable"
     status_code = 409
-    default_detail = "This product is no longer for sale."
+    default_detail = _("This product is no longer for sale.")
 
     def __init__(
         self, *, product_id: int, name: str = "", variant_id: int | None = None, options: str = ""
     ):
-        detail = f"{_what(name, options)} is no longer for sale." if name else None
+        detail = (
+            gettext("%(product)s is no longer for sale.") % {"product": _what(name, options)}
+            if name
+            else None
+        )
         extra = {"variant_id": variant_id} if variant_id is not None else {}
         super().__init__(detail, product_id=product_id, **extra)
 
@@ -51,10 +69,14 @@ class VariantRequired(ApplicationError):
 
     code = "variant_required"
     status_code = 400
-    default_detail = "Choose one of this product's variants (variant_id)."
+    default_detail = _("Choose one of this product's variants (variant_id).")
 
     def __init__(self, *, product_id: int, name: str = ""):
-        detail = f"Choose a variant of “{name}” (variant_id)." if name else None
+        detail = (
+            gettext("Choose a variant of “%(name)s” (variant_id).") % {"name": name}
+            if name
+            else None
+        )
         super().__init__(detail, product_id=product_id)
 
 
@@ -63,7 +85,7 @@ class CartTokenUnknown(ApplicationError):
 
     code = "cart_token_unknown"
     status_code = 404
-    default_detail = (
+    default_detail = _(
         "This guest cart token names no cart (guest carts are deleted after a while "
         "untouched): get a new one from POST /api/v1/cart/token/."
     )

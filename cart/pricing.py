@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.errors import DomainValidationError
 from promotions.exceptions import VoucherNotApplicable
@@ -198,7 +200,7 @@ def spread(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
     whole = sum(weights, ZERO)
     amount = min(amount, whole)
     if amount <= 0 or whole <= 0:
-        return [ZERO for _ in weights]
+        return [ZERO for _weight in weights]
     shares = [(amount * weight / whole).quantize(CENT, rounding=ROUND_DOWN) for weight in weights]
     left = amount - sum(shares, ZERO)
     for index in sorted(range(len(weights)), key=lambda i: (-weights[i], i)):
@@ -230,15 +232,20 @@ def _apply_offer(offer: Offer, lines: list[PricedLine]) -> AppliedDiscount:
     applied.reached_shops = {priced.line.shop_id for priced in eligible}
     if not eligible:
         applied.problem = "no_eligible_line"
-        applied.detail = f"{offer.code} applies to none of the items in your cart."
+        applied.detail = _("%(code)s applies to none of the items in your cart.") % {
+            "code": offer.code
+        }
         return applied
     reached = sum((priced.line_total for priced in eligible), ZERO)
     if offer.min_subtotal is not None and reached < offer.min_subtotal:
         applied.problem = "minimum_not_reached"
-        applied.detail = (
-            f"{offer.code} needs {offer.min_subtotal:.2f} of the items it applies to; "
-            f"your cart has {reached:.2f}."
-        )
+        applied.detail = _(
+            "%(code)s needs %(minimum)s of the items it applies to; your cart has %(reached)s."
+        ) % {
+            "code": offer.code,
+            "minimum": f"{offer.min_subtotal:.2f}",
+            "reached": f"{reached:.2f}",
+        }
         return applied
     if offer.frees_shipping:
         return applied  # the shipping charges come off once they are known
@@ -325,8 +332,8 @@ def basket_totals(
     if strict and unknown:
         shop_id = sorted(unknown)[0]
         raise DomainValidationError(
-            "A shipping method was chosen for a shop with nothing in the cart.",
-            fields={f"shipping_methods.{shop_id}": ["No line of the cart is from this shop."]},
+            _("A shipping method was chosen for a shop with nothing in the cart."),
+            fields={f"shipping_methods.{shop_id}": [_("No line of the cart is from this shop.")]},
         )
     shipping_rate = rates[config.shipping_tax_class]
     for parcel in parcels:
@@ -351,9 +358,10 @@ def basket_totals(
             group.method = next((o for o in group.options if o.method_id == wanted), None)
             if group.method is None:
                 if strict:
-                    message = "This shop offers no such method for this address."
+                    message = _("This shop offers no such method for this address.")
                     raise DomainValidationError(
-                        f"{group.shop_name}: {message}",
+                        # Translators: a shop's name, then why it cannot ship.
+                        _("%(shop)s: %(message)s") % {"shop": group.shop_name, "message": message},
                         fields={f"shipping_methods.{parcel.shop_id}": [message]},
                     )
                 group.method = group.options[0]
@@ -405,24 +413,32 @@ def totals_rows(
     admin show, in one order and with one wording: subtotal, shipping per shop (`shipping`
     as (shop name, method name, price)), discounts (one row per code of `discounts`, as
     (code, label, amount), else one of `discount_total`), tax (added, or included), total."""
-    rows = [TotalsRow("subtotal", "Subtotal", subtotal)]
+    rows = [TotalsRow("subtotal", _("Subtotal"), subtotal)]
     for shop_name, method_name, price in shipping:
-        label = f"Shipping, {shop_name}" + (f" ({method_name})" if method_name else "")
+        if method_name:
+            label = _("Shipping, %(shop)s (%(method)s)") % {
+                "shop": shop_name,
+                "method": method_name,
+            }
+        else:
+            label = _("Shipping, %(shop)s") % {"shop": shop_name}
         rows.append(TotalsRow("shipping", label, price))
     discounts = [(code, label, amount) for code, label, amount in discounts if amount]
     for code, label, amount in discounts:
-        rows.append(
-            TotalsRow("discount", f"Discount {code}" + (f" ({label})" if label else ""), -amount)
-        )
+        if label:
+            text = _("Discount %(code)s (%(label)s)") % {"code": code, "label": label}
+        else:
+            text = _("Discount %(code)s") % {"code": code}
+        rows.append(TotalsRow("discount", text, -amount))
     if discount_total and not discounts:
-        rows.append(TotalsRow("discount", "Discounts", -discount_total))
+        rows.append(TotalsRow("discount", _("Discounts"), -discount_total))
     if not prices_include_tax:
-        rows.append(TotalsRow("tax", "Tax", tax_total))
-    rows.append(TotalsRow("total", "Total", total))
+        rows.append(TotalsRow("tax", _("Tax"), tax_total))
+    rows.append(TotalsRow("total", _("Total"), total))
     if prices_include_tax:
-        rows.append(TotalsRow("tax_included", "Including tax", tax_total))
+        rows.append(TotalsRow("tax_included", _("Including tax"), tax_total))
     if refunded:
-        rows.append(TotalsRow("refunded", "Refunded", refunded))
+        rows.append(TotalsRow("refunded", pgettext("amount", "Refunded"), refunded))
     return rows
 
 

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from accounts.guests import guest_key_of
 from accounts.signals import api_signed_in
@@ -38,7 +39,7 @@ def merge_guest_cart_on_login(sender, request, user, **kwargs) -> None:
         messages.warning(request, notice)
     if joined:
         messages.info(
-            request, "Your cart also holds the items you had added when you last signed in."
+            request, _("Your cart also holds the items you had added when you last signed in.")
         )
 
 

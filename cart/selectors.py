@@ -7,7 +7,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from cart.exceptions import quoted_product
 from cart.models import Cart, CartItem, CartVoucher
 from cart.pricing import BasketTotals, LineInput, basket_totals
 from catalog.models import ProductImage, ProductOptionValue
@@ -118,22 +121,45 @@ def cart_summary(*, cart: Cart | None) -> CartSummary:
     for item in items:
         product, variant = item.product, item.variant
         available = variant_is_for_sale(variant)
-        name = f"“{product.name}”" + (f" ({variant.options_text})" if variant.options_text else "")
+        name = quoted_product(product.name, variant.options_text)
         notice = ""
         if not available:
-            notice = f"{name} is no longer for sale: remove it to check out."
+            notice = _("%(product)s is no longer for sale: remove it to check out.") % {
+                "product": name
+            }
         elif item.quantity > variant.stock_quantity:
             notice = (
-                f"Only {variant.stock_quantity} of {name} left: lower the quantity."
+                ngettext(
+                    "Only %(available)d of %(product)s left: lower the quantity.",
+                    "Only %(available)d of %(product)s left: lower the quantity.",
+                    variant.stock_quantity,
+                )
+                % {"available": variant.stock_quantity, "product": name}
                 if variant.stock_quantity
-                else f"{name} is out of stock: remove it to check out."
+                else _("%(product)s is out of stock: remove it to check out.") % {"product": name}
             )
         elif variant.price != item.price_when_added:
-            direction = "dropped" if variant.price < item.price_when_added else "went up"
-            notice = (
-                f"The price of {name} {direction} from {_money(item.price_when_added)} "
-                f"to {_money(variant.price)} since you added it."
-            )
+            prices = {
+                "product": name,
+                "before": _money(item.price_when_added),
+                "now": _money(variant.price),
+            }
+            if variant.price < item.price_when_added:
+                notice = (
+                    _(
+                        "The price of %(product)s dropped from %(before)s to %(now)s since you "
+                        "added it."
+                    )
+                    % prices
+                )
+            else:
+                notice = (
+                    _(
+                        "The price of %(product)s went up from %(before)s to %(now)s since you "
+                        "added it."
+                    )
+                    % prices
+                )
         lines.append(
             CartLine(
                 item=item,

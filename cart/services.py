@@ -12,6 +12,8 @@ import secrets
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.guests import guest_key_of
 from cart.exceptions import (
@@ -19,6 +21,7 @@ from cart.exceptions import (
     InsufficientStock,
     ProductUnavailable,
     VariantRequired,
+    quoted_product,
 )
 from cart.models import Cart, CartItem, CartVoucher
 from catalog.models import Product, ProductVariant
@@ -32,7 +35,7 @@ MAX_LINE_QUANTITY = 999
 
 
 def cart_get_for_user(*, user) -> Cart:
-    cart, _ = Cart.objects.get_or_create(user=user)
+    cart, _created = Cart.objects.get_or_create(user=user)
     return cart
 
 
@@ -118,7 +121,10 @@ def _check_quantity(quantity: int, *, allow_zero: bool) -> None:
         or isinstance(quantity, bool)
         or not low <= quantity <= MAX_LINE_QUANTITY
     ):
-        message = f"Choose a quantity from {low} to {MAX_LINE_QUANTITY}."
+        message = _("Choose a quantity from %(low)d to %(high)d.") % {
+            "low": low,
+            "high": MAX_LINE_QUANTITY,
+        }
         raise DomainValidationError(message, fields={"quantity": [message]})
 
 
@@ -138,10 +144,12 @@ def _check_line(variant: ProductVariant, quantity: int) -> None:
     """The whole line (not only what is added now) stays within the line maximum and
     its total within what an amount can hold."""
     if quantity > MAX_LINE_QUANTITY:
-        message = f"At most {MAX_LINE_QUANTITY} of one product fit in a cart."
+        message = _("At most %(count)d of one product fit in a cart.") % {
+            "count": MAX_LINE_QUANTITY
+        }
         raise DomainValidationError(message, fields={"quantity": [message]})
     if variant.price * quantity > MAX_LINE_TOTAL:
-        message = "This line's total is larger than an order can hold: choose fewer."
+        message = _("This line's total is larger than an order can hold: choose fewer.")
         raise DomainValidationError(message, fields={"quantity": [message]})
 
 
@@ -224,17 +232,24 @@ def cart_merge(*, source: Cart, target: Cart) -> list[str]:
             .priced()
             .first()
         )
-        label = f"“{variant.product.name}”" + (
-            f" ({variant.options_text})" if variant.options_text else ""
-        )
+        label = quoted_product(variant.product.name, variant.options_text)
         if current is None:
-            notices.append(f"{label} is no longer for sale and was left out.")
+            notices.append(
+                _("%(product)s is no longer for sale and was left out.") % {"product": label}
+            )
             continue
         line = existing.get(item.variant_id)
         wanted = item.quantity + (line.quantity if line else 0)
         quantity = min(wanted, current.stock_quantity, MAX_LINE_QUANTITY)
         if quantity < wanted:
-            notices.append(f"Only {current.stock_quantity} of {label} left: quantity reduced.")
+            notices.append(
+                ngettext(
+                    "Only %(available)d of %(product)s left: quantity reduced.",
+                    "Only %(available)d of %(product)s left: quantity reduced.",
+                    current.stock_quantity,
+                )
+                % {"available": current.stock_quantity, "product": label}
+            )
         if quantity <= 0:
             if line:
                 line.delete()
@@ -307,8 +322,8 @@ MAX_WISHLIST = 500
 def _wishlist_target(*, product: Product, variant: ProductVariant | None):
     if variant is not None and variant.product_id != product.pk:
         raise DomainValidationError(
-            "That variant is not one of this product's.",
-            fields={"variant_id": ["Not a variant of this product."]},
+            _("That variant is not one of this product's."),
+            fields={"variant_id": [_("Not a variant of this product.")]},
         )
     return product.pk, (variant.pk if variant is not None else None)
 
@@ -321,7 +336,9 @@ def wishlist_add(
     from cart.models import WishlistItem
 
     product_id, variant_id = _wishlist_target(product=product, variant=variant)
-    full = DomainValidationError(f"A wishlist holds at most {MAX_WISHLIST} items.")
+    full = DomainValidationError(
+        _("A wishlist holds at most %(count)d items.") % {"count": MAX_WISHLIST}
+    )
     if user is not None and user.is_authenticated:
         if WishlistItem.objects.filter(user=user).count() >= MAX_WISHLIST:
             raise full
@@ -452,8 +469,12 @@ def wishlist_price_drops_tell(*, variant_ids) -> int:
         notify(
             user_ids=[user_id],
             kind=Kind.PRICE_DROP,
-            title=f"Price drop: {product.name} now {variant.price} {settings.DEFAULT_CURRENCY}",
-            body="An item on your wishlist costs less now.",
+            # Written in the person's language (notifications.services.notify).
+            title=lambda name=product.name, price=variant.price: (
+                _("Price drop: %(product)s now %(price)s %(currency)s")
+                % {"product": name, "price": price, "currency": settings.DEFAULT_CURRENCY}
+            ),
+            body=gettext_lazy("An item on your wishlist costs less now."),
             link=reverse("catalog:product_detail", args=[product.slug]),
         )
     return len(told)

@@ -14,11 +14,13 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_countries import countries
 
 from accounts.selectors import address_default
 from cart import selectors, services
+from cart.exceptions import quoted_product
 from cart.forms import CartAddForm, CartQuantityForm
 from cart.models import Cart, CartItem
 from cart.pricing import basket_rows
@@ -96,7 +98,7 @@ def cart_voucher_add(request: HttpRequest) -> HttpResponse:
     code = str(request.POST.get("code", "")).strip()[:100]
     back = _safe_next(request, request.POST.get("next")) or reverse("cart:detail")
     if not code:
-        messages.error(request, "Enter a discount code.")
+        messages.error(request, _("Enter a discount code."))
         return HttpResponseRedirect(back)
     try:
         entry = services.cart_voucher_add(
@@ -105,7 +107,9 @@ def cart_voucher_add(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, _error_text(exc))
     else:
-        messages.success(request, f"Discount code {entry.voucher.code} applied.")
+        messages.success(
+            request, _("Discount code %(code)s applied.") % {"code": entry.voucher.code}
+        )
     return HttpResponseRedirect(back)
 
 
@@ -115,7 +119,7 @@ def cart_voucher_remove(request: HttpRequest) -> HttpResponse:
     code = str(request.POST.get("code", "")).strip()[:100]
     if cart is not None and code:
         services.cart_voucher_remove(cart=cart, code=code)
-        messages.success(request, f"Discount code {code.upper()} removed.")
+        messages.success(request, _("Discount code %(code)s removed.") % {"code": code.upper()})
     back = _safe_next(request, request.POST.get("next")) or reverse("cart:detail")
     return HttpResponseRedirect(back)
 
@@ -135,7 +139,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
         "catalog:product_detail", args=[product.slug]
     )
     if not form.is_valid():
-        messages.error(request, "Enter the quantity as a whole number.")
+        messages.error(request, _("Enter the quantity as a whole number."))
         return HttpResponseRedirect(back)
     quantity = form.cleaned_data["quantity"]
     quantity = 1 if quantity is None else quantity
@@ -152,8 +156,12 @@ def cart_add(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, _error_text(exc))
         return HttpResponseRedirect(back)
-    what = f"“{product.name}”" + (f" ({variant.options_text})" if variant.options_text else "")
-    messages.success(request, f"Added to your cart: {what} (quantity {quantity}).")
+    what = quoted_product(product.name, variant.options_text)
+    messages.success(
+        request,
+        _("Added to your cart: %(product)s (quantity %(quantity)d).")
+        % {"product": what, "quantity": quantity},
+    )
     return redirect("cart:detail")
 
 
@@ -163,7 +171,7 @@ def cart_update(request: HttpRequest, item_id: int) -> HttpResponse:
     cart, item = _own_line(request, item_id)
     form = CartQuantityForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Enter the quantity as a whole number.")
+        messages.error(request, _("Enter the quantity as a whole number."))
         return redirect("cart:detail")
     name = item.product.name
     try:
@@ -174,9 +182,13 @@ def cart_update(request: HttpRequest, item_id: int) -> HttpResponse:
         messages.error(request, _error_text(exc))
     else:
         if kept is None:
-            messages.success(request, f"“{name}” was removed from your cart.")
+            messages.success(request, _("“%(name)s” was removed from your cart.") % {"name": name})
         else:
-            messages.success(request, f"“{name}”: the quantity is now {kept.quantity}.")
+            messages.success(
+                request,
+                _("“%(name)s”: the quantity is now %(quantity)d.")
+                % {"name": name, "quantity": kept.quantity},
+            )
     return redirect("cart:detail")
 
 
@@ -185,7 +197,7 @@ def cart_remove(request: HttpRequest, item_id: int) -> HttpResponse:
     cart, item = _own_line(request, item_id)
     name = item.product.name
     services.cart_remove_item(cart=cart, item=item)
-    messages.success(request, f"“{name}” was removed from your cart.")
+    messages.success(request, _("“%(name)s” was removed from your cart.") % {"name": name})
     return redirect("cart:detail")
 
 
@@ -194,7 +206,7 @@ def cart_clear(request: HttpRequest) -> HttpResponse:
     cart = current_cart(request)
     if cart is not None:
         services.cart_clear(cart=cart)
-    messages.success(request, "Your cart is empty now.")
+    messages.success(request, _("Your cart is empty now."))
     return redirect("cart:detail")
 
 
@@ -243,10 +255,8 @@ def wishlist_add(request: HttpRequest) -> HttpResponse:
     else:
         if by_script:
             return HttpResponse(status=204)
-        what = f"“{product.name}”" + (
-            f" ({variant.options_text})" if variant and variant.options_text else ""
-        )
-        messages.success(request, f"Saved to your wishlist: {what}.")
+        what = quoted_product(product.name, variant.options_text if variant else "")
+        messages.success(request, _("Saved to your wishlist: %(product)s.") % {"product": what})
     return HttpResponseRedirect(back)
 
 
@@ -256,7 +266,7 @@ def wishlist_remove(request: HttpRequest) -> HttpResponse:
     services.wishlist_remove(
         **_owner(request), product_id=product.pk, variant_id=variant.pk if variant else None
     )
-    messages.success(request, f"“{product.name}” is off your wishlist.")
+    messages.success(request, _("“%(name)s” is off your wishlist.") % {"name": product.name})
     return redirect("wishlist:detail")
 
 
@@ -275,5 +285,5 @@ def wishlist_move(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, _error_text(exc))
         return redirect("wishlist:detail")
-    messages.success(request, f"“{product.name}” is in your cart now.")
+    messages.success(request, _("“%(name)s” is in your cart now.") % {"name": product.name})
     return redirect("cart:detail")

@@ -16,6 +16,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from catalog.exceptions import InvalidImage
 from catalog.models import Category, Product, ProductImage, ProductVariant, Review, Tag
@@ -48,7 +50,6 @@ from core.admin import (
     StaffOnlyAdminMixin,
     errors_onto,
     fresh,
-    plural,
 )
 from shops.admin_scoping import SellerScopedAdminMixin, is_seller, seller_shop_ids
 from shops.models import Shop
@@ -78,7 +79,7 @@ class CategoryAdmin(StaffOnlyAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
             .annotate(product_count=Count("products", filter=Q(products__deleted_at__isnull=True)))
         )
 
-    @admin.display(description="products", ordering="product_count")
+    @admin.display(description=_("products"), ordering="product_count")
     def product_count(self, category: Category) -> int:
         return category.product_count
 
@@ -120,7 +121,7 @@ class TagAdmin(StaffOnlyAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
         return super().get_queryset(request).annotate(product_count=Count("products"))
 
-    @admin.display(description="products", ordering="product_count")
+    @admin.display(description=_("products"), ordering="product_count")
     def product_count(self, tag: Tag) -> int:
         return tag.product_count
 
@@ -143,11 +144,11 @@ class TagAdmin(StaffOnlyAdminMixin, admin.ModelAdmin):
 
 
 class InStockFilter(admin.SimpleListFilter):
-    title = "in stock"
+    title = _("in stock")
     parameter_name = "in_stock"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Yes"), ("no", "No")]
+        return [("yes", _("Yes")), ("no", _("No"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -160,11 +161,11 @@ class InStockFilter(admin.SimpleListFilter):
 class DeletedFilter(admin.SimpleListFilter):
     """Soft-deleted products are left out unless asked for."""
 
-    title = "deleted"
+    title = _("deleted")
     parameter_name = "deleted"
 
     def lookups(self, request, model_admin):
-        return [("no", "No"), ("yes", "Yes"), ("all", "All")]
+        return [("no", _("No")), ("yes", _("Yes")), ("all", _("All"))]
 
     def choices(self, changelist):
         current = self.value() or "no"
@@ -191,18 +192,18 @@ class ProductImageForm(forms.ModelForm):
         # The inline is a table: its column headings are no <label>s, so each field
         # carries its name for screen readers (and for finding it by label).
         widgets = {
-            "image": forms.ClearableFileInput(attrs={"aria-label": "Image"}),
-            "alt": forms.TextInput(attrs={"aria-label": "Alternative text"}),
-            "position": forms.NumberInput(attrs={"aria-label": "Position"}),
-            "weight_kg": forms.NumberInput(attrs={"aria-label": "Weight (kg)", "step": "0.001"}),
-            "tax_class": forms.Select(attrs={"aria-label": "Tax class"}),
+            "image": forms.ClearableFileInput(attrs={"aria-label": _("Image")}),
+            "alt": forms.TextInput(attrs={"aria-label": _("Alternative text")}),
+            "position": forms.NumberInput(attrs={"aria-label": _("Position")}),
+            "weight_kg": forms.NumberInput(attrs={"aria-label": _("Weight (kg)"), "step": "0.001"}),
+            "tax_class": forms.Select(attrs={"aria-label": _("Tax class")}),
         }
 
     def clean_image(self):
         image = self.cleaned_data.get("image")
         if isinstance(image, UploadedFile):
             if self.instance.pk:
-                raise ValidationError("To replace an image, delete it and add a new one.")
+                raise ValidationError(gettext("To replace an image, delete it and add a new one."))
             try:
                 image_validate(image)
             except InvalidImage as error:
@@ -224,7 +225,7 @@ class ProductImageInline(SellerScopedAdminMixin, admin.TabularInline):
     readonly_fields = ["preview"]
     extra = 1
 
-    @admin.display(description="preview")
+    @admin.display(description=_("preview"))
     def preview(self, image: ProductImage) -> str:
         picture = image.thumbnail or image.image
         if not image.pk or not picture:
@@ -260,13 +261,13 @@ class ProductVariantForm(forms.ModelForm):
             "tax_class",
         ]
         widgets = {
-            "sku": forms.TextInput(attrs={"aria-label": "SKU", "size": 14}),
-            "price": forms.NumberInput(attrs={"aria-label": "Price", "step": "0.01"}),
+            "sku": forms.TextInput(attrs={"aria-label": _("SKU"), "size": 14}),
+            "price": forms.NumberInput(attrs={"aria-label": _("Price"), "step": "0.01"}),
             "compare_at_price": forms.NumberInput(
-                attrs={"aria-label": "Regular price", "step": "0.01"}
+                attrs={"aria-label": _("Regular price"), "step": "0.01"}
             ),
-            "stock_quantity": forms.NumberInput(attrs={"aria-label": "Stock"}),
-            "position": forms.NumberInput(attrs={"aria-label": "Position"}),
+            "stock_quantity": forms.NumberInput(attrs={"aria-label": _("Stock")}),
+            "position": forms.NumberInput(attrs={"aria-label": _("Position")}),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -295,7 +296,7 @@ class ProductVariantInline(SellerScopedAdminMixin, admin.TabularInline):
     fields = ["options_text", *ProductVariantForm.Meta.fields]
     readonly_fields = ["options_text"]
     extra = 0
-    verbose_name_plural = "variants"
+    verbose_name_plural = _("variants")
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(deleted_at__isnull=True)
@@ -309,7 +310,7 @@ class ProductVariantInline(SellerScopedAdminMixin, admin.TabularInline):
     def has_delete_permission(self, request, obj=None) -> bool:
         return super().has_delete_permission(request, obj) and not _deleted(obj)
 
-    @admin.display(description="options")
+    @admin.display(description=_("options"))
     def options_text(self, variant: ProductVariant) -> str:
         return variant.options_text or "—"
 
@@ -433,7 +434,10 @@ def options_from_text(text: str) -> list[dict[str, Any]]:
             continue
         name, colon, values = line.partition(":")
         if not colon:
-            raise ValidationError(f"Line {number}: write an option as “Name: value, value, ...”.")
+            raise ValidationError(
+                gettext("Line %(number)d: write an option as “Name: value, value, ...”.")
+                % {"number": number}
+            )
         options.append(
             {"name": name.strip(), "values": [v.strip() for v in values.split(",") if v.strip()]}
         )
@@ -447,16 +451,18 @@ class ProductForm(forms.ModelForm):
 
     # min_value puts a negative price's error beside the field, rather than the model
     # constraint's "Constraint ... is violated" above the form; the services check it too.
-    price = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    price = forms.DecimalField(label=_("Price"), max_digits=12, decimal_places=2, min_value=0)
     sku = forms.CharField(
-        label="SKU", max_length=64, required=False, help_text="Left empty, one is made up."
+        label=_("SKU"), max_length=64, required=False, help_text=_("Left empty, one is made up.")
     )
-    stock_quantity = forms.IntegerField(min_value=0, max_value=2**31 - 1, initial=0)
+    stock_quantity = forms.IntegerField(
+        label=_("Stock quantity"), min_value=0, max_value=2**31 - 1, initial=0
+    )
     option_lines = forms.CharField(
-        label="Options",
+        label=_("Options"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=(
+        help_text=_(
             "One option per line, its values after a colon: “Size: S, M, L”. Saving makes "
             "a variant of every new combination (at the lowest price, no stock) and removes "
             "the variants whose value is gone."
@@ -581,15 +587,15 @@ class ProductAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
         )
 
     # What the read-only page (a soft-deleted product) shows for the form-only fields.
-    @admin.display(description="SKU")
+    @admin.display(description=_("SKU"))
     def sku(self, product: Product) -> str:
         return ", ".join(variants_live(product).values_list("sku", flat=True)) or "—"
 
-    @admin.display(description="options")
+    @admin.display(description=_("options"))
     def option_lines(self, product: Product) -> str:
         return options_as_text(product) or "—"
 
-    @admin.display(description="price", ordering="price")
+    @admin.display(description=_("price"), ordering="price")
     def price_shown(self, product: Product) -> str:
         if product.has_price_range:
             return f"{product.price} to {product.price_max}"
@@ -631,13 +637,13 @@ class ProductAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
             initial.setdefault("shop", next(iter(seller_shop_ids(request))))
         return initial
 
-    @admin.display(description="rating", ordering="rating_average")
+    @admin.display(description=_("rating"), ordering="rating_average")
     def rating(self, product: Product) -> str:
         if product.rating_average is None:
             return "—"
         return f"{product.rating_average} ({product.rating_count})"
 
-    @admin.display(description="deleted", boolean=True, ordering="deleted_at")
+    @admin.display(description=_("deleted"), boolean=True, ordering="deleted_at")
     def deleted(self, product: Product) -> bool:
         return product.is_deleted
 
@@ -695,28 +701,45 @@ class ProductAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
             return
         super().save_formset(request, form, formset, change)
 
-    @admin.action(description="Generate all combinations of options", permissions=["change"])
+    @admin.action(description=_("Generate all combinations of options"), permissions=["change"])
     def generate_variants(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
         added = 0
         for product in queryset.filter(deleted_at__isnull=True):
             added += variants_generate(user=request.user, product=product)
         self.message_user(
-            request, f"Added {plural(added, 'variant')} (no stock yet).", messages.SUCCESS
+            request,
+            ngettext(
+                "Added %(count)d variant (no stock yet).",
+                "Added %(count)d variants (no stock yet).",
+                added,
+            )
+            % {"count": added},
+            messages.SUCCESS,
         )
 
-    @admin.action(description="Activate selected products", permissions=["change"])
+    @admin.action(description=_("Activate selected products"), permissions=["change"])
     def activate_products(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
         count = products_set_active(user=request.user, products=_ids_only(queryset), is_active=True)
-        self.message_user(request, f"Activated {plural(count, 'product')}.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Activated %(count)d product.", "Activated %(count)d products.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
-    @admin.action(description="Deactivate selected products", permissions=["change"])
+    @admin.action(description=_("Deactivate selected products"), permissions=["change"])
     def deactivate_products(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
         count = products_set_active(
             user=request.user, products=_ids_only(queryset), is_active=False
         )
-        self.message_user(request, f"Deactivated {plural(count, 'product')}.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Deactivated %(count)d product.", "Deactivated %(count)d products.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
-    @admin.action(description="Soft delete selected products", permissions=["change"])
+    @admin.action(description=_("Soft delete selected products"), permissions=["change"])
     def soft_delete_products(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
         count = 0
         for product in queryset.filter(deleted_at__isnull=True).select_related("shop"):
@@ -724,7 +747,12 @@ class ProductAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
             count += 1
         self.message_user(
             request,
-            f"Soft-deleted {plural(count, 'product')}: hidden everywhere, kept for orders.",
+            ngettext(
+                "Soft-deleted %(count)d product: hidden everywhere, kept for orders.",
+                "Soft-deleted %(count)d products: hidden everywhere, kept for orders.",
+                count,
+            )
+            % {"count": count},
             messages.SUCCESS,
         )
 
@@ -753,7 +781,7 @@ class ReviewAdmin(StaffOnlyAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     ]
     readonly_fields = ["product", "user", "verified_purchase", "created_at", "updated_at"]
 
-    @admin.display(description="user", ordering="user__email")
+    @admin.display(description=_("user"), ordering="user__email")
     def user_email(self, review: Review) -> str:
         return review.user.email
 

@@ -199,7 +199,8 @@ def product_read(
     at, and what the cache holds under the keys `also` (read in the same round trip).
     `build()` answers the value and the product's shop id, or raises (Http404: nothing
     is cached). One cache round trip on a hit, no query."""
-    key = f"catalog:product:{part}:{ref}"
+    # In the reader's language: parts hold translated words (stock labels, reviewers).
+    key = f"catalog:product:{_language()}:{part}:{ref}"
     also = list(also)
     version = None
     extras: dict[str, Any] | None = None
@@ -257,8 +258,7 @@ class ProductFragments:
     def __init__(self, *, ref: str, vary: str) -> None:
         digest = hashlib.blake2b(vary.encode(), digest_size=8).hexdigest()
         # HTML in the reader's language: one set of parts per language.
-        language = translation.get_language() or settings.LANGUAGE_CODE
-        self.prefix = f"catalog:fragment:{language}:{ref}:{digest}:"
+        self.prefix = f"catalog:fragment:{_language()}:{ref}:{digest}:"
         self.version = ""
         self.found: dict[str, Any] = {}
 
@@ -288,8 +288,14 @@ def taxonomy_read(*, key: str, build: Callable[[], T], timeout: int = PRODUCT_TI
     return gen.read_through(key, build, generation=TAXONOMY_GENERATION, timeout=timeout)
 
 
+def _language() -> str:
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
 def _list_key(key: str) -> str:
-    return f"catalog:list:{hashlib.blake2b(key.encode(), digest_size=16).hexdigest()}"
+    """A list's key, in the reader's language (its HTML and JSON hold translated words)."""
+    digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+    return f"catalog:list:{_language()}:{digest}"
 
 
 def list_read_keys(*, key: str) -> list[str]:

@@ -6,6 +6,8 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from drf_spectacular.utils import extend_schema_field
 
 from catalog.models import Product, ProductVariant
@@ -24,12 +26,17 @@ class OptionValuesField(forms.Field):
             return []
         items = [value] if isinstance(value, str) else list(value)
         if len(items) > MAX_OPTION_FILTERS:
-            raise ValidationError(f"At most {MAX_OPTION_FILTERS} option filters.")
+            raise ValidationError(
+                _("At most %(count)d option filters.") % {"count": MAX_OPTION_FILTERS}
+            )
         pairs = []
         for item in items:
             name, colon, chosen = str(item).partition(":")
             if not colon or not name.strip() or not chosen.strip():
-                raise ValidationError(f"Write an option as name:value (Size:M), not {item!r}.")
+                raise ValidationError(
+                    _("Write an option as name:value (Size:M), not %(item)s.")
+                    % {"item": repr(item)}
+                )
             pairs.append((name.strip()[:60], chosen.strip()[:100]))
         return pairs
 
@@ -90,12 +97,13 @@ ORDERINGS = {
     "relevance": ("-rank", "-id"),
 }
 ORDERING_LABELS = {
-    "relevance": "Best match",
-    "-created_at": "Newest",
-    "price": "Price: low to high",
-    "-price": "Price: high to low",
-    "-rating": "Top rated",
-    "name": "Name",
+    "relevance": gettext_lazy("Best match"),
+    "-created_at": gettext_lazy("Newest"),
+    "price": gettext_lazy("Price: low to high"),
+    "-price": gettext_lazy("Price: high to low"),
+    "-rating": gettext_lazy("Top rated"),
+    # Translators: sorting products by their name.
+    "name": pgettext_lazy("sort by", "Name"),
 }
 
 

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from shops.models import Shop
 from taxes.models import TaxClass
@@ -65,7 +66,7 @@ class Category(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name_plural = "categories"
+        verbose_name_plural = _("categories")
         ordering = ["position", "name", "id"]
         constraints = [
             models.CheckConstraint(
@@ -111,7 +112,7 @@ class Product(SaleGuard, models.Model):
     is_active = models.BooleanField(default=True)
     # What shipping weighs and tax charges, unless a variant says otherwise.
     weight_kg = models.DecimalField(
-        "weight (kg)", max_digits=8, decimal_places=3, null=True, blank=True
+        _("weight (kg)"), max_digits=8, decimal_places=3, null=True, blank=True
     )
     tax_class = models.CharField(max_length=10, choices=TaxClass.choices, default=TaxClass.STANDARD)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -216,7 +217,7 @@ class ProductImage(models.Model):
     width = models.PositiveIntegerField(default=0, editable=False)
     height = models.PositiveIntegerField(default=0, editable=False)
     thumbnail = models.ImageField(upload_to=product_thumbnail_path, blank=True, editable=False)
-    alt = models.CharField("alternative text", max_length=200, blank=True)
+    alt = models.CharField(_("alternative text"), max_length=200, blank=True)
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -312,7 +313,7 @@ class ProductVariant(SaleGuard, models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        help_text="The regular price, shown struck through when higher than the price.",
+        help_text=_("The regular price, shown struck through when higher than the price."),
     )
     stock_quantity = models.PositiveIntegerField(default=0)
     image = models.ForeignKey(
@@ -321,18 +322,18 @@ class ProductVariant(SaleGuard, models.Model):
     is_active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
     weight_kg = models.DecimalField(
-        "weight (kg)",
+        _("weight (kg)"),
         max_digits=8,
         decimal_places=3,
         null=True,
         blank=True,
-        help_text="Empty: the product's weight.",
+        help_text=_("Empty: the product's weight."),
     )
     tax_class = models.CharField(
         max_length=10,
         choices=TaxClass.choices,
         blank=True,
-        help_text="Empty: the product's tax class.",
+        help_text=_("Empty: the product's tax class."),
     )
     option_values = models.ManyToManyField(ProductOptionValue, blank=True, related_name="variants")
     # The ids of its option values in the options' order ("12-40"), "" for the one

@@ -28,6 +28,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import ApplicationError
 from core.forms import error_text, messages_by_field
@@ -118,9 +120,9 @@ class ShopAdminSite(admin.AdminSite):
     storefront's sign-in page (the same guard against guessing, and the second factor),
     which leads back here."""
 
-    site_header = "Shop administration"
-    site_title = "Shop admin"
-    index_title = "Dashboard"
+    site_header = gettext_lazy("Shop administration")
+    site_title = gettext_lazy("Shop admin")
+    index_title = gettext_lazy("Dashboard")
 
     def has_permission(self, request) -> bool:
         user = request.user
@@ -136,7 +138,9 @@ class ShopAdminSite(admin.AdminSite):
         if request.user.is_authenticated:
             if self.has_permission(request):
                 return HttpResponseRedirect(next_url)
-            raise PermissionDenied("This account does not manage a shop: the admin is not for it.")
+            raise PermissionDenied(
+                _("This account does not manage a shop: the admin is not for it.")
+            )
         return redirect_to_login(next_url, resolve_url(settings.LOGIN_URL))
 
     def admin_view(self, view, cacheable=False):
@@ -343,4 +347,4 @@ class OptionalSlugForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "slug" in self.fields:
             self.fields["slug"].required = False
-            self.fields["slug"].help_text = "Left empty, it is made from the name."
+            self.fields["slug"].help_text = _("Left empty, it is made from the name.")

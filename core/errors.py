@@ -15,6 +15,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -29,10 +31,19 @@ class ApplicationError(Exception):
 
     code = "application_error"
     status_code = 400
-    default_detail = "The request could not be completed."
+    default_detail = _("The request could not be completed.")
 
     def __init__(self, detail: str | None = None, **extra: Any) -> None:
-        self.detail = detail or self.default_detail
+        # Plain text in the language active where the error is raised (the request's):
+        # `default_detail` is lazy, and a lazy string is no JSON for json.dumps.
+        self.detail = str(detail or self.default_detail)
+        if extra.get("fields"):
+            extra["fields"] = {
+                name: [str(message) for message in messages]
+                if isinstance(messages, list | tuple)
+                else messages
+                for name, messages in extra["fields"].items()
+            }
         self.extra = extra
         super().__init__(self.detail)
 
@@ -45,7 +56,7 @@ class DomainValidationError(ApplicationError):
 
     code = "validation_error"
     status_code = 400
-    default_detail = "Invalid input."
+    default_detail = _("Invalid input.")
 
     def __init__(self, detail: str | None = None, *, fields: dict[str, list[str]] | None = None):
         super().__init__(detail, **({"fields": fields} if fields else {}))
@@ -56,7 +67,7 @@ class NotPermitted(ApplicationError):
 
     code = "permission_denied"
     status_code = 403
-    default_detail = "You do not have permission to do this."
+    default_detail = _("You do not have permission to do this.")
 
 
 # DRF's own codes, renamed where the contract names them differently.
@@ -106,8 +117,11 @@ def flatten_errors(data: Any, prefix: str = "") -> dict[str, list[str]]:
 def _first_message(fields: dict[str, list[str]]) -> str:
     for name, messages in fields.items():
         if messages:
-            return messages[0] if name == "non_field_errors" else f"{name}: {messages[0]}"
-    return "Invalid input."
+            if name == "non_field_errors":
+                return messages[0]
+            # Translators: an API error's summary: a field's name (not translated), its message.
+            return gettext("%(field)s: %(message)s") % {"field": name, "message": messages[0]}
+    return gettext("Invalid input.")
 
 
 def _code_of(exc: exceptions.APIException) -> str:
@@ -151,7 +165,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, RequestDataTooBig):
         set_rollback()
         return Response(
-            {"code": "request_too_large", "detail": "The request body is too large."}, status=413
+            {"code": "request_too_large", "detail": gettext("The request body is too large.")},
+            status=413,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -195,7 +210,7 @@ def wants_json(request: HttpRequest) -> bool:
 
 def error_response(request: HttpRequest, status_code: int, code: str, detail: str) -> HttpResponse:
     if wants_json(request):
-        return JsonResponse({"code": code, "detail": detail}, status=status_code)
+        return JsonResponse({"code": code, "detail": str(detail)}, status=status_code)
     return render(
         request,
         "error.html",
@@ -205,22 +220,27 @@ def error_response(request: HttpRequest, status_code: int, code: str, detail: st
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return error_response(request, 400, "bad_request", "The request could not be understood.")
+    return error_response(
+        request, 400, "bad_request", gettext("The request could not be understood.")
+    )
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return error_response(
-        request, 403, "permission_denied", "You do not have permission to do this."
+        request, 403, "permission_denied", gettext("You do not have permission to do this.")
     )
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return error_response(request, 404, "not_found", "Not found.")
+    return error_response(request, 404, "not_found", gettext("Not found."))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return error_response(
-        request, 500, "server_error", "Something went wrong on our side. Please try again."
+        request,
+        500,
+        "server_error",
+        gettext("Something went wrong on our side. Please try again."),
     )
 
 
@@ -229,7 +249,9 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         request,
         403,
         "csrf_failed",
-        "The form has expired or the CSRF token is missing. Reload the page and try again.",
+        gettext(
+            "The form has expired or the CSRF token is missing. Reload the page and try again."
+        ),
     )
 
 

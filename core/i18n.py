@@ -82,7 +82,8 @@ def set_language(request: HttpRequest) -> HttpResponse:
     chosen = supported(request.POST.get("language"))
     user = request.user
     if chosen and user.is_authenticated and user.language != chosen:
-        type(user).objects.filter(pk=user.pk).update(language=chosen)
+        user.language = chosen
+        user.save(update_fields=["language"])
     return response
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdminMixin
 from invoices.models import Invoice
@@ -30,11 +31,11 @@ class InvoiceAdmin(SellerScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin)
     date_hierarchy = "issued_at"
     readonly_fields = ["pdf_link"]
 
-    @admin.display(description="order", ordering="order__number")
+    @admin.display(description=_("order"), ordering="order__number")
     def order_number(self, invoice: Invoice) -> str:
         return invoice.order.number
 
-    @admin.display(description="PDF")
+    @admin.display(description=_("PDF"))
     def pdf_link(self, invoice: Invoice) -> str:
         return format_html(
             '<a href="{}">{}.pdf</a>', reverse("invoices:pdf", args=[invoice.pk]), invoice.number

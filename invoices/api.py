@@ -3,6 +3,7 @@ document's PDF (invoices/{id}/pdf/)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -53,7 +54,7 @@ class OrderInvoicesView(GuestsWelcome, APIView):
         a shop's members: their shop's)."""
         order = order_get_for(user=request.user, order_id=order_id)
         if order is None:
-            raise NotFound("No such order.")
+            raise NotFound(_("No such order."))
         invoices = selectors.order_invoices_for(user=request.user, order=order)
         return Response(InvoiceSerializer(invoices, many=True, context={"request": request}).data)
 
@@ -67,5 +68,5 @@ class InvoicePdfView(GuestsWelcome, APIView):
         """The document as a PDF."""
         invoice = selectors.invoice_get_for(user=request.user, invoice_id=invoice_id)
         if invoice is None:
-            raise NotFound("No such invoice.")
+            raise NotFound(_("No such invoice."))
         return invoice_file(invoice)

@@ -6,12 +6,15 @@ from __future__ import annotations
 import io
 from xml.sax.saxutils import escape
 
+from django.utils import dateformat
+from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from core.i18n import in_language_of
 from invoices.models import DocumentKind, Invoice
 
 
@@ -20,6 +23,14 @@ def _text(value: str) -> str:
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
+    """The document drawn in its buyer's language (core.i18n): the labels, the kind,
+    the dates' month names. Its lines are a snapshot, written in that language too when
+    it was issued (invoices.services)."""
+    with in_language_of(invoice.order.user, fallback=invoice.order.language):
+        return _draw(invoice)
+
+
+def _draw(invoice: Invoice) -> bytes:
     styles = getSampleStyleSheet()
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
@@ -36,20 +47,29 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     story = [
         Paragraph(f"{invoice.title} {_text(invoice.number)}", styles["Title"]),
         Paragraph(
-            f"Issued {invoice.issued_at:%d %B %Y} · Order {_text(invoice.order.number)}",
+            _text(
+                _("Issued %(date)s · Order %(number)s")
+                % {
+                    "date": dateformat.format(invoice.issued_at, "d F Y"),
+                    "number": invoice.order.number,
+                }
+            ),
             styles["Normal"],
         ),
     ]
     if invoice.kind == DocumentKind.CREDIT_NOTE and invoice.credits_id:
         story.append(
-            Paragraph(f"Corrects invoice {_text(invoice.credits.number)}", styles["Normal"])
+            Paragraph(
+                _text(_("Corrects invoice %(number)s") % {"number": invoice.credits.number}),
+                styles["Normal"],
+            )
         )
     story.append(Spacer(1, 6 * mm))
     parties = Table(
         [
             [
-                Paragraph("<b>Seller</b>", styles["Normal"]),
-                Paragraph("<b>Buyer</b>", styles["Normal"]),
+                Paragraph(f"<b>{_text(_('Seller'))}</b>", styles["Normal"]),
+                Paragraph(f"<b>{_text(_('Buyer'))}</b>", styles["Normal"]),
             ],
             [
                 Paragraph(
@@ -76,7 +96,19 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     story += [parties, Spacer(1, 8 * mm)]
 
     currency = invoice.currency
-    rows = [["Item", "Qty", "Unit price", "Discount", "Tax %", "Tax", "Amount"]]
+    rows = [
+        [
+            _("Item"),
+            # Translators: the invoice's column of quantities, short.
+            _("Qty"),
+            _("Unit price"),
+            _("Discount"),
+            # Translators: the invoice's column of tax rates, in percent.
+            _("Tax %"),
+            _("Tax"),
+            _("Amount"),
+        ]
+    ]
     for line in invoice.lines:
         description = line["description"] + (f" · {line['sku']}" if line.get("sku") else "")
         rows.append(
@@ -102,16 +134,19 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         )
     )
     story += [table, Spacer(1, 6 * mm)]
-    tax_label = "Including tax" if invoice.prices_include_tax else "Tax"
-    figures = [["Subtotal", f"{invoice.subtotal:.2f}"]]
+    tax_label = _("Including tax") if invoice.prices_include_tax else _("Tax")
+    figures = [[_("Subtotal"), f"{invoice.subtotal:.2f}"]]
     if invoice.shipping:
-        figures.append(["Shipping", f"{invoice.shipping:.2f}"])
+        figures.append([_("Shipping"), f"{invoice.shipping:.2f}"])
     if invoice.discount:
-        figures.append(["Discounts", f"-{invoice.discount:.2f}"])
+        figures.append([_("Discounts"), f"-{invoice.discount:.2f}"])
     if not invoice.prices_include_tax:
         figures.append([tax_label, f"{invoice.tax_total:.2f}"])
-    label = "Amount credited" if invoice.kind == DocumentKind.CREDIT_NOTE else "Total"
-    figures.append([f"{label} ({currency})", f"{invoice.total:.2f}"])
+    if invoice.kind == DocumentKind.CREDIT_NOTE:
+        label = _("Amount credited (%(currency)s)") % {"currency": currency}
+    else:
+        label = _("Total (%(currency)s)") % {"currency": currency}
+    figures.append([label, f"{invoice.total:.2f}"])
     if invoice.prices_include_tax:
         figures.append([tax_label, f"{invoice.tax_total:.2f}"])
     totals = Table(figures, colWidths=[40 * mm, 30 * mm], hAlign="RIGHT")

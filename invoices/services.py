@@ -15,7 +15,9 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core.i18n import in_language_of
 from invoices.models import DocumentKind, Invoice, InvoiceSequence
 from orders.models import PAID_STATUSES, Order
 from shops.models import Shop
@@ -65,6 +67,16 @@ def _buyer(order: Order) -> dict:
 
 def _money(value: Decimal) -> str:
     return f"{value:.2f}"
+
+
+def _in_buyers_language(order: Order, write: Callable[..., str], *args) -> str:
+    """A document's words are a snapshot in its buyer's language, as its PDF (pdf.py)."""
+    with in_language_of(order.user, fallback=order.language):
+        return write(*args)
+
+
+def _shipping_line(method_name: str) -> str:
+    return _("Shipping: %(method)s") % {"method": method_name}
 
 
 def _lock_order(order_id) -> Order | None:
@@ -121,7 +133,7 @@ def invoices_issue(*, order_id) -> list[Invoice]:
             tax += shipment.tax_amount
             rows.append(
                 {
-                    "description": f"Shipping: {shipment.method_name}",
+                    "description": _in_buyers_language(order, _shipping_line, shipment.method_name),
                     "sku": "",
                     "quantity": 1,
                     "unit_price": _money(shipment.price),
@@ -172,8 +184,11 @@ def _refund_line(refund_ref: str, invoice: Invoice) -> str:
     for describe in _refund_describers:
         what = describe(refund_ref) if refund_ref else ""
         if what:
-            return f"Returned: {what} (invoice {invoice.number})"
-    return f"Refund on invoice {invoice.number}"
+            return _("Returned: %(what)s (invoice %(number)s)") % {
+                "what": what,
+                "number": invoice.number,
+            }
+    return _("Refund on invoice %(number)s") % {"number": invoice.number}
 
 
 @transaction.atomic
@@ -225,7 +240,9 @@ def credit_notes_issue(
                 buyer=invoice.buyer,
                 lines=[
                     {
-                        "description": _refund_line(refund_ref, invoice),
+                        "description": _in_buyers_language(
+                            order, _refund_line, refund_ref, invoice
+                        ),
                         "sku": "",
                         "quantity": 1,
                         "unit_price": _money(share),

@@ -8,7 +8,8 @@ from decimal import Decimal
 from celery import shared_task
 from django.core.files.base import ContentFile
 
-from core.emails import render_email
+from core.emails import render_email, send_once
+from core.i18n import language_of
 from invoices import services
 from invoices.models import Invoice
 from invoices.pdf import invoice_pdf
@@ -62,7 +63,8 @@ def invoice_render_and_send(invoice_id: int) -> None:
             "user": invoice.order.user,
             "order_url": order_url(invoice.order),
         },
+        language=language_of(invoice.order.user, fallback=invoice.order.language),
     )
     with invoice.pdf.open("rb") as stored:
         message.attach(f"{invoice.number}.pdf", stored.read(), "application/pdf")
-    message.send()
+    send_once(message, key=f"invoice:{invoice.pk}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse, Http404, HttpRequest
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from invoices import selectors
@@ -26,4 +27,4 @@ def invoice_pdf(request: HttpRequest, invoice_id: int) -> FileResponse:
         invoice = selectors.invoice_get_for(user=viewer, invoice_id=invoice_id)
         if invoice is not None:
             return invoice_file(invoice)
-    raise Http404("No such invoice.")
+    raise Http404(_("No such invoice."))

@@ -20,6 +20,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.http.request import validate_host
+from django.utils.translation import gettext as _
 
 from notifications import realtime
 from notifications.selectors import notifications_of, unread_count
@@ -36,7 +37,7 @@ CATCH_UP_LIMIT = 100
 class SocketError(Exception):
     def __init__(self, code: str, detail: str, close: int) -> None:
         super().__init__(detail)
-        self.code, self.detail, self.close = code, detail, close
+        self.code, self.detail, self.close = code, str(detail), close
 
 
 def _header(scope, name: bytes) -> str:
@@ -72,7 +73,7 @@ def parse_since(value) -> int | None:
     if isinstance(value, str) and value.isdigit() and len(value) <= 18:
         return int(value)
     raise SocketError(
-        "bad_since", "since must be a notification id (0 or more).", CLOSE_BAD_MESSAGE
+        "bad_since", _("since must be a notification id (0 or more)."), CLOSE_BAD_MESSAGE
     )
 
 
@@ -87,28 +88,28 @@ def user_of_token(raw: object):
     if not isinstance(raw, str) or not raw:
         raise SocketError(
             "token_missing",
-            'Send an access token: {"type": "auth", "token": ...}.',
+            _('Send an access token: {"type": "auth", "token": ...}.'),
             CLOSE_UNAUTHENTICATED,
         )
     try:
         token = AccessToken(raw)
     except ExpiredTokenError as exc:
         raise SocketError(
-            "token_expired", "The access token has expired: refresh it.", CLOSE_UNAUTHENTICATED
+            "token_expired", _("The access token has expired: refresh it."), CLOSE_UNAUTHENTICATED
         ) from exc
     except TokenError as exc:
         raise SocketError(
-            "token_invalid", "The access token is not valid.", CLOSE_UNAUTHENTICATED
+            "token_invalid", _("The access token is not valid."), CLOSE_UNAUTHENTICATED
         ) from exc
     if token_denied(token):
         raise SocketError(
-            "token_revoked", "This token was revoked (signed out).", CLOSE_UNAUTHENTICATED
+            "token_revoked", _("This token was revoked (signed out)."), CLOSE_UNAUTHENTICATED
         )
     try:
         user = RevocableJWTAuthentication().get_user(token)
     except AuthenticationFailed as exc:
         raise SocketError(
-            "token_invalid", "The access token's user cannot sign in.", CLOSE_UNAUTHENTICATED
+            "token_invalid", _("The access token's user cannot sign in."), CLOSE_UNAUTHENTICATED
         ) from exc
     return user, token.get("exp")
 
@@ -178,14 +179,14 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(self.group, self.channel_name)
             return
         await self.refuse(
-            SocketError("signed_out", "Signed out: sign in again.", CLOSE_UNAUTHENTICATED)
+            SocketError("signed_out", _("Signed out: sign in again."), CLOSE_UNAUTHENTICATED)
         )
 
     async def auth_deadline(self):
         await asyncio.sleep(settings.REALTIME_AUTH_TIMEOUT)
         if self.user_id is None:
             await self.refuse(
-                SocketError("auth_timeout", "No auth message in time.", CLOSE_AUTH_TIMEOUT)
+                SocketError("auth_timeout", _("No auth message in time."), CLOSE_AUTH_TIMEOUT)
             )
 
     async def expire_at(self, expires: float):
@@ -193,7 +194,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         await self.refuse(
             SocketError(
                 "token_expired",
-                "The access token has expired: refresh it and reconnect with since.",
+                _("The access token has expired: refresh it and reconnect with since."),
                 CLOSE_UNAUTHENTICATED,
             )
         )
@@ -243,7 +244,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def receive_message(self, content):
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
             raise SocketError(
-                "bad_message", 'Messages are JSON objects with a "type".', CLOSE_BAD_MESSAGE
+                "bad_message", _('Messages are JSON objects with a "type".'), CLOSE_BAD_MESSAGE
             )
         kind = content["type"]
         if kind == "ping":
@@ -254,7 +255,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
                     {
                         "type": "error",
                         "code": "already_authenticated",
-                        "detail": "This socket is already signed in.",
+                        "detail": _("This socket is already signed in."),
                     }
                 )
                 return
@@ -266,10 +267,16 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             await self.subscribe(user.pk, since, how="token")
         elif self.user_id is None:
             raise SocketError(
-                "auth_required", 'Send {"type": "auth", "token": ...} first.', CLOSE_UNAUTHENTICATED
+                "auth_required",
+                _('Send {"type": "auth", "token": ...} first.'),
+                CLOSE_UNAUTHENTICATED,
             )
         else:
-            raise SocketError("bad_message", f"Unknown message type {kind!r}.", CLOSE_BAD_MESSAGE)
+            raise SocketError(
+                "bad_message",
+                _("Unknown message type %(type)s.") % {"type": repr(kind)},
+                CLOSE_BAD_MESSAGE,
+            )
 
     async def disconnect(self, code):
         for timer in self.timers:
@@ -299,7 +306,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         check their own session or token."""
         if event.get("session") and event["session"] == self.session_key:
             await self.refuse(
-                SocketError("signed_out", "Signed out: sign in again.", CLOSE_UNAUTHENTICATED)
+                SocketError("signed_out", _("Signed out: sign in again."), CLOSE_UNAUTHENTICATED)
             )
             return
         await self.recheck_now()

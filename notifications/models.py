@@ -5,28 +5,29 @@ through notifications.services.notify."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Topic(models.TextChoices):
     """What a person chooses to hear about (accounts' preferences name two of them)."""
 
-    ORDERS = "orders", "My orders"  # the person's `order_updates`
-    OFFERS = "offers", "Offers"  # the person's `marketing_emails`
-    SELLING = "selling", "My shops"
-    OPERATIONS = "operations", "Operations"
+    ORDERS = "orders", _("My orders")  # the person's `order_updates`
+    OFFERS = "offers", _("Offers")  # the person's `marketing_emails`
+    SELLING = "selling", _("My shops")
+    OPERATIONS = "operations", _("Operations")
 
 
 class Kind(models.TextChoices):
-    PAYMENT_SUCCEEDED = "payment_succeeded", "Payment received"
-    PAYMENT_FAILED = "payment_failed", "Payment failed"
-    ORDER_STATUS = "order_status", "Order status"
-    ORDER_SENT = "order_sent", "Items sent"
-    RETURN_UPDATE = "return_update", "Return update"
-    PRICE_DROP = "price_drop", "Price drop"
-    NEW_ORDER = "new_order", "New order"
-    RETURN_REQUESTED = "return_requested", "Return requested"
-    LOW_STOCK = "low_stock", "Low stock"
-    PAYMENT_PROBLEM = "payment_problem", "Payment problem"
+    PAYMENT_SUCCEEDED = "payment_succeeded", _("Payment received")
+    PAYMENT_FAILED = "payment_failed", _("Payment failed")
+    ORDER_STATUS = "order_status", _("Order status")
+    ORDER_SENT = "order_sent", _("Items sent")
+    RETURN_UPDATE = "return_update", _("Return update")
+    PRICE_DROP = "price_drop", _("Price drop")
+    NEW_ORDER = "new_order", _("New order")
+    RETURN_REQUESTED = "return_requested", _("Return requested")
+    LOW_STOCK = "low_stock", _("Low stock")
+    PAYMENT_PROBLEM = "payment_problem", _("Payment problem")
 
 
 TOPIC_OF = {

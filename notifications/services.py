@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core import generations
+from core.i18n import in_language_of
+from core.texts import Text, written
 from notifications import realtime
 from notifications.models import TOPIC_OF, Kind, Notification, Topic
 from notifications.selectors import unread_count, unread_generation
@@ -21,7 +23,16 @@ MAX_BODY = Notification._meta.get_field("body").max_length
 MAX_LINK = Notification._meta.get_field("link").max_length
 
 
-def _wanting(user_ids: set[int], kind: str) -> list[int]:
+class _Recipient:
+    """The little of a person that a notification needs: who, and their language."""
+
+    __slots__ = ("language", "pk")
+
+    def __init__(self, pk: int, language: str) -> None:
+        self.pk, self.language = pk, language
+
+
+def _wanting(user_ids: set[int], kind: str) -> list[_Recipient]:
     """The active people among `user_ids` whose preferences let `kind` through: "My
     orders" is their `order_updates`, "Offers" their `marketing_emails`; what concerns
     their shops or the platform's operations always comes."""
@@ -31,34 +42,50 @@ def _wanting(user_ids: set[int], kind: str) -> list[int]:
         users = users.filter(order_updates=True)
     elif topic == Topic.OFFERS:
         users = users.filter(marketing_emails=True)
-    return list(users.values_list("pk", flat=True))
+    return [_Recipient(pk, language) for pk, language in users.values_list("pk", "language")]
 
 
 def notify(
-    *, user_ids: Iterable[int | None], kind: Kind | str, title: str, body: str = "", link: str = ""
+    *,
+    user_ids: Iterable[int | None],
+    kind: Kind | str,
+    title: Text,
+    body: Text = "",
+    link: str = "",
 ) -> None:
     """Tell these people (ids; None is skipped: a guest's order) about `kind`, once the
-    transaction that made it happen commits: stored, then pushed to their open sockets."""
+    transaction that made it happen commits: stored, then pushed to their open sockets.
+
+    Each is told in their own language (core.i18n): `title` and `body` are written for
+    each recipient inside `in_language_of` them, so give a lazy translation, or a function
+    that calls gettext (`lambda: _("New order %(number)s") % {...}`), not text already
+    translated in the language of the request that caused it."""
     ids = {user_id for user_id in user_ids if user_id is not None}
     if not ids:
         return
 
     def write() -> None:
         recipients = _wanting(ids, str(kind))
-        generations.bump(unread_generation(recipient) for recipient in recipients)
+        texts: dict[str, tuple[str, str]] = {}  # by language: written once for each
+        for recipient in recipients:
+            with in_language_of(recipient) as language:
+                if language not in texts:
+                    texts[language] = (written(title), written(body))
+            recipient.language = language
+        generations.bump(unread_generation(recipient.pk) for recipient in recipients)
         created = Notification.objects.bulk_create(
             Notification(
-                recipient_id=recipient,
+                recipient_id=recipient.pk,
                 kind=kind,
-                title=title[:MAX_TITLE],
-                body=body[:MAX_BODY],
+                title=texts[recipient.language][0][:MAX_TITLE],
+                body=texts[recipient.language][1][:MAX_BODY],
                 link=link[:MAX_LINK],
             )
             for recipient in recipients
         )
         # Again once written: a page rendered between the first bump and the insert
         # must not keep a bell without them.
-        generations.bump(unread_generation(recipient) for recipient in recipients)
+        generations.bump(unread_generation(recipient.pk) for recipient in recipients)
         realtime.push_created(created)
 
     transaction.on_commit(write)

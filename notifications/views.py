@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from notifications import selectors, services
@@ -48,5 +49,5 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
     marked = services.notifications_mark_all_read(user=request.user)
     if marked:
-        messages.success(request, "Every notification is marked read.")
+        messages.success(request, _("Every notification is marked read."))
     return redirect("notifications:list")

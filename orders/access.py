@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 
 from accounts.guests import guest_of_session
 from orders import selectors
@@ -31,4 +32,4 @@ def order_for_page(request: HttpRequest, order_id) -> tuple[Order, Any]:
         order = selectors.order_get_for(user=viewer, order_id=order_id)
         if order is not None:
             return order, viewer
-    raise Http404("No such order.")
+    raise Http404(_("No such order."))

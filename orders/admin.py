@@ -23,6 +23,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import (
     SERVICE_ERRORS,
@@ -31,7 +33,6 @@ from core.admin import (
     ServiceAdminMixin,
     StaffOnlyAdminMixin,
     error_text,
-    plural,
     register_admin_index,
     register_admin_urls,
 )
@@ -59,7 +60,11 @@ def _may_see_orders(request: HttpRequest) -> bool:
 def _numbers(numbers: list[str]) -> str:
     shown = ", ".join(numbers[:SHOWN_NUMBERS])
     more = len(numbers) - SHOWN_NUMBERS
-    return f"{shown} and {more} more" if more > 0 else shown
+    return (
+        gettext("%(numbers)s and %(more)d more") % {"numbers": shown, "more": more}
+        if more > 0
+        else shown
+    )
 
 
 def _address(address: dict | None) -> str:
@@ -101,7 +106,7 @@ class OrderLineInline(ReadOnlyInline):
     ]
     readonly_fields = fields
 
-    @admin.display(description="product")
+    @admin.display(description=_("product"))
     def product(self, line: OrderLine) -> str:
         # The name as it was at checkout; the link (made from the id, without a query)
         # leads to the product as it is now.
@@ -111,17 +116,17 @@ class OrderLineInline(ReadOnlyInline):
 
 class StatusHistoryInline(ReadOnlyInline):
     model = OrderStatusChange
-    verbose_name = "status change"
-    verbose_name_plural = "status history"
+    verbose_name = _("status change")
+    verbose_name_plural = _("status history")
     fields = ["at", "from_status", "to_status", "by_email", "note"]
     readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("by")
 
-    @admin.display(description="by")
+    @admin.display(description=_("by"))
     def by_email(self, change: OrderStatusChange) -> str:
-        return change.by.email if change.by else "the system"
+        return change.by.email if change.by else gettext("the system")
 
 
 class ShipmentInline(ReadOnlyInline):
@@ -132,7 +137,7 @@ class ShipmentInline(ReadOnlyInline):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("fulfilments")
 
-    @admin.display(description="sent")
+    @admin.display(description=_("sent"))
     def sent(self, shipment: Shipment) -> str:
         fulfilments = list(shipment.fulfilments.all())
         if not fulfilments:
@@ -141,7 +146,11 @@ class ShipmentInline(ReadOnlyInline):
             mark_safe("<br>"),
             "{} {} {}",
             (
-                (f"{f.created_at:%Y-%m-%d}", f.carrier, f.tracking_number or "(no tracking)")
+                (
+                    f"{f.created_at:%Y-%m-%d}",
+                    f.carrier,
+                    f.tracking_number or gettext("(no tracking)"),
+                )
                 for f in fulfilments
             ),
         )
@@ -167,14 +176,14 @@ class OrderAdmin(
     list_select_related = ["user"]
     list_filter = ["status", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["number", "user__email", "email"]
-    search_help_text = "Order number, customer email, or the order's id."
+    search_help_text = _("Order number, customer email, or the order's id.")
     date_hierarchy = "created_at"
     ordering = ["-created_at"]
     inlines = [OrderLineInline, ShipmentInline, StatusHistoryInline]
     fieldsets = [
         (None, {"fields": ["number", "id", "customer", "status", "created_at", "updated_at"]}),
         (
-            "Amounts",
+            _("Amounts"),
             {
                 "fields": [
                     "currency",
@@ -189,8 +198,8 @@ class OrderAdmin(
                 ]
             },
         ),
-        ("Addresses", {"fields": ["shipping", "billing"]}),
-        ("Timeline", {"fields": ["reserved_until", "paid_at", "cancelled_at"]}),
+        (_("Addresses"), {"fields": ["shipping", "billing"]}),
+        (_("Timeline"), {"fields": ["reserved_until", "paid_at", "cancelled_at"]}),
     ]
     readonly_fields = [
         "number",
@@ -245,23 +254,30 @@ class OrderAdmin(
     def has_manage_permission(self, request) -> bool:
         return may_change_orders(request.user)
 
-    @admin.display(description="customer", ordering="email")
+    @admin.display(description=_("customer"), ordering="email")
     def user_email(self, order: Order) -> str:
-        return order.user.email if order.user_id else f"{order.email} (guest)"
+        return (
+            order.user.email
+            if order.user_id
+            else gettext("%(email)s (guest)") % {"email": order.email}
+        )
 
-    @admin.display(description="customer")
+    @admin.display(description=_("customer"))
     def customer(self, order: Order) -> str:
         if order.user_id is None:
-            held = ", waiting for the address to be confirmed" if order.awaiting_email else ""
-            return f"{order.email} (a guest{held})"
+            if order.awaiting_email:
+                return gettext("%(email)s (a guest, waiting for the address to be confirmed)") % {
+                    "email": order.email
+                }
+            return gettext("%(email)s (a guest)") % {"email": order.email}
         url = reverse("admin:accounts_user_change", args=[order.user_id])
         return format_html('<a href="{}">{}</a>', url, order.user.email)
 
-    @admin.display(description="items", ordering="item_count")
+    @admin.display(description=_("items"), ordering="item_count")
     def item_count(self, order: Order) -> int:
         return order.item_count
 
-    @admin.display(description="totals")
+    @admin.display(description=_("totals"))
     def figures(self, order: Order) -> str:
         """The figures as the order page and the mails show them (one function)."""
         loaded = selectors.order_for_buyer(order_id=order.pk)
@@ -272,13 +288,15 @@ class OrderAdmin(
             ((row.kind, row.label, row.amount, order.currency) for row in rows),
         )
 
-    @admin.display(description="shipping address")
+    @admin.display(description=_("shipping address"))
     def shipping(self, order: Order) -> str:
         return _address(order.shipping_address)
 
-    @admin.display(description="billing address")
+    @admin.display(description=_("billing address"))
     def billing(self, order: Order) -> str:
-        return _address(order.billing_address) if order.billing_address else "Same as shipping"
+        if order.billing_address:
+            return _address(order.billing_address)
+        return gettext("Same as shipping")
 
     # --- Actions: each order on its own, so that one refusal leaves the others done ------
 
@@ -288,10 +306,11 @@ class OrderAdmin(
         queryset: QuerySet[Order],
         apply: Callable[[Order], str | None],
         *,
-        done: str,
+        done: Callable[[int, str], str],
     ) -> None:
         """`apply` each order in its own savepoint; a refusal rolls back that order only.
-        What `apply` answers is a warning about an order it did change."""
+        What `apply` answers is a warning about an order it did change. `done(count,
+        numbers)` says what was done to them (ngettext)."""
         changed: list[str] = []
         refused: list[str] = []
         warnings: list[str] = []
@@ -306,46 +325,59 @@ class OrderAdmin(
             if warning:
                 warnings.append(f"{order.number}: {warning}")
         if changed:
-            self.message_user(
-                request,
-                f"{done} {plural(len(changed), 'order')}: {_numbers(changed)}.",
-                messages.SUCCESS,
-            )
+            self.message_user(request, done(len(changed), _numbers(changed)), messages.SUCCESS)
         for warning in warnings:
             self.message_user(request, warning, messages.WARNING)
         for refusal in refused:
-            self.message_user(request, f"Not changed: {refusal}", messages.ERROR)
+            self.message_user(
+                request, gettext("Not changed: %(reason)s") % {"reason": refusal}, messages.ERROR
+            )
 
     def _set_status(self, request, queryset, status: str) -> None:
-        label = OrderStatus(status).label.lower()
+        label = str(OrderStatus(status).label).lower()
 
         def apply(order: Order) -> None:
             order_set_status(order=order, status=status, by=request.user)
 
-        self.apply_to_each(request, queryset, apply, done=f"Marked {label}:")
+        def done(count: int, numbers: str) -> str:
+            return ngettext(
+                "Marked %(status)s: %(count)d order: %(numbers)s.",
+                "Marked %(status)s: %(count)d orders: %(numbers)s.",
+                count,
+            ) % {"status": label, "count": count, "numbers": numbers}
 
-    @admin.action(description="Mark processing", permissions=["manage"])
+        self.apply_to_each(request, queryset, apply, done=done)
+
+    @admin.action(description=_("Mark processing"), permissions=["manage"])
     def mark_processing(self, request, queryset) -> None:
         self._set_status(request, queryset, OrderStatus.PROCESSING)
 
-    @admin.action(description="Mark shipped", permissions=["manage"])
+    @admin.action(description=_("Mark shipped"), permissions=["manage"])
     def mark_shipped(self, request, queryset) -> None:
         self._set_status(request, queryset, OrderStatus.SHIPPED)
 
-    @admin.action(description="Mark delivered", permissions=["manage"])
+    @admin.action(description=_("Mark delivered"), permissions=["manage"])
     def mark_delivered(self, request, queryset) -> None:
         self._set_status(request, queryset, OrderStatus.DELIVERED)
 
     @admin.action(
-        description="Cancel (stock returns, payments are refunded)", permissions=["manage"]
+        description=_("Cancel (stock returns, payments are refunded)"), permissions=["manage"]
     )
     def cancel_orders(self, request, queryset) -> None:
         def apply(order: Order) -> None:
-            order_cancel(order=order, by=request.user, note="Cancelled by staff.")
+            # The buyer reads the note in their language (orders.services).
+            order_cancel(order=order, by=request.user, note=_("Cancelled by staff."))
 
-        self.apply_to_each(request, queryset, apply, done="Cancelled")
+        def done(count: int, numbers: str) -> str:
+            return ngettext(
+                "Cancelled %(count)d order: %(numbers)s.",
+                "Cancelled %(count)d orders: %(numbers)s.",
+                count,
+            ) % {"count": count, "numbers": numbers}
 
-    @admin.action(description="Export selected to CSV", permissions=["view"])
+        self.apply_to_each(request, queryset, apply, done=done)
+
+    @admin.action(description=_("Export selected to CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
         from orders.reports import orders_export
 
@@ -408,7 +440,7 @@ class OrderLineAdmin(SellerScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
             actions.pop("fulfil_lines", None)
         return actions
 
-    @admin.action(description="Mark selected lines as sent (carrier and tracking)")
+    @admin.action(description=_("Mark selected lines as sent (carrier and tracking)"))
     def fulfil_lines(self, request, queryset):
         """A page asking the carrier and tracking, then one fulfilment per order and
         shop of the selected lines, of all their units not sent yet (order_fulfil)."""
@@ -426,20 +458,26 @@ class OrderLineAdmin(SellerScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
                 self.message_user(request, error_text(error), messages.ERROR)
                 return None
             if sent:
-                self.message_user(request, f"Marked as sent: {_numbers(sent)}.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    gettext("Marked as sent: %(numbers)s.") % {"numbers": _numbers(sent)},
+                    messages.SUCCESS,
+                )
             else:
-                self.message_user(request, "Those lines were all sent already.", messages.WARNING)
+                self.message_user(
+                    request, gettext("Those lines were all sent already."), messages.WARNING
+                )
             return None
         context = {
             **self.admin_site.each_context(request),
-            "title": "Mark lines as sent",
+            "title": gettext("Mark lines as sent"),
             "opts": self.model._meta,
             "lines": lines,
             "form": form,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             "selected": [line.pk for line in lines],
             "action_name": "fulfil_lines",
-            "submit_label": "Mark as sent",
+            "submit_label": gettext("Mark as sent"),
             "changelist_url": reverse("admin:orders_orderline_changelist"),
         }
         return TemplateResponse(request, "admin/orders/fulfil_lines.html", context)
@@ -462,7 +500,7 @@ class OrderLineAdmin(SellerScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
                 continue
             sent.append(order.number)
 
-    @admin.action(description="Export selected lines to CSV", permissions=["view"])
+    @admin.action(description=_("Export selected lines to CSV"), permissions=["view"])
     def export_lines_csv(self, request, queryset):
         from core.csv_export import csv_response
         from orders.selectors import ORDER_LINE_EXPORT_COLUMNS, order_line_export_rows
@@ -476,7 +514,7 @@ class OrderLineAdmin(SellerScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
 
     def changelist_view(self, request, extra_context=None):
         if is_seller(request):
-            extra_context = {"title": "My order lines", **(extra_context or {})}
+            extra_context = {"title": gettext("My order lines"), **(extra_context or {})}
         return super().changelist_view(request, extra_context)
 
     def get_list_display(self, request):
@@ -493,24 +531,24 @@ class OrderLineAdmin(SellerScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
         """Staff who may see orders follow a line to its order; shop members do not."""
         return "order_link" if _may_see_orders(request) else "order_number"
 
-    @admin.display(description="order", ordering="order__number")
+    @admin.display(description=_("order"), ordering="order__number")
     def order_number(self, line: OrderLine) -> str:
         return line.order.number
 
-    @admin.display(description="order", ordering="order__number")
+    @admin.display(description=_("order"), ordering="order__number")
     def order_link(self, line: OrderLine) -> str:
         url = reverse("admin:orders_order_change", args=[line.order_id])
         return format_html('<a href="{}">{}</a>', url, line.order.number)
 
-    @admin.display(description="placed", ordering="order__created_at")
+    @admin.display(description=_("placed"), ordering="order__created_at")
     def order_date(self, line: OrderLine):
         return line.order.created_at
 
-    @admin.display(description="status", ordering="order__status")
+    @admin.display(description=_("status"), ordering="order__status")
     def order_status(self, line: OrderLine) -> str:
         return line.order.get_status_display()
 
-    @admin.display(description="ship to")
+    @admin.display(description=_("ship to"))
     def ship_to(self, line: OrderLine) -> str:
         return _address(line.order.shipping_address)
 
@@ -529,14 +567,14 @@ class OrderStatusChangeAdmin(StaffOnlyAdminMixin, ReadOnlyAdminMixin, admin.Mode
     fields = ["order_link", "from_status", "to_status", "at", "by_email", "note"]
     readonly_fields = fields
 
-    @admin.display(description="order", ordering="order__number")
+    @admin.display(description=_("order"), ordering="order__number")
     def order_link(self, change: OrderStatusChange) -> str:
         url = reverse("admin:orders_order_change", args=[change.order_id])
         return format_html('<a href="{}">{}</a>', url, change.order.number)
 
-    @admin.display(description="by", ordering="by__email")
+    @admin.display(description=_("by"), ordering="by__email")
     def by_email(self, change: OrderStatusChange) -> str:
-        return change.by.email if change.by else "the system"
+        return change.by.email if change.by else gettext("the system")
 
 
 # The dashboards on the admin's index, and the sales reports under reports/.

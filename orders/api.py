@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -52,18 +53,24 @@ class CheckoutSerializer(serializers.Serializer):
         for key, method_id in value.items():
             shop_id = id_from_text(key)
             if shop_id is None:
-                raise serializers.ValidationError(f"“{key}” is not a shop id.")
+                raise serializers.ValidationError(_("“%(key)s” is not a shop id.") % {"key": key})
             chosen[shop_id] = method_id
         return chosen
 
     def validate(self, attrs):
         for kind in ("shipping", "billing"):
             if f"{kind}_address" in attrs and f"{kind}_address_id" in attrs:
-                message = f"Give {kind}_address or {kind}_address_id, not both."
+                message = _("Give %(kind)s_address or %(kind)s_address_id, not both.") % {
+                    "kind": kind
+                }
                 raise serializers.ValidationError({f"{kind}_address_id": [message]})
         if "shipping_address" not in attrs and "shipping_address_id" not in attrs:
             raise serializers.ValidationError(
-                {"shipping_address": ["A shipping address (or shipping_address_id) is required."]}
+                {
+                    "shipping_address": [
+                        _("A shipping address (or shipping_address_id) is required.")
+                    ]
+                }
             )
         return attrs
 
@@ -74,14 +81,14 @@ class CheckoutSerializer(serializers.Serializer):
             "shipping_address_id" in data or "billing_address_id" in data
         ):
             field = "shipping_address_id" if "shipping_address_id" in data else "billing_address_id"
-            message = "A guest has no address book: give the address itself."
+            message = _("A guest has no address book: give the address itself.")
             raise serializers.ValidationError({field: [message]})
         book = address_list(user=user) if user.is_authenticated else None
 
         def from_book(address_id: int) -> dict:
             address = book.filter(pk=address_id).first()
             if address is None:
-                raise NotFound("No such address in your address book.")
+                raise NotFound(_("No such address in your address book."))
             return address.as_snapshot()
 
         def inline(address: dict) -> dict:
@@ -538,7 +545,7 @@ class PeriodQuerySerializer(serializers.Serializer):
             and attrs.get("date_to")
             and attrs["date_from"] > attrs["date_to"]
         ):
-            raise serializers.ValidationError({"date_to": ["date_to is before date_from."]})
+            raise serializers.ValidationError({"date_to": [_("date_to is before date_from.")]})
         return attrs
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.db.models.signals import post_delete, post_save
+from django.utils import translation
 
 from core import generations
 
@@ -35,10 +36,11 @@ def _generation_key(user_id: int) -> str:
 def order_history_read(*, user_id: int, url: str, build: Callable[[], T]) -> T:
     """One page of a person's order history (`url`: the absolute address asked for,
     query string included: filters, page, page size, and the links built), cached while
-    their orders generation stands (core.generations.read_through)."""
+    their orders generation stands (core.generations.read_through). One per language:
+    a page holds words (the delivery estimates)."""
     digest = hashlib.sha256(url.encode()).hexdigest()[:32]
     return generations.read_through(
-        f"orders:list:{user_id}:{digest}",
+        f"orders:list:{user_id}:{translation.get_language()}:{digest}",
         build,
         generation=_generation_key(user_id),
         timeout=LIST_TIMEOUT,

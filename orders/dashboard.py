@@ -18,7 +18,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, F, QuerySet, Window
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from catalog.models import ProductVariant
 from orders import selectors
@@ -26,7 +28,11 @@ from orders.models import OrderLine, OrderStatus
 from orders.policies import may_view_sales
 from shops.admin_scoping import is_seller, seller_shop_ids
 
-PERIODS = ((1, "Today"), (7, "Last 7 days"), (30, "Last 30 days"))
+PERIODS = (
+    (1, gettext_lazy("Today")),
+    (7, gettext_lazy("Last 7 days")),
+    (30, gettext_lazy("Last 30 days")),
+)
 CHART_DAYS = 30
 TOP_LIMIT = 5
 LOW_STOCK_LIMIT = 10
@@ -223,7 +229,7 @@ def _money_label(value: float) -> str:
 
 
 def _day(day: date) -> str:
-    return f"{day.day} {day:%b}"
+    return dateformat.format(day, "j M")  # 3 Dec, the month in the reader's language
 
 
 def sales_chart(days: list[dict[str, Any]], *, currency: str) -> Chart:
@@ -234,13 +240,23 @@ def sales_chart(days: list[dict[str, Any]], *, currency: str) -> Chart:
     revenue_total = sum((day["revenue"] for day in days), Decimal("0.00"))
     orders_total = sum(day["orders"] for day in days)
     chart = Chart(
-        title=f"Daily revenue and orders, {_day(first)} to {_day(last)} {last.year}",
-        description=(
-            f"Bars: revenue per day in {currency}; line: orders per day (paid or further "
-            f"along, by the day they were placed). "
-            f"Over the {count} days, {revenue_total:,.2f} {currency} "
-            f"in {orders_total} order{'' if orders_total == 1 else 's'}."
-        ),
+        title=_("Daily revenue and orders, %(first)s to %(last)s %(year)s")
+        % {"first": _day(first), "last": _day(last), "year": last.year},
+        description=ngettext(
+            "Bars: revenue per day in %(currency)s; line: orders per day (paid or further "
+            "along, by the day they were placed). Over the %(days)d days, %(revenue)s "
+            "%(currency)s in %(orders)d order.",
+            "Bars: revenue per day in %(currency)s; line: orders per day (paid or further "
+            "along, by the day they were placed). Over the %(days)d days, %(revenue)s "
+            "%(currency)s in %(orders)d orders.",
+            orders_total,
+        )
+        % {
+            "currency": currency,
+            "days": count,
+            "revenue": f"{revenue_total:,.2f}",
+            "orders": orders_total,
+        },
         currency=currency,
     )
     plot_width = chart.right - chart.left
@@ -263,9 +279,17 @@ def sales_chart(days: list[dict[str, Any]], *, currency: str) -> Chart:
     label_every = max(1, math.ceil(count / 7))
     for index, day in enumerate(days):
         centre = chart.left + slot * (index + 0.5)
-        tip = f"{day['day']:%a} {_day(day['day'])}: {day['revenue']:,.2f} {currency}, " + (
-            f"{day['orders']} order{'' if day['orders'] == 1 else 's'}"
-        )
+        tip = ngettext(
+            "%(weekday)s %(day)s: %(revenue)s %(currency)s, %(orders)d order",
+            "%(weekday)s %(day)s: %(revenue)s %(currency)s, %(orders)d orders",
+            day["orders"],
+        ) % {
+            "weekday": dateformat.format(day["day"], "D"),
+            "day": _day(day["day"]),
+            "revenue": f"{day['revenue']:,.2f}",
+            "currency": currency,
+            "orders": day["orders"],
+        }
         chart.days.append({**day, "tip": tip})
         if day["revenue"] > 0:
             height = plot_height * float(day["revenue"]) / revenue_top

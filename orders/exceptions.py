@@ -1,26 +1,29 @@
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
 from core.errors import ApplicationError, NotPermitted
 
 
 class CartEmpty(ApplicationError):
     code = "cart_empty"
     status_code = 400
-    default_detail = "Your cart is empty."
+    default_detail = _("Your cart is empty.")
 
 
 class InvalidStatusTransition(ApplicationError):
     code = "invalid_status_transition"
     status_code = 409
-    default_detail = "The order cannot move to that status."
+    default_detail = _("The order cannot move to that status.")
 
 
 class OrderNotCancellable(InvalidStatusTransition):
-    default_detail = "This order can no longer be cancelled."
+    default_detail = _("This order can no longer be cancelled.")
 
 
 class OrderPermissionDenied(ApplicationError):
     code = "permission_denied"
     status_code = 403
-    default_detail = "Only the person who placed the order (or staff) may cancel it."
+    default_detail = _("Only the person who placed the order (or staff) may cancel it.")
 
 
 class PendingOrdersLimit(ApplicationError):
@@ -31,7 +34,14 @@ class PendingOrdersLimit(ApplicationError):
 
     def __init__(self, *, limit: int):
         super().__init__(
-            f"You already have {limit} unpaid orders: pay or cancel one before placing another.",
+            ngettext(
+                "You already have %(limit)d unpaid orders: pay or cancel one before placing "
+                "another.",
+                "You already have %(limit)d unpaid orders: pay or cancel one before placing "
+                "another.",
+                limit,
+            )
+            % {"limit": limit},
             limit=limit,
         )
 
@@ -45,9 +55,16 @@ class PendingUnitsLimit(ApplicationError):
 
     def __init__(self, *, product_id: int, name: str, limit: int, held: int):
         left = max(0, limit - held)
-        detail = f"You may hold at most {limit} of “{name}” in unpaid orders" + (
-            f"; {held} are already in your unpaid orders." if held else "."
-        )
+        if held:
+            detail = gettext(
+                "You may hold at most %(limit)d of “%(name)s” in unpaid orders; %(held)d are "
+                "already in your unpaid orders."
+            ) % {"limit": limit, "name": name, "held": held}
+        else:
+            detail = gettext("You may hold at most %(limit)d of “%(name)s” in unpaid orders.") % {
+                "limit": limit,
+                "name": name,
+            }
         super().__init__(detail, product_id=product_id, limit=limit, available=left)
 
 
@@ -56,7 +73,7 @@ class OrderLinesFulfilled(ApplicationError):
 
     code = "lines_fulfilled"
     status_code = 409
-    default_detail = (
+    default_detail = _(
         "Some of this order's lines are already sent: they can no longer be cancelled or "
         "refunded as a whole."
     )
@@ -73,18 +90,20 @@ class FulfilmentInvalid(ApplicationError):
 class NothingToSend(FulfilmentInvalid):
     """Every unit asked for (or every unit of the shop) was sent already."""
 
-    def __init__(self, detail: str = "Everything of this shop is sent already."):
-        super().__init__(detail, field="lines")
+    def __init__(self, detail: str | None = None):
+        super().__init__(
+            detail or gettext("Everything of this shop is sent already."), field="lines"
+        )
 
 
 class StatementsNotPermitted(NotPermitted):
-    default_detail = "Only platform staff and shop owners read seller statements."
+    default_detail = _("Only platform staff and shop owners read seller statements.")
 
 
 class ShopNotYours(ApplicationError):
     code = "not_found"
     status_code = 404
-    default_detail = "No such shop among yours."
+    default_detail = _("No such shop among yours.")
 
 
 class OrderAwaitingEmail(InvalidStatusTransition):
@@ -92,6 +111,6 @@ class OrderAwaitingEmail(InvalidStatusTransition):
     yet: the sellers do not act on it until it is."""
 
     code = "order_awaiting_email"
-    default_detail = (
+    default_detail = _(
         "This order waits for its buyer to confirm their email address before it is sent."
     )

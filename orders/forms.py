@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import AddressForm
 from accounts.models import Address
@@ -41,11 +42,13 @@ class CheckoutAddressForm(AddressForm):
 
 
 class CheckoutForm(forms.Form):
-    shipping_choice = forms.ChoiceField(label="Shipping address", widget=forms.RadioSelect)
-    save_shipping = forms.BooleanField(required=False, label="Save this address to my address book")
-    billing_choice = forms.ChoiceField(label="Billing address", widget=forms.RadioSelect)
+    shipping_choice = forms.ChoiceField(label=_("Shipping address"), widget=forms.RadioSelect)
+    save_shipping = forms.BooleanField(
+        required=False, label=_("Save this address to my address book")
+    )
+    billing_choice = forms.ChoiceField(label=_("Billing address"), widget=forms.RadioSelect)
     save_billing = forms.BooleanField(
-        required=False, label="Save this billing address to my address book"
+        required=False, label=_("Save this billing address to my address book")
     )
 
     def __init__(self, data=None, *, addresses: list[Address], guest: bool = False) -> None:
@@ -54,18 +57,18 @@ class CheckoutForm(forms.Form):
         if guest:  # no address book to save to; an address for the order's mails
             del self.fields["save_shipping"], self.fields["save_billing"]
             self.fields["email"] = forms.EmailField(
-                label="Email",
+                label=_("Email"),
                 max_length=Order._meta.get_field("email").max_length,
-                help_text="Your confirmation goes here, with a link to follow your order.",
+                help_text=_("Your confirmation goes here, with a link to follow your order."),
                 widget=forms.EmailInput(attrs={"autocomplete": "email"}),
             )
         self.addresses = {str(address.pk): address for address in addresses}
         book = [(key, str(address)) for key, address in self.addresses.items()]
-        self.fields["shipping_choice"].choices = [*book, (NEW, "A new address")]
+        self.fields["shipping_choice"].choices = [*book, (NEW, _("A new address"))]
         self.fields["billing_choice"].choices = [
-            (SAME, "Same as the shipping address"),
+            (SAME, _("Same as the shipping address")),
             *book,
-            (NEW, "A new billing address"),
+            (NEW, _("A new billing address")),
         ]
         default = next(
             (key for key, address in self.addresses.items() if address.is_default),
@@ -182,6 +185,8 @@ def chosen_methods(data) -> dict[int, int]:
 class FulfilmentForm(forms.Form):
     """What a seller says of a parcel sent: the carrier and its tracking."""
 
-    carrier = forms.CharField(max_length=100, required=False)
-    tracking_number = forms.CharField(max_length=100, required=False)
-    tracking_url = forms.URLField(max_length=500, required=False, assume_scheme="https")
+    carrier = forms.CharField(label=_("Carrier"), max_length=100, required=False)
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=100, required=False)
+    tracking_url = forms.URLField(
+        label=_("Tracking url"), max_length=500, required=False, assume_scheme="https"
+    )

@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
 
 from catalog.models import Product, ProductVariant
 from shipping.models import estimate_text
@@ -11,14 +12,14 @@ from shops.models import Shop
 
 
 class OrderStatus(models.TextChoices):
-    PENDING = "pending", "Pending payment"
-    PAID = "paid", "Paid"
-    PROCESSING = "processing", "Processing"
-    PARTIALLY_SHIPPED = "partially_shipped", "Partially shipped"
-    SHIPPED = "shipped", "Shipped"
-    DELIVERED = "delivered", "Delivered"
-    CANCELLED = "cancelled", "Cancelled"
-    REFUNDED = "refunded", "Refunded"
+    PENDING = "pending", pgettext_lazy("order status", "Pending payment")
+    PAID = "paid", pgettext_lazy("order status", "Paid")
+    PROCESSING = "processing", pgettext_lazy("order status", "Processing")
+    PARTIALLY_SHIPPED = "partially_shipped", pgettext_lazy("order status", "Partially shipped")
+    SHIPPED = "shipped", pgettext_lazy("order status", "Shipped")
+    DELIVERED = "delivered", pgettext_lazy("order status", "Delivered")
+    CANCELLED = "cancelled", pgettext_lazy("order status", "Cancelled")
+    REFUNDED = "refunded", pgettext_lazy("order status", "Refunded")
 
 
 # What counts as a sale (revenue, reports, the dashboard): paid and not given back.
@@ -56,6 +57,9 @@ class Order(models.Model):
     # confirmed (the mailed link) before the sellers see it.
     awaiting_email = models.BooleanField(default=False)
     email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The language the order was placed in: its mails and documents speak it to a guest
+    # (an account's own preference wins: core.i18n.language_of).
+    language = models.CharField(max_length=8, blank=True, default="")
     status = models.CharField(
         max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING
     )
@@ -105,7 +109,7 @@ class Order(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Order {self.number}"
+        return gettext("Order %(number)s") % {"number": self.number}
 
     @property
     def is_guest(self) -> bool:
@@ -186,10 +190,13 @@ class Shipment(models.Model):
     (a snapshot: later changes to the method do not touch it) and its fulfilments."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Not shipped yet"
-        PARTIALLY_SHIPPED = "partially_shipped", "Partially shipped"
-        SHIPPED = "shipped", "Shipped"
-        DELIVERED = "delivered", "Delivered"
+        PENDING = "pending", pgettext_lazy("shipment status", "Not shipped yet")
+        PARTIALLY_SHIPPED = (
+            "partially_shipped",
+            pgettext_lazy("shipment status", "Partially shipped"),
+        )
+        SHIPPED = "shipped", pgettext_lazy("shipment status", "Shipped")
+        DELIVERED = "delivered", pgettext_lazy("shipment status", "Delivered")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="shipments")
@@ -251,7 +258,9 @@ class Fulfilment(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.carrier} {self.tracking_number}".strip() or f"Fulfilment {self.pk}"
+        return f"{self.carrier} {self.tracking_number}".strip() or gettext("Fulfilment %(id)s") % {
+            "id": self.pk
+        }
 
 
 class FulfilmentLine(models.Model):

@@ -4,6 +4,8 @@ the buyer about their order, the shops' members about a new order of theirs."""
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from notifications.models import Kind
 from notifications.services import notify
@@ -11,20 +13,26 @@ from orders.links import order_path
 from orders.models import Order, OrderLine
 from shops.selectors import shop_member_user_ids
 
-STATUS_WORDS = {
-    "shipped": "is on its way",
-    "delivered": "was delivered",
-    "cancelled": "is cancelled",
-    "refunded": "is refunded",
+# The titles told of an order's new status. Each notification is written in its
+# reader's language (notifications.services.notify): lazy here, formatted by `notify`.
+STATUS_TITLES = {
+    "shipped": gettext_lazy("Your order %(number)s is on its way"),
+    "delivered": gettext_lazy("Your order %(number)s was delivered"),
+    "cancelled": gettext_lazy("Your order %(number)s is cancelled"),
+    "refunded": gettext_lazy("Your order %(number)s is refunded"),
 }
 
 
 def tell_paid(order: Order) -> None:
+    number, total, currency = order.number, order.total, order.currency
     notify(
         user_ids=[order.user_id],
         kind=Kind.PAYMENT_SUCCEEDED,
-        title=f"Payment received for order {order.number}",
-        body=f"{order.total} {order.currency}: the shops are getting your order ready.",
+        title=lambda: _("Payment received for order %(number)s") % {"number": number},
+        body=lambda: (
+            _("%(total)s %(currency)s: the shops are getting your order ready.")
+            % {"total": total, "currency": currency}
+        ),
         link=order_path(order),
     )
     if not order.awaiting_email:
@@ -34,32 +42,40 @@ def tell_paid(order: Order) -> None:
 def tell_sellers_new_order(order: Order) -> None:
     """Each shop of a paid order hears of it (a guest's held order: once released)."""
     shop_ids = OrderLine.objects.filter(order=order).values("shop_id")  # a subquery
+    number = order.number
     notify(
         user_ids=shop_member_user_ids(shop_ids=shop_ids),
         kind=Kind.NEW_ORDER,
-        title=f"New order {order.number}",
-        body="Paid: its lines of your shop are waiting to be sent.",
+        title=lambda: _("New order %(number)s") % {"number": number},
+        body=gettext_lazy("Paid: its lines of your shop are waiting to be sent."),
         link=f"{reverse('admin:orders_orderline_changelist')}?q={order.number}",
     )
 
 
 def tell_status(order: Order, status: str) -> None:
-    words = STATUS_WORDS.get(status)
-    if words:
+    title = STATUS_TITLES.get(status)
+    if title:
+        number = order.number
         notify(
             user_ids=[order.user_id],
             kind=Kind.ORDER_STATUS,
-            title=f"Your order {order.number} {words}",
+            title=lambda: str(title) % {"number": number},
             link=order_path(order),
         )
 
 
 def tell_sent(order: Order, *, shop_name: str, carrier: str, tracking_url: str) -> None:
-    via = f" with {carrier}" if carrier else ""
+    words = {"shop": shop_name, "number": order.number, "carrier": carrier, "url": tracking_url}
+
+    def title() -> str:
+        if carrier:
+            return _("%(shop)s sent items of order %(number)s with %(carrier)s") % words
+        return _("%(shop)s sent items of order %(number)s") % words
+
     notify(
         user_ids=[order.user_id],
         kind=Kind.ORDER_SENT,
-        title=f"{shop_name} sent items of order {order.number}{via}",
-        body=f"Track them: {tracking_url}" if tracking_url else "",
+        title=title,
+        body=(lambda: _("Track them: %(url)s") % words) if tracking_url else "",
         link=order_path(order),
     )

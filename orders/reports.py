@@ -21,6 +21,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, Strea
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.csv_export import csv_response
 from orders import selectors
@@ -29,11 +31,11 @@ from orders.models import Order
 from orders.policies import may_view_sales
 
 GROUPINGS = [
-    ("day", "Day"),
-    ("shop", "Shop"),
-    ("category", "Category"),
-    ("product", "Product"),
-    ("variant", "Variant"),
+    ("day", gettext_lazy("Day")),
+    ("shop", gettext_lazy("Shop")),
+    ("category", gettext_lazy("Category")),
+    ("product", gettext_lazy("Product")),
+    ("variant", gettext_lazy("Variant")),
 ]
 DEFAULT_DAYS = 30
 CHART_MAX_DAYS = 92  # a bar per day stays readable up to about a quarter
@@ -63,10 +65,12 @@ class PeriodForm(forms.Form):
     asks for both)."""
 
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label="To (inclusive)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("To (inclusive)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -76,12 +80,12 @@ class PeriodForm(forms.Form):
             and cleaned.get("date_to")
             and cleaned["date_from"] > cleaned["date_to"]
         ):
-            self.add_error("date_to", "The end date is before the start date.")
+            self.add_error("date_to", _("The end date is before the start date."))
         return cleaned
 
 
 class SalesReportForm(PeriodForm):
-    group_by = forms.ChoiceField(label="Group by", choices=GROUPINGS, initial="day")
+    group_by = forms.ChoiceField(label=gettext_lazy("Group by"), choices=GROUPINGS, initial="day")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -118,7 +122,7 @@ def sales_report_page(request: HttpRequest, *, site) -> TemplateResponse:
     form, query = _read_query(request)
     context: dict[str, Any] = {
         **site.each_context(request),
-        "title": "Sales report",
+        "title": _("Sales report"),
         "form": form,
         "query": query,
         "currency": settings.DEFAULT_CURRENCY,
@@ -148,7 +152,8 @@ def sales_report_csv(request: HttpRequest) -> HttpResponse:
     form, query = _read_query(request)
     if query is None:
         return HttpResponseBadRequest(
-            "Invalid report: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            _("Invalid report: %(errors)s")
+            % {"errors": "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())},
             content_type="text/plain",
         )
     group_by = query["group_by"]
@@ -203,7 +208,7 @@ def orders_csv(request: HttpRequest) -> HttpResponse:
     )
     if not form.is_valid():
         return HttpResponseBadRequest(
-            "Choose date_from and date_to (YYYY-MM-DD), the start first.",
+            _("Choose date_from and date_to (YYYY-MM-DD), the start first."),
             content_type="text/plain",
         )
     date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
@@ -222,7 +227,8 @@ def seller_statements_csv(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET)
     if not form.is_valid():
         return HttpResponseBadRequest(
-            "Invalid period: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            _("Invalid period: %(errors)s")
+            % {"errors": "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())},
             content_type="text/plain",
         )
     try:

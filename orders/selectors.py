@@ -26,6 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.guests import is_guest
 from cart.pricing import totals_rows
@@ -373,7 +374,7 @@ def sales_report(
         return [
             {
                 "key": row["product__category_id"],
-                "label": row["product__category__name"] or "Uncategorised",
+                "label": row["product__category__name"] or _("Uncategorised"),
                 **_m(row),
             }
             for row in rows

@@ -20,7 +20,9 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.guests import Guest, is_guest
 from accounts.models import User
@@ -35,6 +37,8 @@ from catalog.selectors import variant_is_for_sale
 from catalog.services import products_summary_refresh, variants_low_stock_check
 from core import metrics
 from core.errors import DomainValidationError
+from core.i18n import in_language_of
+from core.texts import Text, written
 from orders import notices, policies
 from orders.caching import user_orders_changed
 from orders.exceptions import (
@@ -138,10 +142,15 @@ def _new_number() -> str:
 
 
 def _record(
-    order: Order, *, from_status: str, to_status: str, by: User | Guest | None, note: str = ""
+    order: Order, *, from_status: str, to_status: str, by: User | Guest | None, note: Text = ""
 ) -> OrderStatusChange:
     # A guest acting on their order is recorded as nobody's account (the buyer).
     account = by if by is not None and by.is_authenticated else None
+    if not isinstance(note, str):
+        # The buyer reads the note in the order's timeline: written in their language
+        # (a guest's: the one they ordered in). `_lock` read the order with its buyer.
+        with in_language_of(order.user, fallback=order.language):
+            note = written(note)
     return OrderStatusChange.objects.create(
         order=order, from_status=from_status, to_status=to_status, by=account, note=note[:200]
     )
@@ -154,15 +163,15 @@ def guest_confirm_above() -> Decimal:
 
 def _guest_email(email: str) -> str:
     email = (email or "").strip()
-    message = "Enter the email address your order confirmation should go to."
+    message = _("Enter the email address your order confirmation should go to.")
     if not email:
         raise DomainValidationError(message, fields={"email": [message]})
     try:
         validate_email(email)
     except DjangoValidationError as exc:
-        message = "Enter a valid email address."
+        message = _("Enter a valid email address.")
         raise DomainValidationError(message, fields={"email": [message]}) from exc
-    local, _, domain = email.rpartition("@")
+    local, _at, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}"
 
 
@@ -267,7 +276,7 @@ def order_place(
         offers=offers,
     )
     if max(totals.total, totals.subtotal + totals.shipping_total) > MAX_ORDER_TOTAL:
-        message = "This order's total is larger than an order can hold: split it in two."
+        message = _("This order's total is larger than an order can hold: split it in two.")
         raise DomainValidationError(message, fields={"cart": [message]})
     priced = {line.line.ref: line for line in totals.lines}
 
@@ -316,6 +325,7 @@ def order_place(
         guest_key=user.key if guest else "",
         awaiting_email=guest and totals.total > guest_confirm_above(),
         currency=settings.DEFAULT_CURRENCY,
+        language=translation.get_language() or "",
         subtotal=totals.subtotal,
         shipping_total=totals.shipping_total,
         tax_total=totals.tax_total,
@@ -390,17 +400,19 @@ def order_place(
 
 
 def _lock(order: Order) -> Order:
-    return Order.objects.select_for_update().get(pk=order.pk)
+    # With its buyer (not locked): the timeline's notes are written in their language.
+    return Order.objects.select_for_update(of=("self",)).select_related("user").get(pk=order.pk)
 
 
 def _move(
-    order: Order, to_status: str, *, by: User | None, note: str = "", also: tuple[str, ...] = ()
+    order: Order, to_status: str, *, by: User | None, note: Text = "", also: tuple[str, ...] = ()
 ) -> Order:
     """Move `order` to `to_status` and record it; `also`: other fields set on `order`
     by the caller, written in the same UPDATE."""
     if to_status not in TRANSITIONS[order.status]:
         raise InvalidStatusTransition(
-            f"An order that is {order.get_status_display().lower()} cannot become {to_status}."
+            _("An order that is %(status)s cannot become %(target)s.")
+            % {"status": order.get_status_display().lower(), "target": to_status}
         )
     previous = order.status
     order.status = to_status
@@ -414,10 +426,11 @@ def order_set_status(*, order: Order, status: str, by: User | None) -> Order:
     """Staff move an order along: processing, shipped, delivered or cancelled (staff
     with `orders.change_order`; `by` None is a trusted caller)."""
     if by is not None and not policies.may_change_orders(by):
-        raise OrderPermissionDenied("You do not have permission to change orders.")
+        raise OrderPermissionDenied(_("You do not have permission to change orders."))
     if status not in STAFF_SETTABLE:
         raise InvalidStatusTransition(
-            f"Staff cannot set {status!r}: paid and refunded come from payments."
+            _("Staff cannot set %(status)s: paid and refunded come from payments.")
+            % {"status": repr(status)}
         )
     if status == S.CANCELLED:
         return order_cancel(order=order, by=by)
@@ -489,7 +502,7 @@ def order_may_cancel(*, order: Order, by: User | None) -> bool:
 
 
 @transaction.atomic
-def order_cancel(*, order: Order, by: User | None, note: str = "") -> Order:
+def order_cancel(*, order: Order, by: User | None, note: Text = "") -> Order:
     """Cancel: the stock returns, and the payments app refunds what was paid."""
     order = _lock(order)
     if by is not None and not policies.is_buyer(by, order) and not policies.may_change_orders(by):
@@ -569,7 +582,7 @@ def orders_adopt(*, user: User, emails: list[str], confirmed_only: bool = False)
 # No savepoint of its own inside the payment's transaction: nothing here is caught and
 # retried, so an error undoes the caller's whole transaction anyway.
 @transaction.atomic(savepoint=False)
-def order_mark_paid(*, order: Order, note: str = "") -> bool:
+def order_mark_paid(*, order: Order, note: Text = "") -> bool:
     """Payments report the order paid; answers False when it is no longer payable
     (cancelled meanwhile): the caller must then give the money back."""
     order = _lock(order)
@@ -591,7 +604,7 @@ def order_mark_paid(*, order: Order, note: str = "") -> bool:
 
 @transaction.atomic
 def order_record_refund(
-    *, order: Order, amount: Decimal, note: str = "", ref: str = "", shop_id: int | None = None
+    *, order: Order, amount: Decimal, note: Text = "", ref: str = "", shop_id: int | None = None
 ) -> Order:
     """Payments report money given back (`ref`: the refund's id there); a paid (or
     later) order fully refunded becomes `refunded`. A cancelled order stays cancelled.
@@ -631,7 +644,9 @@ def orders_expire_reservations(*, now: datetime | None = None) -> int:
             )
             if order is None:
                 continue
-            order_cancel(order=order, by=None, note="Reservation expired before payment.")
+            order_cancel(
+                order=order, by=None, note=gettext_lazy("Reservation expired before payment.")
+            )
             cancelled += 1
     metrics.RESERVATIONS_EXPIRED.inc(cancelled)
     return cancelled
@@ -663,16 +678,18 @@ def _fulfilling_shop(order_lines: dict, lines, by: User | None) -> int:
     if lines:
         unknown = [line_id for line_id, _quantity in lines if line_id not in order_lines]
         if unknown:
-            raise FulfilmentInvalid(f"Line {unknown[0]} is not one of this order's lines.")
+            raise FulfilmentInvalid(
+                _("Line %(line)s is not one of this order's lines.") % {"line": unknown[0]}
+            )
         shops = {order_lines[line_id].shop_id for line_id, _quantity in lines}
         if len(shops) > 1:
-            raise FulfilmentInvalid("A fulfilment holds the lines of one shop.")
+            raise FulfilmentInvalid(_("A fulfilment holds the lines of one shop."))
         return shops.pop()
     mine = {line.shop_id for line in order_lines.values()} & (
         user_shop_ids(user=by) if by is not None else set()
     )
     if len(mine) != 1:
-        raise FulfilmentInvalid("Name the shop that sends (shop_id).", field="shop_id")
+        raise FulfilmentInvalid(_("Name the shop that sends (shop_id)."), field="shop_id")
     return mine.pop()
 
 
@@ -714,16 +731,17 @@ def order_fulfil(
     if shop_id is None:
         shop_id = _fulfilling_shop(order_lines, lines, by)
     if by is not None and not policies.may_fulfil(by, shop_id):
-        raise OrderPermissionDenied("Only the shop's members (or staff) fulfil its lines.")
+        raise OrderPermissionDenied(_("Only the shop's members (or staff) fulfil its lines."))
     if order.status not in FULFILLABLE:
         raise InvalidStatusTransition(
-            f"An order that is {order.get_status_display().lower()} cannot be fulfilled."
+            _("An order that is %(status)s cannot be fulfilled.")
+            % {"status": order.get_status_display().lower()}
         )
     if order.awaiting_email:
         raise OrderAwaitingEmail()
     shipment = Shipment.objects.filter(order=order, shop_id=shop_id).first()
     if shipment is None:
-        raise FulfilmentInvalid("This order has no lines of that shop.", field="shop_id")
+        raise FulfilmentInvalid(_("This order has no lines of that shop."), field="shop_id")
     shop_lines = {pk: line for pk, line in order_lines.items() if line.shop_id == shop_id}
     sent = order_fulfilled_quantities(order=order)
     left = {pk: line.quantity - sent.get(pk, 0) for pk, line in shop_lines.items()}
@@ -734,7 +752,8 @@ def order_fulfil(
         for line_id, quantity in lines:
             if line_id not in shop_lines:
                 raise FulfilmentInvalid(
-                    f"Line {line_id} is not one of this shop's lines of the order.",
+                    _("Line %(line)s is not one of this shop's lines of the order.")
+                    % {"line": line_id},
                     field="lines",
                 )
             if quantity is None:
@@ -742,13 +761,17 @@ def order_fulfil(
                 if quantity < 1:
                     continue
             if quantity < 1:
-                raise FulfilmentInvalid("Each line sends at least one unit.", field="lines")
+                raise FulfilmentInvalid(_("Each line sends at least one unit."), field="lines")
             wanted[line_id] = wanted.get(line_id, 0) + quantity
         for line_id, quantity in wanted.items():
             if quantity > left[line_id]:
                 raise FulfilmentInvalid(
-                    f"Only {left[line_id]} of “{shop_lines[line_id].product_name}” are left "
-                    "to send.",
+                    ngettext(
+                        "Only %(left)d of “%(name)s” are left to send.",
+                        "Only %(left)d of “%(name)s” are left to send.",
+                        left[line_id],
+                    )
+                    % {"left": left[line_id], "name": shop_lines[line_id].product_name},
                     field="lines",
                 )
     if not wanted:
@@ -775,8 +798,8 @@ def order_fulfil(
     )
     target = S.SHIPPED if all_sent else S.PARTIALLY_SHIPPED
     if order.status != target:
-        note = f"{shipment.shop_name}: {fulfilment}".strip()
-        _move(order, target, by=by, note=note)
+        shop_name = shipment.shop_name
+        _move(order, target, by=by, note=lambda: f"{shop_name}: {fulfilment}".strip())
 
     from orders.tasks import send_fulfilment_email
 

@@ -1,6 +1,7 @@
 from celery import shared_task
 
-from core.emails import render_email
+from core.emails import render_email, send_once
+from core.i18n import language_of
 from orders.links import order_url
 from orders.models import Fulfilment, Order
 from orders.selectors import order_figures_for, order_for_buyer, order_recipient
@@ -30,11 +31,14 @@ def send_order_email(order_id: str, kind: str) -> None:
     recipient = order and order_recipient(order, optional=kind in OPTIONAL_KINDS)
     if not recipient:
         return
-    render_email(
+    message = render_email(
         f"orders/email/{kind}",
         to=[recipient],
         context={**_email_context(order), "kind": kind},
-    ).send()
+        language=language_of(order.user, fallback=order.language),
+    )
+    # Run again after its worker died (acks late), the task does not mail twice.
+    send_once(message, key=f"order:{order.pk}:{kind}")
 
 
 @shared_task
@@ -52,7 +56,7 @@ def send_fulfilment_email(fulfilment_id: int) -> None:
     recipient = order and order_recipient(order, optional=True)
     if not recipient:
         return
-    render_email(
+    message = render_email(
         "orders/email/fulfilment",
         to=[recipient],
         context={
@@ -61,7 +65,9 @@ def send_fulfilment_email(fulfilment_id: int) -> None:
             "shipment": fulfilment.shipment,
             "sent": [(line.order_line, line.quantity) for line in fulfilment.lines.all()],
         },
-    ).send()
+        language=language_of(order.user, fallback=order.language),
+    )
+    send_once(message, key=f"fulfilment:{fulfilment.pk}")
 
 
 @shared_task

@@ -20,6 +20,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 from django_countries import countries
 
@@ -73,10 +75,10 @@ def checkout(request: HttpRequest) -> HttpResponse:
         buyer = user
     summary = cart_summary(cart=cart)
     if not summary.lines:
-        messages.info(request, "Your cart is empty: add something to it before checking out.")
+        messages.info(request, _("Your cart is empty: add something to it before checking out."))
         return redirect("cart:detail")
     if request.method == "GET" and summary.has_problems:
-        messages.warning(request, "Some items in your cart need your attention first.")
+        messages.warning(request, _("Some items in your cart need your attention first."))
         return redirect("cart:detail")
 
     form = CheckoutForm(
@@ -93,8 +95,14 @@ def checkout(request: HttpRequest) -> HttpResponse:
             minutes = max(1, round(throttle.wait() / 60))
             messages.error(
                 request,
-                f"Too many orders placed from here in a short while: try again in "
-                f"{minutes} minute{'s' if minutes != 1 else ''}.",
+                ngettext(
+                    "Too many orders placed from here in a short while: try again in "
+                    "%(minutes)d minute.",
+                    "Too many orders placed from here in a short while: try again in "
+                    "%(minutes)d minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
             )
             return redirect("cart:detail")
         try:
@@ -115,20 +123,29 @@ def checkout(request: HttpRequest) -> HttpResponse:
                         form_add_service_error(address_form, exc)
                         raise _AddressRejected from exc
         except (InsufficientStock, ProductUnavailable, CartEmpty) as exc:
-            messages.error(request, f"{exc.detail} Nothing was ordered: check your cart.")
+            messages.error(
+                request,
+                _("%(reason)s Nothing was ordered: check your cart.") % {"reason": exc.detail},
+            )
             return redirect("cart:detail")
         except EmailNotVerified:
             return _unverified(request, status=403)
         except _AddressRejected:
             pass
         except NotShippable as exc:
-            messages.error(request, f"{exc.detail} Choose another address, or remove its items.")
+            messages.error(
+                request,
+                _("%(reason)s Choose another address, or remove its items.")
+                % {"reason": exc.detail},
+            )
         except ApplicationError as exc:
             messages.error(request, exc.detail)
         else:
             if guest:  # this session may read and pay the order it placed
                 guest_session_grant(request.session, order.pk)
-            messages.success(request, f"Thank you! Your order {order.number} is placed.")
+            messages.success(
+                request, _("Thank you! Your order %(number)s is placed.") % {"number": order.number}
+            )
             return redirect("orders:detail", order_id=order.pk)
 
     if refresh:
@@ -235,7 +252,9 @@ def order_cancel(request: HttpRequest, order_id) -> HttpResponse:
         except OrderNotCancellable as exc:
             messages.error(request, exc.detail)
         else:
-            messages.success(request, f"Your order {order.number} is cancelled.")
+            messages.success(
+                request, _("Your order %(number)s is cancelled.") % {"number": order.number}
+            )
         return redirect("orders:detail", order_id=order.pk)
     if not services.order_may_cancel(order=order, by=viewer):
         messages.error(request, OrderNotCancellable.default_detail)
@@ -253,9 +272,9 @@ def order_link(request: HttpRequest, token: str) -> HttpResponse:
     if order is None:
         return render(request, "orders/link_invalid.html", status=404)
     if order.user_id is not None:  # an account adopted it: its owner signs in to read it
-        messages.info(request, "This order is in your account now: sign in to see it.")
+        messages.info(request, _("This order is in your account now: sign in to see it."))
         return redirect_to_login(reverse("orders:detail", args=[order.pk]))
     guest_session_grant(request.session, order.pk)
     if order.email_confirmed_at is None and services.order_confirm_email(order=order):
-        messages.success(request, "Thank you: your email address is confirmed.")
+        messages.success(request, _("Thank you: your email address is confirmed."))
     return redirect("orders:detail", order_id=order.pk)

@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from core.admin import (
     SERVICE_ERRORS,
@@ -396,7 +397,7 @@ class OrderPaymentInline(ReadOnlyAdminMixin, admin.TabularInline):
     verbose_name_plural = "payments"
 
 
-@admin.action(description="Refund in full")
+@admin.action(description=gettext_lazy("Refund in full"))
 def refund_in_full(modeladmin, request: HttpRequest, queryset) -> None:
     """Give back what remains of every succeeded payment of each chosen order
     (payments.services.order_refund_in_full, the same as cancelling uses)."""
@@ -406,12 +407,21 @@ def refund_in_full(modeladmin, request: HttpRequest, queryset) -> None:
         if refusals and not refunds:
             raise refusals[0]
         if not refunds:
-            raise DomainValidationError("Nothing was paid that has not been refunded.")
+            raise DomainValidationError(gettext("Nothing was paid that has not been refunded."))
         if refusals:
-            return "Refunded in part. " + " ".join(error_text(error) for error in refusals)
+            return gettext("Refunded in part. %(reasons)s") % {
+                "reasons": " ".join(error_text(error) for error in refusals)
+            }
         return None
 
-    modeladmin.apply_to_each(request, queryset, apply, done="Refunded")
+    def done(count: int, numbers: str) -> str:
+        return ngettext(
+            "Refunded %(count)d order: %(numbers)s.",
+            "Refunded %(count)d orders: %(numbers)s.",
+            count,
+        ) % {"count": count, "numbers": numbers}
+
+    modeladmin.apply_to_each(request, queryset, apply, done=done)
 
 
 register_admin_inline("orders.order", OrderPaymentInline)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse as reverse_path
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -174,7 +175,7 @@ class PaymentCreateView(GuestsWelcome, APIView):
             .first()
         )
         if order is None or not is_buyer(request.user, order):
-            raise NotFound("No such order.")
+            raise NotFound(_("No such order."))
         data = serializer.validated_data
         # The order's owner (None: a guest's) is the payer.
         payment, created = services.payment_create(
@@ -203,7 +204,7 @@ class PaymentConfirmView(GuestsWelcome, APIView):
             .first()
         )
         if payment is None or not is_payer(request.user, payment):
-            raise NotFound("No such payment.")
+            raise NotFound(_("No such payment."))
         payment = services.payment_confirm(
             payment=payment,
             payment_method=serializer.validated_data.get("payment_method") or None,
@@ -233,7 +234,7 @@ class RefundCreateView(APIView):
         serializer.is_valid(raise_exception=True)
         payment = Payment.objects.filter(pk=serializer.validated_data["payment_id"]).first()
         if payment is None:
-            raise NotFound("No such payment.")
+            raise NotFound(_("No such payment."))
         refund = services.payment_refund(
             payment=payment,
             amount=serializer.validated_data.get("amount"),

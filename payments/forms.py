@@ -11,27 +11,34 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from payments.models import RefundReason, SavedPaymentMethod
 
 # The dummy provider's test payment methods (see payments/providers/dummy.py), as Stripe's
 # test mode names them.
 TEST_CARDS = [
-    ("pm_card_visa", "Visa ending 4242 (succeeds)"),
-    ("pm_card_mastercard", "Mastercard ending 4444 (succeeds)"),
-    ("pm_card_chargeDeclined", "Declined card"),
-    ("pm_card_insufficientFunds", "Insufficient funds"),
+    ("pm_card_visa", gettext_lazy("Visa ending 4242 (succeeds)")),
+    ("pm_card_mastercard", gettext_lazy("Mastercard ending 4444 (succeeds)")),
+    ("pm_card_chargeDeclined", gettext_lazy("Declined card")),
+    ("pm_card_insufficientFunds", gettext_lazy("Insufficient funds")),
 ]
 
 
 def saved_method_label(method: SavedPaymentMethod, *, expiry: bool = True) -> str:
     """`Visa •••• 4242, expires 12/2034` (without `expiry`: `Visa •••• 4242`)."""
-    brand = (method.brand or "Card").replace("_", " ").title()
+    brand = method.brand.replace("_", " ").title() if method.brand else _("Card")
     if brand == "Amex":
         brand = "American Express"
     label = f"{brand} •••• {method.last4}" if method.last4 else brand
     if expiry and method.exp_month and method.exp_year:
-        label += f", expires {method.exp_month:02d}/{method.exp_year}"
+        # Translators: a saved card and its expiry date, e.g. Visa •••• 4242, expires 12/2034.
+        label = _("%(card)s, expires %(month)02d/%(year)s") % {
+            "card": label,
+            "month": method.exp_month,
+            "year": method.exp_year,
+        }
     return label
 
 
@@ -44,11 +51,11 @@ class CardPaymentForm(forms.Form):
     """
 
     payment = forms.UUIDField(widget=forms.HiddenInput)
-    payment_method = forms.ChoiceField(label="Card")
+    payment_method = forms.ChoiceField(label=gettext_lazy("Card"))
     save_payment_method = forms.BooleanField(
-        label="Save this card for next time",
+        label=gettext_lazy("Save this card for next time"),
         required=False,
-        help_text="You can remove saved cards at any time.",
+        help_text=gettext_lazy("You can remove saved cards at any time."),
     )
 
     def __init__(
@@ -64,7 +71,7 @@ class CardPaymentForm(forms.Form):
         ]
         choices: list[Any] = []
         if saved and test_cards:
-            choices = [("Your saved cards", saved), ("Test cards", TEST_CARDS)]
+            choices = [(_("Your saved cards"), saved), (_("Test cards"), TEST_CARDS)]
         else:
             choices = saved or (TEST_CARDS if test_cards else [])
         field = self.fields["payment_method"]
@@ -74,7 +81,7 @@ class CardPaymentForm(forms.Form):
             # Without a new card there is nothing to save.
             del self.fields["save_payment_method"]
         else:
-            field.help_text = "A test card: no money moves."
+            field.help_text = _("A test card: no money moves.")
 
     @property
     def has_choices(self) -> bool:
@@ -85,13 +92,15 @@ class RefundForm(forms.Form):
     """Staff give back all or part of a payment (the admin's refund page)."""
 
     amount = forms.DecimalField(
-        label="Amount",
+        label=gettext_lazy("Amount"),
         max_digits=12,
         decimal_places=2,
         min_value=Decimal("0.01"),
         required=False,
-        help_text="Left empty, everything that remains is refunded.",
+        help_text=gettext_lazy("Left empty, everything that remains is refunded."),
     )
     reason = forms.ChoiceField(
-        label="Reason", choices=RefundReason.choices, initial=RefundReason.REQUESTED_BY_CUSTOMER
+        label=gettext_lazy("Reason"),
+        choices=RefundReason.choices,
+        initial=RefundReason.REQUESTED_BY_CUSTOMER,
     )

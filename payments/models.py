@@ -3,18 +3,26 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from orders.models import Order
 
 
 class PaymentStatus(models.TextChoices):
-    REQUIRES_PAYMENT_METHOD = "requires_payment_method", "Requires a payment method"
-    REQUIRES_CONFIRMATION = "requires_confirmation", "Requires confirmation"
-    REQUIRES_ACTION = "requires_action", "Requires action"
-    PROCESSING = "processing", "Processing"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-    CANCELED = "canceled", "Canceled"
+    REQUIRES_PAYMENT_METHOD = (
+        "requires_payment_method",
+        pgettext_lazy("payment status", "Requires a payment method"),
+    )
+    REQUIRES_CONFIRMATION = (
+        "requires_confirmation",
+        pgettext_lazy("payment status", "Requires confirmation"),
+    )
+    REQUIRES_ACTION = "requires_action", pgettext_lazy("payment status", "Requires action")
+    PROCESSING = "processing", pgettext_lazy("payment status", "Processing")
+    SUCCEEDED = "succeeded", pgettext_lazy("payment status", "Succeeded")
+    FAILED = "failed", pgettext_lazy("payment status", "Failed")
+    CANCELED = "canceled", pgettext_lazy("payment status", "Canceled")
 
 
 OPEN_STATUSES = (
@@ -105,18 +113,18 @@ class Payment(models.Model):
 
 
 class RefundReason(models.TextChoices):
-    REQUESTED_BY_CUSTOMER = "requested_by_customer", "Requested by the customer"
-    DUPLICATE = "duplicate", "Duplicate"
-    FRAUDULENT = "fraudulent", "Fraudulent"
-    ORDER_CANCELLED = "order_cancelled", "Order cancelled"
-    OTHER = "other", "Other"
+    REQUESTED_BY_CUSTOMER = "requested_by_customer", _("Requested by the customer")
+    DUPLICATE = "duplicate", _("Duplicate")
+    FRAUDULENT = "fraudulent", _("Fraudulent")
+    ORDER_CANCELLED = "order_cancelled", _("Order cancelled")
+    OTHER = "other", _("Other")
 
 
 class RefundStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-    CANCELED = "canceled", "Canceled"
+    PENDING = "pending", pgettext_lazy("refund status", "Pending")
+    SUCCEEDED = "succeeded", pgettext_lazy("refund status", "Succeeded")
+    FAILED = "failed", pgettext_lazy("refund status", "Failed")
+    CANCELED = "canceled", pgettext_lazy("refund status", "Canceled")
 
 
 class Refund(models.Model):

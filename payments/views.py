@@ -20,6 +20,8 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -47,20 +49,25 @@ P = PaymentStatus
 # What a declined card means, in the words a shopper understands. Lost or stolen cards
 # get the generic answer on purpose (as Stripe advises): the person paying may not be
 # the card's owner.
+DECLINED = gettext_lazy("Your card was declined.")
 DECLINE_MESSAGES = {
-    "generic_decline": "Your card was declined.",
-    "card_declined": "Your card was declined.",
-    "do_not_honor": "Your card was declined.",
-    "lost_card": "Your card was declined.",
-    "stolen_card": "Your card was declined.",
-    "fraudulent": "Your card was declined.",
-    "insufficient_funds": "Your card has insufficient funds.",
-    "expired_card": "Your card has expired.",
-    "incorrect_cvc": "Your card's security code is incorrect.",
-    "incorrect_number": "Your card number is incorrect.",
-    "card_velocity_exceeded": "Your card has reached its spending limit.",
-    "processing_error": "An error occurred while processing your card. Please try again.",
-    "invalid_payment_method": "That card cannot be used here: please choose another one.",
+    "generic_decline": DECLINED,
+    "card_declined": DECLINED,
+    "do_not_honor": DECLINED,
+    "lost_card": DECLINED,
+    "stolen_card": DECLINED,
+    "fraudulent": DECLINED,
+    "insufficient_funds": gettext_lazy("Your card has insufficient funds."),
+    "expired_card": gettext_lazy("Your card has expired."),
+    "incorrect_cvc": gettext_lazy("Your card's security code is incorrect."),
+    "incorrect_number": gettext_lazy("Your card number is incorrect."),
+    "card_velocity_exceeded": gettext_lazy("Your card has reached its spending limit."),
+    "processing_error": gettext_lazy(
+        "An error occurred while processing your card. Please try again."
+    ),
+    "invalid_payment_method": gettext_lazy(
+        "That card cannot be used here: please choose another one."
+    ),
 }
 
 
@@ -68,8 +75,8 @@ def failure_reason(payment: Payment) -> str:
     """Why a payment failed, in human words (its decline code, else its failure code)."""
     for code in (payment.decline_code, payment.failure_code):
         if code in DECLINE_MESSAGES:
-            return DECLINE_MESSAGES[code]
-    return "Your card was declined."
+            return str(DECLINE_MESSAGES[code])
+    return str(DECLINED)
 
 
 def card_labels(payments: list[Payment]) -> dict[str, str]:
@@ -143,9 +150,13 @@ def failed_url(order: Order, payment: Payment) -> str:
 def _not_payable(request: HttpRequest, order: Order) -> HttpResponse:
     order.refresh_from_db(fields=["status"])
     if order.status in PAID_STATUSES:
-        messages.info(request, f"Order {order.number} is already paid.")
+        messages.info(request, _("Order %(number)s is already paid.") % {"number": order.number})
     elif order.status == OrderStatus.CANCELLED:
-        messages.error(request, f"Order {order.number} is cancelled: it can no longer be paid.")
+        messages.error(
+            request,
+            _("Order %(number)s is cancelled: it can no longer be paid.")
+            % {"number": order.number},
+        )
     else:
         messages.error(request, OrderNotPayable.default_detail)
     return redirect("orders:detail", order_id=order.pk)
@@ -243,7 +254,10 @@ def paypal_start(request: HttpRequest, order_id) -> HttpResponse:
     except OrderNotPayable:
         return _not_payable(request, order)
     except (PaymentProviderUnavailable, DomainValidationError) as exc:
-        messages.error(request, f"Paying with PayPal is not available right now. {exc.detail}")
+        messages.error(
+            request,
+            _("Paying with PayPal is not available right now. %(reason)s") % {"reason": exc.detail},
+        )
         return redirect("payments:pay", order_id=order.pk)
     if payment.status == P.SUCCEEDED or not payment.redirect_url:
         return redirect(paid_url(order, payment))
@@ -263,12 +277,12 @@ def paypal_return(request: HttpRequest, order_id) -> HttpResponse:
         .first()
     )
     if payment is None:
-        messages.error(request, "That PayPal payment is not one of this order's.")
+        messages.error(request, _("That PayPal payment is not one of this order's."))
         return redirect("payments:pay", order_id=order.pk)
     if payment.status in (P.SUCCEEDED, P.PROCESSING):
         return redirect(paid_url(order, payment))
     if not payment.is_confirmable:
-        messages.error(request, "This PayPal payment was replaced by another one: pay again.")
+        messages.error(request, _("This PayPal payment was replaced by another one: pay again."))
         return redirect("payments:pay", order_id=order.pk)
     try:
         payment = services.payment_confirm(payment=payment, payment_method=None)
@@ -291,7 +305,7 @@ def _pay_with_card(request: HttpRequest, order: Order) -> HttpResponse:
     else:
         payment = _order_payments(request, order).filter(pk=payment_id).first()
     if payment is None:
-        messages.error(request, "That payment form was out of date: here is a fresh one.")
+        messages.error(request, _("That payment form was out of date: here is a fresh one."))
         return redirect("payments:pay", order_id=order.pk)
     # A form sent twice (or from an old tab) lands where its first sending did.
     if payment.status == P.SUCCEEDED:
@@ -351,7 +365,7 @@ def paid(request: HttpRequest, order_id) -> HttpResponse:
         ):
             return redirect(failed_url(order, payment))
         if payment.status == P.CANCELED:
-            messages.error(request, "This payment was cancelled.")
+            messages.error(request, _("This payment was cancelled."))
             return redirect("orders:detail", order_id=order.pk)
         if payment.status != P.PROCESSING and not redirect_status:
             return redirect("payments:pay", order_id=order.pk)  # not paid yet
@@ -412,5 +426,5 @@ def payment_method_remove(request: HttpRequest, method_id) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, f"{label} is removed from your saved cards.")
+        messages.success(request, _("%(card)s is removed from your saved cards.") % {"card": label})
     return redirect("payments:methods")

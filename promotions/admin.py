@@ -9,6 +9,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import (
     SERVICE_ERRORS,
@@ -75,14 +77,15 @@ class VoucherInline(SellerScopedAdminMixin, admin.TabularInline):
 
 
 class GenerateForm(forms.Form):
-    count = forms.IntegerField(min_value=1, max_value=10_000, initial=100)
-    prefix = forms.CharField(max_length=20, required=False)
+    count = forms.IntegerField(label=_("Count"), min_value=1, max_value=10_000, initial=100)
+    prefix = forms.CharField(label=_("Prefix"), max_length=20, required=False)
     usage_limit = forms.IntegerField(
+        label=_("Usage limit"),
         min_value=1,
         max_value=2**31 - 1,
         required=False,
         initial=1,
-        help_text="Uses of each code; empty: no limit.",
+        help_text=_("Uses of each code; empty: no limit."),
     )
 
 
@@ -128,27 +131,34 @@ class PromotionAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin
             fields.remove("shops")
         return fields
 
-    @admin.display(description="shop")
+    @admin.display(description=_("shop"))
     def shop_shown(self, promotion: Promotion) -> str:
-        return promotion.shop.name if promotion.shop_id else "Platform"
+        return promotion.shop.name if promotion.shop_id else gettext("Platform")
 
-    @admin.display(description="reward")
+    @admin.display(description=_("reward"))
     def reward_shown(self, promotion: Promotion) -> str:
         return promotion.reward_text
 
-    @admin.display(description="runs")
+    @admin.display(description=_("runs"))
     def window(self, promotion: Promotion) -> str:
         def when(moment):
             return moment.strftime("%Y-%m-%d %H:%M") if moment else "…"
 
         if not (promotion.starts_at or promotion.ends_at):
-            return "Always"
-        return f"{when(promotion.starts_at)} to {when(promotion.ends_at)}"
+            return gettext("Always")
+        return gettext("%(start)s to %(end)s") % {
+            "start": when(promotion.starts_at),
+            "end": when(promotion.ends_at),
+        }
 
-    @admin.display(description="used")
+    @admin.display(description=_("used"))
     def used(self, promotion: Promotion) -> str:
-        limit = f" of {promotion.usage_limit}" if promotion.usage_limit is not None else ""
-        return f"{promotion.used_count}{limit}"
+        if promotion.usage_limit is None:
+            return str(promotion.used_count)
+        return gettext("%(used)s of %(limit)s") % {
+            "used": promotion.used_count,
+            "limit": promotion.usage_limit,
+        }
 
     def save_model(self, request, obj, form, change) -> None:
         data = {
@@ -197,11 +207,11 @@ class PromotionAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin
         for promotion in queryset:
             promotion_delete(promotion=promotion, by=request.user)
 
-    @admin.action(description="Generate single-use codes for the selected promotion")
+    @admin.action(description=_("Generate single-use codes for the selected promotion"))
     def generate_codes(self, request, queryset):
         promotions = list(queryset[:2])
         if len(promotions) != 1:
-            self.message_user(request, "Select one promotion.", messages.WARNING)
+            self.message_user(request, gettext("Select one promotion."), messages.WARNING)
             return None
         promotion = promotions[0]
         form = GenerateForm(request.POST if "apply" in request.POST else None)
@@ -219,24 +229,29 @@ class PromotionAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin
                 return None
             self.message_user(
                 request,
-                f"{len(made)} codes made for “{promotion.name}”: export them as CSV.",
+                ngettext(
+                    "%(count)d codes made for “%(name)s”: export them as CSV.",
+                    "%(count)d codes made for “%(name)s”: export them as CSV.",
+                    len(made),
+                )
+                % {"count": len(made), "name": promotion.name},
                 messages.SUCCESS,
             )
             return None
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Generate codes for “{promotion.name}”",
+            "title": gettext("Generate codes for “%(name)s”") % {"name": promotion.name},
             "opts": self.model._meta,
             "form": form,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             "selected": [promotion.pk],
             "action_name": "generate_codes",
-            "submit_label": "Generate",
+            "submit_label": gettext("Generate"),
             "changelist_url": reverse("admin:promotions_promotion_changelist"),
         }
         return TemplateResponse(request, "admin/promotions/generate_codes.html", context)
 
-    @admin.action(description="Export the selected promotions' codes as CSV")
+    @admin.action(description=_("Export the selected promotions' codes as CSV"))
     def export_codes(self, request, queryset):
         vouchers = (
             Voucher.objects.filter(promotion__in=queryset)
@@ -265,19 +280,23 @@ class VoucherAdmin(SellerScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin)
     def get_queryset(self, request):
         return selectors.voucher_usage(super().get_queryset(request))
 
-    @admin.display(description="used")
+    @admin.display(description=_("used"))
     def used_shown(self, voucher: Voucher) -> str:
-        limit = f" of {voucher.usage_limit}" if voucher.usage_limit is not None else ""
-        return f"{voucher.used_count}{limit}"
+        if voucher.usage_limit is None:
+            return str(voucher.used_count)
+        return gettext("%(used)s of %(limit)s") % {
+            "used": voucher.used_count,
+            "limit": voucher.usage_limit,
+        }
 
-    @admin.display(description="orders", ordering="orders")
+    @admin.display(description=_("orders"), ordering="orders")
     def orders(self, voucher: Voucher) -> int:
         return voucher.orders
 
-    @admin.display(description="discount given", ordering="discount_given")
+    @admin.display(description=_("discount given"), ordering="discount_given")
     def discount_given(self, voucher: Voucher):
         return voucher.discount_given
 
-    @admin.display(description="revenue", ordering="revenue")
+    @admin.display(description=_("revenue"), ordering="revenue")
     def revenue(self, voucher: Voucher):
         return voucher.revenue

@@ -4,6 +4,7 @@ are promotions.services'; shoppers use codes through cart/voucher/."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status, viewsets
@@ -129,7 +130,7 @@ def _shop_for(user, shop_id: int | None) -> Shop | None:
         return None
     shop = Shop.objects.filter(pk=shop_id).first()
     if shop is None:
-        raise _invalid("shop_id", "No such shop.")
+        raise _invalid("shop_id", _("No such shop."))
     return shop
 
 
@@ -157,7 +158,7 @@ class PromotionViewSet(viewsets.ModelViewSet):
         if shop_id is None and not policies.may_change_any_promotion(request.user):
             owned = sorted(policies.managed_shop_ids(request.user))
             if len(owned) != 1:
-                raise PermissionDenied("Name the shop (shop_id): the platform's are staff's.")
+                raise PermissionDenied(_("Name the shop (shop_id): the platform's are staff's."))
             shop_id = owned[0]
         promotion = services.promotion_create(
             shop=_shop_for(request.user, shop_id), data=data, by=request.user
@@ -226,7 +227,7 @@ class VoucherViewSet(viewsets.ModelViewSet):
             selectors.promotion_list(user=request.user).filter(pk=data["promotion_id"]).first()
         )
         if promotion is None:
-            raise _invalid("promotion_id", "No such promotion among those you run.")
+            raise _invalid("promotion_id", _("No such promotion among those you run."))
         voucher = services.voucher_create(
             promotion=promotion,
             code=data["code"],

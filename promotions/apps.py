@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PromotionsConfig(AppConfig):
     name = "promotions"
-    verbose_name = "Promotions"
+    verbose_name = _("Promotions")
 
     def ready(self) -> None:
         from catalog.pricing import register_sale_source

@@ -1,8 +1,10 @@
+from django.utils.translation import gettext_lazy as _
+
 from core.errors import ApplicationError, NotPermitted
 
 
 class PromotionPermissionDenied(NotPermitted):
-    default_detail = (
+    default_detail = _(
         "Only platform staff run the platform's promotions, and a shop's owners their shop's."
     )
 
@@ -18,22 +20,22 @@ class VoucherError(ApplicationError):
 
 class VoucherUnknown(VoucherError):
     code = "voucher_unknown"
-    default_detail = "There is no such discount code."
+    default_detail = _("There is no such discount code.")
 
 
 class VoucherExpired(VoucherError):
     code = "voucher_expired"
-    default_detail = "This discount code has expired."
+    default_detail = _("This discount code has expired.")
 
 
 class VoucherUsedUp(VoucherError):
     code = "voucher_used_up"
-    default_detail = "This discount code has been used as often as it may be."
+    default_detail = _("This discount code has been used as often as it may be.")
 
 
 class VoucherAlreadyUsed(VoucherError):
     code = "voucher_already_used"
-    default_detail = "You have used this discount code already: it is one use per customer."
+    default_detail = _("You have used this discount code already: it is one use per customer.")
 
 
 class VoucherNotApplicable(VoucherError):
@@ -41,7 +43,7 @@ class VoucherNotApplicable(VoucherError):
     not_started, account_required (a guest, for a code usable once per customer)."""
 
     code = "voucher_not_applicable"
-    default_detail = "This discount code does not apply to your cart."
+    default_detail = _("This discount code does not apply to your cart.")
 
     def __init__(self, detail: str | None = None, *, voucher: str = "", reason: str) -> None:
         super().__init__(detail, voucher=voucher, reason=reason)

@@ -13,6 +13,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Category, Product, ProductVariant
 from shops.models import Shop
@@ -20,19 +22,19 @@ from shops.models import Shop
 
 class Promotion(models.Model):
     class Kind(models.TextChoices):
-        CODE = "code", "Discount code"
-        SALE = "sale", "Sale"
+        CODE = "code", _("Discount code")
+        SALE = "sale", _("Sale")
 
     class Reward(models.TextChoices):
-        PERCENTAGE = "percentage", "Percentage off"
-        FIXED = "fixed", "Amount off"
-        FREE_SHIPPING = "free_shipping", "Free shipping"
+        PERCENTAGE = "percentage", _("Percentage off")
+        FIXED = "fixed", _("Amount off")
+        FREE_SHIPPING = "free_shipping", _("Free shipping")
 
     # None: the platform's (made by staff), reaching every shop's lines.
     shop = models.ForeignKey(
         Shop, null=True, blank=True, on_delete=models.PROTECT, related_name="promotions"
     )
-    name = models.CharField(max_length=120, help_text="Shown to shoppers beside the discount.")
+    name = models.CharField(max_length=120, help_text=_("Shown to shoppers beside the discount."))
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CODE)
     reward = models.CharField(max_length=20, choices=Reward.choices, default=Reward.PERCENTAGE)
     # Percent (0 to 100) for a percentage, the amount for a fixed reduction; unused for
@@ -71,12 +73,12 @@ class Promotion(models.Model):
             models.CheckConstraint(
                 condition=Q(value__gte=0),
                 name="promotion_value_gte_0",
-                violation_error_message="The value cannot be negative.",
+                violation_error_message=_("The value cannot be negative."),
             ),
             models.CheckConstraint(
                 condition=~Q(reward="percentage") | Q(value__lte=100),
                 name="promotion_percentage_lte_100",
-                violation_error_message="A percentage from 0 to 100.",
+                violation_error_message=_("A percentage from 0 to 100."),
             ),
             models.CheckConstraint(
                 condition=Q(usage_limit__isnull=True) | Q(used_count__lte=F("usage_limit")),
@@ -87,7 +89,7 @@ class Promotion(models.Model):
                 | Q(ends_at__isnull=True)
                 | Q(ends_at__gt=F("starts_at")),
                 name="promotion_ends_after_start",
-                violation_error_message="A promotion ends after it starts.",
+                violation_error_message=_("A promotion ends after it starts."),
             ),
         ]
         indexes = [
@@ -100,10 +102,10 @@ class Promotion(models.Model):
     @property
     def reward_text(self) -> str:
         if self.reward == self.Reward.PERCENTAGE:
-            return f"{self.value.normalize():f}% off"
+            return gettext("%(percent)s%% off") % {"percent": f"{self.value.normalize():f}"}
         if self.reward == self.Reward.FIXED:
-            return f"{self.value:.2f} off"
-        return "Free shipping"
+            return gettext("%(amount)s off") % {"amount": f"{self.value:.2f}"}
+        return gettext("Free shipping")
 
 
 class Voucher(models.Model):

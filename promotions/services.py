@@ -19,7 +19,9 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from catalog.models import Category, Product, ProductVariant
@@ -66,9 +68,9 @@ def _amount(value, field: str, *, most: Decimal = MAX_AMOUNT) -> Decimal:
     try:
         number = Decimal(str(value))
     except (ArithmeticError, ValueError) as exc:
-        raise _invalid(field, f"“{value}” is not a number.") from exc
+        raise _invalid(field, _("“%(value)s” is not a number.") % {"value": value}) from exc
     if not number.is_finite() or not Decimal(0) <= number <= most:
-        raise _invalid(field, f"A number from 0 to {most}.")
+        raise _invalid(field, _("A number from 0 to %(most)s.") % {"most": most})
     return number.quantize(Decimal("0.01"))
 
 
@@ -98,32 +100,32 @@ def _clean(
 
     name = (value("name", "") or "").strip()
     if not name:
-        raise _invalid("name", "A promotion needs a name (shoppers see it).")
+        raise _invalid("name", _("A promotion needs a name (shoppers see it)."))
     kind = value("kind", Promotion.Kind.CODE)
     if kind not in Promotion.Kind.values:
-        raise _invalid("kind", f"“{kind}” is not a kind of promotion.")
+        raise _invalid("kind", _("“%(kind)s” is not a kind of promotion.") % {"kind": kind})
     if promotion is not None and kind != promotion.kind:
-        raise _invalid("kind", "A code promotion cannot become a sale, nor a sale a code.")
+        raise _invalid("kind", _("A code promotion cannot become a sale, nor a sale a code."))
     reward = value("reward", Promotion.Reward.PERCENTAGE)
     if reward not in Promotion.Reward.values:
-        raise _invalid("reward", f"“{reward}” is not a kind of reward.")
+        raise _invalid("reward", _("“%(reward)s” is not a kind of reward.") % {"reward": reward})
     if kind == Promotion.Kind.SALE and reward == Promotion.Reward.FREE_SHIPPING:
-        raise _invalid("reward", "A sale lowers prices: a percentage or an amount off.")
+        raise _invalid("reward", _("A sale lowers prices: a percentage or an amount off."))
     amount = _amount(value("value", 0) or 0, "value")
     if reward == Promotion.Reward.PERCENTAGE and not Decimal(0) < amount <= Decimal(100):
-        raise _invalid("value", "A percentage from 0 to 100.")
+        raise _invalid("value", _("A percentage from 0 to 100."))
     if reward == Promotion.Reward.FIXED and amount <= 0:
-        raise _invalid("value", "An amount above 0.")
+        raise _invalid("value", _("An amount above 0."))
     if reward == Promotion.Reward.FREE_SHIPPING:
         amount = Decimal("0.00")
     starts_at, ends_at = value("starts_at"), value("ends_at")
     for field, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
         if moment is not None and not isinstance(moment, datetime):
-            raise _invalid(field, "A date and time.")
+            raise _invalid(field, _("A date and time."))
     if starts_at and ends_at and ends_at <= starts_at:
-        raise _invalid("ends_at", "A promotion ends after it starts.")
+        raise _invalid("ends_at", _("A promotion ends after it starts."))
     if kind == Promotion.Kind.SALE and (starts_at is None or ends_at is None):
-        raise _invalid("ends_at" if starts_at else "starts_at", "A sale runs between two times.")
+        raise _invalid("ends_at" if starts_at else "starts_at", _("A sale runs between two times."))
     minimum = value("min_subtotal")
     if minimum is not None:
         minimum = _amount(minimum, "min_subtotal")
@@ -131,7 +133,15 @@ def _clean(
     if usage_limit is not None:
         usage_limit = int(_amount(usage_limit, "usage_limit", most=Decimal(MAX_USES)))
         if usage_limit < (promotion.used_count if promotion else 0):
-            raise _invalid("usage_limit", f"It was used {promotion.used_count} times already.")
+            raise _invalid(
+                "usage_limit",
+                ngettext(
+                    "It was used %(count)d times already.",
+                    "It was used %(count)d times already.",
+                    promotion.used_count,
+                )
+                % {"count": promotion.used_count},
+            )
     fields = {
         "name": name[:120],
         "kind": kind,
@@ -155,7 +165,7 @@ def _clean(
         ids = sorted({int(getattr(item, "pk", item)) for item in data[field] or []})
         found = model.objects.filter(pk__in=ids)
         if field == "shops" and ids and shop is not None:
-            raise _invalid("shops", "A shop's promotion reaches that shop alone.")
+            raise _invalid("shops", _("A shop's promotion reaches that shop alone."))
         if shop is not None and field == "products":
             found = found.filter(shop=shop)
         if shop is not None and field == "variants":
@@ -163,8 +173,13 @@ def _clean(
         found = list(found)
         if len(found) != len(ids):
             missing = sorted(set(ids) - {item.pk for item in found})
-            where = " of this shop" if shop is not None and field != "categories" else ""
-            raise _invalid(field, f"No such {field}{where}: {', '.join(map(str, missing))}.")
+            ids_text = ", ".join(map(str, missing))
+            if shop is not None and field != "categories":
+                # Translators: `field` is the API's name of the list (products, variants...).
+                message = _("No such %(field)s of this shop: %(ids)s.")
+            else:
+                message = _("No such %(field)s: %(ids)s.")
+            raise _invalid(field, message % {"field": field, "ids": ids_text})
         targets[field] = found
     return fields, targets
 
@@ -218,7 +233,7 @@ def promotion_delete(*, promotion: Promotion, by: User | None) -> None:
     list(Voucher.objects.select_for_update().filter(promotion=promotion).order_by("pk"))
     if Redemption.objects.filter(promotion=promotion).exists():
         raise DomainValidationError(
-            "Orders used this promotion: switch it off instead, so that its report stays."
+            _("Orders used this promotion: switch it off instead, so that its report stays.")
         )
     promotion.delete()
     _changed(promotion)
@@ -230,13 +245,13 @@ def promotion_delete(*, promotion: Promotion, by: User | None) -> None:
 def _clean_code(code: str) -> str:
     cleaned = normalize_code(code)
     if not 3 <= len(cleaned) <= 40 or not set(cleaned) <= CODE_CHARS:
-        raise _invalid("code", "3 to 40 letters, digits, dashes or underscores.")
+        raise _invalid("code", _("3 to 40 letters, digits, dashes or underscores."))
     return cleaned
 
 
 def _require_code_promotion(promotion: Promotion) -> None:
     if promotion.kind != Promotion.Kind.CODE:
-        raise _invalid("promotion", "A sale has no codes: it applies by itself.")
+        raise _invalid("promotion", _("A sale has no codes: it applies by itself."))
 
 
 def _clean_uses(usage_limit) -> int | None:
@@ -244,7 +259,7 @@ def _clean_uses(usage_limit) -> int | None:
         return None
     uses = int(_amount(usage_limit, "usage_limit", most=Decimal(MAX_USES)))
     if uses < 1:
-        raise _invalid("usage_limit", "At least 1 use, or none for no limit.")
+        raise _invalid("usage_limit", _("At least 1 use, or none for no limit."))
     return uses
 
 
@@ -257,12 +272,12 @@ def voucher_create(
     code = _clean_code(code)
     usage_limit = _clean_uses(usage_limit)
     if Voucher.objects.filter(code=code).exists():
-        raise _invalid("code", f"The code {code} exists already.")
+        raise _invalid("code", _("The code %(code)s exists already.") % {"code": code})
     try:
         with transaction.atomic():
             return Voucher.objects.create(promotion=promotion, code=code, usage_limit=usage_limit)
     except IntegrityError as exc:  # made by someone else meanwhile
-        raise _invalid("code", f"The code {code} exists already.") from exc
+        raise _invalid("code", _("The code %(code)s exists already.") % {"code": code}) from exc
 
 
 @transaction.atomic
@@ -280,18 +295,18 @@ def vouchers_generate(
     _require(by, promotion.shop)
     _require_code_promotion(promotion)
     if not 1 <= int(count) <= MAX_GENERATED:
-        raise _invalid("count", f"From 1 to {MAX_GENERATED} codes at a time.")
+        raise _invalid("count", _("From 1 to %(most)d codes at a time.") % {"most": MAX_GENERATED})
     usage_limit = _clean_uses(usage_limit)
     prefix = normalize_code(prefix)
     if prefix:
         _clean_code(prefix + "XXX")
     if not 6 <= int(length) <= 20 or len(prefix) + int(length) > 40:
-        raise _invalid("length", "6 to 20 random characters, 40 with the prefix.")
+        raise _invalid("length", _("6 to 20 random characters, 40 with the prefix."))
     made: list[Voucher] = []
     while len(made) < count:
         wanted = {
-            prefix + "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
-            for _ in range(count - len(made))
+            prefix + "".join(secrets.choice(CODE_ALPHABET) for _char in range(length))
+            for _code in range(count - len(made))
         }
         wanted -= set(Voucher.objects.filter(code__in=wanted).values_list("code", flat=True))
         made += Voucher.objects.bulk_create(
@@ -310,14 +325,22 @@ def voucher_update(*, voucher: Voucher, data: dict[str, Any], by: User | None) -
     if "usage_limit" in data:
         uses = _clean_uses(data["usage_limit"])
         if uses is not None and uses < voucher.used_count:
-            raise _invalid("usage_limit", f"It was used {voucher.used_count} times already.")
+            raise _invalid(
+                "usage_limit",
+                ngettext(
+                    "It was used %(count)d times already.",
+                    "It was used %(count)d times already.",
+                    voucher.used_count,
+                )
+                % {"count": voucher.used_count},
+            )
         voucher.usage_limit = uses
     code = _clean_code(data.get("code", voucher.code))
     if code != voucher.code:
         if Redemption.objects.filter(voucher=voucher).exists():
-            raise _invalid("code", "Orders used this code: its text stays.")
+            raise _invalid("code", _("Orders used this code: its text stays."))
         if Voucher.objects.filter(code=code).exists():
-            raise _invalid("code", f"The code {code} exists already.")
+            raise _invalid("code", _("The code %(code)s exists already.") % {"code": code})
         voucher.code = code
     voucher.save()
     return voucher
@@ -332,7 +355,7 @@ def voucher_delete(*, voucher: Voucher, by: User | None) -> None:
     if not Voucher.objects.select_for_update().filter(pk=voucher.pk).exists():
         return
     if Redemption.objects.filter(voucher=voucher).exists():
-        raise DomainValidationError("Orders used this code: it stays for the report.")
+        raise DomainValidationError(_("Orders used this code: it stays for the report."))
     Voucher.objects.filter(pk=voucher.pk).delete()
 
 
@@ -383,9 +406,12 @@ def voucher_problem(
     if not promotion.is_active or (promotion.ends_at and promotion.ends_at <= now):
         return VoucherExpired(voucher=code)
     if promotion.starts_at and promotion.starts_at > now:
-        when = timezone.localtime(promotion.starts_at).strftime("%d %b %Y, %H:%M")
+        # Month names in the reader's language (English: 05 Dec 2026, 14:00).
+        when = dateformat.format(timezone.localtime(promotion.starts_at), "d M Y, H:i")
         return VoucherNotApplicable(
-            f"This discount code is valid from {when}.", voucher=code, reason="not_started"
+            _("This discount code is valid from %(when)s.") % {"when": when},
+            voucher=code,
+            reason="not_started",
         )
     if (voucher.usage_limit is not None and voucher.used_count >= voucher.usage_limit) or (
         promotion.usage_limit is not None and promotion.used_count >= promotion.usage_limit
@@ -394,7 +420,7 @@ def voucher_problem(
     if promotion.once_per_customer and not user_id:
         # "Once per customer" needs a customer to count: a guest signs in first.
         return VoucherNotApplicable(
-            "Sign in to use this discount code: it may be used once per customer.",
+            _("Sign in to use this discount code: it may be used once per customer."),
             voucher=code,
             reason="account_required",
         )
@@ -402,7 +428,7 @@ def voucher_problem(
         return VoucherAlreadyUsed(voucher=code)
     if promotion.first_order_only and (not user_id or customer_has_ordered(user_id)):
         return VoucherNotApplicable(
-            "This discount code is for a first order only.",
+            _("This discount code is for a first order only."),
             voucher=code,
             reason="first_order_only",
         )

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import SERVICE_ERRORS, ReadOnlyAdminMixin, ServiceAdminMixin
 from core.forms import error_text
@@ -53,43 +55,55 @@ class ReturnRequestAdmin(
         return False
 
     def _each(self, request, queryset, step, done: str) -> None:
+        """`done`: "%(count)d return(s) ..." (a lazy translation)."""
         count = 0
         for item in queryset:
             try:
                 step(item)
             except SERVICE_ERRORS as error:
-                self.message_user(request, f"Return {item.pk}: {error_text(error)}", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext("Return %(id)s: %(reason)s")
+                    % {"id": item.pk, "reason": error_text(error)},
+                    messages.ERROR,
+                )
                 continue
             count += 1
         if count:
-            self.message_user(request, f"{count} return(s) {done}.", messages.SUCCESS)
+            self.message_user(request, str(done) % {"count": count}, messages.SUCCESS)
 
-    @admin.action(description="Approve the selected returns (the shop's instructions are sent)")
+    @admin.action(description=_("Approve the selected returns (the shop's instructions are sent)"))
     def approve(self, request, queryset):
         self._each(
-            request, queryset, lambda r: return_approve(request=r, by=request.user), "approved"
+            request,
+            queryset,
+            lambda r: return_approve(request=r, by=request.user),
+            _("%(count)d return(s) approved."),
         )
 
-    @admin.action(description="Refuse the selected returns")
+    @admin.action(description=_("Refuse the selected returns"))
     def refuse(self, request, queryset):
         self._each(
-            request, queryset, lambda r: return_refuse(request=r, by=request.user), "refused"
+            request,
+            queryset,
+            lambda r: return_refuse(request=r, by=request.user),
+            _("%(count)d return(s) refused."),
         )
 
-    @admin.action(description="Mark received, back to stock, and refund")
+    @admin.action(description=_("Mark received, back to stock, and refund"))
     def receive_to_stock(self, request, queryset):
         self._each(
             request,
             queryset,
             lambda r: return_receive(request=r, by=request.user, resellable=True),
-            "received and refunded",
+            _("%(count)d return(s) received and refunded."),
         )
 
-    @admin.action(description="Mark received, not resellable, and refund")
+    @admin.action(description=_("Mark received, not resellable, and refund"))
     def receive_not_resellable(self, request, queryset):
         self._each(
             request,
             queryset,
             lambda r: return_receive(request=r, by=request.user, resellable=False),
-            "received and refunded",
+            _("%(count)d return(s) received and refunded."),
         )

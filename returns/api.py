@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -81,7 +82,7 @@ class OrderReturnsView(GuestsWelcome, APIView):
         """Ask to return some units of a delivered order's lines (one shop's), with why."""
         order = order_get_for(user=request.user, order_id=order_id)
         if order is None:
-            raise NotFound("No such order.")
+            raise NotFound(_("No such order."))
         serializer = ReturnRequestInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         made = services.return_request(

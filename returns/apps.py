@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReturnsConfig(AppConfig):
     name = "returns"
-    verbose_name = "Returns"
+    verbose_name = _("Returns")
 
     def ready(self) -> None:
         from invoices.services import register_refund_describer

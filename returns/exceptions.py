@@ -1,8 +1,10 @@
+from django.utils.translation import gettext_lazy as _
+
 from core.errors import ApplicationError, NotPermitted
 
 
 class ReturnPermissionDenied(NotPermitted):
-    default_detail = "Only the shop's members (or platform staff) decide on its returns."
+    default_detail = _("Only the shop's members (or platform staff) decide on its returns.")
 
 
 class ReturnNotAllowed(ApplicationError):

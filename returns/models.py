@@ -7,17 +7,18 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
 
 from orders.models import Order, OrderLine
 from shops.models import Shop
 
 
 class ReturnStatus(models.TextChoices):
-    REQUESTED = "requested", "Requested"
-    APPROVED = "approved", "Approved"
-    REFUSED = "refused", "Refused"
-    RECEIVED = "received", "Received"
-    REFUNDED = "refunded", "Refunded"
+    REQUESTED = "requested", pgettext_lazy("return status", "Requested")
+    APPROVED = "approved", pgettext_lazy("return status", "Approved")
+    REFUSED = "refused", pgettext_lazy("return status", "Refused")
+    RECEIVED = "received", pgettext_lazy("return status", "Received")
+    REFUNDED = "refunded", pgettext_lazy("return status", "Refunded")
 
 
 class ReturnRequest(models.Model):
@@ -43,7 +44,7 @@ class ReturnRequest(models.Model):
         indexes = [models.Index(fields=["shop", "status"])]
 
     def __str__(self) -> str:
-        return f"Return {self.pk} of {self.order_id}"
+        return gettext("Return %(id)s of %(order)s") % {"id": self.pk, "order": self.order_id}
 
 
 class ReturnLine(models.Model):

@@ -19,11 +19,14 @@ from django.db import transaction
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.guests import Guest
 from accounts.models import User
 from core.emails import render_email
 from core.errors import DomainValidationError
+from core.i18n import language_of
 from notifications.models import Kind
 from notifications.services import notify
 from orders.links import order_path, order_url
@@ -82,7 +85,8 @@ def _record(request: ReturnRequest, to_status: str, *, by, note: str = "") -> No
     previous = request.status
     if to_status not in TRANSITIONS[previous] and previous != to_status:
         raise InvalidReturnTransition(
-            f"A return that is {request.get_status_display().lower()} cannot become {to_status}."
+            _("A return that is %(status)s cannot become %(target)s.")
+            % {"status": request.get_status_display().lower(), "target": to_status}
         )
     request.status = to_status
     ReturnEvent.objects.create(
@@ -100,11 +104,13 @@ def _mail(request: ReturnRequest) -> None:
     request_id = request.pk
     transaction.on_commit(lambda: return_send_email(request_id=request_id))
     order = request.order
+    number, status = order.number, request.status
     if request.status == S.REQUESTED:
         notify(
             user_ids=shop_member_user_ids(shop_ids=[request.shop_id]),
             kind=Kind.RETURN_REQUESTED,
-            title=f"Return requested for order {order.number}",
+            # Each in the reader's language (notifications.services.notify).
+            title=lambda: _("Return requested for order %(number)s") % {"number": number},
             body=request.reason[:300],
             link=reverse("admin:returns_returnrequest_change", args=[request.pk]),
         )
@@ -112,7 +118,10 @@ def _mail(request: ReturnRequest) -> None:
         notify(
             user_ids=[order.user_id],
             kind=Kind.RETURN_UPDATE,
-            title=f"Your return for order {order.number}: {request.get_status_display().lower()}",
+            title=lambda: (
+                _("Your return for order %(number)s: %(status)s")
+                % {"number": number, "status": str(ReturnStatus(status).label).lower()}
+            ),
             body=(request.instructions or "")[:300] if request.status == S.APPROVED else "",
             link=order_path(order),
         )
@@ -135,7 +144,12 @@ def return_send_email(*, request_id: int) -> None:
     }
     recipient = order_recipient(request.order)
     if recipient:
-        render_email("returns/email/status", to=[recipient], context=context).send()
+        render_email(
+            "returns/email/status",
+            to=[recipient],
+            context=context,
+            language=language_of(request.order.user, fallback=request.order.language),
+        ).send()
     if request.status == S.REQUESTED:
         members = list(
             request.shop.memberships.filter(user__is_active=True).values_list(
@@ -154,34 +168,41 @@ def return_request(
     (`user` a guest holding the order's link or cart token, for a guest's order)."""
     order = Order.objects.select_for_update().get(pk=order.pk)
     if not is_buyer(user, order):
-        raise ReturnPermissionDenied("Only the order's buyer asks for a return.")
+        raise ReturnPermissionDenied(_("Only the order's buyer asks for a return."))
     if order.status != OrderStatus.DELIVERED:
-        raise ReturnNotAllowed("Only a delivered order can be returned.")
+        raise ReturnNotAllowed(_("Only a delivered order can be returned."))
     reason = (reason or "").strip()
     if not reason:
-        raise _invalid("reason", "Say why you are returning these items.")
+        raise _invalid("reason", _("Say why you are returning these items."))
     if not lines:
-        raise _invalid("lines", "Choose at least one item to return.")
+        raise _invalid("lines", _("Choose at least one item to return."))
     by_id = {line.pk: line for line in OrderLine.objects.filter(order=order)}
     returned = _returned(order.pk)
     wanted: dict[int, int] = {}
     for index, entry in enumerate(lines):
         line = by_id.get(int(entry.get("line_id", 0) or 0))
         if line is None:
-            raise _invalid(f"lines.{index}.line_id", "Not a line of this order.")
+            raise _invalid(f"lines.{index}.line_id", _("Not a line of this order."))
         quantity = int(entry.get("quantity", 0) or 0)
         left = line.quantity - returned.get(line.pk, 0) - wanted.get(line.pk, 0)
         if not 1 <= quantity <= left:
-            raise _invalid(f"lines.{index}.quantity", f"From 1 to {left} of this item.")
+            raise _invalid(
+                f"lines.{index}.quantity", _("From 1 to %(left)d of this item.") % {"left": left}
+            )
         wanted[line.pk] = wanted.get(line.pk, 0) + quantity
     shops = {by_id[line_id].shop_id for line_id in wanted}
     if len(shops) != 1:
-        raise _invalid("lines", "One return per shop: ask for each shop's items apart.")
+        raise _invalid("lines", _("One return per shop: ask for each shop's items apart."))
     shop = by_id[next(iter(wanted))].shop
     since = delivered_at(order)
     if since is not None and timezone.now() > since + timedelta(days=shop.return_window_days):
         raise ReturnNotAllowed(
-            f"{shop.name} takes returns within {shop.return_window_days} days of delivery."
+            ngettext(
+                "%(shop)s takes returns within %(days)d days of delivery.",
+                "%(shop)s takes returns within %(days)d days of delivery.",
+                shop.return_window_days,
+            )
+            % {"shop": shop.name, "days": shop.return_window_days}
         )
     account = order.user  # the order's owner (None: a guest's), whoever asks
     request = ReturnRequest.objects.create(
@@ -277,7 +298,12 @@ def return_mark_refunded(*, refund_id) -> ReturnRequest | None:
     )
     if request is None:
         return None
-    _record(request, S.REFUNDED, by=None, note=f"Refunded {request.refund_amount:.2f}.")
+    _record(
+        request,
+        S.REFUNDED,
+        by=None,
+        note=_("Refunded %(amount)s.") % {"amount": f"{request.refund_amount:.2f}"},
+    )
     request.save(update_fields=["status", "updated_at"])
     _mail(request)
     return request
@@ -288,7 +314,7 @@ def return_receive(*, request: ReturnRequest, by: User | None, resellable: bool)
     """The goods are back: into stock when resellable, and the money back to the
     shopper through the payment provider (refunded once the provider says so)."""
     request = _lock(request, by)
-    _record(request, S.RECEIVED, by=by, note="Back in stock." if resellable else "")
+    _record(request, S.RECEIVED, by=by, note=_("Back in stock.") if resellable else "")
     request.resellable = bool(resellable)
     lines = list(request.lines.select_related("order_line"))
     if resellable:
@@ -308,7 +334,12 @@ def return_receive(*, request: ReturnRequest, by: User | None, resellable: bool)
         refund = payment_refund(payment=payment, amount=amount, by=None, shop_id=request.shop_id)
         request.refund_id = refund.pk
         if refund.status == "succeeded":
-            _record(request, S.REFUNDED, by=None, note=f"Refunded {amount:.2f}.")
+            _record(
+                request,
+                S.REFUNDED,
+                by=None,
+                note=_("Refunded %(amount)s.") % {"amount": f"{amount:.2f}"},
+            )
     request.save()
     _mail(request)
     return request

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
@@ -26,5 +27,5 @@ def request_return(request: HttpRequest, order_id) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, error_text(exc))
     else:
-        messages.success(request, "Your return is requested: the shop will answer by mail.")
+        messages.success(request, _("Your return is requested: the shop will answer by mail."))
     return redirect("orders:detail", order_id=order.pk)

@@ -7,6 +7,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import ServiceAdminMixin, errors_onto, fresh
 from shipping.models import ShippingMethod, ShippingZone
@@ -42,15 +44,17 @@ def parse_tiers(text: str) -> list[dict]:
         try:
             tiers.append({"up_to_kg": Decimal(weight.strip()), "price": Decimal(price.strip())})
         except InvalidOperation as error:
-            raise forms.ValidationError(f"“{part.strip()}” is not “kg: price”.") from error
+            raise forms.ValidationError(
+                gettext("“%(part)s” is not “kg: price”.") % {"part": part.strip()}
+            ) from error
     return tiers
 
 
 class MethodForm(forms.ModelForm):
     tiers_text = forms.CharField(
-        label="weight tiers",
+        label=_("weight tiers"),
         required=False,
-        help_text="By weight: “up to kg: price”, comma-separated (“1: 4.90, 5: 9.90”).",
+        help_text=_("By weight: “up to kg: price”, comma-separated (“1: 4.90, 5: 9.90”)."),
     )
 
     class Meta:
@@ -109,11 +113,11 @@ class ShippingZoneAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAd
     def get_readonly_fields(self, request, obj=None):
         return ["shop"] if obj is not None else []
 
-    @admin.display(description="countries")
+    @admin.display(description=_("countries"))
     def countries_shown(self, zone: ShippingZone) -> str:
-        return ", ".join(str(code) for code in zone.countries) or "Everywhere else"
+        return ", ".join(str(code) for code in zone.countries) or gettext("Everywhere else")
 
-    @admin.display(description="methods")
+    @admin.display(description=_("methods"))
     def method_count(self, zone: ShippingZone) -> int:
         return len(zone.methods.all())
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
@@ -115,7 +116,7 @@ class _ShopScoped(viewsets.GenericViewSet):
     def require_manager(self) -> None:
         if not policies.may_manage_shipping(self.request.user, self.shop()):
             raise PermissionDenied(
-                "Only the shop's members (or platform staff) change its shipping."
+                _("Only the shop's members (or platform staff) change its shipping.")
             )
 
 
@@ -209,7 +210,7 @@ class ShippingMethodViewSet(_ShopScoped):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         if "zone_id" in data and data.pop("zone_id") != method.zone_id:
-            message = "A method stays in its zone: create it in the other zone instead."
+            message = _("A method stays in its zone: create it in the other zone instead.")
             raise serializers.ValidationError({"zone_id": [message]})
         services.shipping_method_update(method=method, data=data, by=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=method.pk)).data)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import translation
+
 from core import generations
 
 SHIPPING_GENERATION = "shipping:gen:shop:{}"
@@ -14,11 +16,12 @@ TIMEOUT = 60 * 60
 
 def shop_shipping_read(*, shop_id: int) -> list[dict[str, Any]]:
     """The shop's zones as plain data: name, country names, regions, and the active
-    methods (name, kind, price, free_above, lowest tier price, estimate)."""
+    methods (name, kind, price, free_above, lowest tier price, estimate). One per
+    language: the country names and the estimates are words of the reader's."""
     from shipping.selectors import shipping_summary
 
     return generations.read_through(
-        f"shipping:shop:{shop_id}",
+        f"shipping:shop:{shop_id}:{translation.get_language()}",
         lambda: shipping_summary(shop_id=shop_id),
         generation=SHIPPING_GENERATION.format(shop_id),
         timeout=TIMEOUT,

@@ -1,8 +1,11 @@
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from core.errors import ApplicationError, NotPermitted
 
 
 class ShippingPermissionDenied(NotPermitted):
-    default_detail = "Only the shop's members (or platform staff) change its shipping."
+    default_detail = _("Only the shop's members (or platform staff) change its shipping.")
 
 
 class NotShippable(ApplicationError):
@@ -13,7 +16,7 @@ class NotShippable(ApplicationError):
 
     def __init__(self, *, shop_id: int, shop_name: str, lines: list[dict], detail: str = ""):
         super().__init__(
-            detail or f"{shop_name} does not ship to this address.",
+            detail or gettext("%(shop)s does not ship to this address.") % {"shop": shop_name},
             shop_id=shop_id,
             shop_name=shop_name,
             lines=lines,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django_countries.fields import CountryField
 
 from shops.models import Shop
@@ -13,8 +15,10 @@ from shops.models import Shop
 def estimate_text(min_days: int, max_days: int) -> str:
     """A delivery estimate as the pages, mails and API say it."""
     if min_days == max_days:
-        return f"{min_days} working day{'s' if min_days != 1 else ''}"
-    return f"{min_days} to {max_days} working days"
+        return ngettext("%(days)d working day", "%(days)d working days", min_days) % {
+            "days": min_days
+        }
+    return _("%(min)d to %(max)d working days") % {"min": min_days, "max": max_days}
 
 
 class ShippingZone(models.Model):
@@ -28,7 +32,9 @@ class ShippingZone(models.Model):
     regions = models.JSONField(
         default=list,
         blank=True,
-        help_text="Only these regions (as addresses write them) of the countries; empty: all.",
+        help_text=gettext_lazy(
+            "Only these regions (as addresses write them) of the countries; empty: all."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -42,10 +48,10 @@ class ShippingZone(models.Model):
 
 class ShippingMethod(models.Model):
     class Kind(models.TextChoices):
-        FLAT = "flat", "Flat rate"
-        FREE_OVER = "free_over", "Free above a subtotal"
-        WEIGHT = "weight", "By weight"
-        PICKUP = "pickup", "Local pickup"
+        FLAT = "flat", gettext_lazy("Flat rate")
+        FREE_OVER = "free_over", gettext_lazy("Free above a subtotal")
+        WEIGHT = "weight", gettext_lazy("By weight")
+        PICKUP = "pickup", gettext_lazy("Local pickup")
 
     zone = models.ForeignKey(ShippingZone, on_delete=models.CASCADE, related_name="methods")
     name = models.CharField(max_length=100)
@@ -54,18 +60,26 @@ class ShippingMethod(models.Model):
         max_digits=12,
         decimal_places=2,
         default=0,
-        help_text="Flat rate, pickup, or free-above below its threshold; unused by weight.",
+        help_text=gettext_lazy(
+            "Flat rate, pickup, or free-above below its threshold; unused by weight."
+        ),
     )
     free_above = models.DecimalField(
         max_digits=12,
         decimal_places=2,
         null=True,
         blank=True,
-        help_text="Free-above methods: free from this subtotal of the shop's lines on.",
+        help_text=gettext_lazy(
+            "Free-above methods: free from this subtotal of the shop's lines on."
+        ),
     )
     currency = models.CharField(max_length=3, default=settings.DEFAULT_CURRENCY)
-    min_days = models.PositiveSmallIntegerField(default=1, help_text="Working days, at least.")
-    max_days = models.PositiveSmallIntegerField(default=5, help_text="Working days, at most.")
+    min_days = models.PositiveSmallIntegerField(
+        default=1, help_text=gettext_lazy("Working days, at least.")
+    )
+    max_days = models.PositiveSmallIntegerField(
+        default=5, help_text=gettext_lazy("Working days, at most.")
+    )
     is_active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

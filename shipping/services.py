@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_countries import countries as all_countries
 
 from accounts.models import User
@@ -47,28 +48,30 @@ def _number(value, field: str, *, most: Decimal, least: Decimal = Decimal("0")) 
     try:
         number = Decimal(str(value))
     except (ArithmeticError, ValueError) as exc:
-        raise _invalid(field, f"“{value}” is not a number.") from exc
+        raise _invalid(field, _("“%(value)s” is not a number.") % {"value": value}) from exc
     if not number.is_finite() or not least <= number <= most:
-        raise _invalid(field, f"A number from {least} to {most}.")
+        raise _invalid(
+            field, _("A number from %(least)s to %(most)s.") % {"least": least, "most": most}
+        )
     return number
 
 
 def _clean_zone(shop: Shop, data: dict[str, Any], *, zone: ShippingZone | None) -> dict:
     name = (data.get("name", zone.name if zone else "") or "").strip()
     if not name:
-        raise _invalid("name", "A zone needs a name.")
+        raise _invalid("name", _("A zone needs a name."))
     codes = data.get("countries", list(zone.countries) if zone else [])
     cleaned = []
     for code in codes:
         code = str(code).strip().upper()
         if code not in dict(all_countries):
-            raise _invalid("countries", f"“{code}” is not a country code.")
+            raise _invalid("countries", _("“%(code)s” is not a country code.") % {"code": code})
         if code not in cleaned:
             cleaned.append(code)
     regions = data.get("regions", zone.regions if zone else [])
     regions = [str(region).strip() for region in regions or [] if str(region).strip()]
     if regions and not cleaned:
-        raise _invalid("regions", "Regions belong to the zone's countries: name them too.")
+        raise _invalid("regions", _("Regions belong to the zone's countries: name them too."))
     others = ShippingZone.objects.filter(shop=shop).exclude(pk=zone.pk if zone else None)
     for other in others:
         shared = set(cleaned) & {str(code) for code in other.countries}
@@ -79,9 +82,16 @@ def _clean_zone(shop: Shop, data: dict[str, Any], *, zone: ShippingZone | None) 
         )
         if shared and regions_overlap:
             listed = ", ".join(sorted(shared))
-            raise _invalid("countries", f"{listed} already in the zone “{other.name}”.")
+            raise _invalid(
+                "countries",
+                _("%(countries)s already in the zone “%(zone)s”.")
+                % {"countries": listed, "zone": other.name},
+            )
         if not cleaned and not other.countries:
-            raise _invalid("countries", f"“{other.name}” already serves everywhere else.")
+            raise _invalid(
+                "countries",
+                _("“%(zone)s” already serves everywhere else.") % {"zone": other.name},
+            )
     return {"name": name[:100], "countries": cleaned, "regions": regions}
 
 
@@ -123,24 +133,26 @@ def _clean_method(data: dict[str, Any], *, method: ShippingMethod | None) -> tup
 
     kind = value("kind", ShippingMethod.Kind.FLAT)
     if kind not in ShippingMethod.Kind.values:
-        raise _invalid("kind", f"“{kind}” is not a kind of method.")
+        raise _invalid("kind", _("“%(kind)s” is not a kind of method.") % {"kind": kind})
     name = (value("name", "") or "").strip()
     if not name:
-        raise _invalid("name", "A method needs a name.")
+        raise _invalid("name", _("A method needs a name."))
     price = _number(value("price", Decimal("0.00")) or 0, "price", most=MAX_PRICE)
     currency = (value("currency", settings.DEFAULT_CURRENCY) or "").upper()
     if currency != settings.DEFAULT_CURRENCY:
-        message = f"The shop sells in {settings.DEFAULT_CURRENCY}: methods charge in it too."
+        message = _("The shop sells in %(currency)s: methods charge in it too.") % {
+            "currency": settings.DEFAULT_CURRENCY
+        }
         raise _invalid("currency", message)
     free_above = value("free_above")
     if free_above is not None:
         free_above = _number(free_above, "free_above", most=MAX_PRICE)
     elif kind == ShippingMethod.Kind.FREE_OVER:
-        raise _invalid("free_above", "A free-above method needs the subtotal it is free from.")
+        raise _invalid("free_above", _("A free-above method needs the subtotal it is free from."))
     min_days = int(_number(value("min_days", 1), "min_days", most=Decimal(365)))
     max_days = int(_number(value("max_days", 5), "max_days", most=Decimal(365)))
     if min_days > max_days:
-        raise _invalid("max_days", "The longest estimate cannot be shorter than the shortest.")
+        raise _invalid("max_days", _("The longest estimate cannot be shorter than the shortest."))
     tiers = data.get("tiers")
     if tiers is None:
         tiers = (
@@ -153,14 +165,14 @@ def _clean_method(data: dict[str, Any], *, method: ShippingMethod | None) -> tup
         weight = _number(tier.get("up_to_kg"), "tiers", most=MAX_WEIGHT)
         tier_price = _number(tier.get("price"), "tiers", most=MAX_PRICE)
         if weight <= 0:
-            raise _invalid("tiers", "Each tier needs a weight above 0 and a price of 0 or more.")
+            raise _invalid("tiers", _("Each tier needs a weight above 0 and a price of 0 or more."))
         if weight in cleaned_tiers:
-            raise _invalid("tiers", f"Two tiers end at {weight} kg.")
+            raise _invalid("tiers", _("Two tiers end at %(weight)s kg.") % {"weight": weight})
         cleaned_tiers[weight] = tier_price
     if kind == ShippingMethod.Kind.WEIGHT and not cleaned_tiers:
-        raise _invalid("tiers", "A weight-based method needs at least one weight tier.")
+        raise _invalid("tiers", _("A weight-based method needs at least one weight tier."))
     if len(cleaned_tiers) > MAX_TIERS:
-        raise _invalid("tiers", f"At most {MAX_TIERS} tiers.")
+        raise _invalid("tiers", _("At most %(count)d tiers.") % {"count": MAX_TIERS})
     fields = {
         "kind": kind,
         "name": name[:100],

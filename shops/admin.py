@@ -19,6 +19,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import (
     OptionalSlugForm,
@@ -27,7 +29,6 @@ from core.admin import (
     StaffOnlyAdminMixin,
     errors_onto,
     fresh,
-    plural,
     register_admin_access,
     register_admin_inline,
 )
@@ -51,7 +52,9 @@ class MembershipForm(forms.ModelForm):
         user = self.cleaned_data.get("user")
         if self.instance.pk and user is not None and user.pk != self.instance.user_id:
             raise ValidationError(
-                "A membership does not move to another person: remove it and add a new one."
+                gettext(
+                    "A membership does not move to another person: remove it and add a new one."
+                )
             )
         return user
 
@@ -61,7 +64,7 @@ class SellerMembershipForm(forms.ModelForm):
     the shop's members page), since the list of everyone's accounts is not theirs to
     browse; an existing row shows the address and changes only its role."""
 
-    email = forms.EmailField(label="email address")
+    email = forms.EmailField(label=_("email address"))
 
     class Meta:
         model = ShopMembership
@@ -141,7 +144,7 @@ class ShopMembershipInline(SellerScopedAdminMixin, admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")
 
-    @admin.display(description="member")
+    @admin.display(description=_("member"))
     def member(self, membership: ShopMembership) -> str:
         return membership.user.email
 
@@ -183,7 +186,7 @@ class UserShopMembershipInline(StaffOnlyAdminMixin, ReadOnlyAdminMixin, admin.Ta
     through the shop's page or the membership's own, which call the services."""
 
     model = ShopMembership
-    verbose_name = "shop membership"
+    verbose_name = _("shop membership")
     fields = ["shop", "role", "created_at"]
     readonly_fields = fields
     extra = 0
@@ -227,7 +230,7 @@ class ShopMembershipAdmin(StaffOnlyAdminMixin, ServiceAdminMixin, admin.ModelAdm
             readonly += ["shop", "user"]  # only the role of a membership changes
         return readonly
 
-    @admin.display(description="user", ordering="user__email")
+    @admin.display(description=_("user"), ordering="user__email")
     def user_email(self, membership: ShopMembership) -> str:
         return membership.user.email
 
@@ -251,11 +254,11 @@ class ShopMembershipAdmin(StaffOnlyAdminMixin, ServiceAdminMixin, admin.ModelAdm
 
 
 class AwaitingApprovalFilter(admin.SimpleListFilter):
-    title = "approval"
+    title = _("approval")
     parameter_name = "approval"
 
     def lookups(self, request, model_admin):
-        return [("pending", "Awaiting approval"), ("approved", "Approved")]
+        return [("pending", _("Awaiting approval")), ("approved", _("Approved"))]
 
     def queryset(self, request, queryset):
         if self.value() == "pending":
@@ -326,7 +329,7 @@ class ShopAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
         # A shop leaves the catalog by being deactivated; its products and orders stay.
         return False
 
-    @admin.display(description="members", ordering="members_count")
+    @admin.display(description=_("members"), ordering="members_count")
     def members_count(self, shop: Shop) -> int:
         return shop.members_count
 
@@ -366,15 +369,22 @@ class ShopAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
             return
         super().save_formset(request, form, formset, change)
 
-    @admin.action(description="Approve or reopen selected shops (activate)", permissions=["change"])
+    @admin.action(
+        description=_("Approve or reopen selected shops (activate)"), permissions=["change"]
+    )
     def activate_shops(self, request: HttpRequest, queryset: QuerySet[Shop]) -> None:
         count = 0
         for shop in queryset:
             shop_approve(shop=shop, by=request.user)
             count += 1
-        self.message_user(request, f"Activated {plural(count, 'shop')}.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Activated %(count)d shop.", "Activated %(count)d shops.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
-    @admin.action(description="Deactivate selected shops", permissions=["change"])
+    @admin.action(description=_("Deactivate selected shops"), permissions=["change"])
     def deactivate_shops(self, request: HttpRequest, queryset: QuerySet[Shop]) -> None:
         count = 0
         for shop in queryset:
@@ -382,6 +392,11 @@ class ShopAdmin(SellerScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
             count += 1
         self.message_user(
             request,
-            f"Deactivated {plural(count, 'shop')}; their products left the catalog.",
+            ngettext(
+                "Deactivated %(count)d shop; their products left the catalog.",
+                "Deactivated %(count)d shops; their products left the catalog.",
+                count,
+            )
+            % {"count": count},
             messages.SUCCESS,
         )

@@ -5,6 +5,7 @@ only their shops' rows. The admin site lets them in through the registry of core
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from shops.selectors import user_shop_ids
 
@@ -46,7 +47,9 @@ class SellerScopedAdminMixin:
         # another shop's row (or none) gets a plain 404, the same either way.
         obj = super().get_object(request, object_id, from_field)
         if obj is None and is_seller(request):
-            raise Http404(f"No {self.opts.verbose_name} with this ID among your shops.")
+            raise Http404(
+                _("No %(thing)s with this ID among your shops.") % {"thing": self.opts.verbose_name}
+            )
         return obj
 
     def has_module_permission(self, request) -> bool:

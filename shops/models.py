@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Shop(models.Model):
@@ -19,28 +21,30 @@ class Shop(models.Model):
     approved_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="When platform staff approved the shop; empty: awaiting approval.",
+        help_text=_("When platform staff approved the shop; empty: awaiting approval."),
     )
     closed_by_staff = models.BooleanField(
-        default=False, help_text="Closed by platform staff: only staff may reopen it."
+        default=False, help_text=_("Closed by platform staff: only staff may reopen it.")
     )
     low_stock_threshold = models.PositiveIntegerField(
-        default=5, help_text="Owners are emailed when a product's stock falls below this."
+        default=5, help_text=_("Owners are emailed when a product's stock falls below this.")
     )
     return_window_days = models.PositiveSmallIntegerField(
-        default=30, help_text="Days after delivery within which shoppers may ask for a return."
+        default=30, help_text=_("Days after delivery within which shoppers may ask for a return.")
     )
     return_instructions = models.TextField(
         blank=True,
-        help_text="Sent to the shopper when a return is approved: where and how to send it.",
+        help_text=_("Sent to the shopper when a return is approved: where and how to send it."),
     )
     commission_rate = models.DecimalField(
         max_digits=5,
         decimal_places=2,
         null=True,
         blank=True,
-        help_text="The platform's commission on this shop's sales, in percent; empty: "
-        "the platform's rate (PLATFORM_COMMISSION_RATE).",
+        help_text=_(
+            "The platform's commission on this shop's sales, in percent; empty: "
+            "the platform's rate (PLATFORM_COMMISSION_RATE)."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -70,8 +74,8 @@ class ShopMembership(models.Model):
     """Who may manage a shop: its owners and its staff."""
 
     class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        STAFF = "staff", "Staff"
+        OWNER = "owner", pgettext_lazy("shop role", "Owner")
+        STAFF = "staff", pgettext_lazy("shop role", "Staff")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from accounts.exceptions import EmailNotVerified
 from accounts.models import User
@@ -51,17 +52,16 @@ def shop_create(*, owner: User | None, data: dict[str, Any], by: User | None = N
     """
     name = (data.get("name") or "").strip()
     if not name:
-        raise DomainValidationError(
-            "A shop needs a name.", fields={"name": ["A shop needs a name."]}
-        )
+        message = _("A shop needs a name.")
+        raise DomainValidationError(message, fields={"name": [message]})
     vouched = by is None or policies.may_open_shops_for_others(by)
     if owner is None and not vouched:
-        raise ShopPermissionDenied("Only platform staff open a shop without an owner.")
+        raise ShopPermissionDenied(_("Only platform staff open a shop without an owner."))
     if not vouched:
         if by.pk != owner.pk:
-            raise ShopPermissionDenied("Only platform staff open shops for someone else.")
+            raise ShopPermissionDenied(_("Only platform staff open shops for someone else."))
         if not policies.may_open_shop(owner):
-            raise EmailNotVerified("Verify your email address before you open a shop.")
+            raise EmailNotVerified(_("Verify your email address before you open a shop."))
     shop = Shop(**{field: data[field] for field in SHOP_FIELDS if field in data})
     shop.name = name
     shop.slug = data.get("slug") or unique_slug(Shop, name)
@@ -96,8 +96,8 @@ def _set_active(*, shop: Shop, active: bool, by: User | None) -> list[str]:
         return []
     if by is not None and not policies.may_set_shop_active(by, shop, active):
         if shop.approved_at is None:
-            raise ShopPermissionDenied("This shop opens once platform staff approve it.")
-        raise ShopPermissionDenied("Platform staff closed this shop: only they may reopen it.")
+            raise ShopPermissionDenied(_("This shop opens once platform staff approve it."))
+        raise ShopPermissionDenied(_("Platform staff closed this shop: only they may reopen it."))
     shop.is_active = active
     changed = ["is_active", "closed_by_staff"]
     shop.closed_by_staff = not active and by_staff
@@ -141,7 +141,7 @@ def shop_deactivate(*, shop: Shop, by: User | None = None) -> Shop:
 def shop_approve(*, shop: Shop, by: User | None) -> Shop:
     """Platform staff approve a shop awaiting approval (or reopen a closed one)."""
     if by is not None and not policies.may_change_any_shop(by):
-        raise ShopPermissionDenied("Only platform staff approve shops.")
+        raise ShopPermissionDenied(_("Only platform staff approve shops."))
     changed = _set_active(shop=shop, active=True, by=by)
     if changed:
         shop.save(update_fields=[*changed, "updated_at"])
@@ -156,10 +156,12 @@ def membership_add(
     if not policies.may_manage_shop(by, shop):
         raise ShopPermissionDenied()
     if role not in ShopMembership.Role.values:
-        raise DomainValidationError("Unknown role.", fields={"role": ["Choose owner or staff."]})
+        raise DomainValidationError(
+            _("Unknown role."), fields={"role": [_("Choose owner or staff.")]}
+        )
     user = user_get_by_email(email=email)
     if user is None or not policies.may_open_shop(user):
-        message = (
+        message = _(
             "No account uses this address (confirmed): ask them to sign up and confirm "
             "their address first."
         )
@@ -202,9 +204,9 @@ def shop_set_commission_rate(*, shop: Shop, rate, by: User | None) -> Shop:
     """The platform's commission on this shop's sales, in percent (None: the platform's
     PLATFORM_COMMISSION_RATE): platform staff who change shops."""
     if by is not None and not policies.may_change_any_shop(by):
-        raise ShopPermissionDenied("Only platform staff set a shop's commission.")
+        raise ShopPermissionDenied(_("Only platform staff set a shop's commission."))
     if rate is not None and not (0 <= rate <= 100):
-        message = "A commission is a percentage from 0 to 100."
+        message = _("A commission is a percentage from 0 to 100.")
         raise DomainValidationError(message, fields={"commission_rate": [message]})
     shop.commission_rate = rate
     shop.save(update_fields=["commission_rate", "updated_at"])

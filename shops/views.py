@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core.errors import ApplicationError
@@ -50,7 +51,7 @@ def _owned_shop(request: HttpRequest, slug: str) -> Shop:
     if policies.may_manage_shop(request.user, shop):
         return shop
     if selectors.user_is_member(user=request.user, shop=shop):
-        raise PermissionDenied("Only the shop's owners manage its members.")
+        raise PermissionDenied(_("Only the shop's owners manage its members."))
     raise Http404("No such shop.")
 
 
@@ -72,8 +73,12 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{membership.user.email} is now {membership.get_role_display().lower()} "
-                f"of {shop.name}.",
+                _("%(email)s is now %(role)s of %(shop)s.")
+                % {
+                    "email": membership.user.email,
+                    "role": membership.get_role_display().lower(),
+                    "shop": shop.name,
+                },
             )
             if not policies.may_manage_shop(request.user, shop):
                 # The owner made themselves staff: this page is no longer theirs.
@@ -100,7 +105,11 @@ def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         except ApplicationError as exc:
             error = exc.detail
         else:
-            messages.success(request, f"{membership.user.email} no longer manages {shop.name}.")
+            messages.success(
+                request,
+                _("%(email)s no longer manages %(shop)s.")
+                % {"email": membership.user.email, "shop": shop.name},
+            )
             if membership.user_id == request.user.pk and not policies.may_manage_shop(
                 request.user, shop
             ):

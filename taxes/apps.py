@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TaxesConfig(AppConfig):
     name = "taxes"
-    verbose_name = "Taxes"
+    verbose_name = _("Taxes")

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 
 class TaxClass(models.TextChoices):
-    STANDARD = "standard", "Standard rate"
-    REDUCED = "reduced", "Reduced rate"
-    ZERO = "zero", "Zero rate"
-    EXEMPT = "exempt", "Exempt"
+    STANDARD = "standard", _("Standard rate")
+    REDUCED = "reduced", _("Reduced rate")
+    ZERO = "zero", _("Zero rate")
+    EXEMPT = "exempt", _("Exempt")
 
 
 # Classes that never carry tax, whatever the country.
@@ -24,7 +25,7 @@ class TaxSettings(models.Model):
 
     prices_include_tax = models.BooleanField(
         default=False,
-        help_text=(
+        help_text=_(
             "On: catalog and shipping prices are entered with tax in them (EU style); the "
             "tax is the part of the price that is tax. Off: tax is added on top (US style)."
         ),
@@ -35,11 +36,11 @@ class TaxSettings(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "tax settings"
+        verbose_name = verbose_name_plural = _("tax settings")
         constraints = [models.CheckConstraint(condition=Q(id=1), name="taxes_settings_one_row")]
 
     def __str__(self) -> str:
-        return "Prices include tax" if self.prices_include_tax else "Tax added to prices"
+        return str(_("Prices include tax") if self.prices_include_tax else _("Tax added to prices"))
 
 
 class TaxRate(models.Model):
@@ -51,7 +52,7 @@ class TaxRate(models.Model):
     region = models.CharField(
         max_length=100,
         blank=True,
-        help_text="Empty: the whole country (unless a region has its own).",
+        help_text=_("Empty: the whole country (unless a region has its own)."),
     )
     tax_class = models.CharField(
         max_length=10,
@@ -59,9 +60,9 @@ class TaxRate(models.Model):
         default=TaxClass.STANDARD,
     )
     rate = models.DecimalField(
-        max_digits=5, decimal_places=2, help_text="A percentage: 21.00 means 21%."
+        max_digits=5, decimal_places=2, help_text=_("A percentage: 21.00 means 21%.")
     )
-    name = models.CharField(max_length=40, default="VAT", help_text="What invoices call it.")
+    name = models.CharField(max_length=40, default="VAT", help_text=_("What invoices call it."))
 
     class Meta:
         ordering = ["country", "region", "tax_class"]

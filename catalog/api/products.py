@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -359,7 +360,7 @@ class ProductViewSet(ProductVariantsMixin, viewsets.ModelViewSet):
         # Image URLs are absolute: one answer per host the API is reached by. Stored
         # rendered (core.rendering).
         host = request.build_absolute_uri("/")
-        content, _version, _ = caching.product_read(
+        content, _version, _extras = caching.product_read(
             ref=f"id:{pk}", part=f"api-json:{host}", build=build
         )
         return json_response(request, content)
@@ -450,7 +451,7 @@ class ProductViewSet(ProductVariantsMixin, viewsets.ModelViewSet):
         data = dict(serializer.validated_data)
         shop = shop_list(user=request.user).filter(pk=data.pop("shop")).first()
         if shop is None:
-            raise NotFound("No such shop.")
+            raise NotFound(_("No such shop."))
         product = services.product_create(user=request.user, shop=shop, data=data)
         return self._answer(product, status.HTTP_201_CREATED)
 

@@ -3,6 +3,7 @@ change it)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -25,7 +26,7 @@ def reviewer_name(user) -> str:
     initial = (user.last_name or "").strip()[:1].upper()
     if first and initial:
         return f"{first} {initial}."
-    return first or (f"{initial}." if initial else "Anonymous")
+    return first or (f"{initial}." if initial else _("Anonymous"))
 
 
 class ReviewerSerializer(serializers.Serializer):

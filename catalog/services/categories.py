@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from catalog import policies
@@ -20,14 +22,21 @@ def _category_validate_parent(category: Category, parent: Category | None) -> No
     node = parent
     while node is not None:
         if category.pk and node.pk == category.pk:
-            message = "A category cannot be placed below itself."
+            message = _("A category cannot be placed below itself.")
             raise DomainValidationError(message, fields={"parent": [message]})
         node = node.parent
 
 
+CATEGORY_REFUSALS = {
+    "add": gettext_lazy("You do not have permission to add categories."),
+    "change": gettext_lazy("You do not have permission to change categories."),
+    "delete": gettext_lazy("You do not have permission to delete categories."),
+}
+
+
 def _require_category_manager(*, by: User | None, action: str) -> None:
     if by is not None and not policies.may_manage_categories(by, action):
-        raise NotPermitted(f"You do not have permission to {action} categories.")
+        raise NotPermitted(str(CATEGORY_REFUSALS[action]))
 
 
 @transaction.atomic
@@ -68,7 +77,7 @@ def category_delete(*, category: Category, by: User | None = None) -> None:
     """Delete a category with no sub-categories; its products become uncategorised."""
     _require_category_manager(by=by, action="delete")
     if category.children.exists():
-        message = "Move or delete its sub-categories first."
+        message = _("Move or delete its sub-categories first.")
         raise DomainValidationError(message, fields={"parent": [message]})
     product_ids = list(category.products.values_list("id", flat=True))
     category.delete()

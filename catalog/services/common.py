@@ -7,6 +7,9 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from accounts.models import User
 from catalog import policies
 from catalog.models import ProductVariant
@@ -18,12 +21,23 @@ from shops.models import Shop
 def require_manager(*, user: User | None, shop: Shop | int, action: str = "change") -> None:
     """`user` None is a trusted caller (a task, a command, an import by an operator)."""
     if user is not None and not policies.may_manage_products(user, shop, action):
-        raise ShopPermissionDenied("Only the shop's owners and staff may change its products.")
+        raise ShopPermissionDenied(_("Only the shop's owners and staff may change its products."))
+
+
+# What an amount's messages call it (`label` of validate_money).
+MONEY_MESSAGES = {
+    "price": (gettext_lazy("Enter a valid price."), gettext_lazy("The price cannot be negative.")),
+    "regular price": (
+        gettext_lazy("Enter a valid regular price."),
+        gettext_lazy("The regular price cannot be negative."),
+    ),
+}
 
 
 def validate_money(value: Any, *, field: str = "price", label: str = "price") -> Decimal:
     """A price as a Decimal of cents, not negative; a DomainValidationError on `field`."""
-    message = f"Enter a valid {label}."
+    invalid, negative = MONEY_MESSAGES[label]
+    message = str(invalid)
     try:
         amount = Decimal(str(value))
     except (ArithmeticError, ValueError) as exc:
@@ -31,10 +45,10 @@ def validate_money(value: Any, *, field: str = "price", label: str = "price") ->
     if not amount.is_finite():
         raise DomainValidationError(message, fields={field: [message]})
     if amount < 0:
-        message = f"The {label} cannot be negative."
+        message = str(negative)
         raise DomainValidationError(message, fields={field: [message]})
     if amount >= Decimal(10) ** 10:  # what a money column (12 digits, 2 places) holds
-        message = "Ensure that there are no more than 10 digits before the decimal point."
+        message = _("Ensure that there are no more than 10 digits before the decimal point.")
         raise DomainValidationError(message, fields={field: [message]})
     return amount.quantize(Decimal("0.01"))
 
@@ -49,7 +63,7 @@ def skus_taken(*, shop: Shop | int, skus, exclude_ids=()) -> set[str]:
 
 
 def sku_error(sku: str, *, field: str = "sku") -> DomainValidationError:
-    message = f"This shop already has a product with SKU {sku}."
+    message = _("This shop already has a product with SKU %(sku)s.") % {"sku": sku}
     return DomainValidationError(message, fields={field: [message]})
 
 
@@ -71,8 +85,9 @@ def validate_weight(value, *, field: str = "weight_kg") -> Decimal | None:
     try:
         weight = Decimal(str(value))
     except (ArithmeticError, ValueError) as exc:
-        raise DomainValidationError("Not a weight.", fields={field: ["Not a weight."]}) from exc
+        message = _("Not a weight.")
+        raise DomainValidationError(message, fields={field: [message]}) from exc
     if not weight.is_finite() or weight < 0 or weight > MAX_WEIGHT_KG:
-        message = f"A weight from 0 to {MAX_WEIGHT_KG} kg."
+        message = _("A weight from 0 to %(most)s kg.") % {"most": MAX_WEIGHT_KG}
         raise DomainValidationError(message, fields={field: [message]})
     return weight.quantize(Decimal("0.001"))

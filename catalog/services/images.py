@@ -8,6 +8,7 @@ import secrets
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from accounts.models import User
@@ -32,9 +33,11 @@ def image_validate(upload: UploadedFile) -> str:
     answers the file extension to store it under. The header is read first, so that an
     image bomb is refused before anything is decoded."""
     if upload is None:
-        raise InvalidImage("Choose an image file to upload.")
+        raise InvalidImage(_("Choose an image file to upload."))
     if upload.size > MAX_IMAGE_BYTES:
-        raise InvalidImage(f"The image is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB.")
+        raise InvalidImage(
+            _("The image is larger than %(size)d MB.") % {"size": MAX_IMAGE_BYTES // (1024 * 1024)}
+        )
     upload.seek(0)
     try:
         with Image.open(upload) as image:
@@ -42,24 +45,32 @@ def image_validate(upload: UploadedFile) -> str:
             width, height = image.size
             image.verify()
     except Image.DecompressionBombError as exc:  # Pillow's own limit, far above ours
-        raise InvalidImage("The image is too large (more pixels than an image may have).") from exc
+        raise InvalidImage(
+            _("The image is too large (more pixels than an image may have).")
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise InvalidImage(
-            "This file is not an image we can read (JPEG, PNG, WebP or GIF)."
+            _("This file is not an image we can read (JPEG, PNG, WebP or GIF).")
         ) from exc
     finally:
         upload.seek(0)
     if image_format not in ALLOWED_IMAGE_FORMATS:
         raise InvalidImage(
-            f"{image_format or 'This'} images are not accepted: use JPEG, PNG, WebP or GIF."
+            _("%(format)s images are not accepted: use JPEG, PNG, WebP or GIF.")
+            % {"format": image_format}
+            if image_format
+            else _("This images are not accepted: use JPEG, PNG, WebP or GIF.")
         )
     if width * height > MAX_IMAGE_PIXELS:
-        raise InvalidImage(f"The image is too large ({width} x {height} pixels).")
+        raise InvalidImage(
+            _("The image is too large (%(width)d x %(height)d pixels).")
+            % {"width": width, "height": height}
+        )
     try:  # decode once (bounded by the pixel limit): a cut-off file fails here
         with Image.open(upload) as image:
             image.load()
     except (OSError, SyntaxError, ValueError) as exc:
-        raise InvalidImage("The image file is incomplete or damaged.") from exc
+        raise InvalidImage(_("The image file is incomplete or damaged.")) from exc
     finally:
         upload.seek(0)
     return ALLOWED_IMAGE_FORMATS[image_format]
@@ -94,7 +105,7 @@ def product_image_update(
         changed.append("alt")
     if position is not None:
         if position < 0:
-            message = "A position is zero or more."
+            message = _("A position is zero or more.")
             raise DomainValidationError(message, fields={"position": [message]})
         image.position = position
         changed.append("position")

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalog.caching import shops_changed
@@ -108,8 +109,11 @@ def _import_columns_error(detail: str) -> ProductImportFileInvalid:
     required = ", ".join(IMPORT_REQUIRED_COLUMNS)
     optional = ", ".join(c for c in IMPORT_COLUMNS if c not in IMPORT_REQUIRED_COLUMNS)
     return ProductImportFileInvalid(
-        f"{detail} The first line must name the columns, separated by commas: "
-        f"{required} (required) and any of {optional}."
+        _(
+            "%(problem)s The first line must name the columns, separated by commas: "
+            "%(required)s (required) and any of %(optional)s."
+        )
+        % {"problem": detail, "required": required, "optional": optional}
     )
 
 
@@ -122,27 +126,35 @@ def product_import_rows_read(*, content: bytes) -> list[ProductImportRow]:
     except UnicodeDecodeError as exc:
         line = content[: exc.start].count(b"\n") + 1
         raise ProductImportFileInvalid(
-            f"The file is not UTF-8 text (byte 0x{content[exc.start]:02x} on line {line}): "
-            "save it as “CSV UTF-8” and try again."
+            _(
+                "The file is not UTF-8 text (byte 0x%(byte)s on line %(line)d): "
+                "save it as “CSV UTF-8” and try again."
+            )
+            % {"byte": f"{content[exc.start]:02x}", "line": line}
         ) from exc
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
         if header is None or not any(cell.strip() for cell in header):
-            raise _import_columns_error("The file is empty or its first line is blank.")
+            raise _import_columns_error(_("The file is empty or its first line is blank."))
         columns = [cell.strip().lower() for cell in header]
         unknown = [c for c in columns if c not in IMPORT_COLUMNS]
         missing = [c for c in IMPORT_REQUIRED_COLUMNS if c not in columns]
         repeated = sorted({c for c in columns if columns.count(c) > 1})
         problems = []
+        # Translators: the parts of "Line 1 has %(problems)s.", joined with "; ".
         if unknown:
-            problems.append(f"unknown column(s) {', '.join(map(repr, unknown))}")
+            problems.append(
+                _("unknown column(s) %(columns)s") % {"columns": ", ".join(map(repr, unknown))}
+            )
         if missing:
-            problems.append(f"missing column(s) {', '.join(missing)}")
+            problems.append(_("missing column(s) %(columns)s") % {"columns": ", ".join(missing)})
         if repeated:
-            problems.append(f"repeated column(s) {', '.join(repeated)}")
+            problems.append(_("repeated column(s) %(columns)s") % {"columns": ", ".join(repeated)})
         if problems:
-            raise _import_columns_error(f"Line 1 has {'; '.join(problems)}.")
+            raise _import_columns_error(
+                _("Line 1 has %(problems)s.") % {"problems": "; ".join(problems)}
+            )
         rows: list[ProductImportRow] = []
         last_line = reader.line_num
         for record in reader:
@@ -154,13 +166,16 @@ def product_import_rows_read(*, content: bytes) -> list[ProductImportRow]:
                     ProductImportRow(
                         line=line,
                         values={},
-                        problem=f"expected {len(columns)} values, found {len(record)}.",
+                        problem=_("expected %(expected)d values, found %(found)d.")
+                        % {"expected": len(columns), "found": len(record)},
                     )
                 )
                 continue
             rows.append(ProductImportRow(line=line, values=dict(zip(columns, record, strict=True))))
     except csv.Error as exc:
-        raise ProductImportFileInvalid(f"Line {reader.line_num}: {exc}.") from exc
+        raise ProductImportFileInvalid(
+            _("Line %(line)d: %(problem)s.") % {"line": reader.line_num, "problem": exc}
+        ) from exc
     return rows
 
 
@@ -198,8 +213,10 @@ class _CategoryFinder:
             return named[0].pk, ""
         if named:
             slugs = ", ".join(category.slug for category in named)
-            return None, f"Several categories are named “{value}”: give one's slug ({slugs})."
-        return None, f"No category has the slug or name “{value}”."
+            return None, _(
+                "Several categories are named “%(name)s”: give one's slug (%(slugs)s)."
+            ) % {"name": value, "slugs": slugs}
+        return None, _("No category has the slug or name “%(name)s”.") % {"name": value}
 
 
 def _import_row_validate(
@@ -212,7 +229,7 @@ def _import_row_validate(
 
     name = cells["name"]
     if not name:
-        errors.append(("name", "A product needs a name."))
+        errors.append(("name", _("A product needs a name.")))
     else:
         errors += [("name", message) for message in _field_messages("name", name)]
     values["name"] = name
@@ -221,29 +238,29 @@ def _import_row_validate(
         values["description"] = row.values["description"].strip()
 
     if not cells["price"]:
-        errors.append(("price", "A price is needed."))
+        errors.append(("price", _("A price is needed.")))
     else:
         try:
             price = validate_money(cells["price"])
         except DomainValidationError as exc:
             errors.append(("price", exc.extra["fields"]["price"][0]))
         except ArithmeticError:  # too many digits to round to cents
-            errors.append(("price", "Enter a valid price."))
+            errors.append(("price", _("Enter a valid price.")))
         else:
             errors += [("price", message) for message in _field_messages("price", price)]
             values["price"] = price
 
     stock = cells["stock_quantity"]
     if not stock.isascii() or not stock.isdigit():
-        errors.append(("stock_quantity", "Enter a whole number, 0 or more."))
+        errors.append(("stock_quantity", _("Enter a whole number, 0 or more.")))
     elif int(stock) > _MAX_STOCK:
-        errors.append(("stock_quantity", f"Enter at most {_MAX_STOCK}."))
+        errors.append(("stock_quantity", _("Enter at most %(most)d.") % {"most": _MAX_STOCK}))
     else:
         values["stock_quantity"] = int(stock)
 
     sku = cells["sku"]
     if not sku:
-        errors.append(("sku", "A SKU is needed: it names the product in later imports."))
+        errors.append(("sku", _("A SKU is needed: it names the product in later imports.")))
     else:
         errors += [("sku", message) for message in _field_messages("sku", sku)]
 
@@ -265,7 +282,7 @@ def _import_row_validate(
             )
         )
         errors += [
-            ("tags", f"A tag name has at most 60 characters: “{tag[:20]}…”.")
+            ("tags", _("A tag name has at most 60 characters: “%(tag)s…”.") % {"tag": tag[:20]})
             for tag in tags
             if len(tag) > 60
         ]
@@ -277,7 +294,7 @@ def _import_row_validate(
         elif flag in _IMPORT_FALSE:
             values["is_active"] = False
         else:
-            errors.append(("is_active", "Enter true or false (yes/no, 1/0; empty means true)."))
+            errors.append(("is_active", _("Enter true or false (yes/no, 1/0; empty means true).")))
 
     if errors:
         return None, errors
@@ -299,15 +316,24 @@ def _import_validate(
         sku = row.values["sku"].strip()
         if sku:
             if sku in first_line_of_sku:
-                problems.append(("sku", f"SKU {sku} is also on line {first_line_of_sku[sku]}."))
+                problems.append(
+                    (
+                        "sku",
+                        _("SKU %(sku)s is also on line %(line)d.")
+                        % {"sku": sku, "line": first_line_of_sku[sku]},
+                    )
+                )
             else:
                 first_line_of_sku[sku] = row.line
                 if sku in existing and not update:
                     problems.append(
                         (
                             "sku",
-                            f"This shop already has a product with SKU {sku} "
-                            "(--update changes existing products).",
+                            _(
+                                "This shop already has a product with SKU %(sku)s "
+                                "(--update changes existing products)."
+                            )
+                            % {"sku": sku},
                         )
                     )
         if problems:

@@ -27,6 +27,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from catalog.exceptions import ProductImportConflict, ProductImportFileInvalid, ProductImportInvalid
@@ -84,7 +86,7 @@ def shopify_rows_read(*, content: bytes) -> ShopifyFile:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ProductImportFileInvalid(
-            "The file is not UTF-8 text: export it from Shopify again or save it as CSV UTF-8."
+            _("The file is not UTF-8 text: export it from Shopify again or save it as CSV UTF-8.")
         ) from exc
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -94,12 +96,15 @@ def shopify_rows_read(*, content: bytes) -> ShopifyFile:
         ]
         if missing:
             raise ProductImportFileInvalid(
-                f"Line 1 is missing Shopify's column(s) {', '.join(missing)}."
+                _("Line 1 is missing Shopify's column(s) %(columns)s.")
+                % {"columns": ", ".join(missing)}
             )
         ignored = [column for column in header if column and column not in SHOPIFY_COLUMNS]
         found = ShopifyFile(rows=[])
         if ignored:
-            found.warnings.append(f"Columns ignored: {', '.join(ignored)}.")
+            found.warnings.append(
+                _("Columns ignored: %(columns)s.") % {"columns": ", ".join(ignored)}
+            )
         last_line = reader.line_num
         for record in reader:
             line, last_line = last_line + 1, reader.line_num
@@ -108,7 +113,9 @@ def shopify_rows_read(*, content: bytes) -> ShopifyFile:
             cells = dict(zip(header, record, strict=False))
             found.rows.append((line, cells))
     except csv.Error as exc:
-        raise ProductImportFileInvalid(f"Line {reader.line_num}: {exc}.") from exc
+        raise ProductImportFileInvalid(
+            _("Line %(line)d: %(problem)s.") % {"line": reader.line_num, "problem": exc}
+        ) from exc
     return found
 
 
@@ -125,15 +132,29 @@ def _cell(cells: dict[str, str], column: str) -> str:
     return (cells.get(column) or "").strip()
 
 
+# What a number's messages say (`noun` of _number): not a number, and below 0.
+NUMBER_MESSAGES = {
+    "price": (
+        gettext_lazy("Enter a price, not “%(text)s”."),
+        gettext_lazy("A price is 0 or more."),
+    ),
+    "weight in grams": (
+        gettext_lazy("Enter a weight in grams, not “%(text)s”."),
+        gettext_lazy("A weight in grams is 0 or more."),
+    ),
+}
+
+
 def _number(text: str, line: int, column: str, errors: list, noun: str) -> Decimal | None:
     """A number of 0 or more written in the cell (thousands separators allowed)."""
+    not_a_number, negative = NUMBER_MESSAGES[noun]
     try:
         value = Decimal(text.replace(",", ""))
     except InvalidOperation:
-        errors.append(ProductImportError(line, column, f"Enter a {noun}, not “{text}”."))
+        errors.append(ProductImportError(line, column, str(not_a_number) % {"text": text}))
         return None
     if not value.is_finite() or value < 0:
-        errors.append(ProductImportError(line, column, f"A {noun} is 0 or more."))
+        errors.append(ProductImportError(line, column, str(negative)))
         return None
     return value
 
@@ -160,7 +181,7 @@ def _group(file: ShopifyFile, errors: list[ProductImportError]) -> list[_Handle]
         handle_name = _cell(cells, "Handle")
         if not handle_name:
             errors.append(
-                ProductImportError(line, "Handle", "Every row needs its product's Handle.")
+                ProductImportError(line, "Handle", _("Every row needs its product's Handle."))
             )
             continue
         handle = handles.get(handle_name)
@@ -185,7 +206,9 @@ def _group(file: ShopifyFile, errors: list[ProductImportError]) -> list[_Handle]
 def _product_data(cells, line, errors, by_slug, by_name, warnings) -> dict[str, Any]:
     title = _cell(cells, "Title")
     if not title:
-        errors.append(ProductImportError(line, "Title", "The first row of a handle needs a Title."))
+        errors.append(
+            ProductImportError(line, "Title", _("The first row of a handle needs a Title."))
+        )
     description = html.unescape(strip_tags(cells.get("Body (HTML)") or "")).strip()
     tags = [tag.strip() for tag in (cells.get("Tags") or "").split(",") if tag.strip()]
     vendor = _cell(cells, "Vendor")
@@ -193,7 +216,7 @@ def _product_data(cells, line, errors, by_slug, by_name, warnings) -> dict[str, 
         tags.append(vendor)  # the brand, findable and filterable as a tag
     published = _cell(cells, "Published").lower()
     if published not in _TRUE | _FALSE:
-        errors.append(ProductImportError(line, "Published", "Write TRUE or FALSE."))
+        errors.append(ProductImportError(line, "Published", _("Write TRUE or FALSE.")))
     data: dict[str, Any] = {
         "name": title,
         "description": description,
@@ -206,7 +229,10 @@ def _product_data(cells, line, errors, by_slug, by_name, warnings) -> dict[str, 
     if kind:
         category = by_slug.get(kind) or by_name.get(kind.lower())
         if category is None:
-            warnings.append(f"Line {line}: no category is named “{kind}”: imported without one.")
+            warnings.append(
+                _("Line %(line)d: no category is named “%(name)s”: imported without one.")
+                % {"line": line, "name": kind}
+            )
         data["category"] = category
     return data
 
@@ -219,7 +245,7 @@ def _variant_data(cells, line, errors, handle: _Handle) -> dict[str, Any] | None
         variant["sku"] = sku[:64]
     price = _cell(cells, "Variant Price")
     if not price:
-        errors.append(ProductImportError(line, "Variant Price", "A variant needs a price."))
+        errors.append(ProductImportError(line, "Variant Price", _("A variant needs a price.")))
     else:
         variant["price"] = _money(price, line, "Variant Price", errors)
     compare = _cell(cells, "Variant Compare At Price")
@@ -227,11 +253,13 @@ def _variant_data(cells, line, errors, handle: _Handle) -> dict[str, Any] | None
         variant["compare_at_price"] = _money(compare, line, "Variant Compare At Price", errors)
     stock = _cell(cells, "Variant Inventory Qty") or "0"
     if not stock.lstrip("-").isdigit():
-        errors.append(ProductImportError(line, "Variant Inventory Qty", "Enter a whole number."))
+        errors.append(ProductImportError(line, "Variant Inventory Qty", _("Enter a whole number.")))
     elif int(stock) < 0:
-        errors.append(ProductImportError(line, "Variant Inventory Qty", "Stock is 0 or more here."))
+        errors.append(
+            ProductImportError(line, "Variant Inventory Qty", _("Stock is 0 or more here."))
+        )
     elif int(stock) > _MAX_STOCK:
-        errors.append(ProductImportError(line, "Variant Inventory Qty", "Too large."))
+        errors.append(ProductImportError(line, "Variant Inventory Qty", _("Too large.")))
     else:
         variant["stock_quantity"] = int(stock)
     grams = _cell(cells, "Variant Grams")
@@ -241,7 +269,7 @@ def _variant_data(cells, line, errors, handle: _Handle) -> dict[str, Any] | None
             variant["weight_kg"] = f"{weight / 1000:.3f}"
     taxable = _cell(cells, "Variant Taxable").lower()
     if taxable not in _TRUE | _FALSE:
-        errors.append(ProductImportError(line, "Variant Taxable", "Write TRUE or FALSE."))
+        errors.append(ProductImportError(line, "Variant Taxable", _("Write TRUE or FALSE.")))
     elif taxable in _FALSE:
         variant["tax_class"] = "exempt"  # Shopify's "charge tax" unticked
     variant["_values"] = [_cell(cells, f"Option{n} Value") for n in range(1, MAX_OPTIONS + 1)]
@@ -254,11 +282,15 @@ def _options_from_variants(handle: _Handle, errors: list[ProductImportError]) ->
     names = handle.data.pop("option_names")
     variants = handle.data["variants"]
     if not variants:
-        errors.append(ProductImportError(handle.line, "", "This handle has no variant rows."))
+        errors.append(ProductImportError(handle.line, "", _("This handle has no variant rows.")))
         return
     if len(variants) > MAX_VARIANTS:
         errors.append(
-            ProductImportError(handle.line, "", f"A product has at most {MAX_VARIANTS} variants.")
+            ProductImportError(
+                handle.line,
+                "",
+                _("A product has at most %(count)d variants.") % {"count": MAX_VARIANTS},
+            )
         )
     used = [index for index, name in enumerate(names) if name]
     default = (
@@ -275,7 +307,10 @@ def _options_from_variants(handle: _Handle, errors: list[ProductImportError]) ->
                 if not value:
                     errors.append(
                         ProductImportError(
-                            variant["_line"], f"Option{index + 1} Value", f"Give a {names[index]}."
+                            variant["_line"],
+                            f"Option{index + 1} Value",
+                            # Translators: the name of an option, e.g. "Give a Size."
+                            _("Give a %(option)s.") % {"option": names[index]},
                         )
                     )
                 elif value.lower() not in {v.lower() for v in values}:
@@ -351,7 +386,10 @@ def _match_existing(shop: Shop, handles: list[_Handle], update: bool, errors: li
             if sku in seen:
                 errors.append(
                     ProductImportError(
-                        line, "Variant SKU", f"SKU {sku} is also on line {seen[sku]}."
+                        line,
+                        "Variant SKU",
+                        _("SKU %(sku)s is also on line %(line)d.")
+                        % {"sku": sku, "line": seen[sku]},
                     )
                 )
                 continue
@@ -364,8 +402,11 @@ def _match_existing(shop: Shop, handles: list[_Handle], update: bool, errors: li
                     ProductImportError(
                         line,
                         "Variant SKU",
-                        f"This shop already has a product with SKU {sku} "
-                        "(--update changes existing products).",
+                        _(
+                            "This shop already has a product with SKU %(sku)s "
+                            "(--update changes existing products)."
+                        )
+                        % {"sku": sku},
                     )
                 )
             elif handle.existing_id not in (None, product_id):
@@ -373,7 +414,7 @@ def _match_existing(shop: Shop, handles: list[_Handle], update: bool, errors: li
                     ProductImportError(
                         line,
                         "Variant SKU",
-                        "This handle's SKUs belong to two of the shop's products.",
+                        _("This handle's SKUs belong to two of the shop's products."),
                     )
                 )
             else:

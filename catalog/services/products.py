@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalog.caching import products_changed
@@ -66,7 +67,7 @@ def product_update(*, user: User | None, product: Product, data: dict[str, Any])
     require_manager(user=user, shop=product.shop)
     shop = data.get("shop", product.shop_id)
     if getattr(shop, "pk", shop) != product.shop_id:
-        message = "A product cannot move to another shop."
+        message = _("A product cannot move to another shop.")
         raise DomainValidationError(message, fields={"shop": [message]})
     for field in PRODUCT_FIELDS:
         if field in data:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalog import policies
@@ -52,7 +53,7 @@ def product_rating_refresh(*, product: Product) -> None:
 
 def _validate_rating(rating: Any) -> int:
     if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
-        message = "Give a rating from 1 to 5 stars."
+        message = _("Give a rating from 1 to 5 stars.")
         raise DomainValidationError(message, fields={"rating": [message]})
     return rating
 
@@ -87,7 +88,7 @@ def review_create(
 
 def _require_author(*, user: User | None, review: Review, action: str = "change") -> None:
     if user is not None and not policies.may_moderate_review(user, review, action):
-        raise ShopPermissionDenied("Only the review's author (or staff) may change it.")
+        raise ShopPermissionDenied(_("Only the review's author (or staff) may change it."))
 
 
 @transaction.atomic

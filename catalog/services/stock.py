@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, ngettext
 
 from catalog.caching import shops_changed
 from catalog.models import ProductVariant
@@ -86,8 +87,16 @@ def variants_low_stock_check(*, variant_ids: Iterable[int]) -> dict[int, list[in
             notify(
                 user_ids=shop_member_user_ids(shop_ids=[shop_id]),
                 kind=Kind.LOW_STOCK,
-                title=f"{count} item{'s' if count != 1 else ''} of your shop running low",
-                body="Restock them before they sell out.",
+                # Each member reads it in their language (notifications.services.notify).
+                title=lambda count=count: (
+                    ngettext(
+                        "%(count)d item of your shop running low",
+                        "%(count)d items of your shop running low",
+                        count,
+                    )
+                    % {"count": count}
+                ),
+                body=gettext_lazy("Restock them before they sell out."),
                 link=f"/admin/catalog/product/?shop__id__exact={shop_id}",
             )
             transaction.on_commit(

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalog import policies
@@ -44,7 +45,7 @@ def tags_get_or_create(*, names: Iterable[str]) -> list[Tag]:
 def tag_update(*, tag: Tag, data: dict[str, Any], by: User | None = None) -> Tag:
     """Rename a tag (staff with `catalog.change_tag`): its products' search words follow."""
     if by is not None and not policies.may_manage_tags(by, "change"):
-        raise NotPermitted("You do not have permission to change tags.")
+        raise NotPermitted(_("You do not have permission to change tags."))
     renamed = "name" in data and data["name"] != tag.name
     for field in ("name", "slug"):
         if field in data:
@@ -60,11 +61,11 @@ def tag_update(*, tag: Tag, data: dict[str, Any], by: User | None = None) -> Tag
 def tags_delete(*, tags, by: User | None = None) -> int:
     """Delete tags (staff with `catalog.delete_tag`); their products' search words follow."""
     if by is not None and not policies.may_manage_tags(by, "delete"):
-        raise NotPermitted("You do not have permission to delete tags.")
+        raise NotPermitted(_("You do not have permission to delete tags."))
     tags = Tag.objects.filter(pk__in=[tag.pk for tag in tags])
     product_ids = list(
         Product.objects.filter(tags__in=tags).values_list("id", flat=True).distinct()
     )
-    count, _ = tags.delete()
+    count, _deleted = tags.delete()
     product_search_index_update(product_ids=product_ids)
     return count

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import CharField, Count, F, Max, Min, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalog.caching import products_changed
@@ -84,6 +85,10 @@ def _error(key: str, message: str) -> DomainValidationError:
     return DomainValidationError(message, fields={key: [message]})
 
 
+def _at_most_characters(count: int) -> str:
+    return _("At most %(count)d characters.") % {"count": count}
+
+
 # --- Options ---------------------------------------------------------------------------
 
 
@@ -103,39 +108,46 @@ def options_clean(raw: Any) -> list[tuple[str, list[str]]]:
     """[(name, [value, ...]), ...] from `[{name, values[]}]`, or a DomainValidationError
     naming the option (`options.1.values.0`)."""
     if not isinstance(raw, list):
-        raise _error("options", "Give a list of options, each {name, values}.")
+        raise _error("options", _("Give a list of options, each {name, values}."))
     if len(raw) > MAX_OPTIONS:
-        raise _error("options", f"A product has at most {MAX_OPTIONS} options.")
+        raise _error(
+            "options", _("A product has at most %(count)d options.") % {"count": MAX_OPTIONS}
+        )
     names: set[str] = set()
     cleaned = []
     for index, item in enumerate(raw):
         key = f"options.{index}"
         if not isinstance(item, dict):
-            raise _error(key, "An option is {name, values}.")
+            raise _error(key, _("An option is {name, values}."))
         name = _text(item.get("name"))
         if not name:
-            raise _error(f"{key}.name", "Name the option (Size, Colour, ...).")
+            raise _error(f"{key}.name", _("Name the option (Size, Colour, ...)."))
         if len(name) > OPTION_NAME_MAX:
-            raise _error(f"{key}.name", f"At most {OPTION_NAME_MAX} characters.")
+            raise _error(f"{key}.name", _at_most_characters(OPTION_NAME_MAX))
         if name.lower() in names:
-            raise _error(f"{key}.name", f"Two options are named {name}.")
+            raise _error(f"{key}.name", _("Two options are named %(name)s.") % {"name": name})
         names.add(name.lower())
         values = item.get("values")
         if not isinstance(values, list) or not values:
-            raise _error(f"{key}.values", f"Give {name} at least one value.")
+            raise _error(f"{key}.values", _("Give %(name)s at least one value.") % {"name": name})
         if len(values) > MAX_VALUES_PER_OPTION:
-            raise _error(f"{key}.values", f"An option has at most {MAX_VALUES_PER_OPTION} values.")
+            raise _error(
+                f"{key}.values",
+                _("An option has at most %(count)d values.") % {"count": MAX_VALUES_PER_OPTION},
+            )
         seen: set[str] = set()
         texts = []
         for value_index, value in enumerate(values):
             text = _text(value)
             value_key = f"{key}.values.{value_index}"
             if not text:
-                raise _error(value_key, "A value cannot be blank.")
+                raise _error(value_key, _("A value cannot be blank."))
             if len(text) > OPTION_VALUE_MAX:
-                raise _error(value_key, f"At most {OPTION_VALUE_MAX} characters.")
+                raise _error(value_key, _at_most_characters(OPTION_VALUE_MAX))
             if text.lower() in seen:
-                raise _error(value_key, f"{name} lists {text} twice.")
+                raise _error(
+                    value_key, _("%(name)s lists %(value)s twice.") % {"name": name, "value": text}
+                )
             seen.add(text.lower())
             texts.append(text)
         cleaned.append((name, texts))
@@ -189,27 +201,31 @@ def _options_write(product: Product, cleaned: list[tuple[str, list[str]]]) -> li
 def _combination(options: list[_Option], chosen: Any, key: str) -> list[ProductOptionValue]:
     """The values named by `chosen` ({option name: value}), in the options' order."""
     if not isinstance(chosen, dict):
-        raise _error(key, "Give the variant's options as {option name: value}.")
+        raise _error(key, _("Give the variant's options as {option name: value}."))
     by_name = {_text(name).lower(): value for name, value in chosen.items()}
     known = {state.option.name.lower() for state in options}
     for name in by_name:
         if name not in known:
             message = (
-                f"This product has no option {name!r}."
+                _("This product has no option %(name)s.") % {"name": repr(name)}
                 if options
-                else "This product has no options: add them to the product first."
+                else _("This product has no options: add them to the product first.")
             )
             raise _error(key, message)
     values = []
     for state in options:
         option_name = state.option.name
         if state.option.name.lower() not in by_name:
-            raise _error(key, f"Choose a value of {option_name}.")
+            raise _error(key, _("Choose a value of %(option)s.") % {"option": option_name})
         text = _text(by_name[option_name.lower()])
         value = state.values.get(text.lower())
         if value is None:
             allowed = ", ".join(value.value for value in state.values.values())
-            raise _error(key, f"{text!r} is not a value of {option_name} ({allowed}).")
+            raise _error(
+                key,
+                _("%(value)s is not a value of %(option)s (%(allowed)s).")
+                % {"value": repr(text), "option": option_name, "allowed": allowed},
+            )
         values.append(value)
     return values
 
@@ -257,7 +273,9 @@ def _int(value: Any, key: str, *, low: int = 0, high: int = 2**31 - 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         if isinstance(value, str) and value.strip().isdigit():
             return _int(int(value.strip()), key, low=low, high=high)
-        raise _error(key, f"Enter a whole number from {low} to {high}.")
+        raise _error(
+            key, _("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}
+        )
     return value
 
 
@@ -266,13 +284,13 @@ def _apply_fields(plan: _Plan, item: dict, image_ids: set[int]) -> None:
     if "sku" in item:
         sku = _text(item["sku"])
         if len(sku) > SKU_MAX:
-            raise _error(f"{key}.sku", f"At most {SKU_MAX} characters.")
+            raise _error(f"{key}.sku", _at_most_characters(SKU_MAX))
         if sku:
             variant.sku = sku
     if "price" in item:
         variant.price = validate_money(item["price"], field=f"{key}.price")
     elif plan.new:
-        raise _error(f"{key}.price", "Give the variant a price.")
+        raise _error(f"{key}.price", _("Give the variant a price."))
     if "compare_at_price" in item:
         value = item["compare_at_price"]
         variant.compare_at_price = (
@@ -291,11 +309,11 @@ def _apply_fields(plan: _Plan, item: dict, image_ids: set[int]) -> None:
         else:
             image_id = _int(image_id, f"{key}.image_id", low=1, high=2**63 - 1)
             if image_id not in image_ids:
-                raise _error(f"{key}.image_id", "Choose one of this product's images.")
+                raise _error(f"{key}.image_id", _("Choose one of this product's images."))
             variant.image_id = image_id
     if "is_active" in item:
         if not isinstance(item["is_active"], bool):
-            raise _error(f"{key}.is_active", "Must be true or false.")
+            raise _error(f"{key}.is_active", _("Must be true or false."))
         variant.is_active = item["is_active"]
     if "position" in item:
         variant.position = _int(item["position"], f"{key}.position", high=10**6)
@@ -304,7 +322,10 @@ def _apply_fields(plan: _Plan, item: dict, image_ids: set[int]) -> None:
     if "tax_class" in item:
         tax_class = item["tax_class"] or ""
         if tax_class and tax_class not in TaxClass.values:
-            raise _error(f"{key}.tax_class", f"One of: {', '.join(TaxClass.values)}.")
+            raise _error(
+                f"{key}.tax_class",
+                _("One of: %(choices)s.") % {"choices": ", ".join(TaxClass.values)},
+            )
         variant.tax_class = tax_class
 
 
@@ -324,7 +345,7 @@ def _variants_write(
     listed when `remove_missing`, and `remove_ids`. `options` None: the stored ones.
     Answers the product's live variants afterwards, in order."""
     if not isinstance(items, list):
-        raise _error("variants", "Give a list of variants.")
+        raise _error("variants", _("Give a list of variants."))
     live = {
         variant.pk: variant
         for variant in ProductVariant.objects.select_for_update(of=("self",))
@@ -342,16 +363,16 @@ def _variants_write(
     for index, item in enumerate(items):
         key = f"variants.{index}"
         if not isinstance(item, dict):
-            raise _error(key, "A variant is {sku, price, stock_quantity, options, ...}.")
+            raise _error(key, _("A variant is {sku, price, stock_quantity, options, ...}."))
         unknown = sorted(set(item) - VARIANT_INPUT_KEYS)
         if unknown:
-            raise _error(key, f"Unknown field {unknown[0]!r}.")
+            raise _error(key, _("Unknown field %(field)s.") % {"field": repr(unknown[0])})
         if item.get("id") is not None:
             variant_id = _int(item["id"], f"{key}.id", low=1, high=2**63 - 1)
             if variant_id not in live:
-                raise _error(f"{key}.id", "No such variant of this product.")
+                raise _error(f"{key}.id", _("No such variant of this product."))
             if variant_id in listed:
-                raise _error(f"{key}.id", "This variant is listed twice.")
+                raise _error(f"{key}.id", _("This variant is listed twice."))
             listed.add(variant_id)
             plan = _Plan(live[variant_id], _current_values(live[variant_id], options), key)
             plan.touched = True
@@ -367,7 +388,7 @@ def _variants_write(
             plan.values_changed = [v.pk for v in values] != [v.pk for v in plan.values]
             plan.values = values
         elif plan.new and options:
-            raise _error(f"{key}.options", "Choose the variant's options.")
+            raise _error(f"{key}.options", _("Choose the variant's options."))
         _apply_fields(plan, item, image_ids)
 
     removed = {pk for pk in live if remove_missing and pk not in listed}
@@ -403,7 +424,7 @@ def _variants_write(
         with transaction.atomic():
             _write(product, options, final, removed, now)
     except IntegrityError as exc:  # the same SKU saved at the same moment elsewhere
-        message = "A SKU or combination was taken at the same moment: try again."
+        message = _("A SKU or combination was taken at the same moment: try again.")
         raise DomainValidationError(message, fields={"variants": [message]}) from exc
 
     restocked = [plan.variant.pk for plan in final if plan.stock_changed and not plan.new]
@@ -430,19 +451,21 @@ def _unlisted_first(final: list[_Plan]) -> list[_Plan]:
 
 def _check_final(product, options, final, plans, live) -> None:
     if not final:
-        raise _error("variants", "A product keeps at least one variant.")
+        raise _error("variants", _("A product keeps at least one variant."))
     if len(final) > MAX_VARIANTS:
-        raise _error("variants", f"A product has at most {MAX_VARIANTS} variants.")
+        raise _error(
+            "variants", _("A product has at most %(count)d variants.") % {"count": MAX_VARIANTS}
+        )
     if not options and len(final) > 1:
-        message = "A product without options has one variant: give it options to sell more."
+        message = _("A product without options has one variant: give it options to sell more.")
         raise _error("variants", message)
     seen: dict[str, _Plan] = {}
     for plan in _unlisted_first(final):  # a clash is blamed on the variant written
         if options and len(plan.values) != len(options):
-            message = (
-                f"The variant {plan.variant.sku} has no value for every option: "
+            message = _(
+                "The variant %(sku)s has no value for every option: "
                 "list it in `variants` with its options, or remove it."
-            )
+            ) % {"sku": plan.variant.sku}
             raise _error(
                 plan.key if not plan.key.startswith("variants.id") else "variants", message
             )
@@ -450,7 +473,9 @@ def _check_final(product, options, final, plans, live) -> None:
         if combination in seen:
             raise _error(
                 f"{plan.key}.options" if ".id=" not in plan.key else "variants",
-                f"Two variants have the same options ({text or 'none'}).",
+                # Translators: the options of two variants, e.g. Size: M / Colour: Red.
+                _("Two variants have the same options (%(options)s).")
+                % {"options": text or _("none")},
             )
         seen[combination] = plan
         if (combination, text) != (plan.variant.combination, plan.variant.options_text):
@@ -538,7 +563,9 @@ def product_variants_write(
     options = _options_write(product, options_clean(data["options"])) if "options" in data else None
     if "variants" in data:
         for key in simple:
-            raise _error(key, f"This product's {key} is set on each of its variants.")
+            raise _error(
+                key, _("This product's %(field)s is set on each of its variants.") % {"field": key}
+            )
         _variants_write(
             product=product, options=options, items=data["variants"], remove_missing=True
         )
@@ -552,7 +579,9 @@ def product_variants_write(
     )
     if simple and len(live) != 1:
         key = next(iter(simple))
-        raise _error(key, f"This product has variants: set the {key} on each of them.")
+        raise _error(
+            key, _("This product has variants: set the %(field)s on each of them.") % {"field": key}
+        )
     items = [{"id": live[0], **simple}] if simple else []
     with _as_product_fields():
         _variants_write(product=product, options=options, items=items)
@@ -667,8 +696,8 @@ def _generate(product: Product, options: list[_Option], price, stock_quantity: i
     if len(held) + len(missing) > MAX_VARIANTS:
         raise _error(
             "options",
-            f"These options make {len(held) + len(missing)} combinations: "
-            f"a product has at most {MAX_VARIANTS} variants.",
+            _("These options make %(count)d combinations: a product has at most %(most)d variants.")
+            % {"count": len(held) + len(missing), "most": MAX_VARIANTS},
         )
     base = price if price is not None else product.price
     items = [

@@ -58,6 +58,16 @@ def money(value: Any, currency: str | None = None) -> str:
     return f"{sign}{digits} {code}".rstrip()
 
 
+@register.filter
+def mail_money(value: Any, currency: str | None = None) -> str:
+    """An amount in a mail: `1234.56 EUR` in English (what English mails always said),
+    the reader's own way elsewhere (`1.234,56 €`)."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    if language.startswith("en") or value is None or value == "":
+        return f"{value} {currency or ''}".rstrip()
+    return money(value, currency)
+
+
 # --- Stars -------------------------------------------------------------------------------
 
 

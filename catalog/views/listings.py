@@ -17,6 +17,8 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import get_template
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from catalog import caching, selectors
@@ -29,7 +31,11 @@ from shops.selectors import shop_list
 
 PAGE_SIZE = 24
 MAX_PAGE_SIZE = 100  # as the API: a larger page_size is treated as 100
-MIN_RATING_CHOICES = [("4", "4 stars & up"), ("3", "3 stars & up"), ("2", "2 stars & up")]
+MIN_RATING_CHOICES = [
+    ("4", gettext_lazy("4 stars & up")),
+    ("3", gettext_lazy("3 stars & up")),
+    ("2", gettext_lazy("2 stars & up")),
+]
 
 # Filters that take an id or a slug, and the largest id a database column holds.
 # The query parameters a listing understands (besides page and page_size).
@@ -50,7 +56,7 @@ def _page_size(request: HttpRequest) -> int:
 def _redirect_without_empty_values(request: HttpRequest) -> HttpResponse | None:
     """A filter form sends its empty fields too (`?q=&min_price=`): answer with the same
     listing at a clean, shareable address."""
-    if not any(value == "" for _, values in request.GET.lists() for value in values):
+    if not any(value == "" for _key, values in request.GET.lists() for value in values):
         return None
     cleaned = QueryDict(mutable=True)
     for key, values in request.GET.lists():
@@ -86,25 +92,28 @@ def _active_filters(
     if (cleaned.get("q") or "").strip():
         add(f"“{cleaned['q'].strip()}”", "q", "ordering")
     if cleaned.get("category") and "category" not in locked:
-        add(f"Category: {_category_name(cleaned['category'])}", "category")
+        add(_("Category: %(name)s") % {"name": _category_name(cleaned["category"])}, "category")
     if cleaned.get("shop") and "shop" not in locked:
         value = cleaned["shop"].strip()
         name = next((s.name for s in shops if value in (s.slug, str(s.pk))), value)
-        add(f"Shop: {name}", "shop")
+        add(_("Shop: %(name)s") % {"name": name}, "shop")
     if cleaned.get("tag"):
         value = cleaned["tag"].strip()
         tag = selectors.tag_list().filter(**{"pk" if value.isdigit() else "slug": value}).first()
-        add(f"Tag: {tag.name if tag else value}", "tag")
+        add(_("Tag: %(name)s") % {"name": tag.name if tag else value}, "tag")
     if cleaned.get("min_price") is not None:
-        add(f"From {cleaned['min_price']}", "min_price")
+        add(_("From %(price)s") % {"price": cleaned["min_price"]}, "min_price")
     if cleaned.get("max_price") is not None:
-        add(f"Up to {cleaned['max_price']}", "max_price")
+        add(_("Up to %(price)s") % {"price": cleaned["max_price"]}, "max_price")
     if cleaned.get("in_stock") is True:
-        add("In stock", "in_stock")
+        add(_("In stock"), "in_stock")
     elif cleaned.get("in_stock") is False:
-        add("Out of stock", "in_stock")
+        add(_("Out of stock"), "in_stock")
     if cleaned.get("min_rating") is not None:
-        add(f"{cleaned['min_rating'].normalize():f}+ stars", "min_rating")
+        add(
+            _("%(rating)s+ stars") % {"rating": f"{cleaned['min_rating'].normalize():f}"},
+            "min_rating",
+        )
     return chips
 
 
@@ -220,7 +229,9 @@ def product_listing(
     raw = {key: request.GET.get(key, "") for key in FILTER_KEYS}
     min_rating_choices = list(MIN_RATING_CHOICES)
     if cleaned.get("min_rating") is not None and raw["min_rating"] not in dict(min_rating_choices):
-        min_rating_choices.append((raw["min_rating"], f"{raw['min_rating']} stars & up"))
+        min_rating_choices.append(
+            (raw["min_rating"], _("%(rating)s stars & up") % {"rating": raw["min_rating"]})
+        )
     return {
         "products": products,
         "page_obj": page,
@@ -307,7 +318,7 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect_response
     node = selectors.category_find(slug)
     if node is None or node["slug"] != slug:
-        raise Http404("No such category.")
+        raise Http404(_("No such category."))
     return _render_listing(
         request,
         "catalog/category_detail.html",

@@ -20,6 +20,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog import caching, late_parts, selectors, services, viewed
@@ -296,7 +297,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
             generations.valid_until(caching.version_until(version))  # the product's prices
             return _product_page_data(product, reviews_page), product.shop_id
 
-        data, _version, _ = caching.product_read(
+        data, _version, _extras = caching.product_read(
             ref=ref, part=f"page:{reviews_page}", build=build_page
         )
         return data
@@ -342,7 +343,7 @@ def review_create(request: HttpRequest, slug: str) -> HttpResponse:
         except (ApplicationError, DjangoValidationError) as exc:
             form_add_service_error(form, exc)
         else:
-            messages.success(request, "Thank you: your review is published.")
+            messages.success(request, _("Thank you: your review is published."))
             return redirect(f"{product_url}#reviews")
     reviews_page = _reviews_page_number(request)
     ref = f"slug:{product.slug}"

@@ -16,6 +16,7 @@ from typing import Any
 
 import jwt
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework_simplejwt import state
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.backends import TokenBackend
@@ -79,12 +80,12 @@ class RotatingKeyTokenBackend(TokenBackend):
             except jwt.InvalidSignatureError:
                 continue  # signed with another key, perhaps an older one
             except jwt.InvalidAlgorithmError as exc:
-                raise TokenBackendError("Invalid algorithm specified") from exc
+                raise TokenBackendError(_("Invalid algorithm specified")) from exc
             except jwt.ExpiredSignatureError as exc:
-                raise TokenBackendExpiredToken("Token is expired") from exc
+                raise TokenBackendExpiredToken(_("Token is expired")) from exc
             except jwt.InvalidTokenError as exc:
-                raise TokenBackendError("Token is invalid") from exc
-        raise TokenBackendError("Token is invalid")
+                raise TokenBackendError(_("Token is invalid")) from exc
+        raise TokenBackendError(_("Token is invalid"))
 
 
 def install_token_backend() -> None:
@@ -141,5 +142,5 @@ class RevocableJWTAuthentication(JWTAuthentication):
     def get_validated_token(self, raw_token):
         token = super().get_validated_token(raw_token)
         if token_denied(token):
-            raise InvalidToken("This token was revoked (signed out).", code="token_revoked")
+            raise InvalidToken(_("This token was revoked (signed out)."), code="token_revoked")
         return token

@@ -11,10 +11,11 @@ from csp.utils import build_policy
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy
 
 from core.errors import error_response
 
-TOO_LARGE_DETAIL = "The request body is too large."
+TOO_LARGE_DETAIL = gettext_lazy("The request body is too large.")
 
 # What Stripe.js needs on the page that takes the card
 # (https://docs.stripe.com/security/guide#content-security-policy).

@@ -8,6 +8,7 @@ give goods away (`check --deploy` warns too: payments.checks).
 """
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from payments.exceptions import PaymentsNotConfigured
 from payments.providers.base import PaymentProvider
@@ -31,7 +32,7 @@ def get_provider(name: str | None = None) -> PaymentProvider:
         from payments.providers.paypal import PayPalProvider, configured
 
         if not configured():
-            raise PaymentsNotConfigured("PayPal is not set up on this shop.")
+            raise PaymentsNotConfigured(_("PayPal is not set up on this shop."))
         return PayPalProvider()
     if name == "stripe":
         from payments.providers.stripe_provider import StripeProvider

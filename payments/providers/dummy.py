@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import secrets
 
+from django.utils.translation import gettext as _
+
 from payments.providers.base import (
     Card,
     CardDeclined,
@@ -48,10 +50,10 @@ class DummyProvider:
         # so that every person's saved card has its own id, as at Stripe.
         token = payment_method.split("__", 1)[0]
         if token in DECLINING:
-            raise CardDeclined("Your card was declined.", decline_code=DECLINING[token])
+            raise CardDeclined(_("Your card was declined."), decline_code=DECLINING[token])
         if token not in SUCCEEDING:
             raise CardDeclined(
-                "Unknown test payment method: use pm_card_visa or pm_card_chargeDeclined.",
+                _("Unknown test payment method: use pm_card_visa or pm_card_chargeDeclined."),
                 code="invalid_payment_method",
             )
         brand, last4 = SUCCEEDING[token]

@@ -28,6 +28,7 @@ import requests
 from apimatic_core.exceptions.auth_validation_exception import AuthValidationException
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 from paypalserversdk.configuration import Configuration, Environment, Server
 from paypalserversdk.exceptions.api_exception import ApiException
 from paypalserversdk.http.auth.o_auth_2 import ClientCredentialsAuthCredentials
@@ -200,8 +201,10 @@ class PayPalProvider:
             if status == 422 and _issues(body) & DECLINED_ISSUES:
                 issue = sorted(_issues(body) & DECLINED_ISSUES)[0]
                 raise CardDeclined(
-                    "PayPal declined this payment: choose another way to pay in PayPal, "
-                    "or another payment method.",
+                    _(
+                        "PayPal declined this payment: choose another way to pay in PayPal, "
+                        "or another payment method."
+                    ),
                     code="paypal_declined",
                     decline_code=issue.lower(),
                 ) from exc

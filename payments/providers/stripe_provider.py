@@ -9,6 +9,7 @@ from typing import Any
 
 import stripe
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from payments.providers.base import (
     Card,
@@ -89,14 +90,14 @@ class StripeProvider:
         except stripe.CardError as exc:
             error = _as_dict(exc.error)
             raise CardDeclined(
-                error.get("message") or exc.user_message or "Your card was declined.",
+                error.get("message") or exc.user_message or _("Your card was declined."),
                 code=error.get("code") or exc.code or "card_declined",
                 decline_code=error.get("decline_code") or "",
             ) from exc
         except stripe.InvalidRequestError as exc:
             if exc.param == "payment_method":  # no such card, or one that cannot be used
                 raise CardDeclined(
-                    exc.user_message or "This payment method cannot be used.",
+                    exc.user_message or _("This payment method cannot be used."),
                     code="invalid_payment_method",
                 ) from exc
             raise ProviderError(str(exc.user_message or exc)) from exc

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import metrics
@@ -71,7 +72,7 @@ def customer_for(*, user: User | None, create: bool) -> str | None:
     if record is None and create:
         with _provider_answers():
             customer_id = provider.create_customer(email=user.email, user_id=user.pk)
-        record, _ = ProviderCustomer.objects.get_or_create(
+        record, _created = ProviderCustomer.objects.get_or_create(
             user=user, provider=provider.name, defaults={"customer_id": customer_id}
         )
     return record.customer_id if record else None
@@ -130,11 +131,11 @@ def payment_create(
     if order.status != OrderStatus.PENDING:
         raise OrderNotPayable()
     if order.reserved_until is not None and order.reserved_until <= timezone.now():
-        raise OrderNotPayable("The hold on these items ran out: place the order again.")
+        raise OrderNotPayable(_("The hold on these items ran out: place the order again."))
     # The order's attempts (a handful) in one read: an open one is answered as it is.
     name = provider or provider_name()
     if name not in configured_providers():
-        message = f"Choose one of: {', '.join(configured_providers())}."
+        message = _("Choose one of: %(choices)s.") % {"choices": ", ".join(configured_providers())}
         raise DomainValidationError(message, fields={"provider": [message]})
     attempts = list(order.payments.all())  # newest first
     existing = next((p for p in attempts if p.status in OPEN_STATUSES), None)
@@ -143,7 +144,7 @@ def payment_create(
     if existing is not None and existing.status == P.PROCESSING:
         # The money may already be on its way (a bank debit): no second attempt.
         raise OrderNotPayable(
-            "A payment of this order is on its way: it is paid as soon as it settles."
+            _("A payment of this order is on its way: it is paid as soon as it settles.")
         )
     if existing is not None:  # the shopper switched: the other attempt can no longer pay
         _cancel_attempts([existing])
@@ -197,7 +198,7 @@ def payment_confirm(
             raise OrderNotPayable()
         provider = get_provider(payment.provider)
         if not payment_method and provider.needs_payment_method:
-            message = "Choose a payment method (a card)."
+            message = _("Choose a payment method (a card).")
             raise DomainValidationError(message, fields={"payment_method": [message]})
         # A guest's card is not kept: there is no account to keep it for.
         save_payment_method = save_payment_method and payment.user_id is not None
@@ -285,11 +286,12 @@ def _payment_record_failure(
     if payment.status in (P.SUCCEEDED, P.FAILED):
         return
     was_processing = payment.status == P.PROCESSING
+    words = {"number": payment.order.number, "reason": message[:300]}
     notify(
         user_ids=[payment.user_id],
         kind=Kind.PAYMENT_FAILED,
-        title=f"Your payment for order {payment.order.number} did not go through",
-        body=f"{message[:300]} Your order waits: pay again from its page.",
+        title=lambda: _("Your payment for order %(number)s did not go through") % words,
+        body=lambda: _("%(reason)s Your order waits: pay again from its page.") % words,
         link=order_path(payment.order),
     )
     metrics.counted_after_commit(metrics.PAYMENTS.labels(payment.provider, "failed"))
@@ -339,7 +341,14 @@ def payment_mark_succeeded(*, payment: Payment, payment_method: str = "") -> Pay
         return payment
     _cancel_other_open_payments(payment)
     # The note is shown to the buyer in the order's timeline: words, not ids.
-    note = f"Payment of {payment.amount} {payment.currency.upper()} received"
+    amount, currency = payment.amount, payment.currency.upper()
+
+    def note() -> str:  # written in the buyer's language (orders.services)
+        return _("Payment of %(amount)s %(currency)s received") % {
+            "amount": amount,
+            "currency": currency,
+        }
+
     if not order_mark_paid(order=payment.order, note=note):
         logger.warning(
             "payment %s succeeded for unpayable order %s: refunding", payment.pk, payment.order_id

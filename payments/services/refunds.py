@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import metrics
@@ -64,7 +65,11 @@ def _apply_refund(*, refund: Refund) -> None:
     order_record_refund(
         order=payment.order,
         amount=refund.amount,
-        note=f"Refund of {refund.amount} {refund.currency.upper()}",
+        # Written in the buyer's language (orders.services).
+        note=lambda: (
+            _("Refund of %(amount)s %(currency)s")
+            % {"amount": refund.amount, "currency": refund.currency.upper()}
+        ),
         ref=f"refund:{refund.pk}",
         shop_id=refund.shop_id,
     )
@@ -83,7 +88,7 @@ def payment_refund(
     `by`: the staff member asking (payments.policies.may_refund), None for the system;
     `shop_id`: the shop whose goods came back (a return), which credits it alone."""
     if by is not None and not may_refund(by):
-        raise NotPermitted("You do not have permission to refund payments.")
+        raise NotPermitted(_("You do not have permission to refund payments."))
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.status != P.SUCCEEDED:
         raise PaymentNotRefundable()
@@ -94,13 +99,14 @@ def payment_refund(
     if amount is None:
         amount = remaining
     if reason not in RefundReason.values:
-        message = f"Choose one of: {', '.join(RefundReason.values)}."
+        message = _("Choose one of: %(choices)s.") % {"choices": ", ".join(RefundReason.values)}
         raise DomainValidationError(message, fields={"reason": [message]})
     if amount <= 0 or amount > remaining:
         message = (
-            f"At most {remaining:.2f} {payment.currency} remains to refund."
+            _("At most %(amount)s %(currency)s remains to refund.")
+            % {"amount": f"{remaining:.2f}", "currency": payment.currency}
             if remaining > 0
-            else "Nothing remains to refund on this payment."
+            else _("Nothing remains to refund on this payment.")
         )
         raise DomainValidationError(message, fields={"amount": [message]})
     number = payment.refunds.count() + 1
@@ -177,7 +183,7 @@ def order_refund_in_full(
     once it answers, so a refusal for one payment must not undo the record of another.
     `by`: staff asking (payments.policies.may_refund), None for the system."""
     if by is not None and not may_refund(by):
-        raise NotPermitted("You do not have permission to refund payments.")
+        raise NotPermitted(_("You do not have permission to refund payments."))
     # Sent goods come back through a return; a part of a payment may still be given.
     order_require_unsent(order_id=order_id)
     refunds: list[Refund] = []

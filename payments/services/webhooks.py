@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.selectors import staff_ids_with_permission
 from core import metrics
@@ -111,7 +112,7 @@ def _handle_intent_failed(provider: str, data: dict[str, Any]) -> bool:
         payment=payment,
         code=error.get("code") or "card_declined",
         decline_code=error.get("decline_code") or "",
-        message=error.get("message") or "The payment failed.",
+        message=error.get("message") or _("The payment failed."),
     )
     return True
 
@@ -204,7 +205,7 @@ def _paypal_capture_denied(provider: str, data: dict[str, Any]) -> bool:
         payment=payment,
         code="paypal_declined",
         decline_code=str((data.get("status_details") or {}).get("reason") or "declined").lower(),
-        message="PayPal declined this payment.",
+        message=_("PayPal declined this payment."),
     )
     return True
 
@@ -281,7 +282,11 @@ def webhook_process(*, event_pk: int) -> WebhookEvent:
             notify(
                 user_ids=staff_ids_with_permission("payments.view_payment"),
                 kind=Kind.PAYMENT_PROBLEM,
-                title=f"A {event.provider} webhook failed: {event.type}",
+                # In each reader's language (notifications.services.notify).
+                title=lambda: (
+                    _("A %(provider)s webhook failed: %(type)s")
+                    % {"provider": event.provider, "type": event.type}
+                ),
                 body=event.error[:300],
                 link=f"/admin/payments/webhookevent/{event.pk}/change/",
             )

@@ -12,7 +12,7 @@ def test_every_text_of_every_template_is_marked_for_translation():
 
 def test_the_finder_sees_text_and_read_attributes_that_are_not_marked():
     assert unmarked_in("<p>Your cart is empty.</p>") == [(1, "Your cart is empty.")]
-    assert unmarked_in('<button title="Remove">×</button>') == [(1, 'title="Remove"')]
+    assert unmarked_in('<button title="Remove">&times;</button>') == [(1, 'title="Remove"')]
     assert unmarked_in('<input type="submit" value="Save">') == [(1, 'value="Save"')]
     assert unmarked_in('<img alt="{{ name }} photo">') == [(1, 'alt="photo"')]
     assert unmarked_in("Hello {{ name }},\nyour order is on its way.") != []
