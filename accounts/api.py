@@ -39,9 +39,18 @@ class PreferencesSerializer(serializers.Serializer):
     order_updates = serializers.BooleanField(required=False)
 
 
+LANGUAGE_CHOICES = User._meta.get_field("language").choices
+
+
 class MeSerializer(serializers.ModelSerializer):
     email_verified = serializers.SerializerMethodField()
     preferences = PreferencesSerializer(read_only=True)
+    language = serializers.ChoiceField(
+        choices=LANGUAGE_CHOICES,
+        allow_blank=True,
+        read_only=True,
+        help_text="The person's language (mail, notifications, invoices); \"\": their browser's.",
+    )
     roles = serializers.SerializerMethodField()
 
     class Meta:
@@ -84,7 +93,7 @@ class MeUpdateSerializer(serializers.Serializer):
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     preferences = PreferencesSerializer(required=False)
     language = serializers.ChoiceField(
-        choices=User._meta.get_field("language").choices,
+        choices=LANGUAGE_CHOICES,
         required=False,
         allow_blank=True,
         help_text="The language of the shop's mail and notifications to this person "

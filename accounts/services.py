@@ -17,7 +17,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -114,7 +114,9 @@ def _account_exists_mail(*, email: str, request: HttpRequest | None) -> None:
 def welcome_email_queue(*, user: User) -> None:
     from accounts.tasks import send_welcome_email
 
-    transaction.on_commit(lambda: send_welcome_email.delay(user.pk))
+    # In the language the person signed up in, unless they chose one.
+    language = translation.get_language()
+    transaction.on_commit(lambda: send_welcome_email.delay(user.pk, language))
 
 
 def user_authenticate(
@@ -318,7 +320,8 @@ def password_reset_request(*, email: str) -> None:
         return
     from accounts.tasks import send_password_reset_email
 
-    transaction.on_commit(lambda: send_password_reset_email.delay(user.pk))
+    language = translation.get_language()
+    transaction.on_commit(lambda: send_password_reset_email.delay(user.pk, language))
 
 
 def password_reset_token_make(*, user: User) -> tuple[str, str]:

@@ -13,7 +13,9 @@ from core.i18n import language_of
 
 
 @shared_task
-def send_welcome_email(user_id: int) -> None:
+def send_welcome_email(user_id: int, language: str | None = None) -> None:
+    """`language`: the one the request that made the account was in (a person's own
+    preference wins)."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return
@@ -21,13 +23,13 @@ def send_welcome_email(user_id: int) -> None:
         "accounts/email/welcome",
         to=[user.email],
         context={"user": user},
-        language=language_of(user),
+        language=language_of(user, fallback=language),
     )
     send_once(message, key=f"welcome:{user.pk}")
 
 
 @shared_task
-def send_password_reset_email(user_id: int) -> None:
+def send_password_reset_email(user_id: int, language: str | None = None) -> None:
     from accounts.services import password_reset_token_make
 
     user = User.objects.filter(pk=user_id, is_active=True).first()
@@ -44,5 +46,5 @@ def send_password_reset_email(user_id: int) -> None:
         "accounts/email/password_reset",
         to=[user.email],
         context=context,
-        language=language_of(user),
+        language=language_of(user, fallback=language),
     ).send()

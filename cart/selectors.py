@@ -198,22 +198,6 @@ def cart_item_get(*, cart: Cart, item_id: int) -> CartItem | None:
     )
 
 
-def cart_count(*, cart: Cart | None = None, user=None, cart_id: int | None = None) -> int:
-    """Items for sale in a cart (by the cart, its owner, or a guest cart's id): one query."""
-    from django.db.models import Sum
-
-    items = CartItem.objects.filter(variant_for_sale("variant__"))
-    if cart is not None:
-        items = items.filter(cart=cart)
-    elif user is not None:
-        items = items.filter(cart__user=user)
-    elif cart_id is not None:
-        items = items.filter(cart_id=cart_id, cart__user__isnull=True)
-    else:
-        return 0
-    return items.aggregate(total=Sum("quantity"))["total"] or 0
-
-
 def cart_contents(
     *, user=None, cart_id: int | None = None, token_key: str = ""
 ) -> tuple[int, frozenset[int]]:

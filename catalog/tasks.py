@@ -3,6 +3,7 @@ from celery import shared_task
 from catalog.models import ProductVariant
 from catalog.services import product_image_make_thumbnail
 from core.emails import render_email
+from core.i18n import by_language
 from shops.models import Shop
 from shops.selectors import shop_owner_emails
 
@@ -25,8 +26,11 @@ def send_low_stock_email(shop_id: int, variant_ids: list[int]) -> None:
     )
     if not recipients or not variants:
         return
-    render_email(
-        "catalog/email/low_stock",
-        to=recipients,
-        context={"shop": shop, "variants": variants, "threshold": shop.low_stock_threshold},
-    ).send()
+    # One mail per language the owners read.
+    for language, addresses in by_language(recipients).items():
+        render_email(
+            "catalog/email/low_stock",
+            to=addresses,
+            context={"shop": shop, "variants": variants, "threshold": shop.low_stock_threshold},
+            language=language,
+        ).send()

@@ -10,6 +10,7 @@ variable.
 import hashlib
 import hmac
 import ipaddress
+import math
 from datetime import timedelta
 from pathlib import Path
 
@@ -162,21 +163,35 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATABASE_REPLICAS: list[str] = []
 for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
     _alias = f"replica{_number}"
+    _replica = env.db_url_config(_url)
     DATABASES[_alias] = {
-        **env.db_url_config(_url),
+        **_replica,
         "ATOMIC_REQUESTS": False,
         "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
         "CONN_HEALTH_CHECKS": True,
-        # A replica that went away is skipped after two seconds, not the OS's minutes.
-        "OPTIONS": {"connect_timeout": 2},
+        # A replica that went away is skipped after two seconds, not the OS's minutes
+        # (the address's own options, sslmode say, kept).
+        "OPTIONS": {**_replica.get("OPTIONS", {}), "connect_timeout": 2},
         # The tests read "replicas" from the primary's test database.
         "TEST": {"MIRROR": "default"},
     }
     DATABASE_REPLICAS.append(_alias)
 DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
 REPLICA_MAX_LAG_S = env.float("REPLICA_MAX_LAG_S", default=5.0)
-REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=5)
 REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=5.0)
+# A replica in use is at most MAX_LAG + CHECK seconds behind: a writer reads from the
+# primary at least that long after (and a second more).
+_REPLICA_BEHIND_AT_MOST = REPLICA_MAX_LAG_S + REPLICA_CHECK_SECONDS + 1
+REPLICA_STICKY_SECONDS = env.int(
+    "REPLICA_STICKY_SECONDS", default=math.ceil(_REPLICA_BEHIND_AT_MOST)
+)
+if REPLICA_STICKY_SECONDS < _REPLICA_BEHIND_AT_MOST:
+    raise ImproperlyConfigured(
+        f"REPLICA_STICKY_SECONDS ({REPLICA_STICKY_SECONDS}) must be at least "
+        "REPLICA_MAX_LAG_S + REPLICA_CHECK_SECONDS + 1 "
+        f"({_REPLICA_BEHIND_AT_MOST:g}): a person who just wrote could read a replica "
+        "that has not replayed it."
+    )
 
 # --- Cache and Celery: Redis when REDIS_URL is set, in-process otherwise -----------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -733,6 +748,7 @@ if not DEBUG:
     SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$"]
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
+    LANGUAGE_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)

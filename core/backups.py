@@ -78,6 +78,13 @@ def libpq_environment(database: dict[str, Any]) -> dict[str, str]:
     return env
 
 
+# How a row turns into text for its checksum, fixed so that a restore on a server set up
+# otherwise (another time zone, date style) computes the same checksums.
+_TEXT_SETTINGS = (
+    "-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=postgres -c extra_float_digits=3"
+)
+
+
 def connect(database: dict[str, Any]) -> psycopg.Connection:
     return psycopg.connect(
         host=database.get("HOST") or None,
@@ -85,6 +92,7 @@ def connect(database: dict[str, Any]) -> psycopg.Connection:
         user=database.get("USER") or None,
         password=database.get("PASSWORD") or None,
         dbname=database["NAME"],
+        options=_TEXT_SETTINGS,
         autocommit=False,
     )
 
@@ -158,15 +166,19 @@ def media_manifest(storage=None) -> Iterator[dict[str, Any]]:
         return
     for path in sorted(root.rglob("*")):
         if path.is_file():
-            digest = hashlib.sha256()
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
             yield {
                 "name": path.relative_to(root).as_posix(),
                 "size": path.stat().st_size,
-                "sha256": digest.hexdigest(),
+                "sha256": _sha256(path),
             }
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def media_missing(entries: list[dict[str, Any]], storage=None) -> list[str]:
@@ -338,7 +350,8 @@ def backup(
     with _workspace() as folder, connect(database) as connection:
         # The figures and the dump read one snapshot: what the manifest counts is
         # exactly what the dump holds, while the shop goes on writing.
-        connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        connection.read_only = True
         snapshot = connection.execute("SELECT pg_export_snapshot()").fetchone()[0]
         _run(
             [
@@ -362,6 +375,7 @@ def backup(
         manifest = {
             "format": FORMAT,
             "name": name,
+            "dump_sha256": _sha256(folder / DUMP),
             "created_at": now().isoformat(),
             "database": database["NAME"],
             "server_version": server,
@@ -373,7 +387,8 @@ def backup(
         (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
         dump_bytes = (folder / DUMP).stat().st_size
         where.put(name, folder)
-    removed = where.names()[:-keep]
+    # The newest `keep` by name (the time), never the one just made.
+    removed = [old for old in where.names()[:-keep] if old != name]
     for old in removed:
         where.delete(old)
     return Backup(
@@ -417,6 +432,8 @@ def restore(*, name: str | None = None, source: str | None = None) -> Restore:
     with _workspace() as folder:
         where.get(name, folder)
         manifest = json.loads((folder / MANIFEST).read_text())
+        if manifest.get("dump_sha256") not in (None, _sha256(folder / DUMP)):
+            raise BackupError(f"The dump of {name} is damaged: its SHA-256 is not the manifest's.")
         _run(
             [
                 "pg_restore",

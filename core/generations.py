@@ -144,14 +144,17 @@ def read_through(
     return value
 
 
-# When a generation was last bumped (a Unix time): for a while after, the data behind it
-# may not have reached the read replicas yet, and reads go to the primary (core.replicas).
+# When a generation of data that read replicas serve was last bumped (a Unix time): for a
+# while after, the replicas may not have replayed the change yet, and reads go to the
+# primary (core.replicas). The generations of the apps whose reads replicas serve
+# (core.replicas.REPLICA_APPS): the catalog, shops, shipping, recommendations.
 BUMPED_AT = "generations:bumped-at"
+REPLICATED_PREFIXES = ("catalog:", "shipping:", "recommendations:")
 
 
 def _set(keys: Iterable[str]) -> None:
     tokens: dict[str, object] = {key: token() for key in sorted(keys)}
-    if settings.DATABASE_REPLICAS:
+    if settings.DATABASE_REPLICAS and any(key.startswith(REPLICATED_PREFIXES) for key in tokens):
         tokens[BUMPED_AT] = time.time()
     cache.set_many(tokens, timeout=None)
 

@@ -10,7 +10,7 @@ caused them was in.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -42,6 +42,15 @@ def language_of(user: Any, *, fallback: str | None = None) -> str:
         or supported(settings.LANGUAGE_CODE)
         or settings.LANGUAGE_CODE
     )
+
+
+def by_language(people: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """(address, preferred language) pairs grouped by the language to write in: one
+    mail per language to a shop's members, say."""
+    groups: dict[str, list[str]] = {}
+    for address, preferred in people:
+        groups.setdefault(language_of(None, fallback=preferred), []).append(address)
+    return groups
 
 
 @contextmanager

@@ -4,24 +4,28 @@ everything else, and everything after a write, from the primary.
 With `DATABASE_REPLICA_URLS` set, `settings.DATABASE_REPLICAS` names the replicas'
 aliases and `ReplicaRouter` sends there:
 
-- reads of the models of `REPLICA_APPS` (the catalog, the shops, the recommendations:
-  what listings and product pages show), and
-- every read inside `replica_reads()` (the reports: `@replica_reads` on their selectors),
+- reads of the models of `REPLICA_APPS` (the catalog, the shops, the recommendations,
+  shipping and taxes: what listings and product pages show), and
+- every read inside `replica_reads()` (the reports: `@replica_reads_in` on their
+  selectors),
 
 unless one of these holds, in which case the read goes to the primary:
 
-- this request or task has written (the router saw a write: read your own writes), or
-  the same browser or person wrote less than `REPLICA_STICKY_SECONDS` ago (a cookie, and
-  for API clients a mark in the cache under their id);
-- cached data changed less than `REPLICA_MAX_LAG_S` ago (core.generations): what is
-  read now is cached for everyone and must not come from a replica behind the change;
+- this request has written (the router saw a write: read your own writes), or the same
+  browser or person wrote less than `REPLICA_STICKY_SECONDS` ago (a cookie, and for API
+  clients a mark in the cache under their id); a Celery task always reads the primary;
+- cached data that replicas serve changed less than `behind_at_most()` ago
+  (core.generations): what is read now is cached for everyone and must not come from a
+  replica behind the change;
 - a transaction is open on the primary (what it reads, it may lock or write);
 - no replica is healthy: each is checked at most every `REPLICA_CHECK_SECONDS` per
-  process, and skipped while it cannot be reached or replays WAL more than
-  `REPLICA_MAX_LAG_S` behind.
+  process against the primary's WAL position, and skipped while it cannot be reached,
+  does not stream from the primary, or replays more than `REPLICA_MAX_LAG_S` behind.
 
-A replica that fails in the middle of a GET (stopped, cut off) is marked down and the
-request is served again from the primary (`ReplicaMiddleware`).
+Every other read is sent to the primary by name (not left to Django, which would follow
+a related row to the replica its instance came from). A replica that fails in the middle
+of a GET that wrote nothing (stopped, cut off) is marked down and the request is served
+again from the primary (`ReplicaMiddleware`).
 """
 
 from __future__ import annotations
@@ -114,11 +118,15 @@ def primary_only() -> None:
 
 # --- Health ------------------------------------------------------------------------------
 
+# On the replica: is it a standby, does it stream from the primary now, has it replayed
+# up to the primary's position read a moment before, and if not, how old is the last
+# transaction it replayed. (Replayed as far as it received is not enough: a replica cut
+# off from its primary has replayed all it received, and falls further behind.)
 _LAG_SQL = """
 SELECT pg_is_in_recovery(),
-       CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
-            ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0)
-       END
+       EXISTS (SELECT FROM pg_stat_wal_receiver WHERE status = 'streaming'),
+       pg_last_wal_replay_lsn() >= %s::pg_lsn,
+       extract(epoch FROM now() - pg_last_xact_replay_timestamp())
 """
 
 
@@ -136,26 +144,39 @@ class _Health:
             if seen is not None and now - seen[0] < settings.REPLICA_CHECK_SECONDS:
                 return seen[1]
             # Others go on with the last answer while this thread asks.
-            self.checked[alias] = (now, seen[1] if seen else False)
+            placeholder = (now, seen[1] if seen else False)
+            self.checked[alias] = placeholder
         usable = self._check(alias)
         with self.lock:
-            self.checked[alias] = (time.monotonic(), usable)
+            # Not over a mark-down made meanwhile by a request that saw it fail.
+            if self.checked.get(alias) is placeholder:
+                self.checked[alias] = (time.monotonic(), usable)
         return usable
 
     def _check(self, alias: str) -> bool:
-        connection = connections[alias]
         try:
-            with connection.cursor() as cursor:
-                cursor.execute(_LAG_SQL)
-                in_recovery, lag = cursor.fetchone()
-        except Exception:
+            with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+                cursor.execute("SELECT pg_current_wal_lsn()::text")
+                (primary_at,) = cursor.fetchone()
+        except Exception:  # the primary's own trouble: no replica is judged by it
+            logger.warning("Could not read the primary's WAL position", exc_info=True)
+            return False
+        try:
+            with connections[alias].cursor() as cursor:
+                cursor.execute(_LAG_SQL, [primary_at])
+                in_recovery, streaming, caught_up, since_replay = cursor.fetchone()
+        except Exception:  # down, refusing, cut off: not usable
             logger.warning("Replica %s cannot be reached: reading from the primary", alias)
             _close(alias)
             return False
         if not in_recovery:
             logger.warning("Replica %s is not in recovery (promoted?): not used", alias)
             return False
-        if float(lag) > settings.REPLICA_MAX_LAG_S:
+        if not streaming:
+            logger.warning("Replica %s does not stream from the primary: not used", alias)
+            return False
+        lag = 0.0 if caught_up else float(since_replay if since_replay is not None else "inf")
+        if lag > settings.REPLICA_MAX_LAG_S:
             logger.warning("Replica %s is %.1f s behind: reading from the primary", alias, lag)
             return False
         return True
@@ -213,13 +234,20 @@ def _recently_wrote(state: _State) -> bool:
     return state.sticky
 
 
+def behind_at_most() -> float:
+    """How far behind a replica in use may be: REPLICA_MAX_LAG_S when last checked, and
+    up to REPLICA_CHECK_SECONDS more since. After a change, reads wait this long (and a
+    second more) before they may go to a replica."""
+    return settings.REPLICA_MAX_LAG_S + settings.REPLICA_CHECK_SECONDS + 1
+
+
 def _catalog_just_changed(state: _State) -> bool:
-    """Cached data changed less than REPLICA_MAX_LAG_S ago (core.generations): what is
+    """Cached data that replicas serve changed a moment ago (core.generations): what is
     built from the database now is cached for everyone, so it is read where the change
     surely is, not from a replica that may not have replayed it yet."""
     if state.bumped_at is None:
         state.bumped_at = float(cache.get(BUMPED_AT) or 0)
-    return time.time() - state.bumped_at < settings.REPLICA_MAX_LAG_S
+    return time.time() - state.bumped_at < behind_at_most()
 
 
 # --- The router --------------------------------------------------------------------------
@@ -230,8 +258,10 @@ class ReplicaRouter:
         if not settings.DATABASE_REPLICAS:
             return None
         state = _current()
+        # Named, not None: Django would otherwise read a related row from where the
+        # instance came from (an order's rows through a product read on a replica).
         if not (state.reports or model._meta.app_label in REPLICA_APPS):
-            return None
+            return DEFAULT_DB_ALIAS
         if state.wrote or connections[DEFAULT_DB_ALIAS].in_atomic_block:
             return DEFAULT_DB_ALIAS
         if _recently_wrote(state) or _catalog_just_changed(state):
@@ -243,7 +273,8 @@ class ReplicaRouter:
         return alias
 
     def db_for_write(self, model, **hints) -> str:
-        _current().wrote = True
+        if settings.DATABASE_REPLICAS:
+            _current().wrote = True
         return DEFAULT_DB_ALIAS
 
     def allow_relation(self, obj1, obj2, **hints) -> bool:
@@ -293,11 +324,15 @@ class ReplicaMiddleware:
             not isinstance(exception, OperationalError)
             or state is None
             or not state.used
+            or state.wrote  # it wrote (on the primary): not run twice
             or request.method not in ("GET", "HEAD")
             or getattr(request, "_replica_retried", False)
         ):
             return None
-        for alias in state.used:
+        failed = [alias for alias in state.used if not _answers(alias)]
+        if not failed:
+            return None  # the primary's own error (a timeout, a deadlock): not ours
+        for alias in failed:
             logger.warning("Replica %s failed in a request: marked down", alias)
             health.mark_down(alias)
         state.used.clear()
@@ -310,14 +345,25 @@ class ReplicaMiddleware:
         return response
 
 
+def _answers(alias: str) -> bool:
+    """The replica answers a query now (its connection is up, or can be made)."""
+    try:
+        connection = connections[alias]
+        connection.ensure_connection()
+        return connection.is_usable()
+    except Exception:  # down: it does not answer
+        return False
+
+
 def connect_celery() -> None:
-    """Each task starts with a fresh router state (it reads its own writes)."""
+    """Each task reads from the primary: it was queued by a change it must see (a new
+    image, stock that fell) and a replica may not have replayed that change yet."""
     from celery import signals
 
     tokens: dict[str, Any] = {}
 
     def started(task_id=None, **kwargs):
-        tokens[task_id] = _state.set(_State())
+        tokens[task_id] = _state.set(_State(wrote=True))
 
     def finished(task_id=None, **kwargs):
         token = tokens.pop(task_id, None)

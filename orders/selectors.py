@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from accounts.guests import is_guest
 from cart.pricing import totals_rows
+from core.replicas import replica_reads_in
 from orders.models import (
     PAID_STATUSES,
     SALE_STATUSES,
@@ -339,6 +340,7 @@ def sales_totals(*, date_from: date | None = None, date_to: date | None = None) 
 SALES_GROUPINGS = ("day", "shop", "category", "product", "variant")
 
 
+@replica_reads_in  # a report: from a read replica when there is one (core.replicas)
 def sales_report(
     *, date_from: date | None = None, date_to: date | None = None, group_by: str = "day"
 ) -> list[dict[str, Any]]:
@@ -693,6 +695,7 @@ def seller_statements_for(
     return seller_statements(date_from=date_from, date_to=date_to, shop_ids=shops)
 
 
+@replica_reads_in
 def seller_statements(
     *, date_from: date | None = None, date_to: date | None = None, shop_ids=None
 ) -> list[dict[str, Any]]:

@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from core.emails import render_email, send_once
-from core.i18n import language_of
+from core.i18n import in_language_of
 from orders.links import order_url
 from orders.models import Fulfilment, Order
 from orders.selectors import order_figures_for, order_for_buyer, order_recipient
@@ -31,12 +31,11 @@ def send_order_email(order_id: str, kind: str) -> None:
     recipient = order and order_recipient(order, optional=kind in OPTIONAL_KINDS)
     if not recipient:
         return
-    message = render_email(
-        f"orders/email/{kind}",
-        to=[recipient],
-        context={**_email_context(order), "kind": kind},
-        language=language_of(order.user, fallback=order.language),
-    )
+    # In the buyer's language, the figures' labels (built with the context) included.
+    with in_language_of(order.user, fallback=order.language):
+        message = render_email(
+            f"orders/email/{kind}", to=[recipient], context={**_email_context(order), "kind": kind}
+        )
     # Run again after its worker died (acks late), the task does not mail twice.
     send_once(message, key=f"order:{order.pk}:{kind}")
 
@@ -56,17 +55,17 @@ def send_fulfilment_email(fulfilment_id: int) -> None:
     recipient = order and order_recipient(order, optional=True)
     if not recipient:
         return
-    message = render_email(
-        "orders/email/fulfilment",
-        to=[recipient],
-        context={
-            **_email_context(order),
-            "fulfilment": fulfilment,
-            "shipment": fulfilment.shipment,
-            "sent": [(line.order_line, line.quantity) for line in fulfilment.lines.all()],
-        },
-        language=language_of(order.user, fallback=order.language),
-    )
+    with in_language_of(order.user, fallback=order.language):
+        message = render_email(
+            "orders/email/fulfilment",
+            to=[recipient],
+            context={
+                **_email_context(order),
+                "fulfilment": fulfilment,
+                "shipment": fulfilment.shipment,
+                "sent": [(line.order_line, line.quantity) for line in fulfilment.lines.all()],
+            },
+        )
     send_once(message, key=f"fulfilment:{fulfilment.pk}")
 
 

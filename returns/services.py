@@ -26,7 +26,7 @@ from accounts.guests import Guest
 from accounts.models import User
 from core.emails import render_email
 from core.errors import DomainValidationError
-from core.i18n import language_of
+from core.i18n import by_language, language_of
 from notifications.models import Kind
 from notifications.services import notify
 from orders.links import order_path, order_url
@@ -151,13 +151,14 @@ def return_send_email(*, request_id: int) -> None:
             language=language_of(request.order.user, fallback=request.order.language),
         ).send()
     if request.status == S.REQUESTED:
-        members = list(
-            request.shop.memberships.filter(user__is_active=True).values_list(
-                "user__email", flat=True
-            )
+        members = request.shop.memberships.filter(user__is_active=True).values_list(
+            "user__email", "user__language"
         )
-        if members:
-            render_email("returns/email/shop_request", to=members, context=context).send()
+        # One mail per language the shop's members read.
+        for language, addresses in by_language(members).items():
+            render_email(
+                "returns/email/shop_request", to=addresses, context=context, language=language
+            ).send()
 
 
 @transaction.atomic

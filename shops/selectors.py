@@ -57,11 +57,12 @@ def shop_members(*, shop: Shop) -> QuerySet[ShopMembership]:
     return ShopMembership.objects.filter(shop=shop).select_related("user")
 
 
-def shop_owner_emails(*, shop_id: int) -> list[str]:
+def shop_owner_emails(*, shop_id: int) -> list[tuple[str, str]]:
+    """The shop's active owners: (email address, language preference) each."""
     return list(
         ShopMembership.objects.filter(
             shop_id=shop_id, role=ShopMembership.Role.OWNER, user__is_active=True
-        ).values_list("user__email", flat=True)
+        ).values_list("user__email", "user__language")
     )
 
 

@@ -74,6 +74,7 @@ def _browser_settings(settings):
     """The live server speaks plain HTTP: cookies must not be Secure-only there."""
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
+    settings.LANGUAGE_COOKIE_SECURE = False
 
 
 @pytest.fixture(autouse=True)

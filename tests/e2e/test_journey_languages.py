@@ -104,6 +104,7 @@ def test_a_german_speaking_customer_orders_in_german_and_gets_a_german_confirmat
     page.get_by_role("link", name=german("Checkout")).click()
     expect(page.get_by_role("heading", level=1, name=german("Checkout"))).to_be_visible()
     page.get_by_role("button", name=german("Place order")).click()
+    page.wait_for_url(re.compile(r"/orders/[0-9a-f-]+/"))  # the order page: it is placed
     order = Order.objects.get(user=customer)
     expect(page.get_by_role("heading", level=1)).to_contain_text(order.number)
     context.close()

@@ -8,6 +8,7 @@ pg_dump and pg_restore, to a folder and to S3 (boto3 against a local S3 server).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -168,8 +169,6 @@ def test_the_restore_drill_brings_back_every_table_row_for_row(drill, tmp_path, 
 
 def test_a_restore_finds_a_backup_that_does_not_match_its_manifest(drill, tmp_path):
     """A dump that does not hold what the manifest says fails the restore's check."""
-    import json
-
     drill("migrate", "--noinput", "shops")
     folder = tmp_path / "backups"
     drill("backup", "--to", str(folder))
@@ -197,3 +196,47 @@ def test_backups_need_postgresql(tmp_path):
         text=True,
     )
     assert answer.returncode != 0 and "Backups need PostgreSQL" in answer.stderr
+
+
+def test_a_backup_taken_while_the_shop_writes_restores_as_its_manifest_says(drill, tmp_path):
+    """The counts and checksums are read in the dump's own snapshot: rows written while
+    pg_dump runs are in both or in neither, and the restore's check passes."""
+    import threading
+
+    drill("migrate", "--noinput", "shops")
+    server = _server()
+    with psycopg.connect(dbname=drill.name, autocommit=True, **server) as db:
+        db.execute("CREATE TABLE heartbeat (id serial PRIMARY KEY, at timestamptz DEFAULT now())")
+    stop = threading.Event()
+    written = []
+
+    def write() -> None:
+        with psycopg.connect(dbname=drill.name, autocommit=True, **server) as db:
+            while not stop.is_set():
+                db.execute("INSERT INTO heartbeat DEFAULT VALUES")
+                written.append(1)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        folder = tmp_path / "backups"
+        drill("backup", "--to", str(folder))
+    finally:
+        stop.set()
+        writer.join()
+    assert len(written) > 10  # the shop really wrote during the backup
+    (name,) = [path.name for path in folder.iterdir()]
+
+    _recreate_empty(drill.name)
+    restored = drill("restore", "--from", str(folder))
+    assert f"Restored {name}" in restored.stdout
+    manifest = json.loads((folder / name / "manifest.json").read_text())
+    assert _figures(drill.name)["heartbeat"][0] == manifest["tables"]["heartbeat"]["rows"]
+
+    # A damaged dump is refused before anything is restored.
+    dump = folder / name / "database.dump"
+    dump.write_bytes(dump.read_bytes()[:-10] + b"0123456789")
+    _recreate_empty(drill.name)
+    damaged = drill("restore", "--from", str(folder), check=False)
+    assert damaged.returncode != 0 and "is damaged" in damaged.stderr
+    assert _figures(drill.name) == {}

@@ -25,7 +25,8 @@ import requests
 
 pytestmark = pytest.mark.postgresql
 ROOT = Path(__file__).resolve().parents[2]
-MAX_LAG = 4  # REPLICA_MAX_LAG_S of the server under test
+MAX_LAG = 6  # REPLICA_MAX_LAG_S of the server under test
+CHECK = 0.2  # REPLICA_CHECK_SECONDS
 
 
 def _free_port() -> int:
@@ -147,8 +148,8 @@ def shop(clusters, tmp_path_factory):
         "DATABASE_URL": primary.url("shop"),
         "DATABASE_REPLICA_URLS": replica.url("shop"),
         "REPLICA_MAX_LAG_S": str(MAX_LAG),
-        "REPLICA_CHECK_SECONDS": "0.2",
-        "REPLICA_STICKY_SECONDS": "5",
+        "REPLICA_CHECK_SECONDS": str(CHECK),
+        "REPLICA_STICKY_SECONDS": str(MAX_LAG + 2),
         "DJANGO_DEBUG": "true",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "MEDIA_ROOT": str(folder / "media"),
@@ -239,10 +240,20 @@ def test_reads_come_from_the_replica_writers_read_their_writes_and_lag_or_loss_i
     finally:
         replica.sql("SELECT pg_wal_replay_resume()")
 
-    # Caught up again, the replica serves the visitor, with the new name.
+    # Caught up again, the replica serves the visitor, with the new name...
     _caught_up(primary, replica)
-    time.sleep(0.5)  # the next health check
+    time.sleep(CHECK + 0.3)  # the next health check
     assert _names(visitor, base, product_id) == "Renamed on the primary"
+    # ...from the replica itself: paused again, it does not show a change made since.
+    primary.sql("INSERT INTO heartbeat VALUES (now())")
+    _caught_up(primary, replica)
+    replica.sql("SELECT pg_wal_replay_pause()")
+    try:
+        _rename_on_the_primary(primary, product_id, "Renamed a second time")
+        assert _names(visitor, base, product_id) == "Renamed on the primary"
+    finally:
+        replica.sql("SELECT pg_wal_replay_resume()")
+    _caught_up(primary, replica)
 
     # The replica stops in the middle of things: nobody sees an error, and reads come
     # from the primary (they see a change the stopped replica cannot have).
