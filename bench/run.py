@@ -368,6 +368,7 @@ def fixtures_prepare(scale: Scale) -> Fixtures:
     middle = f"DEMO-{scale.products // 2:06d}"
     detail = (
         products.filter(variants__sku__gte=middle, rating_count__gt=0, stock_quantity__gt=0)
+        .select_related("shop")
         .order_by("pk")
         .first()
     )
@@ -393,6 +394,10 @@ def fixtures_prepare(scale: Scale) -> Fixtures:
             f"API product list, page {deep_page:,}",
             api("products/", page=deep_page, page_size=PAGE_SIZE),
         ),
+        # The front door: the home page, a category's page and a shop's page (anonymous).
+        Endpoint("home_page", "Home page (anonymous)", "/"),
+        Endpoint("category_page", "Category page (anonymous)", f"/categories/{root.slug}/"),
+        Endpoint("shop_page", "Shop page (anonymous)", f"/shops/{detail.shop.slug}/"),
         Endpoint("page_list", "Product list page, page 1", "/products/"),
         Endpoint(
             "page_list_deep",

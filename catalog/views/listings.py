@@ -339,7 +339,18 @@ def shop_detail(request: HttpRequest, slug: str) -> HttpResponse:
     redirect_response = _redirect_without_empty_values(request)
     if redirect_response:
         return redirect_response
-    shop = get_object_or_404(shop_list(user=request.user), slug=slug)
+    if request.user.is_authenticated:
+        shop = get_object_or_404(shop_list(user=request.user), slug=slug)
+    else:
+        # An open shop, as anyone sees it: cached while the catalog (shops included)
+        # stands, so that a visitor's page is served without a query.
+        shop = caching.list_read(
+            key=f"shop:{slug}",
+            build=lambda: shop_list(user=request.user).filter(slug=slug).first(),
+            timeout=caching.PAGE_TIMEOUT,
+        )
+        if shop is None:
+            raise Http404(_("No such shop."))
     queryset = selectors.product_list_visible(user=request.user).filter(shop=shop)
     return _render_listing(
         request,

@@ -52,6 +52,8 @@ def test_targets_are_met_or_missed_by_their_own_rule():
         row("search", 100, p95=100.0),  # 100 is not under 100: missed
         row("search_typo", 100, p95=80),
         row("detail_page", 690),  # 69% < 70%: missed
+        row("home_page", 500),  # half: met
+        row("category_page", 499),  # just under half: missed
         row("checkout", 50, p95=250, errors={"checkout 500": 2}),
     ]
     ratios_fill(rows)
@@ -63,6 +65,9 @@ def test_targets_are_met_or_missed_by_their_own_rule():
         "Search, common word: p95": False,
         "Search with a typo: p95": True,
         "Product detail page (anonymous): share of /healthz/ req/s": False,
+        "Home page (anonymous): share of /healthz/ req/s": True,
+        "Category page (anonymous): share of /healthz/ req/s": False,
+        "Shop page (anonymous): share of /healthz/ req/s": False,  # not measured
         "Checkout under load: errors": False,
         "Checkout under load: oversold products": True,
         "Checkout under load: p95 of a whole checkout": True,

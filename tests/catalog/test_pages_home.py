@@ -72,10 +72,16 @@ def test_the_home_page_shows_categories_best_rated_products_new_arrivals_and_sho
 def test_the_home_page_runs_a_fixed_number_of_queries(client, django_assert_max_num_queries):
     for _ in range(20):
         ProductFactory()
-    client.get("/")
-    # The two rows of cards read their colours (the swatches) with one query each.
-    with django_assert_max_num_queries(10):
+    # Cold: the two rows of cards read their colours (the swatches) with one query each,
+    # and the category tree is read once.
+    with django_assert_max_num_queries(11):
         assert client.get("/").status_code == 200
+    # Warm: the catalog sections come from the cache, whole.
+    with django_assert_max_num_queries(0):
+        assert client.get("/").status_code == 200
+    # A change to the catalog shows at once.
+    ProductFactory(name="Brand New Lamp")
+    assert "Brand New Lamp" in client.get("/").content.decode()
 
 
 # --- money and stars -----------------------------------------------------------------------

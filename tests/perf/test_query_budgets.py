@@ -315,12 +315,14 @@ WARM_BUDGETS = {
     "/api/v1/products/{product_id}/": 0,
     "/api/v1/products/categories/": 0,
     "/products/{product_slug}/": 0,
+    # The home page's catalog sections are cached whole (catalog.views.home).
+    "/": 0,
     # The listings' HTML (filters, cards, pages) is cached per address; only the page
     # around it (header, cart count) is rendered.
     "/products/?page_size={n}": 0,
     "/products/?q=thing&page_size={n}&ordering=price": 0,
     "/categories/things/?page_size={n}": 0,
-    "/shops/oak/?page_size={n}": 1,  # the shop (its header is not cached)
+    "/shops/oak/?page_size={n}": 0,  # the open shop too (catalog.views.listings)
 }
 
 
