@@ -48,7 +48,7 @@ from accounts.policies import PRIVILEGE_FIELDS, may_change_user, mfa_required_bu
 from accounts.selectors import user_email_verified, user_get_by_email
 from accounts.signin import lockout_seconds_left, signin_failed, signin_succeeded
 from core.errors import DomainValidationError, NotPermitted
-from core.security.jwt import token_deny
+from core.security.jwt import token_deny, user_card_forget
 
 # --- Users --------------------------------------------------------------------------
 
@@ -139,6 +139,7 @@ def user_authenticate(
         raise
     signin_succeeded(request, email)
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    user_card_forget(user.pk)  # (an update sends no signal: core.security.jwt)
     return user
 
 
@@ -449,6 +450,8 @@ def users_ensure_verified(
     User.objects.bulk_create(missing)
     User.objects.filter(email__in=emails).update(password=password_hash, is_active=True)
     users = {user.email: user for user in User.objects.filter(email__in=emails)}
+    for user in users.values():
+        user_card_forget(user.pk)  # their password changed by an update (no signal)
     addresses = EmailAddress.objects.filter(user__in=users.values(), email__in=emails)
     addresses.update(verified=True, primary=True)
     listed = set(addresses.values_list("email", flat=True))

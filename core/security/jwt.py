@@ -17,6 +17,7 @@ from typing import Any
 import jwt
 from django.conf import settings
 from django.utils.translation import gettext as _
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import state
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.backends import TokenBackend
@@ -100,7 +101,7 @@ def install_token_backend() -> None:
 # CHECK_REVOKE_TOKEN: every token carries a hash of the password hash, compared with the
 # user row that authentication loads anyway), when the user is switched off (simplejwt's
 # is_active check), or on logout: the access token's id is denied in the cache until the
-# token would have expired (one cache read per authenticated request; no query).
+# token would have expired (read with the user's card, below: one cache round trip).
 
 DENIED_PREFIX = "jwt:denied:"
 
@@ -136,11 +137,91 @@ def token_matches_password(token, user) -> bool:
     return token.get(api_settings.REVOKE_TOKEN_CLAIM) == get_md5_hash_password(user.password)
 
 
-class RevocableJWTAuthentication(JWTAuthentication):
-    """simplejwt's authentication, refusing tokens denied at logout."""
+# --- The user behind a token, without a query ----------------------------------------------
+# What authentication needs of the user (whether the account is active, whether the token
+# was issued for its current password) and the user's own fields are kept in the cache,
+# one entry per user, forgotten whenever the user row is saved (any path: the services,
+# the admin, allauth's pages) or deleted. A valid token then costs one cache round trip,
+# the denied-token check included, and no query; the user is a real User instance whose
+# password alone loads from the database if something asks for it.
 
-    def get_validated_token(self, raw_token):
-        token = super().get_validated_token(raw_token)
-        if token_denied(token):
+CARD_PREFIX = "jwt:user:"
+CARD_TIMEOUT = 10 * 60
+
+
+def _card_key(user_id: Any) -> str:
+    return f"{CARD_PREFIX}{user_id}"
+
+
+def _card_fields() -> list[str]:
+    from django.contrib.auth import get_user_model
+
+    return [
+        field.attname
+        for field in get_user_model()._meta.concrete_fields
+        if field.attname != "password"
+    ]
+
+
+def user_card_load(user_id: Any) -> dict[str, Any] | None:
+    """The user's fields (not the password: a digest of it) from the database, cached."""
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+    from rest_framework_simplejwt.utils import get_md5_hash_password
+
+    fields = _card_fields()
+    row = get_user_model().objects.filter(pk=user_id).values(*fields, "password").first()
+    if row is None:
+        return None
+    card = {name: row[name] for name in fields}
+    card["password_digest"] = get_md5_hash_password(row["password"])
+    cache.set(_card_key(user_id), card, CARD_TIMEOUT)
+    return card
+
+
+def user_card_forget(user_id: Any) -> None:
+    """The user changed: forget their cached card now and, in a transaction, at commit
+    (a request reading it meanwhile would cache the old row again)."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    cache.delete(_card_key(user_id))
+    transaction.on_commit(lambda: cache.delete(_card_key(user_id)))
+
+
+def forget_saved_user(sender, instance, **kwargs) -> None:
+    user_card_forget(instance.pk)
+
+
+class RevocableJWTAuthentication(JWTAuthentication):
+    """simplejwt's authentication, refusing tokens denied at logout, with the user read
+    from the cache (one round trip for both; a query only when the card is not cached)."""
+
+    def get_user(self, validated_token):
+        from django.contrib.auth import get_user_model
+        from django.core.cache import cache
+        from django.db import DEFAULT_DB_ALIAS
+
+        try:
+            user_id = validated_token[api_settings.USER_ID_CLAIM]
+        except KeyError as exc:
+            raise InvalidToken(_("Token contained no recognizable user identification")) from exc
+        jti = validated_token.get(api_settings.JTI_CLAIM)
+        keys = [_card_key(user_id)] + ([f"{DENIED_PREFIX}{jti}"] if jti else [])
+        found = cache.get_many(keys)
+        if jti and f"{DENIED_PREFIX}{jti}" in found:
             raise InvalidToken(_("This token was revoked (signed out)."), code="token_revoked")
-        return token
+        card = found.get(_card_key(user_id)) or user_card_load(user_id)
+        if card is None:
+            raise AuthenticationFailed(_("User not found"), code="user_not_found")
+        if api_settings.CHECK_USER_IS_ACTIVE and not card["is_active"]:
+            raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
+        if (
+            api_settings.CHECK_REVOKE_TOKEN
+            and validated_token.get(api_settings.REVOKE_TOKEN_CLAIM) != card["password_digest"]
+        ):
+            raise AuthenticationFailed(
+                _("The user's password has been changed."), code="password_changed"
+            )
+        fields = _card_fields()
+        return get_user_model().from_db(DEFAULT_DB_ALIAS, fields, [card[name] for name in fields])
