@@ -91,6 +91,8 @@ def targets_evaluate(
     checkout = by_name.get("checkout")
     if checkout is not None and checkout.requests == 0:
         checkout = None
+    capacity = by_name.get("checkout_capacity")
+    extra = capacity.extra if capacity is not None else {}
     targets = [
         Target("Product list API page 1: share of /healthz/ req/s", value("api_list", "ratio"),
                0.5, True, "%"),
@@ -111,6 +113,19 @@ def targets_evaluate(
                None if oversold is None else int(oversold), 1, False),
         Target("Checkout under load: p95 of a whole checkout", value("checkout", "p95_ms"),
                300, False, "ms"),
+        # Issue 23: capacity planned at a service level, signed-in reads, facets.
+        Target("Checkout capacity at SLO (open loop, p95 < 300 ms, no error, none oversold)",
+               None if capacity is None else extra.get("checkouts_per_s") or 0, 50, True,
+               " checkouts/s"),
+        Target("CPU per checkout at that rate (gunicorn + PostgreSQL)",
+               extra.get("cpu_ms_per_checkout"), 20, False, "ms"),
+        Target("Signed-in order list (JWT): share of /healthz/ req/s",
+               value("orders", "ratio"), 0.4, True, "%"),
+        Target("Signed-in cart (JWT): share of /healthz/ req/s",
+               value("cart", "ratio"), 0.4, True, "%"),
+        Target("Signed-in product list (JWT): share of /healthz/ req/s",
+               value("api_list_signed_in", "ratio"), 0.4, True, "%"),
+        Target("Facets: p95", value("facets", "p95_ms"), 100, False, "ms"),
         Target("Memory: largest gunicorn worker RSS", max_worker_rss_mb, 200, False, "MB"),
     ]  # fmt: skip
     return targets

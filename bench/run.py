@@ -37,7 +37,17 @@ if str(ROOT) not in sys.path:  # `python bench/run.py` as well as `python -m ben
     sys.path.insert(0, str(ROOT))
 
 from bench import report  # noqa: E402
-from bench.checkout import Buyer, checkout_load, stock_problems  # noqa: E402
+from bench.checkout import (  # noqa: E402
+    Buyer,
+    Journey,
+    ProcessCpu,
+    RateStep,
+    capacity_at_slo,
+    checkout_load,
+    checkout_open_loop,
+    postmaster_pid,
+    stock_problems,
+)
 from bench.server import Gunicorn, cpu_count  # noqa: E402
 from bench.wrk import wrk_command, wrk_find, wrk_run  # noqa: E402
 
@@ -46,6 +56,7 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/7"
 PAGE_SIZE = 24
 BUYERS = 200
 BUYER_DOMAIN = "bench.shop.example"  # reserved for examples: never a real mailbox
+BUYER_COUNTRY = "PT"
 POOL_PRODUCTS = 40  # the products bought under load
 SCARCE_PRODUCTS = 8  # of which these have a few units only, to race for
 SCARCE_STOCK = 4
@@ -54,6 +65,10 @@ COMMON_WORD = "headphones"
 TYPO_WORD = "headphnes"
 RAISED_THROTTLE = "10000000/s"
 PROFILE_REQUESTS = 50
+VOUCHER_CODE = "BENCH10"  # 10% off, entered by a tenth of the checkouts
+VOUCHER_SHARE = 0.1
+SLO_P95_MS = 300.0  # a whole checkout's p95 at the capacity's rate
+DEFAULT_RATES = "10,20,30,40,50,60,70,80,100,120"
 PROFILE_LINES = 40
 
 
@@ -164,6 +179,15 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         ),
     )
     parser.add_argument(
+        "--rates",
+        default=os.environ.get("BENCH_CHECKOUT_RATES", DEFAULT_RATES),
+        help=(
+            "Open-loop checkout: arrival rates to step through, checkouts a second "
+            f"(BENCH_CHECKOUT_RATES; {DEFAULT_RATES}); stops at the first rate whose "
+            f"p95 reaches {SLO_P95_MS:.0f} ms or with an error or oversold stock."
+        ),
+    )
+    parser.add_argument(
         "--no-save",
         action="store_true",
         help="Print the table but write nothing to bench/results/ (trial runs).",
@@ -175,6 +199,12 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--duration must be at least 1 second and --warmup 0 or more.")
     if options.connections < 1 or options.workers < 1:
         parser.error("--connections and --workers must be at least 1.")
+    try:
+        options.rates = [float(rate) for rate in options.rates.split(",") if rate.strip()]
+    except ValueError:
+        parser.error("--rates: comma-separated numbers of checkouts a second, e.g. 10,20,40.")
+    if not options.rates or min(options.rates) <= 0:
+        parser.error("--rates: at least one rate above 0.")
     if urlsplit(options.database_url).scheme not in ("postgres", "postgresql"):
         parser.error("The benchmark needs PostgreSQL: --database-url postgres://...")
     return options
@@ -313,6 +343,7 @@ class Fixtures:
     query_buyer: Buyer
     pool: list[int]
     scarce: list[int]
+    journey: Journey
 
 
 def access_token(user) -> str:
@@ -346,7 +377,7 @@ def buyers_ensure(count: int) -> list:
                     "line1": f"{user.pk} Load Street",
                     "city": "Lisbon",
                     "postal_code": "1100-148",
-                    "country": "PT",
+                    "country": BUYER_COUNTRY,
                     "is_default": True,
                 },
             )
@@ -418,6 +449,17 @@ def fixtures_prepare(scale: Scale) -> Fixtures:
             ),
         ),
         Endpoint(
+            "facets",
+            "API facets (category, price, stock)",
+            api(
+                "products/facets/",
+                category=root.slug,
+                min_price=20,
+                max_price=200,
+                in_stock="true",
+            ),
+        ),
+        Endpoint(
             "search",
             f"API search '{COMMON_WORD}'",
             api("products/search/", q=COMMON_WORD, page_size=PAGE_SIZE),
@@ -438,7 +480,7 @@ def fixtures_prepare(scale: Scale) -> Fixtures:
         ),
     ]
 
-    users = buyers_ensure(BUYERS + 1)
+    users = buyers_ensure(BUYERS + 2)
     addresses = dict(
         Address.objects.filter(user__in=users, is_default=True).values_list("user_id", "id")
     )
@@ -465,13 +507,85 @@ def fixtures_prepare(scale: Scale) -> Fixtures:
     products_summary_refresh(
         product_ids=ProductVariant.objects.filter(pk__in=pool).values_list("product_id", flat=True)
     )
+
+    # Signed-in reads: a cart of three lines (not bought under load), the order list, an
+    # order's detail and the product list, each with a bearer token.
+    from cart.services import cart_add_item, cart_get_for_user
+
+    shopper = users[1]
+    shopper_cart = cart_get_for_user(user=shopper)
+    for variant in ProductVariant.objects.filter(pk__in=pool[-3:]):
+        cart_add_item(cart=shopper_cart, variant=variant, quantity=1)
+    orders_token = {"Authorization": f"Bearer {access_token(orders_user)}"}
+    latest_order = Order.objects.filter(user=orders_user).order_by("-created_at").first()
+    endpoints += [
+        Endpoint(
+            "cart",
+            "API my cart, 3 lines (JWT)",
+            api("cart/"),
+            {"Authorization": f"Bearer {buyers[1].token}"},
+        ),
+        Endpoint("order_detail", "API my order's detail (JWT)", api(f"orders/{latest_order.pk}/"),
+                 orders_token),
+        Endpoint("api_list_signed_in", "API product list, page 1 (JWT)",
+                 api("products/", page_size=PAGE_SIZE), orders_token),
+    ]  # fmt: skip
     return Fixtures(
         endpoints=endpoints,
-        checkout_buyers=buyers[1:],
+        checkout_buyers=buyers[2:],
         query_buyer=buyers[0],
         pool=pool[SCARCE_PRODUCTS:],
         scarce=scarce,
+        journey=Journey(
+            products=pool[SCARCE_PRODUCTS:],
+            scarce=scarce,
+            shipping=shipping_choices(pool, country=BUYER_COUNTRY),
+            voucher=voucher_ensure(),
+            voucher_share=VOUCHER_SHARE,
+        ),
     )
+
+
+def shipping_choices(variant_ids: list[int], *, country: str) -> dict[int, tuple[int, int]]:
+    """For each variant, its shop's dearest method for one unit to `country` (not the
+    cheapest that checkout would pick by itself: the buyer chooses)."""
+    from decimal import Decimal
+
+    from catalog.models import ProductVariant
+    from shipping.selectors import Parcel, shipping_options
+
+    variants = list(
+        ProductVariant.objects.filter(pk__in=variant_ids).values_list("pk", "shop_id", "price")
+    )
+    parcels = [
+        Parcel(shop_id=shop, subtotal=price, weight_kg=Decimal("1")) for _, shop, price in variants
+    ]
+    options = shipping_options(parcels=parcels, country=country)
+    chosen = {}
+    for pk, shop, _price in variants:
+        if options.get(shop):
+            chosen[pk] = (shop, options[shop][-1].method_id)
+    return chosen
+
+
+def voucher_ensure() -> str:
+    """The platform's code of 10% off for the benchmark's buyers, without a limit."""
+    from promotions.models import Voucher
+    from promotions.services import promotion_create
+
+    if not Voucher.objects.filter(code=VOUCHER_CODE).exists():
+        promotion_create(
+            shop=None,
+            data={
+                "name": "Benchmark 10% off",
+                "kind": "code",
+                "reward": "percentage",
+                "value": 10,
+                "code": VOUCHER_CODE,
+            },
+            by=None,
+        )
+    return VOUCHER_CODE
 
 
 # --- Queries per request (in this process, same database) ----------------------------
@@ -527,21 +641,27 @@ def endpoint_profile(endpoint: Endpoint, requests: int = PROFILE_REQUESTS) -> st
     return f"{endpoint.label}: {requests} requests of {endpoint.path}\n{text.getvalue()}"
 
 
-def checkout_queries(buyer: Buyer, variant_id: int) -> dict[str, int]:
-    """The queries of each step of one checkout, through the test client."""
+def checkout_queries(buyer: Buyer, journey: Journey) -> dict[str, int]:
+    """The queries of each step of one whole checkout (with the code entered), through
+    the test client."""
     import json
 
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    variant_id = journey.products[0]
     client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {buyer.token}")
     counts: dict[str, int] = {}
     answer: dict = {}
-    address = buyer.address_id
+    checkout = {"shipping_address_id": buyer.address_id}
+    if variant_id in journey.shipping:
+        shop_id, method_id = journey.shipping[variant_id]
+        checkout["shipping_methods"] = {str(shop_id): method_id}
     steps = [
         ("add", "/api/v1/cart/add/", lambda _a: {"variant_id": variant_id, "quantity": 1}),
-        ("checkout", "/api/v1/cart/checkout/", lambda _a: {"shipping_address_id": address}),
+        ("voucher", "/api/v1/cart/voucher/", lambda _a: {"code": journey.voucher}),
+        ("checkout", "/api/v1/cart/checkout/", lambda _a: checkout),
         ("pay_create", "/api/v1/payments/create/", lambda a: {"order_id": a["id"]}),
         (
             "pay_confirm",
@@ -594,6 +714,116 @@ def orders_by_status(since: datetime) -> dict[str, int]:
     return {row["status"]: row["n"] for row in rows}
 
 
+# --- Checkout capacity at the objective ------------------------------------------------
+
+JOURNEY_PATH = (
+    "cart/add/ -> [cart/voucher/] -> cart/checkout/ (shipping method) -> payments/create/ "
+    "-> payments/confirm/"
+)
+
+
+@dataclass
+class Capacity:
+    best: RateStep | None
+    steps: list[RateStep]
+
+    def as_dict(self) -> dict:
+        return {
+            "slo_p95_ms": SLO_P95_MS,
+            "rate": self.best.rate if self.best else None,
+            "cpu_ms_per_checkout": self.best.cpu_ms_per_checkout if self.best else None,
+            "steps": [step.as_dict() for step in self.steps],
+        }
+
+
+def database_directory() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW data_directory")
+        return cursor.fetchone()[0]
+
+
+def capacity_measure(options: argparse.Namespace, server: Gunicorn, fixtures: Fixtures):
+    """Step the open-loop arrival rate up (--rates) for --duration seconds each and keep
+    the highest rate that met the objective; each step's stock is checked after it."""
+    from django.db import connection
+
+    roots = {"gunicorn": server.process.pid}
+    postmaster = postmaster_pid(database_directory())
+    if postmaster is not None:
+        roots["postgresql"] = postmaster
+    else:
+        print("  ! PostgreSQL's postmaster not found: its CPU is not counted", flush=True)
+    connection.close()
+    cpu = ProcessCpu(roots)
+    watched = fixtures.pool + fixtures.scarce
+
+    def run(rate: float) -> RateStep:
+        server.wait_idle()
+        before = stock_snapshot(watched)
+        since = datetime.now(UTC)
+        connection.close()
+        cpu_before = cpu.read()
+        stats, elapsed = checkout_open_loop(
+            base_url=server.base_url,
+            buyers=fixtures.checkout_buyers,
+            journey=fixtures.journey,
+            rate=rate,
+            duration_s=options.duration,
+        )
+        cpu_after = cpu.read()
+        problems = stock_problems(
+            before=before, after=stock_snapshot(watched), sold=stock_sold(watched, since)
+        )
+        connection.close()
+        step = RateStep(
+            rate=rate,
+            summary=stats.summary(elapsed),
+            cpu_s={name: cpu_after[name] - cpu_before[name] for name in roots},
+            problems=problems,
+            slo_ms=SLO_P95_MS,
+        )
+        cpu_ms = step.cpu_ms_per_checkout
+        print(
+            f"  open loop {rate:g}/s: {step.summary['checkouts']} checkouts, p95 "
+            f"{step.summary['p95_ms']:.0f} ms, errors {step.summary['errors'] or 'none'}, "
+            f"CPU {'-' if cpu_ms is None else f'{cpu_ms:.1f}'} ms/checkout"
+            + ("" if step.within_slo else "  (misses the objective)"),
+            flush=True,
+        )
+        return step
+
+    best, steps = capacity_at_slo(run, options.rates)
+    return Capacity(best=best, steps=steps)
+
+
+def capacity_row(capacity: Capacity, step_queries: dict[str, int]) -> report.Row:
+    best = capacity.best
+    summary = best.summary if best else {}
+    return report.Row(
+        name="checkout_capacity",
+        label=(
+            f"Checkout capacity at SLO (open loop, p95 < {SLO_P95_MS:.0f} ms): "
+            + (f"{best.rate:g} checkouts/s" if best else "no rate met it")
+        ),
+        path=JOURNEY_PATH,
+        requests=summary.get("requests", 0),
+        duration_s=best.summary["checkouts"] / best.rate if best else 0.0,
+        requests_per_s=summary.get("requests_per_s", 0.0),
+        p50_ms=summary.get("p50_ms", 0.0),
+        p95_ms=summary.get("p95_ms", 0.0),
+        p99_ms=summary.get("p99_ms", 0.0),
+        errors=summary.get("errors", {}),
+        queries=sum(step_queries.values()),
+        extra={
+            "checkouts_per_s": best.rate if best else None,
+            "cpu_ms_per_checkout": best.cpu_ms_per_checkout if best else None,
+            "capacity": capacity.as_dict(),
+        },
+    )
+
+
 # --- The run --------------------------------------------------------------------------
 
 
@@ -629,7 +859,7 @@ def main(argv: list[str] | None = None) -> int:
     profiles = {e.name: endpoint_profile(e) for e in endpoints if e.name in wanted_profiles}
     run_checkout = not only or "checkout" in only
     if run_checkout:
-        step_queries = checkout_queries(fixtures.query_buyer, fixtures.pool[0])
+        step_queries = checkout_queries(fixtures.query_buyer, fixtures.journey)
         stock_before = stock_snapshot(fixtures.pool + fixtures.scarce)
     checkout_since = datetime.now(UTC)
     connection.close()
@@ -694,8 +924,7 @@ def main(argv: list[str] | None = None) -> int:
             load = {
                 "base_url": server.base_url,
                 "buyers": fixtures.checkout_buyers,
-                "products": fixtures.pool,
-                "scarce": fixtures.scarce,
+                "journey": fixtures.journey,
                 "connections": options.connections,
             }
             server.wait_idle()
@@ -707,8 +936,8 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(
                 report.Row(
                     name="checkout",
-                    label="Checkout (4 API calls; latency per checkout)",
-                    path="/api/v1/cart/add/ -> cart/checkout/ -> payments/create/ -> confirm/",
+                    label=f"Checkout, closed loop at {options.connections} (latency per checkout)",
+                    path=JOURNEY_PATH,
                     requests=stats.requests,
                     duration_s=elapsed,
                     requests_per_s=checkout_summary["requests_per_s"],
@@ -721,6 +950,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
             print(f"  checkout: {checkout_summary['checkouts_per_s']:,.1f} checkouts/s", flush=True)
+            capacity = capacity_measure(options, server, fixtures)
+            rows.append(capacity_row(capacity, step_queries))
     finally:
         server.stop()
         shutil.rmtree(static_root, ignore_errors=True)
@@ -774,11 +1005,26 @@ def main(argv: list[str] | None = None) -> int:
                 or "none oversold, every decrease equals the placed orders' quantities"
             )
         )
+    capacity_rows = [row for row in rows if row.name == "checkout_capacity"]
+    if capacity_rows:
+        found = capacity_rows[0].extra["capacity"]
+        best = next((step for step in found["steps"] if step["rate"] == found["rate"]), None)
+        if best is None:
+            print("Checkout capacity at SLO: no rate met it (each step above)")
+        else:
+            cpu = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in best["cpu_s"].items())
+            print(
+                f"Checkout capacity at SLO: {best['rate']:g} checkouts/s (p50 "
+                f"{best['p50_ms']:.0f} ms, p95 {best['p95_ms']:.0f} ms, p99 {best['p99_ms']:.0f} "
+                f"ms), CPU {best['cpu_ms_per_checkout']:.1f} ms per checkout ({cpu} over "
+                f"{best['checkouts']} checkouts)"
+            )
     for text in profiles.values():
         print()
         print(text.rstrip())
     print()
-    print(f"Targets of issue 10 ({cpu_count()} cores, {seed['counts']['products']:,} products):")
+    products = seed["counts"]["products"]
+    print(f"Targets of issues 10 and 23 ({cpu_count()} cores, {products:,} products):")
     print(report.targets_format(targets))
     if options.no_save:
         print("\n(--no-save: nothing written to bench/results/)")

@@ -7,7 +7,7 @@ import logging
 from contextlib import contextmanager
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -109,7 +109,6 @@ def _remember_card(*, user: User, provider: str, intent: Intent) -> None:
 # --- Creating and confirming -----------------------------------------------------------
 
 
-@transaction.atomic
 def payment_create(
     *,
     user: User | None,
@@ -124,19 +123,19 @@ def payment_create(
     provider is cancelled first (a shopper switching from card to PayPal or back).
     `return_url`/`cancel_url`: where PayPal sends the payer back.
 
-    The order row is locked, so two simultaneous requests make one intent; the
-    idempotency key makes a retried provider call answer the same intent.
+    The provider is called between two short transactions, never inside one (a slow
+    provider holds no lock): the order's attempts are read and the new attempt's
+    idempotency key chosen, the provider makes the intent, and the payment is recorded
+    under the order's row lock, where the order is checked again. Two simultaneous
+    requests choose the same key, so the provider answers both with one intent and the
+    key's unique constraint keeps one row: the later request answers that one.
     """
-    order = Order.objects.select_for_update().get(pk=order.pk)
-    if order.status != OrderStatus.PENDING:
-        raise OrderNotPayable()
-    if order.reserved_until is not None and order.reserved_until <= timezone.now():
-        raise OrderNotPayable(_("The hold on these items ran out: place the order again."))
-    # The order's attempts (a handful) in one read: an open one is answered as it is.
     name = provider or provider_name()
     if name not in configured_providers():
         message = _("Choose one of: %(choices)s.") % {"choices": ", ".join(configured_providers())}
         raise DomainValidationError(message, fields={"provider": [message]})
+    _check_payable(order)
+    # The order's attempts (a handful) in one read: an open one is answered as it is.
     attempts = list(order.payments.all())  # newest first
     existing = next((p for p in attempts if p.status in OPEN_STATUSES), None)
     if existing is not None and existing.provider == name:
@@ -146,13 +145,10 @@ def payment_create(
         raise OrderNotPayable(
             _("A payment of this order is on its way: it is paid as soon as it settles.")
         )
-    if existing is not None:  # the shopper switched: the other attempt can no longer pay
-        _cancel_attempts([existing])
-    provider = get_provider(name)
-    attempt = len(attempts) + 1
-    key = f"order-{order.pk}-attempt-{attempt}"
+    gateway = get_provider(name)
+    key = f"order-{order.pk}-attempt-{len(attempts) + 1}"
     with _provider_answers():
-        intent = provider.create_intent(
+        intent = gateway.create_intent(
             amount=to_minor_units(order.total, order.currency),
             currency=order.currency,
             idempotency_key=key,
@@ -161,63 +157,106 @@ def payment_create(
             return_url=return_url,
             cancel_url=cancel_url,
         )
-    payment = Payment.objects.create(
-        order=order,
-        user=user,
-        provider=provider.name,
-        provider_payment_id=intent.id,
-        status=intent.status,
-        amount=order.total,
-        currency=order.currency,
-        client_secret=intent.client_secret,
-        redirect_url=intent.action_url[:500],
-        idempotency_key=key,
-    )
+    try:
+        with transaction.atomic():
+            locked = Order.objects.select_for_update().get(pk=order.pk)
+            payable = _payable(locked)
+            if payable and existing is not None:
+                # The shopper switched: the other attempt, if still open, can no longer pay.
+                others = list(
+                    Payment.objects.filter(order_id=order.pk, status__in=OPEN_STATUSES).exclude(
+                        provider=name
+                    )
+                )
+                if any(p.status == P.PROCESSING for p in others):
+                    payable = False
+                elif others:
+                    _cancel_attempts(others)
+            if payable:
+                payment = Payment.objects.create(
+                    order=locked,
+                    user=user,
+                    provider=gateway.name,
+                    provider_payment_id=intent.id,
+                    status=intent.status,
+                    amount=locked.total,
+                    currency=locked.currency,
+                    client_secret=intent.client_secret,
+                    redirect_url=intent.action_url[:500],
+                    idempotency_key=key,
+                )
+    except IntegrityError:  # a simultaneous request recorded this attempt first
+        return Payment.objects.get(idempotency_key=key), False
+    if not payable:  # paid, cancelled or run out while the provider answered
+        _cancel_intent(gateway, intent.id)
+        _check_payable(locked)
+        raise OrderNotPayable(
+            _("A payment of this order is on its way: it is paid as soon as it settles.")
+        )
     return payment, True
+
+
+def _payable(order: Order) -> bool:
+    return order.status == OrderStatus.PENDING and (
+        order.reserved_until is None or order.reserved_until > timezone.now()
+    )
+
+
+def _check_payable(order: Order) -> None:
+    """Raise OrderNotPayable unless the order waits for its payment."""
+    if order.status != OrderStatus.PENDING:
+        raise OrderNotPayable()
+    if order.reserved_until is not None and order.reserved_until <= timezone.now():
+        raise OrderNotPayable(_("The hold on these items ran out: place the order again."))
+
+
+def _cancel_intent(gateway, intent_id: str) -> None:
+    """Best effort: an intent nobody will pay is cancelled at its provider."""
+    try:
+        gateway.cancel_intent(intent_id=intent_id)
+    except ProviderError:
+        logger.warning("could not cancel intent %s", intent_id)
 
 
 def payment_confirm(
     *, payment: Payment, payment_method: str | None, save_payment_method: bool = False
 ) -> Payment:
     """Confirm server-side (mobile clients, the dummy card form). A decline records the
-    payment as failed, leaves the order pending and raises PaymentFailed (402)."""
-    with transaction.atomic():
-        # The order's row, then the payment's: the one order of locks in payments (no
-        # deadlock with payment_create or payment_mark_succeeded).
-        Order.objects.select_for_update().filter(pk=payment.order_id).first()
-        payment = (
-            Payment.objects.select_for_update(of=("self",))
-            .select_related("order")
-            .get(pk=payment.pk)
-        )
-        if payment.status == P.SUCCEEDED:
-            return payment
-        if not payment.is_confirmable:
-            raise PaymentNotConfirmable()
-        if payment.order.status != OrderStatus.PENDING:
-            raise OrderNotPayable()
-        provider = get_provider(payment.provider)
-        if not payment_method and provider.needs_payment_method:
-            message = _("Choose a payment method (a card).")
-            raise DomainValidationError(message, fields={"payment_method": [message]})
-        # A guest's card is not kept: there is no account to keep it for.
-        save_payment_method = save_payment_method and payment.user_id is not None
-        customer_id = customer_for(user=payment.user, create=True) if save_payment_method else None
-        try:
-            with _provider_answers():
-                intent = provider.confirm_intent(
-                    intent_id=payment.provider_payment_id,
-                    payment_method=payment_method,
-                    save_for_customer=customer_id,
-                    # Where a method that leaves for the bank comes back (Stripe).
-                    return_url=_paid_page(payment),
-                )
-        except CardDeclined as declined:
-            failure = declined
-        except ApprovalRequired as exc:  # PayPal: not approved yet; the payment stays open
-            raise PaymentNotApproved() from exc
-        else:
-            failure = None
+    payment as failed, leaves the order pending and raises PaymentFailed (402).
+
+    `payment` as just read (with its order). No lock is held while the provider answers:
+    the provider decides whether the intent can still be confirmed, and what it answered
+    is recorded under the order's and the payment's row locks (payment_mark_succeeded
+    pays the order once, and gives the money back when the order can no longer take it).
+    """
+    if payment.status == P.SUCCEEDED:
+        return payment
+    if not payment.is_confirmable:
+        raise PaymentNotConfirmable()
+    if payment.order.status != OrderStatus.PENDING:
+        raise OrderNotPayable()
+    provider = get_provider(payment.provider)
+    if not payment_method and provider.needs_payment_method:
+        message = _("Choose a payment method (a card).")
+        raise DomainValidationError(message, fields={"payment_method": [message]})
+    # A guest's card is not kept: there is no account to keep it for.
+    save_payment_method = save_payment_method and payment.user_id is not None
+    customer_id = customer_for(user=payment.user, create=True) if save_payment_method else None
+    try:
+        with _provider_answers():
+            intent = provider.confirm_intent(
+                intent_id=payment.provider_payment_id,
+                payment_method=payment_method,
+                save_for_customer=customer_id,
+                # Where a method that leaves for the bank comes back (Stripe).
+                return_url=_paid_page(payment),
+            )
+    except CardDeclined as declined:
+        failure = declined
+    except ApprovalRequired as exc:  # PayPal: not approved yet; the payment stays open
+        raise PaymentNotApproved() from exc
+    else:
+        failure = None
     if failure is not None:
         _payment_record_failure(
             payment=payment,

@@ -12,9 +12,15 @@ from bench.checkout import (
     STEPS,
     Buyer,
     CheckoutStats,
+    Journey,
+    ProcessCpu,
+    RateStep,
+    capacity_at_slo,
     checkout_load,
+    checkout_open_loop,
     is_sold_out,
     percentile,
+    postmaster_pid,
     stock_problems,
 )
 from catalog.models import ProductVariant
@@ -132,7 +138,7 @@ def test_the_driver_checks_out_and_pays_over_the_api_without_overselling(
     assert summary["errors"] == {}, summary["error_samples"]
     assert summary["checkouts"] >= 2
     assert summary["requests"] >= 4 * summary["checkouts"]
-    assert set(summary["steps_p95_ms"]) == set(STEPS)
+    assert set(summary["steps_p95_ms"]) == set(STEPS) - {"voucher"}  # no code entered
     assert all(value > 0 for value in summary["steps_p95_ms"].values())
     assert summary["p95_ms"] >= summary["p50_ms"] > 0
     # Every completed checkout is a paid order with a succeeded payment.
@@ -146,3 +152,108 @@ def test_the_driver_checks_out_and_pays_over_the_api_without_overselling(
     assert 1000 - after[plenty.pk] + 2 - after[scarce.pk] == summary["checkouts"]
     assert after[untouched.pk] == 2
     assert threading.active_count() <= threads_before  # the buyer threads are gone
+
+
+def test_a_journey_picks_scarce_variants_and_the_code_by_their_shares():
+    import random
+
+    journey = Journey(products=[1, 2], scarce=[9], scarce_share=0.25, voucher="X",
+                      voucher_share=0.1)  # fmt: skip
+    picks = [journey.pick(random.Random(n)) for n in range(4000)]
+    scarce = sum(1 for variant, _code in picks if variant == 9) / len(picks)
+    codes = sum(1 for _variant, code in picks if code) / len(picks)
+    assert 0.2 < scarce < 0.3 and 0.07 < codes < 0.13
+    assert {variant for variant, _code in picks} == {1, 2, 9}
+    # No code to enter: never entered.
+    assert not any(code for _v, code in (Journey(products=[1]).pick(random.Random(n))
+                                         for n in range(200)))  # fmt: skip
+
+
+def step(rate, p95, errors=None, problems=(), checkouts=10, cpu=1.0):
+    summary = {"checkouts": checkouts, "p95_ms": p95, "errors": errors or {}}
+    return RateStep(rate=rate, summary=summary, cpu_s={"gunicorn": cpu}, problems=list(problems),
+                    slo_ms=300)  # fmt: skip
+
+
+def test_capacity_is_the_highest_rate_within_the_objective_before_the_first_miss():
+    results = {10: step(10, 80), 20: step(20, 150), 40: step(40, 310), 80: step(80, 90)}
+    ran = []
+
+    def run(rate):
+        ran.append(rate)
+        return results[rate]
+
+    best, steps = capacity_at_slo(run, [40, 10, 80, 20])
+    assert ran == [10, 20, 40]  # in order, and stopped at the first miss
+    assert best.rate == 20 and [s.rate for s in steps] == [10, 20, 40]
+    assert best.cpu_ms_per_checkout == 100.0  # 1 s of CPU over 10 checkouts
+    # An error, oversold stock or nothing done misses it whatever the latency.
+    assert not step(5, 10, errors={"checkout 500": 1}).within_slo
+    assert not step(5, 10, problems=["variant 1: stock -1 is negative (oversold)"]).within_slo
+    assert (
+        not step(5, 10, checkouts=0).within_slo
+        and step(5, 10, checkouts=0).cpu_ms_per_checkout is None
+    )
+    assert capacity_at_slo(lambda rate: step(rate, 999), [1, 2])[0] is None
+
+
+def test_process_cpu_counts_children_that_ended_during_the_reading(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    cpu = ProcessCpu({"this": os.getpid()})
+    before = cpu.read()["this"]
+    burn = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+    subprocess.run([sys.executable, "-c", burn], check=True)  # reaped: in our cutime
+    spent = cpu.read()["this"] - before
+    assert 0.3 <= spent < 5
+    assert ProcessCpu({"gone": 2**22 + 7}).read() == {"gone": 0.0}
+    (tmp_path / "postmaster.pid").write_text("4242\n/var/lib/postgresql\n")
+    assert postmaster_pid(str(tmp_path)) == 4242
+    assert postmaster_pid(str(tmp_path / "missing")) is None
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_the_open_loop_starts_buyers_on_schedule_with_the_whole_journey(
+    live_server, raised_throttles
+):
+    from decimal import Decimal
+
+    from orders.models import Shipment
+    from promotions.services import promotion_create
+
+    shop = ShopFactory()
+    variant = ProductFactory(shop=shop, stock_quantity=1000, price="40.00").variants.get()
+    from shipping.services import shipping_method_create
+
+    zone = shop.shipping_zones.get()  # a new shop's one zone: everywhere, free standard
+    dearest = shipping_method_create(
+        zone=zone, data={"name": "Express", "price": "9.00", "min_days": 1, "max_days": 2},
+        by=None,
+    )  # fmt: skip
+    promotion_create(shop=None, by=None, data={"name": "Ten", "kind": "code",
+                     "reward": "percentage", "value": 10, "code": "TEN"})  # fmt: skip
+    buyers = []
+    for _ in range(3):
+        user = verify_email(UserFactory())
+        address = address_create(user=user, data=address_data())
+        buyers.append(Buyer(token=str(AccessToken.for_user(user)), address_id=address.pk))
+    journey = Journey(products=[variant.pk], shipping={variant.pk: (shop.pk, dearest.pk)},
+                      voucher="TEN", voucher_share=1.0)  # fmt: skip
+
+    stats, elapsed = checkout_open_loop(
+        base_url=live_server.url, buyers=buyers, journey=journey, rate=4, duration_s=1.5
+    )
+
+    summary = stats.summary(elapsed)
+    assert summary["errors"] == {}, summary["error_samples"]
+    assert summary["checkouts"] == 6  # every arrival of 1.5 s at 4 a second
+    assert elapsed >= 1.25  # the last arrival came on schedule, not at once
+    assert set(summary["steps_p95_ms"]) == set(STEPS)  # the code entered each time
+    paid = Order.objects.filter(status=OrderStatus.PAID)
+    assert paid.count() == 6
+    assert all(order.discount_total > 0 for order in paid)
+    assert set(Shipment.objects.values_list("method_id", flat=True)) == {dearest.pk}
+    assert Decimal(summary["p50_ms"]) > 0

@@ -55,7 +55,12 @@ def test_targets_are_met_or_missed_by_their_own_rule():
         row("home_page", 500),  # half: met
         row("category_page", 499),  # just under half: missed
         row("checkout", 50, p95=250, errors={"checkout 500": 2}),
+        row("orders", 400),  # 40%: met
+        row("cart", 399),  # missed
+        row("facets", 300, p95=99),
+        row("checkout_capacity", 300, p95=280),
     ]
+    rows[-1].extra = {"checkouts_per_s": 60, "cpu_ms_per_checkout": 24.5}
     ratios_fill(rows)
     targets = targets_evaluate(rows, max_worker_rss_mb=150.0, oversold=False)
     met = {target.name: target.met for target in targets}
@@ -71,8 +76,19 @@ def test_targets_are_met_or_missed_by_their_own_rule():
         "Checkout under load: errors": False,
         "Checkout under load: oversold products": True,
         "Checkout under load: p95 of a whole checkout": True,
+        "Checkout capacity at SLO (open loop, p95 < 300 ms, no error, none oversold)": True,
+        "CPU per checkout at that rate (gunicorn + PostgreSQL)": False,
+        "Signed-in order list (JWT): share of /healthz/ req/s": True,
+        "Signed-in cart (JWT): share of /healthz/ req/s": False,
+        "Signed-in product list (JWT): share of /healthz/ req/s": False,  # not measured
+        "Facets: p95": True,
         "Memory: largest gunicorn worker RSS": True,
     }
+    # A capacity search in which no rate met the objective: 0, missed.
+    rows[-1].extra = {"checkouts_per_s": None, "cpu_ms_per_checkout": None}
+    capacity = targets_evaluate(rows, max_worker_rss_mb=150.0, oversold=False)[11]
+    assert capacity.value == 0 and not capacity.met
+    assert capacity.describe().startswith("Checkout capacity at SLO")
 
 
 def test_what_was_not_measured_is_missed_and_says_so():
@@ -80,7 +96,7 @@ def test_what_was_not_measured_is_missed_and_says_so():
     assert not any(target.met for target in targets)
     assert all("not measured" in target.describe() for target in targets)
     oversold = targets_evaluate([], max_worker_rss_mb=250.0, oversold=True)
-    assert [t.met for t in oversold if "oversold" in t.name or "Memory" in t.name] == [
+    assert [t.met for t in oversold if "oversold products" in t.name or "Memory" in t.name] == [
         False,
         False,
     ]

@@ -352,11 +352,14 @@ CHECKOUT_BUDGETS = {
     # + the tax settings and rates, the shop's zones and methods, the shipments written;
     # + the cart's discount codes (none: nothing locked).
     "checkout": 26,
+    # The order's attempts read, then (the provider answered, outside any transaction)
+    # the order locked again and the payment written.
     "pay_create": 7,
-    # + the order's row locked before the payment's (the one order of locks in payments)
-    # and whether another payment paid it already (then this one is given back); + the
-    # shops' members told of the new order (the notifications are written after commit).
-    "pay_confirm": 17,
+    # No lock while the provider answers; then the order's row locked before the
+    # payment's (the one order of locks in payments) and whether another payment paid it
+    # already (then this one is given back); + the shops' members told of the new order
+    # (the notifications are written after commit).
+    "pay_confirm": 13,
     "history": 7,  # + shipments and their fulfilments
     "history again": 1,
 }
