@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 ## test database and Redis database: tests/xdist_services.py).
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test test-sqlite install install-test translations browser gettext lint format migrate seed check-deploy bench clean
+.PHONY: run test test-sqlite install install-test translations browser gettext lint format migrate seed check-deploy bench bench-scale clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -118,6 +118,11 @@ seed: install
 BENCH_ARGS ?=
 bench: install
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+## The catalog's reads at 10,000, 100,000 and 1,000,000 products (BENCH_SCALES), each size
+## in its own database; writes bench/scale.md (issue 23).
+bench-scale: install
+	$(PY) -m bench.scale $(BENCH_ARGS)
 
 ## What production must pass: `check --deploy` with production-like settings.
 check-deploy: install

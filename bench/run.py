@@ -118,8 +118,12 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--database-url",
-        default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
-        help=f"PostgreSQL database to seed and use (BENCH_DATABASE_URL; {DEFAULT_DATABASE_URL}).",
+        default=os.environ.get("BENCH_DATABASE_URL", ""),
+        help=(
+            f"PostgreSQL database to seed and use (BENCH_DATABASE_URL; {DEFAULT_DATABASE_URL} "
+            "for 100,000 products, shop_bench_<N> for another size, so that each size's "
+            "seed is kept)."
+        ),
     )
     parser.add_argument(
         "--redis-url",
@@ -188,6 +192,15 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         ),
     )
     parser.add_argument(
+        "--explain",
+        action="store_true",
+        default=os.environ.get("BENCH_EXPLAIN", "") not in ("", "0", "false"),
+        help=(
+            "EXPLAIN ANALYZE every query of one cold request of each endpoint run, kept "
+            "with the results (BENCH_EXPLAIN; bench/scale.py reads them)."
+        ),
+    )
+    parser.add_argument(
         "--no-save",
         action="store_true",
         help="Print the table but write nothing to bench/results/ (trial runs).",
@@ -205,9 +218,19 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--rates: comma-separated numbers of checkouts a second, e.g. 10,20,40.")
     if not options.rates or min(options.rates) <= 0:
         parser.error("--rates: at least one rate above 0.")
+    if not options.database_url:
+        options.database_url = database_url_for(options.products)
     if urlsplit(options.database_url).scheme not in ("postgres", "postgresql"):
         parser.error("The benchmark needs PostgreSQL: --database-url postgres://...")
     return options
+
+
+def database_url_for(products: int) -> str:
+    """The default database of a catalog size: shop_bench at 100,000, shop_bench_<N>
+    otherwise."""
+    if products == 100_000:
+        return DEFAULT_DATABASE_URL
+    return DEFAULT_DATABASE_URL.rsplit("/", 1)[0] + f"/shop_bench_{products}"
 
 
 def django_environment(options: argparse.Namespace, static_root: str) -> dict[str, str]:
@@ -616,6 +639,44 @@ def queries_count(endpoints: list[Endpoint]) -> dict[str, tuple[int, int]]:
     return counts
 
 
+EXPLAIN_KEEP = 3  # the slowest queries of each endpoint kept with their plans
+
+
+def queries_explain(endpoints: list[Endpoint]) -> dict[str, list[dict]]:
+    """Each endpoint's queries on a cold request (the cache emptied), run again under
+    EXPLAIN (ANALYZE, BUFFERS): the slowest few with their time and plan, slowest first.
+    Reads only (a GET's SELECTs)."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    found: dict[str, list[dict]] = {}
+    for endpoint in endpoints:
+        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in endpoint.headers.items()}
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            client.get(endpoint.path, **extra)
+        plans = []
+        for query in captured.captured_queries:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+                lines = [row[0] for row in cursor.fetchall()]
+            total = next(
+                (float(line.split(":")[1].split()[0]) for line in lines
+                 if line.startswith("Execution Time")),
+                0.0,
+            )  # fmt: skip
+            plans.append({"ms": total, "sql": sql, "plan": "\n".join(lines)})
+        plans.sort(key=lambda plan: plan["ms"], reverse=True)
+        found[endpoint.name] = plans[:EXPLAIN_KEEP]
+    return found
+
+
 def endpoint_profile(endpoint: Endpoint, requests: int = PROFILE_REQUESTS) -> str:
     """Where the time of `requests` warm requests goes (cProfile through the test client:
     Django and the app without gunicorn), the top functions by cumulative time."""
@@ -857,6 +918,7 @@ def main(argv: list[str] | None = None) -> int:
     queries = queries_count(endpoints)
     wanted_profiles = {name.strip() for name in options.profile.split(",") if name.strip()}
     profiles = {e.name: endpoint_profile(e) for e in endpoints if e.name in wanted_profiles}
+    explained = queries_explain(endpoints) if options.explain else {}
     run_checkout = not only or "checkout" in only
     if run_checkout:
         step_queries = checkout_queries(fixtures.query_buyer, fixtures.journey)
@@ -1049,6 +1111,7 @@ def main(argv: list[str] | None = None) -> int:
             checkout=checkout_summary,
         )
         document["profiles"] = profiles
+        document["explain"] = explained
         path = report.results_write(document, started_at=started_at)
         print(f"\nWritten to {path.relative_to(ROOT)} and bench/results/latest.json")
     return 0

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.selectors import address_default
 from cart import selectors, services
 from cart.auth import GuestsWelcome
+from cart.caching import cart_read
 from cart.models import Cart
 from cart.pricing import basket_rows
 from cart.selectors import CartSummary
@@ -275,12 +276,16 @@ def request_cart(request, *, create: bool = True) -> Cart | None:
     return services.cart_get_for_token(key=user.key)
 
 
-def cart_response(request, cart, status_code=status.HTTP_200_OK) -> Response:
+def cart_data(request, cart) -> dict:
     summary = selectors.cart_summary(cart=cart)
     context = {"request": request}
     if summary.lines and request.user.is_authenticated:  # a guest has no address book
         context["estimate_address"] = address_default(user=request.user)
-    return Response(CartSerializer(summary, context=context).data, status=status_code)
+    return CartSerializer(summary, context=context).data
+
+
+def cart_response(request, cart, status_code=status.HTTP_200_OK) -> Response:
+    return Response(cart_data(request, cart), status=status_code)
 
 
 class ShippingOptionsQuerySerializer(serializers.Serializer):
@@ -341,6 +346,14 @@ class CartTokenView(APIView):
 class CartView(GuestsWelcome, APIView):
     @extend_schema(operation_id="cart_retrieve", responses=CartSerializer)
     def get(self, request):
+        if request.user.is_authenticated:  # a person's cart: cached (cart.caching)
+            return Response(
+                cart_read(
+                    user_id=request.user.pk,
+                    host=request.build_absolute_uri("/"),
+                    build=lambda: cart_data(request, request_cart(request, create=False)),
+                )
+            )
         return cart_response(request, request_cart(request, create=False))
 
     @extend_schema(operation_id="cart_clear", responses={204: None})

@@ -7,4 +7,6 @@ class CartConfig(AppConfig):
     verbose_name = _("Cart")
 
     def ready(self) -> None:
-        from cart import receivers  # noqa: F401  (connects the signal handlers)
+        from cart import caching, receivers  # noqa: F401  (connects the signal handlers)
+
+        caching.connect_signals()

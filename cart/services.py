@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.guests import guest_key_of
+from cart.caching import user_cart_changed
 from cart.exceptions import (
     CartTokenUnknown,
     InsufficientStock,
@@ -66,7 +67,11 @@ def cart_get_for_token(*, key: str) -> Cart:
 
 
 def _lock(cart: Cart) -> Cart:
-    return Cart.objects.select_for_update().get(pk=cart.pk)
+    """The cart's row locked: every write to a cart, its lines or its codes starts here,
+    so here its person's cached cart is forgotten (now and at commit: cart.caching)."""
+    locked = Cart.objects.select_for_update().get(pk=cart.pk)
+    user_cart_changed(user_id=locked.user_id)
+    return locked
 
 
 def _purchasable(variant: ProductVariant) -> ProductVariant:

@@ -183,6 +183,15 @@ def product_list_public() -> QuerySet[Product]:
     return Product.objects.filter(for_sale())
 
 
+def sees_public_catalog(user) -> bool:
+    """`user` sees the catalog as an anonymous visitor does: not staff who may view
+    every product, a member of no shop. Their lists and product answers hold nothing
+    personal, so they are the shared cached ones (no query: the memberships are cached)."""
+    if not getattr(user, "is_authenticated", False):
+        return True
+    return not may_view_all_products(user) and not user_shop_ids(user=user)
+
+
 def product_list_visible(*, user) -> QuerySet[Product]:
     """The public catalog, plus inactive products of the caller's shops (all, for staff
     who may view products).

@@ -147,9 +147,9 @@ def read_through(
 # When a generation of data that read replicas serve was last bumped (a Unix time): for a
 # while after, the replicas may not have replayed the change yet, and reads go to the
 # primary (core.replicas). The generations of the apps whose reads replicas serve
-# (core.replicas.REPLICA_APPS): the catalog, shops, shipping, recommendations.
+# (core.replicas.REPLICA_APPS): the catalog, shops, shipping, recommendations, taxes.
 BUMPED_AT = "generations:bumped-at"
-REPLICATED_PREFIXES = ("catalog:", "shipping:", "recommendations:")
+REPLICATED_PREFIXES = ("catalog:", "shipping:", "recommendations:", "taxes:")
 
 
 def _set(keys: Iterable[str]) -> None:

@@ -453,6 +453,22 @@ class OrderViewSet(
             )
         return Response(build())
 
+    def retrieve(self, request, *args, **kwargs):
+        # A customer's own order is cached as their history is, until one of their
+        # orders changes (an order not theirs is a 404, never cached).
+        _orders, _lines, own_only = selectors.order_visibility(user=request.user)
+
+        def build():
+            return super(OrderViewSet, self).retrieve(request, *args, **kwargs).data
+
+        if own_only and request.user.is_authenticated:
+            return Response(
+                order_history_read(
+                    user_id=request.user.pk, url=request.build_absolute_uri(), build=build
+                )
+            )
+        return Response(build())
+
     @extend_schema(request=CheckoutSerializer, responses={201: OrderSerializer})
     def create(self, request):
         return place_order(request)

@@ -34,8 +34,9 @@ def _generation_key(user_id: int) -> str:
 
 
 def order_history_read(*, user_id: int, url: str, build: Callable[[], T]) -> T:
-    """One page of a person's order history (`url`: the absolute address asked for,
-    query string included: filters, page, page size, and the links built), cached while
+    """One page of a person's order history, or one of their orders (`url`: the absolute
+    address asked for, query string included: filters, page, page size, and the links
+    built), cached while
     their orders generation stands (core.generations.read_through). One per language:
     a page holds words (the delivery estimates)."""
     digest = hashlib.sha256(url.encode()).hexdigest()[:32]

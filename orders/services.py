@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from accounts.guests import Guest, is_guest
 from accounts.models import User
 from accounts.services import user_require_verified_email
+from cart.caching import user_cart_changed
 from cart.exceptions import InsufficientStock, ProductUnavailable
 from cart.models import Cart, CartItem, CartVoucher
 from cart.pricing import LineInput, basket_totals
@@ -34,7 +35,11 @@ from cart.services import money_limit
 from catalog.models import Product, ProductVariant
 from catalog.pricing import apply_sale_prices
 from catalog.selectors import variant_is_for_sale
-from catalog.services import products_summary_refresh, variants_low_stock_check
+from catalog.services import (
+    products_summary_refresh,
+    variants_low_stock_check,
+    variants_low_stock_check_locked,
+)
 from core import metrics
 from core.errors import DomainValidationError
 from core.i18n import in_language_of
@@ -379,8 +384,12 @@ def order_place(
     CartItem.objects.filter(cart=cart).delete()
     if voucher_ids:
         CartVoucher.objects.filter(cart=cart).delete()
-    # Owners hear once when stock falls below their threshold (mail after commit).
-    variants_low_stock_check(variant_ids=list(variants))
+    user_cart_changed(user_id=cart.user_id)  # a person's cached cart (cart.caching)
+    # Owners hear once when stock falls below their threshold (mail after commit); the
+    # variants' rows are locked and known, their units taken above: no read.
+    for item in items:
+        variants[item.variant_id].stock_quantity -= item.quantity
+    variants_low_stock_check_locked(variants=variants.values())
     # The order as `order_list_for` reads it back (its lines, its one status change), so
     # that the checkout answer needs no second round of queries.
     order.visible_lines = lines
@@ -579,13 +588,21 @@ def orders_adopt(*, user: User, emails: list[str], confirmed_only: bool = False)
     return len(ids)
 
 
+def order_lock(*, order_id) -> Order:
+    """The order's row locked, with its buyer: for a caller that must lock the order
+    before rows of its own (payments), then hands it to order_mark_paid(locked=True)."""
+    return Order.objects.select_for_update(of=("self",)).select_related("user").get(pk=order_id)
+
+
 # No savepoint of its own inside the payment's transaction: nothing here is caught and
 # retried, so an error undoes the caller's whole transaction anyway.
 @transaction.atomic(savepoint=False)
-def order_mark_paid(*, order: Order, note: Text = "") -> bool:
+def order_mark_paid(*, order: Order, note: Text = "", locked: bool = False) -> bool:
     """Payments report the order paid; answers False when it is no longer payable
-    (cancelled meanwhile): the caller must then give the money back."""
-    order = _lock(order)
+    (cancelled meanwhile): the caller must then give the money back. `locked`: `order`
+    is the row as order_lock answered it, in this transaction (not read again)."""
+    if not locked:
+        order = _lock(order)
     if order.status == S.PAID:
         return True
     if order.status != S.PENDING:

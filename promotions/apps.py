@@ -8,7 +8,9 @@ class PromotionsConfig(AppConfig):
 
     def ready(self) -> None:
         from catalog.pricing import register_sale_source
+        from promotions import caching
         from promotions.sales import connect_signals, sale_rules
 
         register_sale_source(sale_rules)
         connect_signals()
+        caching.connect_signals()

@@ -27,6 +27,7 @@ from accounts.models import User
 from catalog.models import Category, Product, ProductVariant
 from core.errors import DomainValidationError
 from promotions import policies
+from promotions.caching import promotions_changed
 from promotions.exceptions import (
     PromotionPermissionDenied,
     VoucherAlreadyUsed,
@@ -489,6 +490,7 @@ def redemptions_record(
     voucher_ids = [offer.voucher_id for offer, _amount in applied]
     promotion_ids = [offer.promotion_id for offer, _amount in applied]
     Voucher.objects.filter(pk__in=voucher_ids).update(used_count=F("used_count") + 1)
+    promotions_changed()  # a code may be used up now
     for promotion_id in sorted(set(promotion_ids)):
         uses = promotion_ids.count(promotion_id)
         Promotion.objects.filter(pk=promotion_id).update(used_count=F("used_count") + uses)
@@ -530,4 +532,5 @@ def redemptions_release(*, order_id) -> int:
             used_count=F("used_count") - 1
         )
     Redemption.objects.filter(pk__in=[r.pk for r in held]).update(released_at=timezone.now())
+    promotions_changed()  # a code used up may be usable again
     return len(held)

@@ -80,11 +80,12 @@ def shipping_options(
 ) -> dict[int, list[ShippingOption]]:
     """The active methods each parcel's shop offers for the address, cheapest first (an
     empty list: the shop does not ship there). A shop's zones naming the country win over
-    its "everywhere else" zone. Three queries whatever the number of shops."""
+    its "everywhere else" zone. The zones come from the cache (shipping.caching); the
+    shops not cached are read in three queries whatever their number."""
+    from shipping.caching import zones_of_shops
+
     parcels = list(parcels)
-    zones_by_shop: dict[int, list[ShippingZone]] = {}
-    for zone in shipping_zones(shop_ids={parcel.shop_id for parcel in parcels}):
-        zones_by_shop.setdefault(zone.shop_id, []).append(zone)
+    zones_by_shop = zones_of_shops({parcel.shop_id for parcel in parcels})
     country = (country or "").upper()
     answer: dict[int, list[ShippingOption]] = {}
     for parcel in parcels:

@@ -1,5 +1,7 @@
 """Reads of the shops app: querysets already limited to what the caller may see."""
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from shops.models import Shop, ShopMembership
@@ -28,14 +30,38 @@ def _memberships_of(user) -> QuerySet[ShopMembership]:
     )
 
 
+MEMBERSHIPS_PREFIX = "shops:memberships:"
+MEMBERSHIPS_TIMEOUT = 300  # a bound; every change forgets them at once (shops.apps)
+
+
+def _memberships_key(user_id) -> str:
+    return f"{MEMBERSHIPS_PREFIX}{user_id}"
+
+
+def _held(user) -> list[tuple[int, str]]:
+    """(shop id, role) of each membership that counts, cached per person: every signed-in
+    request asks (the seller's scope of lists and permissions), and most people hold
+    none."""
+    key = _memberships_key(user.pk)
+    held = cache.get(key)
+    if held is None:
+        held = [tuple(pair) for pair in _memberships_of(user).values_list("shop_id", "role")]
+        cache.set(key, held, MEMBERSHIPS_TIMEOUT)
+    return held
+
+
+def memberships_forget(user_id) -> None:
+    """A membership, an address or the person changed: forget the cached memberships now
+    and, in a transaction, at commit (a request reading meanwhile would cache the old)."""
+    cache.delete(_memberships_key(user_id))
+    transaction.on_commit(lambda: cache.delete(_memberships_key(user_id)))
+
+
 def user_shop_ids(*, user, roles: tuple[str, ...] | None = None) -> set[int]:
     """The shops `user` is a member of (any role, or only `roles`), their address verified."""
     if not getattr(user, "is_authenticated", False):
         return set()
-    memberships = _memberships_of(user)
-    if roles:
-        memberships = memberships.filter(role__in=roles)
-    return set(memberships.values_list("shop_id", flat=True))
+    return {shop_id for shop_id, role in _held(user) if not roles or role in roles}
 
 
 def user_is_member(*, user, shop: Shop | int) -> bool:

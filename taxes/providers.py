@@ -7,7 +7,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Protocol
 
-from taxes.models import UNTAXED_CLASSES, TaxClass, TaxRate
+from taxes.models import UNTAXED_CLASSES, TaxClass
+from taxes.selectors import country_rates
 
 
 class TaxProvider(Protocol):
@@ -17,7 +18,8 @@ class TaxProvider(Protocol):
 
 
 class TableTaxProvider:
-    """Rates from the TaxRate table, in one query: the region's own rate if it has one,
+    """Rates from the TaxRate table, a country's read once and cached (taxes.selectors.
+    country_rates): the region's own rate if it has one,
     else the country's; a reduced class without a reduced rate pays the standard one;
     zero and exempt classes, and classes the country has no rate for, pay nothing."""
 
@@ -27,10 +29,8 @@ class TableTaxProvider:
         if wanted and country:
             region_key = (region or "").strip().casefold()
             by_class: dict[str, dict[str, Decimal]] = {}
-            for row in TaxRate.objects.filter(country=country.upper()).values(
-                "region", "tax_class", "rate"
-            ):
-                by_class.setdefault(row["tax_class"], {})[row["region"].casefold()] = row["rate"]
+            for region_name, tax_class, rate in country_rates(country):
+                by_class.setdefault(tax_class, {})[region_name.casefold()] = rate
 
             def rate_of(tax_class: str) -> Decimal | None:
                 rows = by_class.get(tax_class, {})

@@ -318,8 +318,10 @@ class ProductViewSet(ProductVariantsMixin, viewsets.ModelViewSet):
     the caller's shops (all of them for platform staff). Members of a product's shop
     and platform staff change it; DELETE hides it from everyone (soft delete).
 
-    Anonymous callers' lists and details are answered from the cache until the data
-    under them changes (catalog.caching); everyone else's are read anew."""
+    The lists and details of those who see the public catalog (anonymous callers, and
+    signed-in people who neither manage a shop nor are staff: selectors.sees_public_catalog)
+    are answered from the cache until the data under them changes (catalog.caching);
+    everyone else's are read anew."""
 
     serializer_class = ProductSerializer
     filterset_class = ProductFilter
@@ -335,12 +337,18 @@ class ProductViewSet(ProductVariantsMixin, viewsets.ModelViewSet):
     def cache_read_ahead_keys(self, request) -> list[str]:
         """The cache keys of an anonymous list's answer, read in the rate limit's round
         trip (core.security.throttles)."""
-        if self.action in ("list", "search", "facets") and not request.user.is_authenticated:
+        if self.action in ("list", "search", "facets") and self._public(request):
             return caching.list_read_keys(key=self._list_cache_key(request))
         return []
 
+    def _public(self, request) -> bool:
+        """The caller sees what an anonymous visitor sees (asked once a request)."""
+        if getattr(request, "_sees_public_catalog", None) is None:
+            request._sees_public_catalog = selectors.sees_public_catalog(request.user)
+        return request._sees_public_catalog
+
     def list(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
+        if not self._public(request):
             return super().list(request, *args, **kwargs)
         # Stored rendered (core.rendering): the JSON is made once, not on every hit.
         content = caching.list_read(
@@ -384,7 +392,7 @@ class ProductViewSet(ProductVariantsMixin, viewsets.ModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         pk = str(kwargs.get(self.lookup_field, ""))
-        if request.user.is_authenticated or not pk.isdigit() or len(pk) > 18:
+        if not self._public(request) or not pk.isdigit() or len(pk) > 18:
             product = self.get_object()
             return Response(self._detail(product))
         return self._cached_retrieve(request, pk)
@@ -435,7 +443,7 @@ class ProductViewSet(ProductVariantsMixin, viewsets.ModelViewSet):
             base = selectors.product_list_visible(user=request.user)
             return product_facets(base=base, data=request.query_params)
 
-        if request.user.is_authenticated:
+        if not self._public(request):
             return Response(build())
         content = caching.list_read(
             key=self._list_cache_key(request),

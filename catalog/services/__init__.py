@@ -51,7 +51,11 @@ from catalog.services.reviews import (
     review_update,
 )
 from catalog.services.search import product_search_index_update
-from catalog.services.stock import variants_low_stock_check, variants_low_stock_reset
+from catalog.services.stock import (
+    variants_low_stock_check,
+    variants_low_stock_check_locked,
+    variants_low_stock_reset,
+)
 from catalog.services.tags import tag_update, tags_delete, tags_get_or_create
 from catalog.services.variants import (
     options_clean,
@@ -108,5 +112,6 @@ __all__ = [
     "variant_update",
     "variants_generate",
     "variants_low_stock_check",
+    "variants_low_stock_check_locked",
     "variants_low_stock_reset",
 ]

@@ -64,6 +64,29 @@ def variants_low_stock_check(*, variant_ids: Iterable[int]) -> dict[int, list[in
             "is_active",
         )
     )
+    return _low_stock_alerts(list(rows))
+
+
+def variants_low_stock_check_locked(*, variants: Iterable[ProductVariant]) -> dict[int, list[int]]:
+    """variants_low_stock_check for variants whose rows the caller holds locked in this
+    transaction and holds as they are now (their stock after the change, their product
+    with its shop loaded): checkout, which has just taken their units. No read."""
+    rows = [
+        (
+            variant.pk,
+            variant.shop_id,
+            variant.stock_quantity,
+            variant.product.shop.low_stock_threshold,
+            variant.low_stock_notified_at,
+            variant.deleted_at,
+            variant.is_active,
+        )
+        for variant in sorted(variants, key=lambda variant: variant.pk)
+    ]
+    return _low_stock_alerts(rows)
+
+
+def _low_stock_alerts(rows: list[tuple]) -> dict[int, list[int]]:
     restocked: list[int] = []
     falling: dict[int, list[int]] = {}
     # The stock shown on product pages and lists changed (sales update() the rows).

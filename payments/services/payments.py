@@ -18,7 +18,12 @@ from notifications.models import Kind
 from notifications.services import notify
 from orders.links import order_path
 from orders.models import Order, OrderStatus
-from orders.services import order_hold_stock, order_mark_paid, reservation_minutes
+from orders.services import (
+    order_hold_stock,
+    order_lock,
+    order_mark_paid,
+    reservation_minutes,
+)
 from payments.exceptions import (
     OrderNotPayable,
     PaymentFailed,
@@ -121,7 +126,8 @@ def payment_create(
     `user`: the payer's account, None for a guest. `provider`: one of
     `configured_providers()` (the card provider when None); an open attempt with another
     provider is cancelled first (a shopper switching from card to PayPal or back).
-    `return_url`/`cancel_url`: where PayPal sends the payer back.
+    `return_url`/`cancel_url`: where PayPal sends the payer back. `order` as just read
+    (its status and total are checked again under its lock before anything is written).
 
     The provider is called between two short transactions, never inside one (a slow
     provider holds no lock): the order's attempts are read and the new attempt's
@@ -356,17 +362,15 @@ def payment_mark_succeeded(*, payment: Payment, payment_method: str = "") -> Pay
     straight back; so does money taken by an attempt given up for another one that paid
     the order (PayPal's answer lost, then the card paid: its capture arrives later).
     """
-    Order.objects.select_for_update().filter(pk=payment.order_id).first()  # order, then payment
-    payment = (
-        Payment.objects.select_for_update(of=("self",)).select_related("order").get(pk=payment.pk)
-    )
+    # The order's row, then the payment's (the one order of locks in payments); the order
+    # as orders.services locks it (with its buyer), handed on locked.
+    order = order_lock(order_id=payment.order_id)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    payment.order = order
     if payment.status == P.SUCCEEDED:
         return payment
-    paid_by_another = (
-        Payment.objects.filter(order_id=payment.order_id, status=P.SUCCEEDED)
-        .exclude(pk=payment.pk)
-        .exists()
-    )
+    # The order's other attempts (a handful), read once: one paid already, or open ones.
+    others = list(Payment.objects.filter(order_id=payment.order_id).exclude(pk=payment.pk))
     metrics.counted_after_commit(metrics.PAYMENTS.labels(payment.provider, "succeeded"))
     payment.status = P.SUCCEEDED
     payment.succeeded_at = timezone.now()
@@ -374,11 +378,13 @@ def payment_mark_succeeded(*, payment: Payment, payment_method: str = "") -> Pay
     payment.failure_code = payment.decline_code = payment.failure_message = ""
     payment.save()
     payment_id = payment.pk
-    if paid_by_another:
+    if any(other.status == P.SUCCEEDED for other in others):
         logger.warning("payment %s succeeded for an order paid already: refunding", payment_id)
         transaction.on_commit(lambda: _queue_refund(payment_id, RefundReason.DUPLICATE))
         return payment
-    _cancel_other_open_payments(payment)
+    still_open = [other for other in others if other.status in OPEN_STATUSES]
+    if still_open:  # one payment succeeded: the order's other attempts can no longer pay
+        _cancel_attempts(still_open)
     # The note is shown to the buyer in the order's timeline: words, not ids.
     amount, currency = payment.amount, payment.currency.upper()
 
@@ -388,24 +394,12 @@ def payment_mark_succeeded(*, payment: Payment, payment_method: str = "") -> Pay
             "currency": currency,
         }
 
-    if not order_mark_paid(order=payment.order, note=note):
+    if not order_mark_paid(order=order, note=note, locked=True):
         logger.warning(
             "payment %s succeeded for unpayable order %s: refunding", payment.pk, payment.order_id
         )
         transaction.on_commit(lambda: _queue_refund(payment_id, RefundReason.ORDER_CANCELLED))
     return payment
-
-
-def _cancel_other_open_payments(payment: Payment) -> None:
-    """One payment succeeded: the order's other open attempts can no longer be paid."""
-    others = list(
-        Payment.objects.filter(order_id=payment.order_id, status__in=OPEN_STATUSES).exclude(
-            pk=payment.pk
-        )
-    )
-    if not others:
-        return
-    _cancel_attempts(others)
 
 
 def _cancel_attempts(attempts: list[Payment]) -> None:

@@ -2,6 +2,7 @@
 
 import pytest
 
+from catalog.caching import products_changed
 from catalog.models import Product
 from tests.conftest import bearer_client
 from tests.factories import ProductFactory, UserFactory, set_price
@@ -113,6 +114,7 @@ def test_prices_are_current_with_a_notice_when_they_changed(client_and_user):
     assert body["notices"][0]["product_id"] == lamp.pk
 
     Product.objects.filter(pk=lamp.pk).update(is_active=False)
+    products_changed(product_ids=[lamp.pk])  # as every writer bypassing save() does
     body = client.get("/api/v1/cart/").json()
     assert body["items"][0]["available"] is False
     assert "no longer for sale" in body["notices"][0]["detail"]

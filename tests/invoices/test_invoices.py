@@ -74,8 +74,8 @@ def test_a_paid_order_gets_an_invoice_per_shop_with_its_pdf_mailed(two_shop_orde
 def test_a_refund_gets_a_credit_note_per_shop(two_shop_order, django_capture_on_commit_callbacks):
     from payments.services import payment_confirm, payment_create, payment_refund
 
-    order = Order.objects.get(pk=two_shop_order["order"].pk)
-    Order.objects.filter(pk=order.pk).update(status=OrderStatus.PENDING)
+    Order.objects.filter(pk=two_shop_order["order"].pk).update(status=OrderStatus.PENDING)
+    order = Order.objects.get(pk=two_shop_order["order"].pk)  # as payment_create wants it
     payment, _ = payment_create(user=order.user, order=order)
     with django_capture_on_commit_callbacks(execute=True):
         payment_confirm(payment=payment, payment_method="pm_card_visa")
