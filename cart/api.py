@@ -21,6 +21,7 @@ from cart.pricing import basket_rows
 from cart.selectors import CartSummary
 from catalog.api import ShopSummarySerializer, absolute_media_url
 from catalog.selectors import product_list_public, product_list_visible, variants_visible_all
+from core.rendering import json_bytes, json_response
 from core.security.throttles import CartTokenThrottle
 from shipping.models import ShippingMethod
 
@@ -347,13 +348,13 @@ class CartView(GuestsWelcome, APIView):
     @extend_schema(operation_id="cart_retrieve", responses=CartSerializer)
     def get(self, request):
         if request.user.is_authenticated:  # a person's cart: cached (cart.caching)
-            return Response(
-                cart_read(
-                    user_id=request.user.pk,
-                    host=request.build_absolute_uri("/"),
-                    build=lambda: cart_data(request, request_cart(request, create=False)),
-                )
+            content = cart_read(
+                user_id=request.user.pk,
+                host=request.build_absolute_uri("/"),
+                # Stored rendered (core.rendering): the JSON is made once, not on every hit.
+                build=lambda: json_bytes(cart_data(request, request_cart(request, create=False))),
             )
+            return json_response(request, content)
         return cart_response(request, request_cart(request, create=False))
 
     @extend_schema(operation_id="cart_clear", responses={204: None})

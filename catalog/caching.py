@@ -321,6 +321,15 @@ def list_read(
     )
 
 
+def page_read(
+    *, key: str, build: Callable[[], T], also: tuple[str, ...] = (), timeout: int = PAGE_TIMEOUT
+) -> T:
+    """A whole page of the catalog (catalog.views.whole_page), cached while the catalog
+    generation stands and `also` (other generations the page shows) do."""
+    generation = (CATALOG_GENERATION, *also) if also else CATALOG_GENERATION
+    return gen.read_through(_list_key(key), build, generation=generation, timeout=timeout)
+
+
 # --- Counts ---------------------------------------------------------------------------
 
 

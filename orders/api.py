@@ -22,6 +22,7 @@ from cart.auth import GuestsWelcome
 from core.forms import id_from_text
 from core.pagination import PageNumberPagination
 from core.permissions import policy_permission
+from core.rendering import json_bytes, json_response
 from core.security.throttles import CheckoutThrottle
 from orders import policies, selectors, services
 from orders.caching import order_history_read
@@ -446,11 +447,13 @@ class OrderViewSet(
             return data if page is None else self.get_paginated_response(data).data
 
         if own_only and request.user.is_authenticated:
-            return Response(
-                order_history_read(
-                    user_id=request.user.pk, url=request.build_absolute_uri(), build=build
-                )
+            # Stored rendered (core.rendering): the JSON is made once, not on every hit.
+            content = order_history_read(
+                user_id=request.user.pk,
+                url=request.build_absolute_uri(),
+                build=lambda: json_bytes(build()),
             )
+            return json_response(request, content)
         return Response(build())
 
     def retrieve(self, request, *args, **kwargs):
@@ -462,11 +465,12 @@ class OrderViewSet(
             return super(OrderViewSet, self).retrieve(request, *args, **kwargs).data
 
         if own_only and request.user.is_authenticated:
-            return Response(
-                order_history_read(
-                    user_id=request.user.pk, url=request.build_absolute_uri(), build=build
-                )
+            content = order_history_read(
+                user_id=request.user.pk,
+                url=request.build_absolute_uri(),
+                build=lambda: json_bytes(build()),
             )
+            return json_response(request, content)
         return Response(build())
 
     @extend_schema(request=CheckoutSerializer, responses={201: OrderSerializer})

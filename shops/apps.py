@@ -16,8 +16,13 @@ class ShopsConfig(AppConfig):
         from django.conf import settings
         from django.db.models.signals import post_delete, post_save
 
+        from core.security.jwt import register_card_companion
         from shops.models import ShopMembership
-        from shops.selectors import memberships_forget
+        from shops.selectors import memberships_forget, memberships_key
+
+        # A signed-in request asks which shops its person manages: read with the token's
+        # user, in the same round trip.
+        register_card_companion(memberships_key)
 
         # Who manages which shop is cached per person (shops.selectors): a membership, an
         # email address (only a verified current address counts) or the person changed.

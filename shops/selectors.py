@@ -34,7 +34,7 @@ MEMBERSHIPS_PREFIX = "shops:memberships:"
 MEMBERSHIPS_TIMEOUT = 300  # a bound; every change forgets them at once (shops.apps)
 
 
-def _memberships_key(user_id) -> str:
+def memberships_key(user_id) -> str:
     return f"{MEMBERSHIPS_PREFIX}{user_id}"
 
 
@@ -42,8 +42,9 @@ def _held(user) -> list[tuple[int, str]]:
     """(shop id, role) of each membership that counts, cached per person: every signed-in
     request asks (the seller's scope of lists and permissions), and most people hold
     none."""
-    key = _memberships_key(user.pk)
-    held = cache.get(key)
+    key = memberships_key(user.pk)
+    read = getattr(user, "cache_read", None)  # read with the token's user (core.security.jwt)
+    held = read[key] if read and key in read else cache.get(key)
     if held is None:
         held = [tuple(pair) for pair in _memberships_of(user).values_list("shop_id", "role")]
         cache.set(key, held, MEMBERSHIPS_TIMEOUT)
@@ -53,8 +54,8 @@ def _held(user) -> list[tuple[int, str]]:
 def memberships_forget(user_id) -> None:
     """A membership, an address or the person changed: forget the cached memberships now
     and, in a transaction, at commit (a request reading meanwhile would cache the old)."""
-    cache.delete(_memberships_key(user_id))
-    transaction.on_commit(lambda: cache.delete(_memberships_key(user_id)))
+    cache.delete(memberships_key(user_id))
+    transaction.on_commit(lambda: cache.delete(memberships_key(user_id)))
 
 
 def user_shop_ids(*, user, roles: tuple[str, ...] | None = None) -> set[int]:

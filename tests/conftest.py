@@ -35,6 +35,17 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request in another language leaves it active in the thread (LocaleMiddleware
+    activates, nothing deactivates): the next test of the worker starts in the default."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttle counters and cached pages live in the cache (Redis in CI): start empty."""
     from django.core.cache import cache

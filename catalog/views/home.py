@@ -9,6 +9,7 @@ from django.template.loader import get_template
 from django.views.decorators.http import require_safe
 
 from catalog import caching, selectors
+from catalog.views import whole_page
 from shops.selectors import shop_list
 
 # --- The front page ------------------------------------------------------------------
@@ -23,7 +24,8 @@ def home(request: HttpRequest) -> HttpResponse:
     """The storefront's front page: search, top categories, featured and new products,
     shops. Renders on an empty catalog too, with empty states. Its catalog sections are
     the same for every visitor: their HTML is cached while the catalog generation stands
-    (and in each language), and only the page around them is rendered per visitor."""
+    (and in each language), and only the page around them is rendered per visitor; a
+    first-time visitor's whole page comes from the cache (catalog.views.whole_page)."""
 
     def build() -> dict[str, str]:
         in_stock = selectors.product_list_public().filter(stock_quantity__gt=0)
@@ -47,5 +49,8 @@ def home(request: HttpRequest) -> HttpResponse:
         # A plain context (no context processors): nothing of the visitor can get in.
         return {"sections_html": get_template("catalog/_home_sections.html").render(context)}
 
-    shown = caching.list_read(key="page:home", build=build, timeout=caching.PAGE_TIMEOUT)
-    return render(request, "home.html", shown)
+    def render_page(extra: dict) -> HttpResponse:
+        shown = caching.list_read(key="page:home", build=build, timeout=caching.PAGE_TIMEOUT)
+        return render(request, "home.html", {**shown, **extra})
+
+    return whole_page.send(request, name="home", render_page=render_page)

@@ -25,7 +25,8 @@ from catalog import caching, selectors
 from catalog.facets import option_facets
 from catalog.filters import ORDERING_LABELS, ProductFilter
 from catalog.models import Product, ProductImage
-from shipping.caching import shop_shipping_read
+from catalog.views import whole_page
+from shipping.caching import SHIPPING_GENERATION, shop_shipping_read
 from shops.policies import may_manage_shop
 from shops.selectors import shop_list
 
@@ -265,12 +266,16 @@ def _render_listing(
     locked: tuple[str, ...] = (),
     extra: dict[str, Any] | None = None,
     public: bool = True,
+    name: str = "",
+    also: tuple[str, ...] = (),
 ) -> HttpResponse:
     """A page around a listing. The listing (templates/catalog/_listing.html: filters,
     cards, pages) shows the catalog only, never the visitor: when it lists the public
     catalog (`public`) its HTML is cached per address (path and query string) while the
     catalog generation stands (catalog.caching.list_read), and only the page around it
-    (header, cart count, CSRF token) is rendered for each visitor."""
+    (header, cart count, CSRF token) is rendered for each visitor. A public listing's
+    whole page (`name`: what it is; `also`: other generations it shows) is cached for
+    first-time visitors (catalog.views.whole_page)."""
     extra = extra or {}
     built: dict[str, Any] = {}
 
@@ -288,15 +293,21 @@ def _render_listing(
             "page_number": context["page_obj"].number,
         }
 
-    if public:
-        shown = caching.list_read(
-            key=f"page:{request.get_full_path()}", build=build, timeout=caching.PAGE_TIMEOUT
-        )
-    else:
-        shown = build()
-    # The listing's HTML is the template's SafeString (kept as such by the cache's pickling).
-    context = {**built, **shown, **extra}
-    return render(request, template_name, context)
+    def render_page(page_extra: dict) -> HttpResponse:
+        if public:
+            shown = caching.list_read(
+                key=f"page:{request.get_full_path()}", build=build, timeout=caching.PAGE_TIMEOUT
+            )
+        else:
+            shown = build()
+        # The listing's HTML is the template's SafeString (kept as such by the cache's
+        # pickling).
+        context = {**built, **shown, **extra, **page_extra}
+        return render(request, template_name, context)
+
+    if public and name:
+        return whole_page.send(request, name=name, render_page=render_page, also=also)
+    return render_page({})
 
 
 @require_safe
@@ -306,7 +317,10 @@ def product_list(request: HttpRequest) -> HttpResponse:
     if redirect_response:
         return redirect_response
     return _render_listing(
-        request, "catalog/product_list.html", queryset=selectors.product_list_public()
+        request,
+        "catalog/product_list.html",
+        queryset=selectors.product_list_public(),
+        name="products",
     )
 
 
@@ -324,6 +338,7 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "catalog/category_detail.html",
         queryset=selectors.product_list_public(),
         fixed={"category": str(node["id"])},
+        name="category",
         extra={
             "category": node,
             "breadcrumbs": selectors.category_ancestors(node["id"])[:-1],
@@ -368,4 +383,6 @@ def shop_detail(request: HttpRequest, slug: str) -> HttpResponse:
         # Members and staff also see the shop's unpublished products: theirs is not
         # the public listing. Everyone else's is.
         public=not request.user.is_authenticated,
+        name="shop",
+        also=(SHIPPING_GENERATION.format(shop.pk),),  # the page shows where it ships
     )
