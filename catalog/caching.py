@@ -46,6 +46,9 @@ LIST_TIMEOUT = 60  # anonymous API list pages
 # catalog generation), the timeout only frees the memory of addresses no one asks for.
 PAGE_TIMEOUT = 5 * 60
 COUNT_TIMEOUT = 5 * 60  # the number of products matching a filter set
+# The facets of a filter set: as long as its count, as they cost seconds to count again
+# over a million products (bench/scale.md) and the generation empties them at any change.
+FACETS_TIMEOUT = 5 * 60
 
 T = TypeVar("T")
 

@@ -435,11 +435,13 @@ class ProductViewSet(ProductVariantsMixin, viewsets.ModelViewSet):
     def facets(self, request):
         """Counts per option value, category, shop, tag, rating and price bucket under the
         list's filters (the same parameters), for a faceted sidebar."""
-        filterset = ProductFilter(request.query_params, queryset=self.get_queryset())
-        if not filterset.is_valid():
-            raise serializers.ValidationError(filterset.errors)
 
         def build() -> dict:
+            # The filters checked here, not on every hit: an address that does not
+            # validate answers 400 and is never cached, so a cached one was valid.
+            filterset = ProductFilter(request.query_params, queryset=self.get_queryset())
+            if not filterset.is_valid():
+                raise serializers.ValidationError(filterset.errors)
             base = selectors.product_list_visible(user=request.user)
             return product_facets(base=base, data=request.query_params)
 
@@ -448,6 +450,7 @@ class ProductViewSet(ProductVariantsMixin, viewsets.ModelViewSet):
         content = caching.list_read(
             key=self._list_cache_key(request),
             build=lambda: json_bytes(build()),
+            timeout=caching.FACETS_TIMEOUT,
             read_ahead=getattr(request, "cache_read_ahead", None),
         )
         return json_response(request, content)

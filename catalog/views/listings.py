@@ -26,7 +26,7 @@ from catalog.facets import option_facets
 from catalog.filters import ORDERING_LABELS, ProductFilter
 from catalog.models import Product, ProductImage
 from catalog.views import whole_page
-from shipping.caching import SHIPPING_GENERATION, shop_shipping_read
+from shipping.caching import ALL_SHIPPING_GENERATION, shop_shipping_read
 from shops.policies import may_manage_shop
 from shops.selectors import shop_list
 
@@ -267,15 +267,16 @@ def _render_listing(
     extra: dict[str, Any] | None = None,
     public: bool = True,
     name: str = "",
-    also: tuple[str, ...] = (),
+    page_extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """A page around a listing. The listing (templates/catalog/_listing.html: filters,
     cards, pages) shows the catalog only, never the visitor: when it lists the public
     catalog (`public`) its HTML is cached per address (path and query string) while the
     catalog generation stands (catalog.caching.list_read), and only the page around it
     (header, cart count, CSRF token) is rendered for each visitor. A public listing's
-    whole page (`name`: what it is; `also`: other generations it shows) is cached for
-    first-time visitors (catalog.views.whole_page)."""
+    whole page (`name`: what it is) is cached for first-time visitors
+    (catalog.views.whole_page); `page_extra`: the context of a caller that asked for
+    the whole page itself (the page's own lookups then come after the cache)."""
     extra = extra or {}
     built: dict[str, Any] = {}
 
@@ -306,8 +307,8 @@ def _render_listing(
         return render(request, template_name, context)
 
     if public and name:
-        return whole_page.send(request, name=name, render_page=render_page, also=also)
-    return render_page({})
+        return whole_page.send(request, name=name, render_page=render_page)
+    return render_page(page_extra or {})
 
 
 @require_safe
@@ -330,20 +331,25 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     redirect_response = _redirect_without_empty_values(request)
     if redirect_response:
         return redirect_response
-    node = selectors.category_find(slug)
-    if node is None or node["slug"] != slug:
-        raise Http404(_("No such category."))
-    return _render_listing(
-        request,
-        "catalog/category_detail.html",
-        queryset=selectors.product_list_public(),
-        fixed={"category": str(node["id"])},
-        name="category",
-        extra={
-            "category": node,
-            "breadcrumbs": selectors.category_ancestors(node["id"])[:-1],
-        },
-    )
+
+    def render_page(page_extra: dict) -> HttpResponse:
+        node = selectors.category_find(slug)
+        if node is None or node["slug"] != slug:
+            raise Http404(_("No such category."))
+        return _render_listing(
+            request,
+            "catalog/category_detail.html",
+            queryset=selectors.product_list_public(),
+            fixed={"category": str(node["id"])},
+            extra={
+                "category": node,
+                "breadcrumbs": selectors.category_ancestors(node["id"])[:-1],
+            },
+            page_extra=page_extra,
+        )
+
+    # A first visit asks for the whole page before anything else (catalog.views.whole_page).
+    return whole_page.send(request, name="category", render_page=render_page)
 
 
 @require_safe
@@ -354,35 +360,43 @@ def shop_detail(request: HttpRequest, slug: str) -> HttpResponse:
     redirect_response = _redirect_without_empty_values(request)
     if redirect_response:
         return redirect_response
-    if request.user.is_authenticated:
-        shop = get_object_or_404(shop_list(user=request.user), slug=slug)
-    else:
-        # An open shop, as anyone sees it: cached while the catalog (shops included)
-        # stands, so that a visitor's page is served without a query.
-        shop = caching.list_read(
-            key=f"shop:{slug}",
-            build=lambda: shop_list(user=request.user).filter(slug=slug).first(),
-            timeout=caching.PAGE_TIMEOUT,
+
+    def render_page(page_extra: dict) -> HttpResponse:
+        if request.user.is_authenticated:
+            shop = get_object_or_404(shop_list(user=request.user), slug=slug)
+        else:
+            # An open shop, as anyone sees it: cached while the catalog (shops included)
+            # stands, so that a visitor's page is served without a query.
+            shop = caching.list_read(
+                key=f"shop:{slug}",
+                build=lambda: shop_list(user=request.user).filter(slug=slug).first(),
+                timeout=caching.PAGE_TIMEOUT,
+            )
+            if shop is None:
+                raise Http404(_("No such shop."))
+        queryset = selectors.product_list_visible(user=request.user).filter(shop=shop)
+        return _render_listing(
+            request,
+            "catalog/shop_detail.html",
+            queryset=queryset,
+            locked=("shop",),
+            extra={
+                "shop": shop,
+                # Where it ships: cached until its zones or methods change.
+                "shipping_zones": shop_shipping_read(shop_id=shop.pk),
+                "shop_currency": settings.DEFAULT_CURRENCY,
+                "filter_category_in_place": True,
+                "is_owner": request.user.is_authenticated and may_manage_shop(request.user, shop),
+            },
+            # Members and staff also see the shop's unpublished products: theirs is not
+            # the public listing. Everyone else's is.
+            public=not request.user.is_authenticated,
+            page_extra=page_extra,
         )
-        if shop is None:
-            raise Http404(_("No such shop."))
-    queryset = selectors.product_list_visible(user=request.user).filter(shop=shop)
-    return _render_listing(
-        request,
-        "catalog/shop_detail.html",
-        queryset=queryset,
-        locked=("shop",),
-        extra={
-            "shop": shop,
-            # Where it ships: cached until its zones or methods change.
-            "shipping_zones": shop_shipping_read(shop_id=shop.pk),
-            "shop_currency": settings.DEFAULT_CURRENCY,
-            "filter_category_in_place": True,
-            "is_owner": request.user.is_authenticated and may_manage_shop(request.user, shop),
-        },
-        # Members and staff also see the shop's unpublished products: theirs is not
-        # the public listing. Everyone else's is.
-        public=not request.user.is_authenticated,
-        name="shop",
-        also=(SHIPPING_GENERATION.format(shop.pk),),  # the page shows where it ships
+
+    # A first visit asks for the whole page before anything else; the page says where
+    # the shop ships, so it also stands on every shop's shipping generation (a shop's
+    # id is not known before the page is read, and shipping rarely changes).
+    return whole_page.send(
+        request, name="shop", render_page=render_page, also=(ALL_SHIPPING_GENERATION,)
     )
