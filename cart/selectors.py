@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -16,6 +17,7 @@ from cart.pricing import BasketTotals, LineInput, basket_totals
 from catalog.models import ProductImage, ProductOptionValue
 from catalog.pricing import apply_sale_prices
 from catalog.selectors import variant_for_sale, variant_is_for_sale
+from core import generations
 from promotions.exceptions import VoucherError
 from promotions.selectors import Offer, offer_of, with_targets
 from promotions.services import voucher_problem
@@ -182,7 +184,14 @@ def _add_vouchers(summary: CartSummary, cart: Cart) -> None:
     if not entries:
         return
     with_targets({entry.voucher.promotion for entry in entries})
+    now = timezone.now()
     for entry in entries:
+        promotion = entry.voucher.promotion
+        # A code that starts or ends later changes the cart then: a cached cart stops
+        # being true at that moment (core.generations).
+        for moment in (promotion.starts_at, promotion.ends_at):
+            if moment is not None and moment > now:
+                generations.valid_until(moment)
         problem = voucher_problem(entry.voucher, user_id=cart.user_id)
         if problem is None:
             summary.offers.append(offer_of(entry.voucher))

@@ -641,7 +641,13 @@ def order_hold_stock(*, order_id, until: datetime, shorten: bool = False) -> boo
     held = Order.objects.filter(pk=order_id, status=S.PENDING, reserved_until__isnull=False)
     if not shorten:
         held = held.filter(reserved_until__lt=until)
-    return bool(held.update(reserved_until=until, updated_at=timezone.now()))
+    if not held.update(reserved_until=until, updated_at=timezone.now()):
+        return False
+    # An update() sends no signal: the buyer's cached orders show the new hold.
+    user_orders_changed(
+        user_ids=Order.objects.filter(pk=order_id).values_list("user_id", flat=True)
+    )
+    return True
 
 
 def orders_expire_reservations(*, now: datetime | None = None) -> int:

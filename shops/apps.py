@@ -18,11 +18,16 @@ class ShopsConfig(AppConfig):
 
         from core.security.jwt import register_card_companion
         from shops.models import ShopMembership
-        from shops.selectors import memberships_forget, memberships_key
+        from shops.selectors import (
+            memberships_forget,
+            memberships_generation_key,
+            memberships_key,
+        )
 
         # A signed-in request asks which shops its person manages: read with the token's
         # user, in the same round trip.
         register_card_companion(memberships_key)
+        register_card_companion(memberships_generation_key)
 
         # Who manages which shop is cached per person (shops.selectors): a membership, an
         # email address (only a verified current address counts) or the person changed.

@@ -1,9 +1,10 @@
 """Reads of the shops app: querysets already limited to what the caller may see."""
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
+from core import generations
 from shops.models import Shop, ShopMembership
 
 
@@ -38,24 +39,36 @@ def memberships_key(user_id) -> str:
     return f"{MEMBERSHIPS_PREFIX}{user_id}"
 
 
+def memberships_generation_key(user_id) -> str:
+    return f"shops:gen:memberships:{user_id}"
+
+
 def _held(user) -> list[tuple[int, str]]:
     """(shop id, role) of each membership that counts, cached per person: every signed-in
     request asks (the seller's scope of lists and permissions), and most people hold
-    none."""
-    key = memberships_key(user.pk)
+    none. They decide who may see and do what, so they are read from the primary (never
+    a replica that may not have the change yet) and stored under the person's memberships
+    generation as read *before* the read (core.generations): a change committed while
+    they were read bumps it, and what was read is never taken as current."""
+    key, mark = memberships_key(user.pk), memberships_generation_key(user.pk)
     read = getattr(user, "cache_read", None)  # read with the token's user (core.security.jwt)
-    held = read[key] if read and key in read else cache.get(key)
-    if held is None:
-        held = [tuple(pair) for pair in _memberships_of(user).values_list("shop_id", "role")]
-        cache.set(key, held, MEMBERSHIPS_TIMEOUT)
+    found = read if read and key in read and mark in read else cache.get_many([key, mark])
+    token = found.get(mark) or generations.current([mark])[0]
+    stored = found.get(key)
+    if stored is not None and stored[0] == token:
+        return stored[1]
+    held = [
+        tuple(pair)
+        for pair in _memberships_of(user).using(DEFAULT_DB_ALIAS).values_list("shop_id", "role")
+    ]
+    cache.set(key, (token, held), MEMBERSHIPS_TIMEOUT)
     return held
 
 
 def memberships_forget(user_id) -> None:
-    """A membership, an address or the person changed: forget the cached memberships now
-    and, in a transaction, at commit (a request reading meanwhile would cache the old)."""
-    cache.delete(memberships_key(user_id))
-    transaction.on_commit(lambda: cache.delete(memberships_key(user_id)))
+    """A membership, an address or the person changed: their memberships generation is
+    bumped now and, in a transaction, at commit (core.generations.bump)."""
+    generations.bump([memberships_generation_key(user_id)])
 
 
 def user_shop_ids(*, user, roles: tuple[str, ...] | None = None) -> set[int]:

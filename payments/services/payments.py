@@ -178,21 +178,25 @@ def payment_create(
                     payable = False
                 elif others:
                     _cancel_attempts(others)
-            if payable:
-                payment = Payment.objects.create(
-                    order=locked,
-                    user=user,
-                    provider=gateway.name,
-                    provider_payment_id=intent.id,
-                    status=intent.status,
-                    amount=locked.total,
-                    currency=locked.currency,
-                    client_secret=intent.client_secret,
-                    redirect_url=intent.action_url[:500],
-                    idempotency_key=key,
-                )
+            # A refused attempt is recorded too, cancelled: its key is used up, so the
+            # next attempt asks the provider for a new intent, not this one's replay.
+            payment = Payment.objects.create(
+                order=locked,
+                user=user,
+                provider=gateway.name,
+                provider_payment_id=intent.id,
+                status=intent.status if payable else P.CANCELED,
+                amount=locked.total,
+                currency=locked.currency,
+                client_secret=intent.client_secret,
+                redirect_url=intent.action_url[:500],
+                idempotency_key=key,
+            )
     except IntegrityError:  # a simultaneous request recorded this attempt first
-        return Payment.objects.get(idempotency_key=key), False
+        recorded = Payment.objects.get(idempotency_key=key)
+        if recorded.provider_payment_id != intent.id:  # not the intent we were given
+            _cancel_intent(gateway, intent.id)
+        return recorded, False
     if not payable:  # paid, cancelled or run out while the provider answered
         _cancel_intent(gateway, intent.id)
         _check_payable(locked)

@@ -84,7 +84,10 @@ def test_two_simultaneous_creates_make_one_payment(provider):
     for thread in threads:
         thread.join(timeout=30)
     assert errors == []
-    assert [name for name, _inside in provider.calls] == ["create_intent", "create_intent"]
+    # The dummy answers a repeated key with a new intent (Stripe would replay the first):
+    # the later request's own intent is cancelled, and it answers the recorded payment.
+    calls = [name for name, _inside in provider.calls]
+    assert calls == ["create_intent", "create_intent", "cancel_intent"]
     assert sorted(created for _payment, created in answers) == [False, True]
     assert len({payment.pk for payment, _created in answers}) == 1
     assert Payment.objects.filter(order=order).count() == 1
@@ -97,7 +100,10 @@ def test_an_order_cancelled_while_the_provider_answers_gets_no_payment(provider)
     provider.during = lambda: order_cancel(order=Order.objects.get(pk=order.pk), by=user)
     with pytest.raises(OrderNotPayable):
         services.payment_create(user=user, order=order)
-    assert not Payment.objects.filter(order=order).exists()
+    # The attempt is recorded cancelled (its key used up), its intent cancelled.
+    assert list(Payment.objects.filter(order=order).values_list("status", flat=True)) == [
+        "canceled"
+    ]
     assert [name for name, _inside in provider.calls] == ["create_intent", "cancel_intent"]
     assert Order.objects.get(pk=order.pk).status == OrderStatus.CANCELLED
 
@@ -119,7 +125,26 @@ def test_a_payment_paid_while_another_provider_answered_is_not_cancelled(provide
     provider.during = paid_meanwhile
     with pytest.raises(OrderNotPayable):
         services.payment_create(user=user, order=Order.objects.get(pk=order.pk))
-    assert list(Payment.objects.filter(order=order).values_list("status", flat=True)) == [
-        "succeeded"
+    assert sorted(Payment.objects.filter(order=order).values_list("status", flat=True)) == [
+        "canceled",  # the switch's attempt, recorded cancelled
+        "succeeded",
     ]
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PAID
+
+
+@pytest.mark.django_db
+def test_after_a_refused_attempt_the_next_one_asks_for_a_new_intent(provider):
+    """A refused attempt's key is used up: the next create does not get the provider's
+    replay of the cancelled intent."""
+    user, client = shopper()
+    order = Order.objects.get(pk=place_order(client)["id"])
+    reserved = order.reserved_until
+    Order.objects.filter(pk=order.pk).update(reserved_until=None)
+    provider.during = lambda: Order.objects.filter(pk=order.pk).update(status="paid")
+    with pytest.raises(OrderNotPayable):
+        services.payment_create(user=user, order=Order.objects.get(pk=order.pk))
+    provider.during = None
+    Order.objects.filter(pk=order.pk).update(status="pending", reserved_until=reserved)
+    payment, created = services.payment_create(user=user, order=Order.objects.get(pk=order.pk))
+    assert created and payment.status == "requires_payment_method"
+    assert payment.idempotency_key.endswith("attempt-2")

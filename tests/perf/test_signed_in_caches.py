@@ -165,3 +165,26 @@ def test_memberships_are_cached_and_forgotten_when_anything_under_them_changes(b
     assert user_shop_ids(user=buyer) == {shop.pk}
     ShopMembership.objects.filter(user=buyer).delete()
     assert user_shop_ids(user=buyer) == set()
+
+
+def test_memberships_read_while_they_change_are_not_taken_as_current(buyer, monkeypatch):
+    from shops import selectors
+
+    shop = ShopFactory()
+    membership = MembershipFactory(shop=shop, user=buyer, role="owner")
+
+    class ReadBeforeTheChange:
+        """The rows as read, then the membership removed before they are cached."""
+
+        def using(self, alias):
+            assert alias == "default"  # who may do what: read from the primary
+            return self
+
+        def values_list(self, *fields):
+            ShopMembership.objects.filter(pk=membership.pk).delete()
+            return [(shop.pk, "owner")]
+
+    monkeypatch.setattr(selectors, "_memberships_of", lambda user: ReadBeforeTheChange())
+    assert user_shop_ids(user=buyer) == {shop.pk}  # what that request read
+    monkeypatch.undo()
+    assert user_shop_ids(user=buyer) == set()  # not kept: the removal bumped the generation
