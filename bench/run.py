@@ -98,6 +98,10 @@ class Endpoint:
     path: str
     headers: dict[str, str] = field(default_factory=dict)
 
+    def environ(self) -> dict[str, str]:
+        """The headers as the test client takes them (HTTP_AUTHORIZATION=...)."""
+        return {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in self.headers.items()}
+
 
 def env_number(name: str, default: float) -> float:
     value = os.environ.get(name, "")
@@ -625,8 +629,7 @@ def queries_count(endpoints: list[Endpoint]) -> dict[str, tuple[int, int]]:
     client = Client(HTTP_HOST="127.0.0.1")
     counts = {}
     for endpoint in endpoints:
-        headers = {key.upper().replace("-", "_"): v for key, v in endpoint.headers.items()}
-        extra = {f"HTTP_{key}": value for key, value in headers.items()}
+        extra = endpoint.environ()
         found = []
         cache.clear()  # cold: nothing cached, not even what another endpoint shares
         for _attempt in ("cold", "warm"):
@@ -654,7 +657,7 @@ def queries_explain(endpoints: list[Endpoint]) -> dict[str, list[dict]]:
     client = Client(HTTP_HOST="127.0.0.1")
     found: dict[str, list[dict]] = {}
     for endpoint in endpoints:
-        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in endpoint.headers.items()}
+        extra = endpoint.environ()
         cache.clear()
         with CaptureQueriesContext(connection) as captured:
             client.get(endpoint.path, **extra)
@@ -687,9 +690,7 @@ def endpoint_profile(endpoint: Endpoint, requests: int = PROFILE_REQUESTS) -> st
     from django.test import Client
 
     client = Client(HTTP_HOST="127.0.0.1")
-    extra = {
-        "HTTP_" + key.upper().replace("-", "_"): value for key, value in endpoint.headers.items()
-    }
+    extra = endpoint.environ()
     client.get(endpoint.path, **extra)
     profiler = cProfile.Profile()
     profiler.enable()

@@ -409,8 +409,7 @@ def order_place(
 
 
 def _lock(order: Order) -> Order:
-    # With its buyer (not locked): the timeline's notes are written in their language.
-    return Order.objects.select_for_update(of=("self",)).select_related("user").get(pk=order.pk)
+    return order_lock(order_id=order.pk)
 
 
 def _move(
@@ -589,8 +588,9 @@ def orders_adopt(*, user: User, emails: list[str], confirmed_only: bool = False)
 
 
 def order_lock(*, order_id) -> Order:
-    """The order's row locked, with its buyer: for a caller that must lock the order
-    before rows of its own (payments), then hands it to order_mark_paid(locked=True)."""
+    """The order's row locked, with its buyer (not locked: the timeline's notes are
+    written in their language). Also for a caller that must lock the order before rows
+    of its own (payments), then hands it to order_mark_paid(locked=True)."""
     return Order.objects.select_for_update(of=("self",)).select_related("user").get(pk=order_id)
 
 

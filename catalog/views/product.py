@@ -10,7 +10,6 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -27,6 +26,7 @@ from catalog import caching, late_parts, selectors, services, viewed
 from catalog.forms import ReviewForm
 from catalog.models import Product, ProductVariant
 from catalog.templatetags.shop_tags import money, stock_status
+from catalog.views.whole_page import first_visit
 from core import generations
 from core.errors import ApplicationError
 from core.forms import form_add_service_error
@@ -240,7 +240,7 @@ def _whole_page_name(request: HttpRequest) -> str | None:
     when the visitor has anything of their own to see: a session (a guest cart, a
     message) or a message cookie. Such a visitor's page differs from the next one's only
     by the CSRF token, which is put in when the page is sent."""
-    if request.COOKIES.get(settings.SESSION_COOKIE_NAME) or request.COOKIES.get("messages"):
+    if not first_visit(request):  # the one rule of the front door's whole pages
         return None
     digest = hashlib.blake2b(request.get_full_path().encode(), digest_size=12).hexdigest()
     return f"page:{digest}"
