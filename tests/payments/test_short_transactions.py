@@ -62,6 +62,7 @@ def test_the_provider_answers_outside_every_transaction(provider):
     assert Order.objects.get(pk=order["id"]).status == OrderStatus.PAID
 
 
+@pytest.mark.postgresql  # threads writing at once: SQLite's in-memory test database locks tables
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_creates_make_one_payment(provider):
     user, client = shopper()
