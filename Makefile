@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 ## test database and Redis database: tests/xdist_services.py).
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test test-sqlite install install-test translations browser gettext lint format migrate seed check-deploy bench bench-scale clean
+.PHONY: run test test-sqlite install install-test translations browser gettext node clients lint format migrate seed check-deploy bench bench-scale clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,32 +36,43 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 install: $(VENV)/.installed translations
 install-test: $(VENV)/.installed-test translations
 
+## Installs Debian's package $(1) when the command $(2) is missing (needs root and apt-get);
+## $(3) says what needs it.
+define apt_install
+	@if ! command -v $(2) >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's $(1) for $(3)"; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(1) >/dev/null \
+			|| { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(1) >/dev/null; }; \
+		else \
+			echo "$(3) need $(2): sudo apt-get install $(1)"; exit 1; \
+		fi; \
+	fi
+endef
+
 ## The browser tests (tests/e2e) drive Debian's Chromium; Playwright's own browser download
-## does not work on these machines. Installed here when missing (needs root and apt-get).
+## does not work on these machines.
 CHROMIUM ?= /usr/bin/chromium
 browser:
-	@if [ ! -x "$(CHROMIUM)" ]; then \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			echo "Installing Debian's chromium for the browser tests"; \
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
-			|| { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; \
-		else \
-			echo "The browser tests need Chromium at $(CHROMIUM): sudo apt-get install chromium"; exit 1; \
-		fi; \
-	fi
+	$(call apt_install,chromium,$(CHROMIUM),the browser tests)
 
-## The translation test runs makemessages, which needs GNU gettext's xgettext (Debian's
-## gettext package); installed here when missing (needs root and apt-get).
+## The translation test runs makemessages, which needs GNU gettext's xgettext.
 gettext:
-	@if ! command -v xgettext >/dev/null; then \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			echo "Installing GNU gettext for the translation tests"; \
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -q gettext >/dev/null \
-			|| { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q gettext >/dev/null; }; \
-		else \
-			echo "The translation tests need GNU gettext (xgettext): sudo apt-get install gettext"; exit 1; \
-		fi; \
-	fi
+	$(call apt_install,gettext,xgettext,the translation tests)
+
+## The TypeScript generator and compiler (clients/package-lock.json), for `make clients` and
+## the tests of the generated clients, with Debian's Node.js and npm.
+clients/node_modules/.package-lock.json: clients/package-lock.json
+	$(call apt_install,npm,npm,the TypeScript client)
+	cd clients && npm ci --no-audit --no-fund --loglevel=error
+node: clients/node_modules/.package-lock.json
+
+## The API's clients from this checkout's schema (clients/generate.py): a Python client
+## (openapi-python-client) and TypeScript types (openapi-typescript) in clients/generated/
+## (git-ignored). Fails if a generator warns, a module does not import or `tsc --strict`
+## finds an error.
+clients: install-test node
+	$(PY) -m clients.generate
 
 ## The quickstart: embedded defaults (SQLite, local media, console email, eager Celery,
 ## dummy payments), DEBUG on, demo data and a staff login printed.
@@ -82,16 +93,17 @@ run: install
 
 ## The whole test suite with coverage, against PostgreSQL and Redis. DATABASE_URL and
 ## REDIS_URL from the environment win over the local defaults.
-test: install-test browser gettext
+test: install-test browser gettext node
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
-		$(PY) -m pytest -n $(PYTEST_WORKERS) --cov --cov-report=term $(PYTEST_ARGS)
+		$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --cov --cov-report=term $(PYTEST_ARGS)
 
 ## The same suite on SQLite (the quickstart's database); PostgreSQL-only tests, the
-## browser journeys and the schema fuzzing (both ran against PostgreSQL in `make test`;
-## they test pages and the API contract, not the database) are left out.
+## browser journeys, the schema fuzzing and the generated clients (all ran against
+## PostgreSQL in `make test`; they test pages and the API contract, not the database) are
+## left out.
 test-sqlite: install-test gettext
 	DATABASE_URL="sqlite:///$(CURDIR)/.test-sqlite.db" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
-		$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not postgresql and not e2e and not fuzz" -p no:cacheprovider $(PYTEST_ARGS)
+		$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not postgresql and not e2e and not fuzz and not clients" -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: install-test
 	$(VENV)/bin/ruff check .
@@ -133,4 +145,4 @@ check-deploy: install
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
-	rm -rf $(VENV) .pytest_cache .coverage htmlcov staticfiles .test-sqlite.db
+	rm -rf $(VENV) .pytest_cache .coverage htmlcov staticfiles .test-sqlite.db clients/generated clients/node_modules

@@ -7,8 +7,14 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django_countries.serializer_fields import CountryField
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
@@ -129,6 +135,11 @@ class LoginSerializer(serializers.Serializer):
     )
 
 
+class LoginFormSerializer(LoginSerializer):
+    """The same fields, form-encoded (OAuth2-style clients): a schema component of its own,
+    so that a generated client sends each body in its own content type."""
+
+
 class TokensSerializer(serializers.Serializer):
     access = serializers.CharField()
     refresh = serializers.CharField()
@@ -182,6 +193,12 @@ class PostalAddressSerializer(serializers.ModelSerializer):
         }
 
 
+@extend_schema_field(PostalAddressSerializer)
+class AddressSnapshotField(serializers.JSONField):
+    """An address as an order keeps it: the address fields when the order was placed (the
+    schema names its shape, PostalAddress, not an object of anything)."""
+
+
 class AddressSerializer(serializers.ModelSerializer):
     country = CountryField()
 
@@ -217,7 +234,11 @@ class RegisterView(PublicAPIView):
 
     throttle_classes = [RegisterAddressThrottle, RegisterAccountThrottle]
 
-    @extend_schema(request=RegisterSerializer, responses={201: RegistrationAcceptedSerializer})
+    @extend_schema(
+        operation_id="auth_register",
+        request=RegisterSerializer,
+        responses={201: RegistrationAcceptedSerializer},
+    )
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -234,9 +255,19 @@ class RegisterView(PublicAPIView):
 
 class LoginView(PublicAPIView):
     """Failed attempts are counted by the sign-in guard (accounts.signin), shared with the
-    pages and the admin; successful ones are not."""
+    pages and the admin; successful ones are not. Besides JSON it takes a form (`email`,
+    `password`), as OAuth2-style clients send (the contract)."""
 
-    @extend_schema(request=LoginSerializer, responses={200: LoginResponseSerializer})
+    parser_classes = [JSONParser, FormParser]
+
+    @extend_schema(
+        operation_id="auth_login",
+        request={
+            "application/json": LoginSerializer,
+            "application/x-www-form-urlencoded": LoginFormSerializer,
+        },
+        responses={200: LoginResponseSerializer},
+    )
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -261,6 +292,7 @@ class SafeTokenRefreshSerializer(TokenRefreshSerializer):
         return super().validate(attrs)
 
 
+@extend_schema_view(post=extend_schema(operation_id="auth_refresh"))
 class RefreshView(TokenRefreshView):
     """Rotates: answers a new refresh token and blacklists the one it was given."""
 
@@ -275,7 +307,9 @@ class LogoutView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=RefreshTokenSerializer, responses={204: None})
+    @extend_schema(
+        operation_id="auth_logout", request=RefreshTokenSerializer, responses={204: None}
+    )
     def post(self, request):
         serializer = RefreshTokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -289,6 +323,7 @@ class ForgotPasswordView(PublicAPIView):
     throttle_classes = [PasswordResetAddressThrottle, PasswordResetAccountThrottle]
 
     @extend_schema(
+        operation_id="auth_forgot_password",
         request=EmailSerializer,
         responses={202: inline_serializer("Accepted", {"detail": serializers.CharField()})},
     )
@@ -305,7 +340,9 @@ class ForgotPasswordView(PublicAPIView):
 class ResetPasswordView(PublicAPIView):
     throttle_classes = [PasswordResetAddressThrottle]
 
-    @extend_schema(request=ResetPasswordSerializer, responses={204: None})
+    @extend_schema(
+        operation_id="auth_reset_password", request=ResetPasswordSerializer, responses={204: None}
+    )
     def post(self, request):
         serializer = ResetPasswordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -316,7 +353,9 @@ class ResetPasswordView(PublicAPIView):
 class ChangePasswordView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=ChangePasswordSerializer, responses={204: None})
+    @extend_schema(
+        operation_id="auth_change_password", request=ChangePasswordSerializer, responses={204: None}
+    )
     def post(self, request):
         serializer = ChangePasswordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -327,7 +366,9 @@ class ChangePasswordView(APIView):
 class VerifyEmailView(PublicAPIView):
     throttle_classes = [VerifyEmailAddressThrottle, VerifyEmailKeyThrottle]
 
-    @extend_schema(request=VerifyEmailSerializer, responses={204: None})
+    @extend_schema(
+        operation_id="auth_verify_email", request=VerifyEmailSerializer, responses={204: None}
+    )
     def post(self, request):
         serializer = VerifyEmailSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

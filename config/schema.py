@@ -33,9 +33,10 @@ ERROR_MEANINGS: dict[int, str] = {
     404: "`not_found`: nothing the caller may see has this id",
     409: "The request conflicts with the current state",
     413: "`request_too_large`: the body is larger than the limit",
-    415: "`unsupported_media_type`: send JSON",
+    415: "`unsupported_media_type`: send the body in a content type this operation lists",
     429: "`throttled`: too many requests; `Retry-After` says how many seconds to wait",
     502: "`payment_provider_error`: the payment provider did not answer",
+    503: "`payments_not_configured`: payments are not set up on this site",
 }
 
 VOUCHER_ERRORS = [
@@ -46,25 +47,62 @@ VOUCHER_ERRORS = [
     "voucher_already_used",
 ]
 
+NOT_CONFIGURED = ["payments_not_configured"]
+CHECKOUT_CONFLICTS = [
+    "insufficient_stock",
+    "product_unavailable",
+    "not_shippable",
+    "pending_orders_limit",
+    "pending_units_limit",
+]
+
+# The operations that find the caller's cart: a guest's unknown cart token answers 404
+# `cart_token_unknown` (cart.services). The other views taking the token read the guest's
+# orders and answer a plain 404.
+GUEST_CART_OPERATIONS = {
+    "cart_retrieve",
+    "cart_clear",
+    "cart_add",
+    "cart_item_update",
+    "cart_item_remove",
+    "cart_voucher_add",
+    "cart_voucher_remove",
+    "cart_shipping_options",
+    "cart_checkout",
+    "orders_create",
+}
+
 # Errors the services raise, by operation id: status -> the codes it may carry.
 DOMAIN_ERRORS: dict[str, dict[int, list[str]]] = {
-    "auth_login_create": {401: ["invalid_credentials"]},
-    "auth_refresh_create": {401: ["token_invalid"]},
-    "auth_logout_create": {401: ["token_invalid"]},
-    "auth_reset_password_create": {400: ["invalid_token", "validation_error"]},
-    "auth_verify_email_create": {400: ["invalid_key"]},
+    "auth_login": {
+        401: ["invalid_credentials", "mfa_required", "invalid_mfa_code"],
+        403: ["mfa_setup_required"],
+    },
+    "shops_create": {403: ["permission_denied", "email_not_verified"]},
+    "categories_destroy": {400: ["validation_error"]},
+    "variants_destroy": {400: ["validation_error"]},
+    "products_facets": {400: ["validation_error"]},
+    "auth_refresh": {401: ["token_invalid"]},
+    "auth_logout": {401: ["token_invalid"]},
+    "auth_reset_password": {400: ["invalid_token", "validation_error"]},
+    "auth_verify_email": {400: ["invalid_key"]},
     "products_create": {404: ["not_found"], 403: ["permission_denied"]},
     "products_reviews_create": {403: ["permission_denied"], 409: ["already_reviewed"]},
-    "cart_add": {404: ["not_found"], 409: ["insufficient_stock", "product_unavailable"]},
+    "cart_add": {
+        400: ["variant_required", "validation_error"],
+        404: ["not_found"],
+        409: ["insufficient_stock", "product_unavailable"],
+    },
     "cart_item_update": {409: ["insufficient_stock", "product_unavailable"]},
     "cart_voucher_add": {400: [*VOUCHER_ERRORS, "validation_error"]},
     "orders_returns_create": {403: ["permission_denied"], 409: ["return_not_allowed"]},
-    "returns_approve_create": {403: ["permission_denied"], 409: ["invalid_status_transition"]},
-    "returns_refuse_create": {403: ["permission_denied"], 409: ["invalid_status_transition"]},
-    "returns_receive_create": {
+    "returns_approve": {403: ["permission_denied"], 409: ["invalid_status_transition"]},
+    "returns_refuse": {403: ["permission_denied"], 409: ["invalid_status_transition"]},
+    "returns_receive": {
         403: ["permission_denied"],
         409: ["invalid_status_transition", "payment_not_refundable"],
         502: ["payment_provider_error"],
+        503: NOT_CONFIGURED,
     },
     "wishlist_add": {404: ["not_found"]},
     "wishlist_move_to_cart": {
@@ -78,46 +116,57 @@ DOMAIN_ERRORS: dict[str, dict[int, list[str]]] = {
     "promotions_codes_generate": {403: ["permission_denied"]},
     "vouchers_create": {403: ["permission_denied"]},
     "vouchers_destroy": {403: ["permission_denied"], 400: ["validation_error"]},
-    "cart_checkout_create": {
+    "cart_checkout": {
         400: ["cart_empty", "validation_error", *VOUCHER_ERRORS],
         403: ["email_not_verified"],
         404: ["not_found"],
-        409: ["insufficient_stock", "product_unavailable", "not_shippable"],
+        409: CHECKOUT_CONFLICTS,
     },
     "orders_create": {
         400: ["cart_empty", "validation_error", *VOUCHER_ERRORS],
         403: ["email_not_verified"],
         404: ["not_found"],
-        409: ["insufficient_stock", "product_unavailable", "not_shippable"],
+        409: CHECKOUT_CONFLICTS,
     },
     "orders_fulfilments_create": {
         403: ["permission_denied"],
-        409: ["invalid_status_transition"],
+        409: ["invalid_status_transition", "order_awaiting_email"],
     },
-    "reports_seller_statements_retrieve": {403: ["permission_denied"], 404: ["not_found"]},
-    "orders_destroy": {
+    "reports_seller_statements": {403: ["permission_denied"], 404: ["not_found"]},
+    # A paid order's refund runs in a task after commit: with tasks run in-process (the
+    # quickstart), the provider's errors reach the answer.
+    "orders_cancel": {
         403: ["permission_denied"],
-        409: ["invalid_status_transition"],
+        409: ["invalid_status_transition", "lines_fulfilled"],
         502: ["payment_provider_error"],
+        503: NOT_CONFIGURED,
     },
-    "orders_status_update": {409: ["invalid_status_transition"]},
-    "payments_create_create": {
+    "orders_status_update": {
+        403: ["permission_denied"],
+        409: ["invalid_status_transition", "lines_fulfilled"],
+        502: ["payment_provider_error"],
+        503: NOT_CONFIGURED,
+    },
+    "payments_create": {
         404: ["not_found"],
         409: ["order_not_payable"],
         502: ["payment_provider_error"],
+        503: NOT_CONFIGURED,
     },
-    "payments_confirm_create": {
+    "payments_confirm": {
         402: ["payment_failed"],
         404: ["not_found"],
-        409: ["payment_not_confirmable", "order_not_payable"],
+        409: ["payment_not_confirmable", "order_not_payable", "payment_not_approved"],
         502: ["payment_provider_error"],
+        503: NOT_CONFIGURED,
     },
-    "payments_refund_create": {
+    "payments_refund": {
         404: ["not_found"],
         409: ["payment_not_refundable"],
         502: ["payment_provider_error"],
+        503: NOT_CONFIGURED,
     },
-    "payments_methods_destroy": {502: ["payment_provider_error"]},
+    "payments_methods_destroy": {502: ["payment_provider_error"], 503: NOT_CONFIGURED},
 }
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -138,6 +187,13 @@ class ShopAutoSchema(AutoSchema):
             finally:
                 self.method = "DELETE"
         return super()._get_request_body(direction)
+
+    def get_auth(self):
+        # An operation for anyone (no authenticator) names no security requirement rather
+        # than the empty one (`[{}]`): the schema has no global one, so both say "open", and
+        # openapi-python-client takes any requirement to mean a token is needed.
+        auth = super().get_auth()
+        return [] if auth == [{}] else auth
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
@@ -200,6 +256,12 @@ class ShopAutoSchema(AutoSchema):
             statuses[403] = []
         if has_path_ids or (self._is_list_view() and self._get_paginator()):
             statuses[404] = []  # also a page number past the last page
+        from cart.auth import CartTokenAuthentication  # here: the app's API imports this one
+
+        if any(issubclass(klass, CartTokenAuthentication) for klass in authenticators):
+            statuses[401].append("cart_token_invalid")
+        if operation["operationId"] in GUEST_CART_OPERATIONS:
+            statuses.setdefault(404, []).append("cart_token_unknown")
         for status_code, codes in DOMAIN_ERRORS.get(operation["operationId"], {}).items():
             statuses.setdefault(status_code, [])
             statuses[status_code] = [*statuses[status_code], *codes]
@@ -208,7 +270,6 @@ class ShopAutoSchema(AutoSchema):
 
 # --- Addresses outside DRF, described by hand ---------------------------------------------
 
-_JSON_OBJECT = {"type": "object", "additionalProperties": True}
 _ERROR_REF = {"$ref": "#/components/schemas/Error"}
 
 
@@ -216,36 +277,71 @@ def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-HEALTH_SCHEMA = {
-    "type": "object",
-    "properties": {"status": {"type": "string", "enum": ["ok"]}},
-    "required": ["status"],
-}
-READINESS_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "status": {"type": "string", "enum": ["ok", "unavailable"]},
-        "checks": {
-            "type": "object",
-            "properties": {
-                "database": {"type": "string"},
-                "cache": {"type": "string"},
-                "broker": {"type": "string"},
-            },
-            "required": ["database", "cache", "broker"],
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+# The answers of the addresses outside DRF, as named components (a generated client gets
+# one type for each, not one per status and operation).
+EXTRA_COMPONENTS = {
+    "HealthStatusEnum": {"type": "string", "enum": ["ok"]},
+    "Health": {
+        "type": "object",
+        "properties": {"status": _ref("HealthStatusEnum")},
+        "required": ["status"],
+    },
+    "ReadinessStatusEnum": {"type": "string", "enum": ["ok", "unavailable"]},
+    "ReadinessChecks": {
+        "type": "object",
+        "description": "`ok`, or what went wrong, per dependency.",
+        "properties": {
+            "database": {"type": "string"},
+            "cache": {"type": "string"},
+            "broker": {"type": "string"},
         },
+        "required": ["database", "cache", "broker"],
     },
-    "required": ["status", "checks"],
-}
-WEBHOOK_RECEIVED_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "received": {"type": "boolean"},
-        "duplicate": {"type": "boolean", "description": "The event was received before."},
-        "id": {"type": "string", "description": "The provider's event id."},
+    "Readiness": {
+        "type": "object",
+        "properties": {
+            "status": _ref("ReadinessStatusEnum"),
+            "checks": _ref("ReadinessChecks"),
+            "code": {"type": "string", "description": "`unavailable` (503 only)."},
+            "detail": {"type": "string", "description": "What is down (503 only)."},
+        },
+        "required": ["status", "checks"],
     },
-    "required": ["received", "duplicate", "id"],
+    "WebhookReceived": {
+        "type": "object",
+        "properties": {
+            "received": {"type": "boolean"},
+            "duplicate": {"type": "boolean", "description": "The event was received before."},
+            "id": {"type": "string", "description": "The provider's event id."},
+        },
+        "required": ["received", "duplicate", "id"],
+    },
+    "WebhookEvent": {
+        "type": "object",
+        "description": "The provider's event, as the provider sends it.",
+        "additionalProperties": True,
+    },
 }
+
+_WEBHOOK_RESPONSES = {
+    "200": _json(_ref("WebhookReceived"), "Received."),
+    "400": _json(_ERROR_REF, "`invalid_signature` (or a payload that is no event)."),
+    "413": _json(_ERROR_REF, "`request_too_large`."),
+    "503": _json(_ERROR_REF, "`not_configured`: the provider's webhook is not set up."),
+}
+_WEBHOOK_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": _ref("WebhookEvent")}},
+}
+
+
+def _header(name: str) -> dict:
+    return {"name": name, "in": "header", "required": True, "schema": {"type": "string"}}
+
 
 EXTRA_PATHS = {
     "/healthz/": {
@@ -254,8 +350,7 @@ EXTRA_PATHS = {
             "summary": "Liveness",
             "description": "The process is up and serving; touches nothing else.",
             "tags": ["health"],
-            "security": [{}],
-            "responses": {"200": _json(HEALTH_SCHEMA, "Alive.")},
+            "responses": {"200": _json(_ref("Health"), "Alive.")},
         }
     },
     "/readyz/": {
@@ -264,10 +359,9 @@ EXTRA_PATHS = {
             "summary": "Readiness",
             "description": "The database, the cache and the broker answer (503 when one does not).",
             "tags": ["health"],
-            "security": [{}],
             "responses": {
-                "200": _json(READINESS_SCHEMA, "Ready."),
-                "503": _json(READINESS_SCHEMA, "A dependency is down; `checks` says which."),
+                "200": _json(_ref("Readiness"), "Ready."),
+                "503": _json(_ref("Readiness"), "A dependency is down; `checks` says which."),
             },
         }
     },
@@ -278,24 +372,23 @@ EXTRA_PATHS = {
             "description": "Signed by Stripe (`Stripe-Signature`, verified with "
             "STRIPE_WEBHOOK_SECRET); each event is processed once.",
             "tags": ["webhooks"],
-            "security": [{}],
-            "parameters": [
-                {
-                    "name": "Stripe-Signature",
-                    "in": "header",
-                    "required": True,
-                    "schema": {"type": "string"},
-                }
-            ],
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": _JSON_OBJECT}},
-            },
+            "parameters": [_header("Stripe-Signature")],
+            "requestBody": _WEBHOOK_BODY,
+            "responses": _WEBHOOK_RESPONSES,
+        }
+    },
+    "/webhooks/paypal/": {
+        "post": {
+            "operationId": "webhooks_paypal",
+            "summary": "PayPal events",
+            "description": "Verified with PayPal against PAYPAL_WEBHOOK_ID (its transmission "
+            "headers); each event is processed once.",
+            "tags": ["webhooks"],
+            "parameters": [],  # PayPal's signature headers (add_paths_outside_drf)
+            "requestBody": _WEBHOOK_BODY,
             "responses": {
-                "200": _json(WEBHOOK_RECEIVED_SCHEMA, "Received."),
-                "400": _json(_ERROR_REF, "`invalid_signature` (or a payload that is no event)."),
-                "413": _json(_ERROR_REF, "`request_too_large`."),
-                "503": _json(_ERROR_REF, "`not_configured`: no webhook secret is set."),
+                **_WEBHOOK_RESPONSES,
+                "502": _json(_ERROR_REF, "PayPal could not be asked; it sends the event again."),
             },
         }
     },
@@ -303,8 +396,56 @@ EXTRA_PATHS = {
 
 
 def add_paths_outside_drf(result: dict, generator, request, public) -> dict:
-    """POSTPROCESSING_HOOKS: the webhook and health probes beside the API."""
+    """POSTPROCESSING_HOOKS: the webhooks and health probes beside the API."""
+    # Here, not at the top: the API's module imports DRF, whose settings import this one.
+    from payments.api import PAYPAL_SIGNATURE_HEADERS
+
+    EXTRA_PATHS["/webhooks/paypal/"]["post"]["parameters"] = [
+        _header(header) for header in PAYPAL_SIGNATURE_HEADERS.values()
+    ]
     result.setdefault("paths", {}).update(EXTRA_PATHS)
+    result.setdefault("components", {}).setdefault("schemas", {}).update(EXTRA_COMPONENTS)
+    return result
+
+
+def name_parameter_enums(result: dict, generator, request, public) -> dict:
+    """POSTPROCESSING_HOOKS, after drf-spectacular's own (which names the enums of bodies
+    and answers): the enums of query parameters become named components too, so that a
+    generated client has one `OrderingEnum` for the list and the search, not one per
+    operation. A parameter whose values are those of a component already named (an order's
+    status, a country) refers to it; another is named after the parameter (`in_stock` ->
+    `InStockEnum`), and two different sets of values under one name fail the build."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    by_values = {
+        tuple(sorted(map(str, schema["enum"]))): name
+        for name, schema in components.items()
+        if "enum" in schema
+    }
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                schema = parameter.get("schema", {})
+                if "enum" not in schema:
+                    continue
+                values = tuple(sorted(map(str, schema["enum"])))
+                name = by_values.get(values)
+                if name is None:
+                    name = "".join(part.title() for part in parameter["name"].split("_")) + "Enum"
+                    if name in components:
+                        raise ValueError(
+                            f"{operation['operationId']}: the values of `{parameter['name']}` "
+                            f"differ from {name}'s; name the enum"
+                        )
+                    components[name] = {
+                        key: value for key, value in schema.items() if key in ("type", "enum")
+                    }
+                    by_values[values] = name
+                reference = _ref(name)
+                parameter["schema"] = (
+                    {"allOf": [reference], "default": schema["default"]}
+                    if "default" in schema
+                    else reference
+                )
     return result
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from cart.api import ShopRefSerializer
 from cart.auth import GuestsWelcome
 from invoices import selectors
 from invoices.models import DocumentKind
@@ -36,6 +37,7 @@ class InvoiceSerializer(serializers.Serializer):
     currency = serializers.CharField()
     pdf_url = serializers.SerializerMethodField(help_text="The PDF (with the same credentials).")
 
+    @extend_schema_field(ShopRefSerializer)
     def get_shop(self, invoice) -> dict:
         return {"id": invoice.shop_id, "name": invoice.seller.get("name", "")}
 

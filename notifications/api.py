@@ -48,7 +48,9 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=None, responses=NotificationSerializer)
+    @extend_schema(
+        operation_id="notifications_mark_read", request=None, responses=NotificationSerializer
+    )
     @action(detail=True, methods=["post"], url_path="read")
     def read(self, request, pk=None):
         """Mark one read (again: no change)."""
@@ -56,7 +58,9 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         services.notification_mark_read(notification=notification)
         return Response(NotificationSerializer(notification).data)
 
-    @extend_schema(request=None, responses=ReadAllSerializer)
+    @extend_schema(
+        operation_id="notifications_mark_all_read", request=None, responses=ReadAllSerializer
+    )
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request):
         """Mark every one read."""

@@ -14,7 +14,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import PostalAddressSerializer
+from accounts.api import AddressSnapshotField, PostalAddressSerializer
 from accounts.models import User
 from accounts.selectors import address_list
 from cart.api import DiscountSerializer, ShopRefSerializer, request_cart
@@ -129,6 +129,7 @@ class OrderLineSerializer(serializers.Serializer):
         max_digits=12, decimal_places=2, help_text="On line_total - discount_amount."
     )
 
+    @extend_schema_field(ShopRefSerializer)
     def get_shop(self, line) -> dict:
         return {"id": line.shop_id, "name": line.shop_name}
 
@@ -247,6 +248,10 @@ class OrderSerializer(serializers.ModelSerializer):
         help_text="The discount codes used and what each took off (whole orders only)."
     )
     status_history = StatusChangeSerializer(many=True, source="history")
+    shipping_address = AddressSnapshotField()
+    billing_address = AddressSnapshotField(
+        allow_null=True, help_text="null: the same as the shipping address."
+    )
     refunded_total = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
     scope = serializers.ChoiceField(
         choices=["full", "shop"],
@@ -386,7 +391,9 @@ def place_order(request) -> Response:
 class CheckoutView(GuestsWelcome, APIView):
     throttle_classes = [*APIView.throttle_classes, CheckoutThrottle]
 
-    @extend_schema(request=CheckoutSerializer, responses={201: OrderSerializer})
+    @extend_schema(
+        operation_id="cart_checkout", request=CheckoutSerializer, responses={201: OrderSerializer}
+    )
     def post(self, request):
         return place_order(request)
 
@@ -477,7 +484,7 @@ class OrderViewSet(
     def create(self, request):
         return place_order(request)
 
-    @extend_schema(responses={200: OrderSerializer})
+    @extend_schema(operation_id="orders_cancel", responses={200: OrderSerializer})
     def destroy(self, request, pk=None):
         """Cancel (orders are never destroyed): the stock returns, a paid order is refunded."""
         order = self.get_object()
@@ -600,7 +607,11 @@ class SalesReportSerializer(serializers.Serializer):
 class SalesReportView(APIView):
     permission_classes = [policy_permission(policies.may_view_sales)]
 
-    @extend_schema(parameters=[SalesReportQuerySerializer], responses=SalesReportSerializer)
+    @extend_schema(
+        operation_id="reports_sales",
+        parameters=[SalesReportQuerySerializer],
+        responses=SalesReportSerializer,
+    )
     def get(self, request):
         query = SalesReportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -656,7 +667,9 @@ class SellerStatementsView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        parameters=[SellerStatementQuerySerializer], responses=SellerStatementsSerializer
+        operation_id="reports_seller_statements",
+        parameters=[SellerStatementQuerySerializer],
+        responses=SellerStatementsSerializer,
     )
     def get(self, request):
         query = SellerStatementQuerySerializer(data=request.query_params)

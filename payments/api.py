@@ -163,7 +163,9 @@ def is_payer(user, payment: Payment) -> bool:
 
 class PaymentCreateView(GuestsWelcome, APIView):
     @extend_schema(
-        request=PaymentCreateSerializer, responses={201: PaymentSerializer, 200: PaymentSerializer}
+        operation_id="payments_create",
+        request=PaymentCreateSerializer,
+        responses={201: PaymentSerializer, 200: PaymentSerializer},
     )
     def post(self, request):
         serializer = PaymentCreateSerializer(data=request.data)
@@ -194,7 +196,11 @@ class PaymentCreateView(GuestsWelcome, APIView):
 
 
 class PaymentConfirmView(GuestsWelcome, APIView):
-    @extend_schema(request=PaymentConfirmSerializer, responses=PaymentSerializer)
+    @extend_schema(
+        operation_id="payments_confirm",
+        request=PaymentConfirmSerializer,
+        responses=PaymentSerializer,
+    )
     def post(self, request):
         serializer = PaymentConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -228,7 +234,11 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 class RefundCreateView(APIView):
     permission_classes = [policy_permission(policies.may_refund)]
 
-    @extend_schema(request=RefundCreateSerializer, responses={201: RefundSerializer})
+    @extend_schema(
+        operation_id="payments_refund",
+        request=RefundCreateSerializer,
+        responses={201: RefundSerializer},
+    )
     def post(self, request):
         serializer = RefundCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

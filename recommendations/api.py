@@ -44,7 +44,7 @@ class ProductRecommendationsView(APIView):
     authentication_classes = [*api_settings.DEFAULT_AUTHENTICATION_CLASSES, CartTokenAuthentication]
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(operation_id="product_recommendations", responses=RecommendationsSerializer)
+    @extend_schema(operation_id="products_recommendations", responses=RecommendationsSerializer)
     def get(self, request, product_id: str):
         product = product_list_public().filter(pk=int(product_id)).first()
         if product is None:

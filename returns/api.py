@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cart.api import ShopRefSerializer
 from cart.auth import GuestsWelcome
 from orders.selectors import order_get_for
 from returns import selectors, services
@@ -54,6 +55,7 @@ class ReturnSerializer(serializers.Serializer):
     history = ReturnEventSerializer(many=True)
     created_at = serializers.DateTimeField()
 
+    @extend_schema_field(ShopRefSerializer)
     def get_shop(self, request) -> dict:
         return {"id": request.shop_id, "name": request.shop.name}
 
@@ -107,7 +109,9 @@ class ReturnViewSet(viewsets.ReadOnlyModelViewSet):
     def _answer(self, made):
         return Response(ReturnSerializer(self.get_queryset().get(pk=made.pk)).data)
 
-    @extend_schema(request=ApproveSerializer, responses=ReturnSerializer)
+    @extend_schema(
+        operation_id="returns_approve", request=ApproveSerializer, responses=ReturnSerializer
+    )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """The shop takes it back: the instructions go to the shopper."""
@@ -120,7 +124,9 @@ class ReturnViewSet(viewsets.ReadOnlyModelViewSet):
         )
         return self._answer(made)
 
-    @extend_schema(request=RefuseSerializer, responses=ReturnSerializer)
+    @extend_schema(
+        operation_id="returns_refuse", request=RefuseSerializer, responses=ReturnSerializer
+    )
     @action(detail=True, methods=["post"])
     def refuse(self, request, pk=None):
         serializer = RefuseSerializer(data=request.data)
@@ -132,7 +138,9 @@ class ReturnViewSet(viewsets.ReadOnlyModelViewSet):
         )
         return self._answer(made)
 
-    @extend_schema(request=ReceiveSerializer, responses=ReturnSerializer)
+    @extend_schema(
+        operation_id="returns_receive", request=ReceiveSerializer, responses=ReturnSerializer
+    )
     @action(detail=True, methods=["post"])
     def receive(self, request, pk=None):
         """The goods are back: to stock when resellable, and the refund is made."""

@@ -15,7 +15,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from catalog import caching, policies, selectors, services
@@ -417,6 +417,7 @@ class ProductViewSet(ProductVariantsMixin, viewsets.ModelViewSet):
         return Response(self._detail(product), status=status_code)
 
     @extend_schema(
+        operation_id="products_search",
         parameters=[
             OpenApiParameter(
                 "q", str, required=True, description="Words to look for (typos tolerated)."
@@ -430,7 +431,7 @@ class ProductViewSet(ProductVariantsMixin, viewsets.ModelViewSet):
         SearchQuerySerializer(data=request.query_params).is_valid(raise_exception=True)
         return self.list(request)
 
-    @extend_schema(responses=FacetsSerializer)
+    @extend_schema(operation_id="products_facets", filters=True, responses=FacetsSerializer)
     @action(detail=False, methods=["get"], pagination_class=None)
     def facets(self, request):
         """Counts per option value, category, shop, tag, rating and price bucket under the
@@ -487,12 +488,16 @@ class ProductViewSet(ProductVariantsMixin, viewsets.ModelViewSet):
         services.product_soft_delete(user=request.user, product=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=ProductImageUploadSerializer, responses={201: ProductImageSerializer})
+    @extend_schema(
+        operation_id="products_upload_image",
+        request=ProductImageUploadSerializer,
+        responses={201: ProductImageSerializer},
+    )
     @action(
         detail=True,
         methods=["post"],
         url_path="upload-image",
-        parser_classes=[MultiPartParser, FormParser],
+        parser_classes=[MultiPartParser],
     )
     def upload_image(self, request, pk=None):
         """Add an image; its thumbnail is made in the background."""

@@ -94,10 +94,11 @@ def connection_kept_open():
 
 
 @pytest.fixture
-def world(connection_kept_open, shared_world, db, settings) -> World:
+def world(connection_kept_open, shared_world, db, settings, fake_paypal) -> World:
     """The world, with throttles wide open (fuzzing sends hundreds of requests a minute;
-    the throttles are tested elsewhere) and a Stripe webhook secret (so that webhooks are
-    checked for their signature rather than refused as not configured)."""
+    the throttles are tested elsewhere), a Stripe webhook secret and PayPal against its
+    local fake (so that webhooks are checked for their signature rather than refused as
+    not configured)."""
     rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,

@@ -692,7 +692,11 @@ def ask(world: World, role: str, operation: str, call: Call) -> int:
     if method == "GET":
         response = client.get(path, query)
     elif call.multipart:
-        response = client.generic(method, path) if body is None else client.post(path, body)
+        response = (
+            client.generic(method, path)
+            if body is None
+            else client.post(path, body, format="multipart")
+        )
     else:
         response = getattr(client, method.lower())(path, body, format="json")
     if response.status_code >= 400:

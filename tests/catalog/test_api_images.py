@@ -140,3 +140,16 @@ def test_uploading_to_a_product_one_cannot_see_is_404(client_of, shop_b, owner_a
         f"/api/v1/products/{hidden.id}/upload-image/", {"image": upload()}, format="multipart"
     )
     assert response.status_code == 404
+
+
+def test_the_upload_takes_multipart_only(client_of, product, clerk_a):
+    """The schema lists multipart alone for the upload (tests/api/test_content_types.py)."""
+    client = client_of(clerk_a)
+    url = f"/api/v1/products/{product.id}/upload-image/"
+    response = client.post(url, {"alt": "Front view"}, format="json")
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    response = client.generic("POST", url, "alt=Front+view", "application/x-www-form-urlencoded")
+    assert response.status_code == 415
+    assert client.post(url, {"image": upload()}, format="multipart").status_code == 201
+    assert ProductImage.objects.filter(product=product).count() == 1

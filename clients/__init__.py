@@ -1,0 +1,1 @@
+"""The API's clients, generated from the schema (make clients; generate.py)."""
