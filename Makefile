@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 ## test database and Redis database: tests/xdist_services.py).
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test test-sqlite install install-test translations browser gettext node clients lint format migrate seed check-deploy bench bench-scale clean
+.PHONY: run test test-sqlite install install-test translations browser gettext node promtool clients lint format migrate seed check-deploy bench bench-scale clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,18 @@ clients/node_modules/.package-lock.json: clients/package-lock.json
 	cd clients && npm ci --no-audit --no-fund --loglevel=error
 node: clients/node_modules/.package-lock.json
 
+## promtool, Prometheus's own checker, for the test of deploy/'s alert rules and dashboard:
+## taken out of Debian's prometheus package into .tools/ without installing it (no server
+## is set up or started).
+PROMTOOL := .tools/promtool
+$(PROMTOOL):
+	@rm -rf .tools/prometheus-deb && mkdir -p .tools/prometheus-deb
+	cd .tools/prometheus-deb && { apt-get download prometheus >/dev/null 2>&1 \
+		|| { apt-get update -q >/dev/null && apt-get download prometheus >/dev/null 2>&1; }; } \
+		&& dpkg-deb -x prometheus_*.deb .
+	cp .tools/prometheus-deb/usr/bin/promtool $@ && rm -rf .tools/prometheus-deb
+promtool: $(PROMTOOL)
+
 ## The API's clients from this checkout's schema (clients/generate.py): a Python client
 ## (openapi-python-client) and TypeScript types (openapi-typescript) in clients/generated/
 ## (git-ignored). Fails if a generator warns, a module does not import or `tsc --strict`
@@ -93,7 +105,7 @@ run: install
 
 ## The whole test suite with coverage, against PostgreSQL and Redis. DATABASE_URL and
 ## REDIS_URL from the environment win over the local defaults.
-test: install-test browser gettext node
+test: install-test browser gettext node promtool
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 		$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --cov --cov-report=term $(PYTEST_ARGS)
 
@@ -101,7 +113,7 @@ test: install-test browser gettext node
 ## browser journeys, the schema fuzzing and the generated clients (all ran against
 ## PostgreSQL in `make test`; they test pages and the API contract, not the database) are
 ## left out.
-test-sqlite: install-test gettext
+test-sqlite: install-test gettext promtool
 	DATABASE_URL="sqlite:///$(CURDIR)/.test-sqlite.db" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 		$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not postgresql and not e2e and not fuzz and not clients" -p no:cacheprovider $(PYTEST_ARGS)
 
@@ -145,4 +157,4 @@ check-deploy: install
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
-	rm -rf $(VENV) .pytest_cache .coverage htmlcov staticfiles .test-sqlite.db clients/generated clients/node_modules
+	rm -rf $(VENV) .pytest_cache .coverage htmlcov staticfiles .test-sqlite.db clients/generated clients/node_modules .tools
