@@ -48,13 +48,18 @@ VOUCHER_ERRORS = [
 ]
 
 NOT_CONFIGURED = ["payments_not_configured"]
-CHECKOUT_CONFLICTS = [
-    "insufficient_stock",
-    "product_unavailable",
-    "not_shippable",
-    "pending_orders_limit",
-    "pending_units_limit",
-]
+CHECKOUT_ERRORS = {
+    400: ["cart_empty", "validation_error", *VOUCHER_ERRORS],
+    403: ["email_not_verified"],
+    404: ["not_found"],
+    409: [
+        "insufficient_stock",
+        "product_unavailable",
+        "not_shippable",
+        "pending_orders_limit",
+        "pending_units_limit",
+    ],
+}
 
 # The operations that find the caller's cart: a guest's unknown cart token answers 404
 # `cart_token_unknown` (cart.services). The other views taking the token read the guest's
@@ -116,18 +121,8 @@ DOMAIN_ERRORS: dict[str, dict[int, list[str]]] = {
     "promotions_codes_generate": {403: ["permission_denied"]},
     "vouchers_create": {403: ["permission_denied"]},
     "vouchers_destroy": {403: ["permission_denied"], 400: ["validation_error"]},
-    "cart_checkout": {
-        400: ["cart_empty", "validation_error", *VOUCHER_ERRORS],
-        403: ["email_not_verified"],
-        404: ["not_found"],
-        409: CHECKOUT_CONFLICTS,
-    },
-    "orders_create": {
-        400: ["cart_empty", "validation_error", *VOUCHER_ERRORS],
-        403: ["email_not_verified"],
-        404: ["not_found"],
-        409: CHECKOUT_CONFLICTS,
-    },
+    "cart_checkout": CHECKOUT_ERRORS,
+    "orders_create": CHECKOUT_ERRORS,  # the same checkout at its older address
     "orders_fulfilments_create": {
         403: ["permission_denied"],
         409: ["invalid_status_transition", "order_awaiting_email"],
@@ -270,8 +265,6 @@ class ShopAutoSchema(AutoSchema):
 
 # --- Addresses outside DRF, described by hand ---------------------------------------------
 
-_ERROR_REF = {"$ref": "#/components/schemas/Error"}
-
 
 def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
@@ -279,6 +272,9 @@ def _json(schema: dict, description: str) -> dict:
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
+
+
+_ERROR_REF = _ref("Error")
 
 
 # The answers of the addresses outside DRF, as named components (a generated client gets

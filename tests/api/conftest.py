@@ -10,6 +10,7 @@ a saved card. Everything is made through the services, as the API would.
 from __future__ import annotations
 
 import io
+import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -223,3 +224,24 @@ def rolled_back():
             yield
         finally:
             transaction.set_rollback(True)
+
+
+# --- The schema, as /api/schema/ serves it (test_schema.py, test_content_types.py) --------
+
+HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker) -> dict:
+    with django_db_blocker.unblock():
+        response = APIClient().get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return json.loads(response.content)
+
+
+def operations(schema: dict):
+    """("METHOD /path", operation) for every operation of the schema."""
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield f"{method.upper()} {path}", operation

@@ -15,10 +15,10 @@ from contextlib import ExitStack
 from decimal import Decimal
 
 import pytest
-from django.core import mail
 
 from clients import generate
 from orders.models import Order, OrderStatus
+from tests.accounts.test_api_auth import mail_to, verification_key
 from tests.factories import ProductFactory, address_data
 
 # One worker generates once for the whole module (make test runs with --dist loadgroup).
@@ -167,8 +167,7 @@ def test_a_shopper_journey_with_the_generated_python_client(client_package, live
         client=anyone, body=RegisterRequest(email="mobile@example.com", password=PASSWORD)
     )
     assert accepted.email == "mobile@example.com"
-    link = re.compile(r"/accounts/confirm-email/([^/\s]+)/")
-    key = next(link.search(m.body).group(1) for m in mail.outbox if link.search(m.body))
+    key = verification_key(mail_to("mobile@example.com", "Confirm your email"))
     verified = auth_verify_email.sync_detailed(client=anyone, body=VerifyEmailRequest(key=key))
     assert verified.status_code == 204
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import re
 from html.parser import HTMLParser
 
@@ -14,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from drf_spectacular.validation import validate_schema
 
 from config import api_router
+from tests.api.conftest import operations
 
 pytestmark = pytest.mark.django_db
 
@@ -91,24 +91,6 @@ CONTRACT = {
     "GET /healthz/",
     "GET /readyz/",
 }
-HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
-
-
-@pytest.fixture(scope="module")
-def schema(django_db_blocker) -> dict:
-    from rest_framework.test import APIClient
-
-    with django_db_blocker.unblock():
-        response = APIClient().get("/api/schema/", {"format": "json"})
-    assert response.status_code == 200
-    return json.loads(response.content)
-
-
-def operations(schema: dict):
-    for path, item in schema["paths"].items():
-        for method, operation in item.items():
-            if method in HTTP_METHODS:
-                yield f"{method.upper()} {path}", operation
 
 
 def test_the_schema_is_served_as_valid_openapi_3(client, schema):
