@@ -400,11 +400,19 @@ class RateStep:
     cpu_s: dict[str, float]
     problems: list[str]
     slo_ms: float
+    # The load generator's own CPU (this process, its buyer threads): on the same cores
+    # as the server, so part of what bounds the rate, but not the shop's cost.
+    driver_cpu_s: float = 0.0
 
     @property
     def cpu_ms_per_checkout(self) -> float | None:
         done = self.summary["checkouts"]
         return sum(self.cpu_s.values()) * 1000 / done if done else None
+
+    @property
+    def driver_cpu_ms_per_checkout(self) -> float | None:
+        done = self.summary["checkouts"]
+        return self.driver_cpu_s * 1000 / done if done else None
 
     @property
     def within_slo(self) -> bool:
@@ -421,6 +429,7 @@ class RateStep:
             "within_slo": self.within_slo,
             "cpu_s": self.cpu_s,
             "cpu_ms_per_checkout": self.cpu_ms_per_checkout,
+            "driver_cpu_ms_per_checkout": self.driver_cpu_ms_per_checkout,
             "stock_problems": self.problems,
             **self.summary,
         }

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +39,7 @@ if str(ROOT) not in sys.path:  # `python bench/run.py` as well as `python -m ben
 
 from bench import report  # noqa: E402
 from bench.checkout import (  # noqa: E402
+    STEPS,
     Buyer,
     Journey,
     ProcessCpu,
@@ -65,10 +67,11 @@ COMMON_WORD = "headphones"
 TYPO_WORD = "headphnes"
 RAISED_THROTTLE = "10000000/s"
 PROFILE_REQUESTS = 50
+PROFILE_CHECKOUTS = 30
 VOUCHER_CODE = "BENCH10"  # 10% off, entered by a tenth of the checkouts
 VOUCHER_SHARE = 0.1
 SLO_P95_MS = 300.0  # a whole checkout's p95 at the capacity's rate
-DEFAULT_RATES = "10,20,30,40,50,60,70,80,100,120"
+DEFAULT_RATES = "10,12,14,16,18,20,25,30,40,50,60,70,80,100,120"
 PROFILE_LINES = 40
 
 
@@ -703,18 +706,18 @@ def endpoint_profile(endpoint: Endpoint, requests: int = PROFILE_REQUESTS) -> st
     return f"{endpoint.label}: {requests} requests of {endpoint.path}\n{text.getvalue()}"
 
 
-def checkout_queries(buyer: Buyer, journey: Journey) -> dict[str, int]:
-    """The queries of each step of one whole checkout (with the code entered), through
-    the test client."""
+def _checkout_client(buyer: Buyer):
+    from django.test import Client
+
+    return Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {buyer.token}")
+
+
+def _checkout_steps(client, buyer: Buyer, journey: Journey, *, during) -> None:
+    """One whole checkout (with the code entered) through the test `client`; each step's
+    request is made inside the context manager `during(step)`."""
     import json
 
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
     variant_id = journey.products[0]
-    client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {buyer.token}")
-    counts: dict[str, int] = {}
     answer: dict = {}
     checkout = {"shipping_address_id": buyer.address_id}
     if variant_id in journey.shipping:
@@ -732,13 +735,71 @@ def checkout_queries(buyer: Buyer, journey: Journey) -> dict[str, int]:
         ),
     ]  # fmt: skip
     for step, path, body in steps:
-        with CaptureQueriesContext(connection) as captured:
-            response = client.post(path, json.dumps(body(answer)), content_type="application/json")
+        data = json.dumps(body(answer))
+        with during(step):
+            response = client.post(path, data, content_type="application/json")
         if response.status_code not in (200, 201):
             sys.exit(f"Checkout step {step} answered {response.status_code}: {response.content!r}")
         answer = response.json()
+
+
+def checkout_queries(buyer: Buyer, journey: Journey) -> dict[str, int]:
+    """The queries of each step of one whole checkout (with the code entered), through
+    the test client."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts: dict[str, int] = {}
+
+    @contextmanager
+    def counted(step: str):
+        with CaptureQueriesContext(connection) as captured:
+            yield
         counts[step] = len(captured)
+
+    _checkout_steps(_checkout_client(buyer), buyer, journey, during=counted)
     return counts
+
+
+def checkout_profile(buyer: Buyer, journey: Journey, checkouts: int = PROFILE_CHECKOUTS) -> str:
+    """Where the time of each checkout step goes: `checkouts` whole checkouts through the
+    test client (Django and the app without gunicorn, the cache warm after the first),
+    one cProfile per step, its top functions by own time and by cumulative time."""
+    import cProfile
+    import io
+    import pstats
+
+    profilers = {step: cProfile.Profile() for step in STEPS}
+    spent = dict.fromkeys(STEPS, 0.0)
+
+    @contextmanager
+    def profiled(step: str):
+        started = time.perf_counter()
+        with profilers[step]:
+            yield
+        spent[step] += time.perf_counter() - started
+
+    # One client (its middleware loaded once), its first checkout to warm the caches.
+    client = _checkout_client(buyer)
+    _checkout_steps(client, buyer, journey, during=lambda _step: nullcontext())
+    for _checkout in range(checkouts):
+        _checkout_steps(client, buyer, journey, during=profiled)
+    folder = Path(tempfile.mkdtemp(prefix="shop-bench-profile-"))
+    parts = [
+        f"checkout: {checkouts} whole checkouts, each step profiled apart (whole profiles, "
+        f"for pstats or snakeviz: {folder}/<step>.prof)"
+    ]
+    for step in STEPS:
+        profilers[step].dump_stats(folder / f"{step}.prof")
+        text = io.StringIO()
+        stats = pstats.Stats(profilers[step], stream=text).strip_dirs()
+        stats.sort_stats("tottime").print_stats(PROFILE_LINES // 2)
+        stats.sort_stats("cumulative").print_stats(PROFILE_LINES)
+        mean_ms = spent[step] * 1000 / checkouts
+        parts.append(
+            f"--- {step}: {mean_ms:.1f} ms a request under the profiler\n{text.getvalue()}"
+        )
+    return "\n".join(parts)
 
 
 def stock_snapshot(variant_ids: list[int]) -> dict[int, int]:
@@ -826,7 +887,7 @@ def capacity_measure(options: argparse.Namespace, server: Gunicorn, fixtures: Fi
         before = stock_snapshot(watched)
         since = datetime.now(UTC)
         connection.close()
-        cpu_before = cpu.read()
+        cpu_before, driver_before = cpu.read(), time.process_time()
         stats, elapsed = checkout_open_loop(
             base_url=server.base_url,
             buyers=fixtures.checkout_buyers,
@@ -834,7 +895,7 @@ def capacity_measure(options: argparse.Namespace, server: Gunicorn, fixtures: Fi
             rate=rate,
             duration_s=options.duration,
         )
-        cpu_after = cpu.read()
+        cpu_after, driver_after = cpu.read(), time.process_time()
         problems = stock_problems(
             before=before, after=stock_snapshot(watched), sold=stock_sold(watched, since)
         )
@@ -845,12 +906,14 @@ def capacity_measure(options: argparse.Namespace, server: Gunicorn, fixtures: Fi
             cpu_s={name: cpu_after[name] - cpu_before[name] for name in roots},
             problems=problems,
             slo_ms=SLO_P95_MS,
+            driver_cpu_s=driver_after - driver_before,
         )
-        cpu_ms = step.cpu_ms_per_checkout
+        cpu_ms, driver_ms = step.cpu_ms_per_checkout, step.driver_cpu_ms_per_checkout
         print(
             f"  open loop {rate:g}/s: {step.summary['checkouts']} checkouts, p95 "
             f"{step.summary['p95_ms']:.0f} ms, errors {step.summary['errors'] or 'none'}, "
             f"CPU {'-' if cpu_ms is None else f'{cpu_ms:.1f}'} ms/checkout"
+            f" (+ the load generator's {'-' if driver_ms is None else f'{driver_ms:.1f}'})"
             + ("" if step.within_slo else "  (misses the objective)"),
             flush=True,
         )
@@ -919,6 +982,8 @@ def main(argv: list[str] | None = None) -> int:
     queries = queries_count(endpoints)
     wanted_profiles = {name.strip() for name in options.profile.split(",") if name.strip()}
     profiles = {e.name: endpoint_profile(e) for e in endpoints if e.name in wanted_profiles}
+    if "checkout" in wanted_profiles:
+        profiles["checkout"] = checkout_profile(fixtures.query_buyer, fixtures.journey)
     explained = queries_explain(endpoints) if options.explain else {}
     run_checkout = not only or "checkout" in only
     if run_checkout:
@@ -1080,7 +1145,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"Checkout capacity at SLO: {best['rate']:g} checkouts/s (p50 "
                 f"{best['p50_ms']:.0f} ms, p95 {best['p95_ms']:.0f} ms, p99 {best['p99_ms']:.0f} "
                 f"ms), CPU {best['cpu_ms_per_checkout']:.1f} ms per checkout ({cpu} over "
-                f"{best['checkouts']} checkouts)"
+                f"{best['checkouts']} checkouts; the load generator's own: "
+                f"{best['driver_cpu_ms_per_checkout']:.1f} ms per checkout)"
             )
     for text in profiles.values():
         print()

@@ -236,20 +236,26 @@ def product_read(
     return value, version, extras
 
 
-def product_part_if_current(*, ref: str, key: str) -> Any | None:
+def product_part_if_current(
+    *, ref: str, key: str, also: Iterable[str] = ()
+) -> tuple[Any | None, dict[str, Any]]:
     """What the cache holds under `key` (stored as `(version, value)`) when it was stored
-    at the product's current version; None otherwise, or when this process has not read
-    the product yet. One round trip, without reading or building the product itself."""
+    at the product's current version, None otherwise or when this process has not read
+    the product yet; with the keys `also` as read in the same round trip ({key: value},
+    a missing one as None; empty when nothing was read). One round trip, without reading
+    or building the product itself."""
     shop_id = _product_shops.get(ref)
     if shop_id is None:
-        return None
+        return None, {}
+    also = list(also)
     shop_key = shop_generation_key(shop_id)
-    found = cache.get_many([shop_key, TAXONOMY_GENERATION, key])
+    found = cache.get_many([shop_key, TAXONOMY_GENERATION, key, *also])
+    ahead = {name: found.get(name) for name in also}
     stored = found.get(key)
     if stored is None or shop_key not in found or TAXONOMY_GENERATION not in found:
-        return None
+        return None, ahead
     version = f"{ref}.{shop_id}.{found[shop_key]}.{found[TAXONOMY_GENERATION]}"
-    return stored[1] if version_current(stored[0], version) else None
+    return (stored[1] if version_current(stored[0], version) else None), ahead
 
 
 class ProductFragments:

@@ -103,6 +103,12 @@ def current(keys: list[str]) -> list[str]:
     return [found[key] for key in keys]
 
 
+def read_keys(key: str, *, generation: str | tuple[str, ...]) -> list[str]:
+    """The cache keys `read_through(key, generation=...)` reads, for a caller reading
+    them ahead with others."""
+    return [key, *(generation if isinstance(generation, tuple) else (generation,))]
+
+
 def read_through(
     key: str,
     build: Callable[[], T],
@@ -116,20 +122,20 @@ def read_through(
     during the build is never papered over). `build` must read the database, not another
     cache. `generation` may be several: the value stands while all of them do.
 
-    `read_ahead`: both keys as read already in this request (a missing one as None; the
-    rate limit's round trip, core.security.throttles), so that none is made here."""
-    if isinstance(generation, tuple):
-        found = cache.get_many([key, *generation])
-        missing = [name for name in generation if name not in found]
-        found.update(zip(missing, current(missing), strict=True) if missing else ())
-        current_token: object = tuple(found[name] for name in generation)
-    elif read_ahead is not None and key in read_ahead and generation in read_ahead:
-        found = {name: read_ahead[name] for name in (key, generation)}
-        found = {name: value for name, value in found.items() if value is not None}
-        current_token = found.get(generation) or current([generation])[0]
+    `read_ahead`: these keys (`read_keys`) as read already in this request, a missing one
+    as None (the rate limit's round trip, core.security.throttles; a whole page's,
+    catalog.late_parts), so that none is made here."""
+    names = read_keys(key, generation=generation)
+    if read_ahead is not None and all(name in read_ahead for name in names):
+        found = {name: read_ahead[name] for name in names if read_ahead[name] is not None}
     else:
-        found = cache.get_many([key, generation])
-        current_token = found.get(generation) or current([generation])[0]
+        found = cache.get_many(names)
+    generation_keys = names[1:]
+    missing = [name for name in generation_keys if name not in found]
+    if missing:
+        found.update(zip(missing, current(missing), strict=True))
+    tokens = tuple(found[name] for name in generation_keys)
+    current_token: object = tokens if isinstance(generation, tuple) else tokens[0]
     stored = found.get(key)
     if (
         stored is not None

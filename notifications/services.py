@@ -1,6 +1,7 @@
 """Writing notifications: one function, called by the services of the apps above after
-what they tell has happened (never by the faces). Written after commit, so that a
-rolled-back change tells nobody anything."""
+what they tell has happened (never by the faces). Written in the transaction of that
+change and announced after it commits, so that a rolled-back change tells nobody
+anything."""
 
 from __future__ import annotations
 
@@ -53,8 +54,10 @@ def notify(
     body: Text = "",
     link: str = "",
 ) -> None:
-    """Tell these people (ids; None is skipped: a guest's order) about `kind`, once the
-    transaction that made it happen commits: stored, then pushed to their open sockets.
+    """Tell these people (ids; None is skipped: a guest's order) about `kind`: stored in
+    the transaction of the change that made it happen (so a rolled-back change tells
+    nobody anything, and one that commits adds no transaction of its own), then, once it
+    commits, their unread counts refreshed and the new ones pushed to their open sockets.
 
     Each is told in their own language (core.i18n): `title` and `body` are written for
     each recipient inside `in_language_of` them, so give a lazy translation, or a function
@@ -63,32 +66,33 @@ def notify(
     ids = {user_id for user_id in user_ids if user_id is not None}
     if not ids:
         return
-
-    def write() -> None:
-        recipients = _wanting(ids, str(kind))
-        texts: dict[str, tuple[str, str]] = {}  # by language: written once for each
-        for recipient in recipients:
-            with in_language_of(recipient) as language:
-                if language not in texts:
-                    texts[language] = (written(title), written(body))
-            recipient.language = language
-        generations.bump(unread_generation(recipient.pk) for recipient in recipients)
-        created = Notification.objects.bulk_create(
-            Notification(
-                recipient_id=recipient.pk,
-                kind=kind,
-                title=texts[recipient.language][0][:MAX_TITLE],
-                body=texts[recipient.language][1][:MAX_BODY],
-                link=link[:MAX_LINK],
-            )
-            for recipient in recipients
+    recipients = _wanting(ids, str(kind))
+    if not recipients:
+        return
+    texts: dict[str, tuple[str, str]] = {}  # by language: written once for each
+    for recipient in recipients:
+        with in_language_of(recipient) as language:
+            if language not in texts:
+                texts[language] = (written(title), written(body))
+        recipient.language = language
+    created = Notification.objects.bulk_create(
+        Notification(
+            recipient_id=recipient.pk,
+            kind=kind,
+            title=texts[recipient.language][0][:MAX_TITLE],
+            body=texts[recipient.language][1][:MAX_BODY],
+            link=link[:MAX_LINK],
         )
-        # Again once written: a page rendered between the first bump and the insert
-        # must not keep a bell without them.
+        for recipient in recipients
+    )
+
+    def announce() -> None:
+        # Once committed: a bell cached before saw none of them, one cached from now on
+        # sees them all.
         generations.bump(unread_generation(recipient.pk) for recipient in recipients)
         realtime.push_created(created)
 
-    transaction.on_commit(write)
+    transaction.on_commit(announce)
 
 
 def notification_mark_read(*, notification: Notification) -> Notification:

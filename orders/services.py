@@ -374,7 +374,7 @@ def order_place(
         )
         for group in totals.groups
     )
-    redemptions_record(
+    redemptions = redemptions_record(
         order_id=order.pk,
         user=user,
         applied=[(applied.offer, applied.amount) for applied in totals.discounts],
@@ -394,6 +394,7 @@ def order_place(
     # that the checkout answer needs no second round of queries.
     order.visible_lines = lines
     order.history = [change]
+    order.discount_list = redemptions
     for shipment in shipments:
         shipment.fulfilment_list = []
     order.shipment_list = sorted(shipments, key=lambda shipment: (shipment.shop_name, shipment.pk))

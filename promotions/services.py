@@ -481,12 +481,13 @@ def vouchers_hold(*, voucher_ids: Iterable[int], user) -> list[Offer]:
 
 def redemptions_record(
     *, order_id, user, applied: Iterable[tuple[Offer, Decimal]], order_total: Decimal
-) -> None:
+) -> list[Redemption]:
     """Take one use of each code `applied` (held by `vouchers_hold` in this transaction)
-    for the order, with the discount it gave."""
+    for the order, with the discount it gave. Answers the redemptions written, in the
+    order `redemptions_of_orders` reads them."""
     applied = list(applied)
     if not applied:
-        return
+        return []
     voucher_ids = [offer.voucher_id for offer, _amount in applied]
     promotion_ids = [offer.promotion_id for offer, _amount in applied]
     Voucher.objects.filter(pk__in=voucher_ids).update(used_count=F("used_count") + 1)
@@ -494,7 +495,7 @@ def redemptions_record(
     for promotion_id in sorted(set(promotion_ids)):
         uses = promotion_ids.count(promotion_id)
         Promotion.objects.filter(pk=promotion_id).update(used_count=F("used_count") + uses)
-    Redemption.objects.bulk_create(
+    return Redemption.objects.bulk_create(
         Redemption(
             voucher_id=offer.voucher_id,
             promotion_id=offer.promotion_id,

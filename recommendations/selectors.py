@@ -117,11 +117,21 @@ def popular_ids(*, limit: int = CANDIDATES, exclude: Iterable[int] = ()) -> list
     )
 
 
-def cached(key: str, build):
-    """`build()`'s value, kept while the catalog and the recommendations stand."""
+def cached(key: str, build, *, read_ahead: dict | None = None):
+    """`build()`'s value, kept while the catalog and the recommendations stand;
+    `read_ahead`: `cached_keys(key)` as read already (core.generations.read_through)."""
     return generations.read_through(
-        key, build, generation=(CATALOG_GENERATION, GENERATION), timeout=PRODUCT_TIMEOUT
+        key,
+        build,
+        generation=(CATALOG_GENERATION, GENERATION),
+        timeout=PRODUCT_TIMEOUT,
+        read_ahead=read_ahead,
     )
+
+
+def cached_keys(key: str) -> list[str]:
+    """The cache keys `cached(key, ...)` reads."""
+    return generations.read_keys(key, generation=(CATALOG_GENERATION, GENERATION))
 
 
 def for_product(product: Product) -> dict[str, list[Product]]:

@@ -246,9 +246,23 @@ def _whole_page_name(request: HttpRequest) -> str | None:
     return f"page:{digest}"
 
 
-def _send_whole_page(request: HttpRequest, stored: tuple) -> HttpResponse:
+# The product behind each product address whose whole page this process sent (bounded
+# like catalog.caching's shops): the keys of its late parts are then read in the page's
+# own round trip.
+_whole_page_products: dict[str, int] = {}
+_WHOLE_PAGE_PRODUCTS_MAX = 100_000
+
+
+def _send_whole_page(
+    request: HttpRequest, ref: str, stored: tuple, read_ahead: dict[str, object]
+) -> HttpResponse:
     placeholder, html, product_id = stored
-    html = late_parts.fill(request, html.replace(placeholder, get_token(request)), product_id)
+    if _whole_page_products.get(ref) != product_id:
+        if len(_whole_page_products) >= _WHOLE_PAGE_PRODUCTS_MAX:
+            _whole_page_products.clear()
+        _whole_page_products[ref] = product_id
+    html = html.replace(placeholder, get_token(request))
+    html = late_parts.fill(request, html, product_id, read_ahead)
     response = HttpResponse(html)
     viewed.record_view(request, response, product_id)
     return response
@@ -284,9 +298,15 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
     whole_page = _whole_page_name(request)
     if whole_page is not None:
-        stored = caching.product_part_if_current(ref=ref, key=fragments.keys([whole_page])[0])
+        known = _whole_page_products.get(ref)
+        stored, read_ahead = caching.product_part_if_current(
+            ref=ref,
+            key=fragments.keys([whole_page])[0],
+            also=late_parts.keys(known) if known is not None else (),
+        )
         if stored is not None and len(stored) == 3:
-            return _send_whole_page(request, stored)
+            # Read ahead for another product (the address now names a new one): unused.
+            return _send_whole_page(request, ref, stored, read_ahead if stored[2] == known else {})
     product, version, found = caching.product_read(
         ref=ref, part="product", build=build, also=fragments.keys(PRODUCT_FRAGMENTS)
     )
@@ -318,7 +338,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
     stored = (placeholder, response.content.decode(), product.pk)
     fragments.store(whole_page, stored)
-    return _send_whole_page(request, stored)
+    return _send_whole_page(request, ref, stored, {})
 
 
 @require_POST

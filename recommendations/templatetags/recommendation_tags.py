@@ -41,16 +41,26 @@ def render_for(product, *, leave_out=frozenset()) -> str:
     )
 
 
-def render_late(request, product_id: int) -> str:
+def _late_key(product_id: int) -> str:
+    return f"recs:html:{product_id}"
+
+
+def late_keys(product_id: int) -> list[str]:
+    """What `render_late` reads from the cache, for the page to read ahead."""
+    return selectors.cached_keys(_late_key(product_id))
+
+
+def render_late(request, product_id: int, read_ahead: dict | None = None) -> str:
     """The part for a whole page (no cart: a first-time visitor), its HTML cached like
-    the recommendations: one cache round trip and no query when warm."""
+    the recommendations: no query when warm, and no round trip of its own when the page
+    read `late_keys` ahead."""
     from catalog.models import Product
 
     def build() -> str:
         product = Product.objects.filter(pk=product_id).first()
         return render_for(product) if product is not None else ""
 
-    return selectors.cached(f"recs:html:{product_id}", build)
+    return selectors.cached(_late_key(product_id), build, read_ahead=read_ahead)
 
 
 @register.inclusion_tag("recommendations/_cart.html", takes_context=True)

@@ -1,5 +1,8 @@
 """The benchmark's options and the settings it serves the shop with (bench/run.py)."""
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from bench.run import RAISED_THROTTLE, Scale, arguments, django_environment
@@ -83,3 +86,46 @@ def test_a_profile_shows_where_an_endpoints_time_goes():
     assert text.startswith("/healthz/ (ceiling): 5 requests of /healthz/")
     assert "function calls" in text and "cumulative" in text
     assert "(healthz)" in text  # config/health.py's view is among the functions listed
+
+
+@pytest.mark.django_db
+def test_a_checkout_profile_shows_each_steps_time_and_counts_its_queries():
+    from decimal import Decimal
+
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from accounts.models import Address
+    from bench.checkout import STEPS, Buyer, Journey
+    from bench.run import checkout_profile, checkout_queries
+    from catalog.models import Product
+    from orders.models import Order, OrderStatus
+    from promotions.services import promotion_create
+    from shipping.services import shipping_default_zone_create
+    from shops.models import Shop
+    from tests.factories import UserFactory, address_data, verify_email
+
+    user = verify_email(UserFactory())
+    address = Address.objects.create(user=user, **address_data())
+    shop = Shop.objects.create(name="Oak", slug="oak")
+    shipping_default_zone_create(shop=shop)
+    product = Product.objects.create(shop=shop, name="Thing", slug="thing", price=Decimal(10))
+    variant = product.variants.create(shop=shop, sku="T-1", price=Decimal(10), stock_quantity=99)
+    promotion_create(shop=None, by=None, data={"name": "Ten", "kind": "code",
+                     "reward": "percentage", "value": 10, "code": "TEN"})  # fmt: skip
+    buyer = Buyer(token=str(AccessToken.for_user(user)), address_id=address.pk)
+    journey = Journey(products=[variant.pk], voucher="TEN")
+
+    counts = checkout_queries(buyer, journey)
+    assert list(counts) == list(STEPS) and all(count > 0 for count in counts.values())
+    text = checkout_profile(buyer, journey, checkouts=2)
+    assert text.startswith("checkout: 2 whole checkouts, each step profiled apart")
+    for step in STEPS:
+        assert f"--- {step}: " in text
+    assert "(order_place)" in text and "(payment_confirm)" in text
+    folder = text.split("snakeviz: ")[1].split("/<step>.prof")[0]
+    assert sorted(path.name for path in Path(folder).iterdir()) == sorted(
+        f"{step}.prof" for step in STEPS
+    )
+    shutil.rmtree(folder)
+    # 1 + 1 warm-up + 2 profiled checkouts, each paid, the code entered on every one.
+    assert Order.objects.filter(status=OrderStatus.PAID, discount_total__gt=0).count() == 4

@@ -348,3 +348,48 @@ def test_signing_out_one_browser_leaves_the_other_browsers_socket_open(asgi_serv
         assert code == CLOSE_UNAUTHENTICATED and error["code"] == "signed_out"
         notify(user_ids=[buyer.pk], kind="order_status", title="Still signed in here")
         assert receive(kept, timeout=10)["notification"]["title"] == "Still signed in here"
+
+
+def test_pushes_share_one_loop_and_its_connections_and_a_forked_child_starts_its_own(
+    monkeypatch,
+):
+    """The Redis layer is pushed to from one event loop per process (its connections
+    kept): two pushes use the same loop and arrive; a forked child (another pid) starts a
+    loop of its own instead of waiting on its parent's thread, which it does not have."""
+    import asyncio
+    import threading
+
+    from channels.layers import get_channel_layer
+
+    from notifications import realtime
+
+    layer = get_channel_layer()
+    channel = "notifications-test-listener"  # a plain channel: read from any loop
+    group = realtime.group_of(424242)
+
+    def run(coroutine):
+        """`coroutine` to its end on a loop of its own thread (this worker's thread may
+        run a browser driver's loop already)."""
+        done = []
+        thread = threading.Thread(target=lambda: done.append(asyncio.run(coroutine)))
+        thread.start()
+        thread.join()
+        return done[0]
+
+    async def received(count: int) -> list[int]:
+        return [(await layer.receive(channel))["unread"] for _message in range(count)]
+
+    run(layer.group_add(group, channel))
+    try:
+        realtime.push_unread(424242, 3)
+        loop = realtime._push_loop._loop
+        realtime.push_unread(424242, 2)
+        assert realtime._push_loop._loop is loop and loop.is_running()
+
+        monkeypatch.setattr(realtime.os, "getpid", lambda: -1)  # as in a forked child
+        realtime.push_unread(424242, 1)
+        assert realtime._push_loop._loop is not loop
+        assert run(received(3)) == [3, 2, 1]
+        loop.call_soon_threadsafe(loop.stop)  # the "parent's" loop, no longer used
+    finally:
+        run(layer.group_discard(group, channel))

@@ -9,7 +9,6 @@ The Redis rows need the Redis cache of the test settings (REDIS_URL; docs/archit
 import json
 
 import pytest
-import redis
 from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -20,25 +19,6 @@ from tests.conftest import bearer_client
 from tests.factories import CategoryFactory, MembershipFactory, ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def round_trips(monkeypatch) -> list[str]:
-    """The Redis round trips made from now on: a command's name, or PIPELINE."""
-    trips: list[str] = []
-    command, execute = redis.Redis.execute_command, redis.client.Pipeline.execute
-
-    def counted_command(self, *args, **options):
-        trips.append(str(args[0]))
-        return command(self, *args, **options)
-
-    def counted_pipeline(self, *args, **kwargs):
-        trips.append("PIPELINE")
-        return execute(self, *args, **kwargs)
-
-    monkeypatch.setattr(redis.Redis, "execute_command", counted_command)
-    monkeypatch.setattr(redis.client.Pipeline, "execute", counted_pipeline)
-    return trips
 
 
 @pytest.fixture

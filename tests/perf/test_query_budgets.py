@@ -387,16 +387,18 @@ CHECKOUT_BUDGETS = {
     # and the shop's zones, methods and tiers (each cached once read: taxes.selectors,
     # shipping.caching; cold here), the shipments, the use of the code and its
     # redemption written. The low-stock check reads nothing: the rows are locked and
-    # known. (4 of these are the test transaction's savepoints.)
-    "checkout": 36,
+    # known; the answer's discounts are the redemptions just written, not read back.
+    # (4 of these are the test transaction's savepoints.)
+    "checkout": 35,
     # The order's attempts read, then (the provider answered, outside any transaction)
     # the order locked again and the payment written.
     "pay_create": 7,
     # No lock while the provider answers; then the order's row locked (with its buyer,
     # handed on to mark it paid) before the payment's, the order's other attempts read
     # once (one paid already: this one is given back; open ones are cancelled); + the
-    # shops' members told of the new order (the notifications are written after commit).
-    "pay_confirm": 11,
+    # shops' members found, + the buyer's and the members' notifications written, in the
+    # same transaction (their push waits for the commit).
+    "pay_confirm": 13,
     "history": 8,  # + shipments and their fulfilments, + the order's discounts
     "history again": 0,  # the token's user and their memberships are cached too
 }

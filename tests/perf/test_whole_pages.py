@@ -94,3 +94,19 @@ def test_each_language_has_its_own_page(board):
     english = Client().get("/products/").content.decode()
     german = Client(HTTP_ACCEPT_LANGUAGE="de").get("/products/").content.decode()
     assert 'lang="de"' in german and 'lang="en"' in english
+
+
+def test_a_first_visits_product_page_and_its_recommendations_come_in_one_round_trip(
+    board, round_trips
+):
+    """The whole product page, the generations it stands on and its late part (the
+    recommendations, cached apart: catalog.late_parts) are read in one MGET."""
+    path = f"/products/{board.slug}/"
+    Client().get(path)  # the page built and stored
+    Client().get(path)  # sent from the cache: this process now knows its product
+    round_trips.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().get(path)
+    assert response.status_code == 200 and len(queries) == 0
+    assert "late-part" not in response.content.decode()
+    assert round_trips == ["MGET"]
