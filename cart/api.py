@@ -370,13 +370,20 @@ class CartAddView(GuestsWelcome, APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         cart = request_cart(request)  # a guest's unknown token: 404 before anything else
+        fresh = False
         if "variant_id" in data:
-            variant = (
-                variants_visible_all(user=request.user)
-                .select_related("product")
-                .filter(pk=data["variant_id"])
-                .first()
-            )
+            # Most variants asked for are for sale: read once, as the cart adds them (any
+            # caller may see those); only another one is looked up among what the caller
+            # may see (404 if not, else the service's 409 product_unavailable).
+            variant = services.variant_purchasable(variant_id=data["variant_id"])
+            fresh = variant is not None
+            if variant is None:
+                variant = (
+                    variants_visible_all(user=request.user)
+                    .select_related("product")
+                    .filter(pk=data["variant_id"])
+                    .first()
+                )
             if variant is None:
                 raise NotFound(_("No such variant."))
         else:
@@ -389,7 +396,7 @@ class CartAddView(GuestsWelcome, APIView):
             if product is None:
                 raise NotFound(_("No such product."))
             variant = services.cart_variant_of(product=product)
-        services.cart_add_item(cart=cart, variant=variant, quantity=data["quantity"])
+        services.cart_add_item(cart=cart, variant=variant, quantity=data["quantity"], fresh=fresh)
         return cart_response(request, cart)
 
 

@@ -74,15 +74,21 @@ def _lock(cart: Cart) -> Cart:
     return locked
 
 
-def _purchasable(variant: ProductVariant) -> ProductVariant:
-    """The variant, fresh (with its product and shop), if it is for sale;
-    ProductUnavailable otherwise."""
-    current = (
-        ProductVariant.objects.filter(variant_for_sale(), pk=variant.pk)
+def variant_purchasable(*, variant_id: int) -> ProductVariant | None:
+    """The variant, fresh (with its product and shop, at the running sales' price), if it
+    is for sale: what `cart_add_item` adds (hand it over with `fresh=True`)."""
+    return (
+        ProductVariant.objects.filter(variant_for_sale(), pk=variant_id)
         .select_related("product__shop")
         .priced()
         .first()
     )
+
+
+def _purchasable(variant: ProductVariant) -> ProductVariant:
+    """The variant, fresh (with its product and shop), if it is for sale;
+    ProductUnavailable otherwise."""
+    current = variant_purchasable(variant_id=variant.pk)
     if current is None:
         raise ProductUnavailable(
             product_id=variant.product_id,
@@ -165,14 +171,17 @@ def cart_add_item(
     quantity: int,
     variant: ProductVariant | None = None,
     product: Product | None = None,
+    fresh: bool = False,
 ) -> CartItem:
     """Add `quantity` of `variant` (or of `product`, when it has one variant: see
-    cart_variant_of); a variant already in the cart adds to its line."""
+    cart_variant_of); a variant already in the cart adds to its line. `fresh`: the
+    variant is as `variant_purchasable` read it in this request (not read again)."""
     _check_quantity(quantity, allow_zero=False)
     if variant is None:
         variant = cart_variant_of(product=product)
     _lock(cart)
-    variant = _purchasable(variant)
+    if not fresh:
+        variant = _purchasable(variant)
     item = CartItem.objects.filter(cart=cart, variant=variant).first()
     total = quantity + (item.quantity if item else 0)
     _check_line(variant, total)

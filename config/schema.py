@@ -5,9 +5,10 @@ Every error has one shape (core.errors.ErrorSerializer). Which statuses an opera
 documents follows from what it is: a body or a query can be invalid (400), a body can be
 too large (413) or of the wrong type (415), a token can be bad (401), a signed-in caller
 can lack the role or fail the CSRF check (403), an id can name nothing the caller may see
-(404), and every operation is throttled (429). What the services add (409 for stock, 402
-for a declined card...) is in DOMAIN_ERRORS, by operation id. The schema tests check that
-the schema names every status the API answers.
+(404), and every operation is throttled (429) and refuses an `Accept` header it cannot
+answer (406). What the services add (409 for stock, 402 for a declined card...) is in
+DOMAIN_ERRORS, by operation id. The schema tests check that the schema names every
+status the API answers.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ ERROR_MEANINGS: dict[int, str] = {
     403: "Signed in but not allowed: `permission_denied`; `csrf_failed` for a session "
     "without its CSRF token",
     404: "`not_found`: nothing the caller may see has this id",
+    406: "`not_acceptable`: the `Accept` header names no format this operation answers in",
     409: "The request conflicts with the current state",
     413: "`request_too_large`: the body is larger than the limit",
     415: "`unsupported_media_type`: send the body in a content type this operation lists",
@@ -216,7 +218,8 @@ class ShopAutoSchema(AutoSchema):
         return operation
 
     def _error_statuses(self, operation: dict[str, Any]) -> dict[int, list[str]]:
-        statuses: dict[int, list[str]] = {429: []}
+        # Any operation: an Accept header it cannot answer (406), the throttle (429).
+        statuses: dict[int, list[str]] = {406: [], 429: []}
         view = self.view
         has_body = "requestBody" in operation or self.method in BODY_METHODS
         parameters = operation.get("parameters", [])

@@ -26,9 +26,10 @@ def payments_of_order(*, order) -> QuerySet[Payment]:
 
 def payment_load_refunds(payment: Payment, *, new: bool = False) -> Payment:
     """A payment already read, with its refunds (as `payment_list_for` gives them);
-    `new`: it was just created, so it has none (no query)."""
+    `new`: it was just created, so it has none; one whose service knew its refunds
+    (`refund_list` set: payments.services) keeps them. Neither makes a query."""
     if new:
         payment.refund_list = []
-    else:
+    elif not hasattr(payment, "refund_list"):
         prefetch_related_objects([payment], _refunds())
     return payment

@@ -403,6 +403,8 @@ def payment_mark_succeeded(*, payment: Payment, payment_method: str = "") -> Pay
             "payment %s succeeded for unpayable order %s: refunding", payment.pk, payment.order_id
         )
         transaction.on_commit(lambda: _queue_refund(payment_id, RefundReason.ORDER_CANCELLED))
+        return payment
+    payment.refund_list = []  # it paid the order just now: nothing given back (no read)
     return payment
 
 

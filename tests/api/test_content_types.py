@@ -5,6 +5,7 @@ written. Login also takes a form (the contract); image uploads take multipart on
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import urlencode
 
@@ -95,3 +96,26 @@ def test_login_takes_json_or_a_form_but_not_multipart(api_client):
     assert form.status_code == 200 and form.json()["access"]
     multipart = api_client.post("/api/v1/auth/login/", credentials, format="multipart")
     assert_415(multipart, MULTIPART)
+
+
+def test_an_accept_header_no_renderer_answers_gets_406_and_every_operation_says_so(schema):
+    """What the fuzzing found: `Accept: rm` on a cart line's PUT answered 406, which the
+    schema did not list. Any operation answers it, in the error shape, and changes
+    nothing."""
+    user = UserFactory()
+    client = bearer_client(user)
+    product = ProductFactory(stock_quantity=5)
+    for method, path, body in [
+        ("GET", "/api/v1/products/", None),
+        ("POST", "/api/v1/cart/add/", {"product_id": product.pk, "quantity": 1}),
+    ]:
+        response = client.generic(
+            method, path, "" if body is None else json.dumps(body), "application/json",
+            HTTP_ACCEPT="application/rm",
+        )  # fmt: skip
+        assert response.status_code == 406, path
+        assert response.json()["code"] == "not_acceptable"
+    assert client.get("/api/v1/cart/").json()["items"] == []
+    # The API's operations; the probes and webhooks are plain views that answer JSON to all.
+    for name, operation in operations(schema):
+        assert ("406" in operation["responses"]) == (" /api/" in name), name

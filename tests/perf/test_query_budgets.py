@@ -374,9 +374,10 @@ def test_a_signed_in_customers_reads_served_from_the_caches_keep_their_budget(n)
 # order history twice (the second from the cache). The bearer token's user is read from
 # the database by the first step only, then from the cache (core.security.jwt).
 CHECKOUT_BUDGETS = {
-    # + the product's one variant, read fresh for sale; + the default address looked up
-    # for the cart's estimate (none here); + the cart's discount codes.
-    "add": 17,  # + the running sales; + the token's user, read once
+    # The variant read once, fresh for sale (what the cart adds: no second read, no
+    # visibility lookup); + the default address looked up for the cart's estimate (none
+    # here); + the cart's discount codes.
+    "add": 15,  # + the running sales; + the token's user, read once
     # The code checked, the cart priced with it (its lines, the tax settings, read once
     # and then cached: taxes.selectors), the code written; then the cart answered with
     # the promotion's targets (categories, products, variants, shops).
@@ -397,8 +398,9 @@ CHECKOUT_BUDGETS = {
     # handed on to mark it paid) before the payment's, the order's other attempts read
     # once (one paid already: this one is given back; open ones are cancelled); + the
     # shops' members found, + the buyer's and the members' notifications written, in the
-    # same transaction (their push waits for the commit).
-    "pay_confirm": 13,
+    # same transaction (their push waits for the commit). The answer's refunds: none, the
+    # payment paid the order just now (not read).
+    "pay_confirm": 12,
     "history": 8,  # + shipments and their fulfilments, + the order's discounts
     "history again": 0,  # the token's user and their memberships are cached too
 }
@@ -417,7 +419,7 @@ def test_a_checkout_keeps_its_query_budget():
         price_max=Decimal("10.00"),
         stock_quantity=1000,  # no low-stock alert to write
     )
-    product.variants.create(
+    variant = product.variants.create(
         shop=product.shop, sku="T-1", price=Decimal("10.00"), stock_quantity=1000
     )
     Cart.objects.create(user=buyer)  # a returning buyer's (empty) cart
@@ -429,7 +431,7 @@ def test_a_checkout_keeps_its_query_budget():
     client = bearer_client(buyer)
     answer: dict = {}
     steps = [
-        ("add", "/api/v1/cart/add/", lambda _a: {"product_id": product.pk, "quantity": 1}),
+        ("add", "/api/v1/cart/add/", lambda _a: {"variant_id": variant.pk, "quantity": 1}),
         ("voucher", "/api/v1/cart/voucher/", lambda _a: {"code": "TEN"}),
         ("checkout", "/api/v1/cart/checkout/", lambda _a: checkout),
         ("pay_create", "/api/v1/payments/create/", lambda a: {"order_id": a["id"]}),
