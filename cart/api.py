@@ -375,7 +375,7 @@ class CartAddView(GuestsWelcome, APIView):
             # Most variants asked for are for sale: read once, as the cart adds them (any
             # caller may see those); only another one is looked up among what the caller
             # may see (404 if not, else the service's 409 product_unavailable).
-            variant = services.variant_purchasable(variant_id=data["variant_id"])
+            variant = selectors.variant_purchasable(variant_id=data["variant_id"])
             fresh = variant is not None
             if variant is None:
                 variant = (

@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from cart.exceptions import quoted_product
 from cart.models import Cart, CartItem, CartVoucher
 from cart.pricing import BasketTotals, LineInput, basket_totals
-from catalog.models import ProductImage, ProductOptionValue
+from catalog.models import ProductImage, ProductOptionValue, ProductVariant
 from catalog.pricing import apply_sale_prices
 from catalog.selectors import variant_for_sale, variant_is_for_sale
 from core import generations
@@ -197,6 +197,18 @@ def _add_vouchers(summary: CartSummary, cart: Cart) -> None:
             summary.offers.append(offer_of(entry.voucher))
         else:
             summary.voucher_problems.append(problem)
+
+
+def variant_purchasable(*, variant_id: int) -> ProductVariant | None:
+    """The variant, fresh (with its product and shop, at the running sales' price), if it
+    is for sale: what the cart adds (hand it to `cart.services.cart_add_item` with
+    `fresh=True`)."""
+    return (
+        ProductVariant.objects.filter(variant_for_sale(), pk=variant_id)
+        .select_related("product__shop")
+        .priced()
+        .first()
+    )
 
 
 def cart_item_get(*, cart: Cart, item_id: int) -> CartItem | None:

@@ -25,6 +25,7 @@ from cart.exceptions import (
     quoted_product,
 )
 from cart.models import Cart, CartItem, CartVoucher
+from cart.selectors import variant_purchasable
 from catalog.models import Product, ProductVariant
 from catalog.selectors import variant_for_sale
 from core.errors import DomainValidationError
@@ -72,17 +73,6 @@ def _lock(cart: Cart) -> Cart:
     locked = Cart.objects.select_for_update().get(pk=cart.pk)
     user_cart_changed(user_id=locked.user_id)
     return locked
-
-
-def variant_purchasable(*, variant_id: int) -> ProductVariant | None:
-    """The variant, fresh (with its product and shop, at the running sales' price), if it
-    is for sale: what `cart_add_item` adds (hand it over with `fresh=True`)."""
-    return (
-        ProductVariant.objects.filter(variant_for_sale(), pk=variant_id)
-        .select_related("product__shop")
-        .priced()
-        .first()
-    )
 
 
 def _purchasable(variant: ProductVariant) -> ProductVariant:
