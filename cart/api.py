@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from accounts.selectors import address_default
 from cart import selectors, services
 from cart.auth import GuestsWelcome
-from cart.caching import cart_read
+from cart.caching import cart_read, cart_read_keys
 from cart.models import Cart
 from cart.pricing import basket_rows
 from cart.selectors import CartSummary
@@ -345,6 +345,13 @@ class CartTokenView(APIView):
 
 
 class CartView(GuestsWelcome, APIView):
+    def cache_read_ahead_keys(self, request) -> list[str]:
+        """A person's cached cart, read in the rate limit's round trip
+        (core.security.throttles)."""
+        if request.method == "GET" and request.user.is_authenticated:
+            return cart_read_keys(user_id=request.user.pk, host=request.build_absolute_uri("/"))
+        return []
+
     @extend_schema(operation_id="cart_retrieve", responses=CartSerializer)
     def get(self, request):
         if request.user.is_authenticated:  # a person's cart: cached (cart.caching)
@@ -353,6 +360,7 @@ class CartView(GuestsWelcome, APIView):
                 host=request.build_absolute_uri("/"),
                 # Stored rendered (core.rendering): the JSON is made once, not on every hit.
                 build=lambda: json_bytes(cart_data(request, request_cart(request, create=False))),
+                read_ahead=getattr(request, "cache_read_ahead", None),
             )
             return json_response(request, content)
         return cart_response(request, request_cart(request, create=False))

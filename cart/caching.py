@@ -37,19 +37,41 @@ def _generation_key(user_id: int) -> str:
     return CART_GENERATION.format(user_id)
 
 
-def cart_read(*, user_id: int, host: str, build: Callable[[], T]) -> T:
-    """The person's cart answer (`build()`'s when not cached or no longer true)."""
+def _view_key(user_id: int, host: str) -> str:
+    return f"cart:view:{user_id}:{translation.get_language()}:{host}"
+
+
+def _generations(user_id: int) -> tuple[str, ...]:
+    return (
+        _generation_key(user_id),
+        CATALOG_GENERATION,
+        PROMOTIONS_GENERATION,
+        ALL_SHIPPING_GENERATION,
+        TAXES_GENERATION,
+    )
+
+
+def cart_read_keys(*, user_id: int, host: str) -> list[str]:
+    """The cache keys `cart_read` reads, for the rate limit's round trip to read them
+    ahead (core.security.throttles)."""
+    return generations.read_keys(_view_key(user_id, host), generation=_generations(user_id))
+
+
+def cart_read(
+    *,
+    user_id: int,
+    host: str,
+    build: Callable[[], T],
+    read_ahead: dict[str, object] | None = None,
+) -> T:
+    """The person's cart answer (`build()`'s when not cached or no longer true).
+    `read_ahead`: its keys as read already in this request."""
     return generations.read_through(
-        f"cart:view:{user_id}:{translation.get_language()}:{host}",
+        _view_key(user_id, host),
         build,
-        generation=(
-            _generation_key(user_id),
-            CATALOG_GENERATION,
-            PROMOTIONS_GENERATION,
-            ALL_SHIPPING_GENERATION,
-            TAXES_GENERATION,
-        ),
+        generation=_generations(user_id),
         timeout=TIMEOUT,
+        read_ahead=read_ahead,
     )
 
 

@@ -25,7 +25,7 @@ from core.permissions import policy_permission
 from core.rendering import json_bytes, json_response
 from core.security.throttles import CheckoutThrottle
 from orders import policies, selectors, services
-from orders.caching import order_history_read
+from orders.caching import order_history_read, order_history_read_keys
 from orders.models import Order, OrderStatus, Shipment
 
 # --- Serializers ----------------------------------------------------------------------
@@ -438,13 +438,38 @@ class OrderViewSet(
             return Order.objects.none()
         return selectors.order_list_for(user=self.request.user).order_by("-created_at")
 
+    def _own_history(self, request) -> bool:
+        """The caller is a customer reading their own orders, whose answers are cached
+        (asked twice a request: the read ahead)."""
+        if getattr(request, "_own_history", None) is None:
+            request._own_history = selectors.sees_own_orders_only(user=request.user)
+        return request._own_history
+
+    def cache_read_ahead_keys(self, request) -> list[str]:
+        """The cache keys of a customer's own answer, read in the rate limit's round trip
+        (core.security.throttles)."""
+        if self.action in ("list", "retrieve") and self._own_history(request):
+            return order_history_read_keys(
+                user_id=request.user.pk, url=request.build_absolute_uri()
+            )
+        return []
+
+    def _cached(self, request, build):
+        # Stored rendered (core.rendering): the JSON is made once, not on every hit.
+        content = order_history_read(
+            user_id=request.user.pk,
+            url=request.build_absolute_uri(),
+            build=lambda: json_bytes(build()),
+            read_ahead=getattr(request, "cache_read_ahead", None),
+        )
+        return json_response(request, content)
+
     def list(self, request, *args, **kwargs):
         # As ListModelMixin, with the page's lines and history loaded in two plain
         # queries (see orders_load_lines_and_history) instead of prefetch_related; a
         # customer's own history is cached until one of their orders changes.
-        orders, visible_lines, own_only = selectors.order_visibility(user=request.user)
-
         def build():
+            orders, visible_lines, _own_only = selectors.order_visibility(user=request.user)
             queryset = self.filter_queryset(orders.order_by("-created_at"))
             page = self.paginate_queryset(queryset)
             loaded = selectors.orders_load_lines_and_history(
@@ -453,31 +478,18 @@ class OrderViewSet(
             data = self.get_serializer(loaded, many=True).data
             return data if page is None else self.get_paginated_response(data).data
 
-        if own_only and request.user.is_authenticated:
-            # Stored rendered (core.rendering): the JSON is made once, not on every hit.
-            content = order_history_read(
-                user_id=request.user.pk,
-                url=request.build_absolute_uri(),
-                build=lambda: json_bytes(build()),
-            )
-            return json_response(request, content)
+        if self._own_history(request):
+            return self._cached(request, build)
         return Response(build())
 
     def retrieve(self, request, *args, **kwargs):
         # A customer's own order is cached as their history is, until one of their
         # orders changes (an order not theirs is a 404, never cached).
-        _orders, _lines, own_only = selectors.order_visibility(user=request.user)
-
         def build():
             return super(OrderViewSet, self).retrieve(request, *args, **kwargs).data
 
-        if own_only and request.user.is_authenticated:
-            content = order_history_read(
-                user_id=request.user.pk,
-                url=request.build_absolute_uri(),
-                build=lambda: json_bytes(build()),
-            )
-            return json_response(request, content)
+        if self._own_history(request):
+            return self._cached(request, build)
         return Response(build())
 
     @extend_schema(request=CheckoutSerializer, responses={201: OrderSerializer})

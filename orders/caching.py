@@ -33,18 +33,35 @@ def _generation_key(user_id: int) -> str:
     return USER_ORDERS_GENERATION.format(user_id)
 
 
-def order_history_read(*, user_id: int, url: str, build: Callable[[], T]) -> T:
+def _history_key(user_id: int, url: str) -> str:
+    digest = hashlib.sha256(url.encode()).hexdigest()[:32]
+    return f"orders:list:{user_id}:{translation.get_language()}:{digest}"
+
+
+def order_history_read_keys(*, user_id: int, url: str) -> list[str]:
+    """The cache keys `order_history_read` reads, for the rate limit's round trip to read
+    them ahead (core.security.throttles)."""
+    return generations.read_keys(_history_key(user_id, url), generation=_generation_key(user_id))
+
+
+def order_history_read(
+    *,
+    user_id: int,
+    url: str,
+    build: Callable[[], T],
+    read_ahead: dict[str, object] | None = None,
+) -> T:
     """One page of a person's order history, or one of their orders (`url`: the absolute
     address asked for, query string included: filters, page, page size, and the links
-    built), cached while
-    their orders generation stands (core.generations.read_through). One per language:
-    a page holds words (the delivery estimates)."""
-    digest = hashlib.sha256(url.encode()).hexdigest()[:32]
+    built), cached while their orders generation stands (core.generations.read_through).
+    One per language: a page holds words (the delivery estimates). `read_ahead`: its keys
+    as read already in this request."""
     return generations.read_through(
-        f"orders:list:{user_id}:{translation.get_language()}:{digest}",
+        _history_key(user_id, url),
         build,
         generation=_generation_key(user_id),
         timeout=LIST_TIMEOUT,
+        read_ahead=read_ahead,
     )
 
 

@@ -49,6 +49,19 @@ from shops.selectors import user_shop_ids
 SALES_STATUSES = SALE_STATUSES  # the name the reports and their tests use
 
 
+def sees_own_orders_only(*, user) -> bool:
+    """`user` is a signed-in customer who sees exactly their own orders and all their
+    lines (neither staff who may view every order nor a member of a shop): what
+    order_visibility answers as "own only" for a person, whose history may be cached as
+    theirs (orders.caching). No query: the person's shops are read with their card."""
+    return (
+        user.is_authenticated
+        and not is_guest(user)
+        and not may_view_all_orders(user)
+        and not user_shop_ids(user=user)
+    )
+
+
 def order_visibility(*, user) -> tuple[QuerySet[Order], QuerySet[OrderLine], bool]:
     """The orders `user` may see, the lines of them they may see (not prefetched), and
     whether that is exactly the person's own orders and all their lines.

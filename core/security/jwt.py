@@ -12,6 +12,8 @@ reaches them (simplejwt's own backend keeps the key it was built with).
 
 from __future__ import annotations
 
+import functools
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +40,20 @@ def verification_keys() -> list[str]:
     """The current key first, then the previous ones still accepted."""
     previous = [key for key in getattr(settings, "JWT_PREVIOUS_SIGNING_KEYS", []) if key]
     return [current_signing_key(), *previous]
+
+
+# Tokens whose signature and claims were verified, with their payload: the same token
+# comes back with each request of a signed-in client, and PyJWT's checks (the base64
+# alphabet character by character, the HMAC, the claims) cost more than the rest of
+# authentication. Keyed by the backend, the token and the keys it was verified with (a
+# rotation, or a test's settings, verify anew); a token refused is not kept, and the
+# expiry is checked again at each use. Per process, the least recently used forgotten.
+VERIFIED_MEMO_SIZE = 4096
+
+
+@functools.lru_cache(maxsize=VERIFIED_MEMO_SIZE)
+def _verified_payload(backend: RotatingKeyTokenBackend, token: Any, keys: tuple[str, ...]):
+    return backend._decode(token, list(keys), verify=True)
 
 
 class RotatingKeyTokenBackend(TokenBackend):
@@ -67,7 +83,17 @@ class RotatingKeyTokenBackend(TokenBackend):
         )
 
     def decode(self, token: Any, verify: bool = True) -> dict[str, Any]:
-        keys = verification_keys() if verify else [current_signing_key()]
+        if not verify:
+            return self._decode(token, [current_signing_key()], verify=False)
+        payload = _verified_payload(self, token, tuple(verification_keys()))
+        # Its signature and claims were checked when first seen; its time, at each use (as
+        # PyJWT's own check: expired once `exp` is not after now less the leeway).
+        expires = payload.get("exp")
+        if expires is not None and expires <= time.time() - self.get_leeway().total_seconds():
+            raise TokenBackendExpiredToken(_("Token is expired"))
+        return dict(payload)
+
+    def _decode(self, token: Any, keys: list[str], *, verify: bool) -> dict[str, Any]:
         for key in keys:
             try:
                 return jwt.decode(
@@ -115,8 +141,6 @@ def token_deny(token) -> None:
     expires = token.get("exp")
     if not jti or not expires:
         return
-    import time
-
     remaining = int(expires - time.time()) + 1
     if remaining > 0:
         cache.set(f"{DENIED_PREFIX}{jti}", 1, timeout=remaining)

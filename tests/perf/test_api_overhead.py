@@ -205,3 +205,64 @@ def test_signed_in_callers_are_not_served_the_anonymous_cache(catalog, api_clien
     MembershipFactory(user=owner, shop=hidden.shop)
     assert client.get("/api/v1/products/").json()["count"] == 4
     assert api_client.get("/api/v1/products/").json()["count"] == 3
+
+
+# --- Signed in (issue 23) ---------------------------------------------------------------
+
+
+def test_a_customers_warm_history_and_cart_cost_two_round_trips_and_no_query(round_trips):
+    """A customer's order list, an order's detail and their cart, once cached: the token's user with
+    the logout denial (MGET), then the rate limit's counter with the cached answer and
+    its generation read ahead (one pipeline). No third round trip for the answer."""
+    from tests.orders.test_orders_cache import place, shopper
+
+    _user, client = shopper()
+    placed = place(client, ProductFactory(stock_quantity=5))
+    client.post("/api/v1/cart/add/", {"product_id": ProductFactory().pk}, format="json")
+    for path in ("/api/v1/orders/", f"/api/v1/orders/{placed['id']}/", "/api/v1/cart/"):
+        first = client.get(path).json()
+        round_trips.clear()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        assert response.json() == first
+        assert len(queries) == 0, [query["sql"] for query in queries]
+        assert round_trips == ["MGET", "PIPELINE"], path
+
+
+def test_a_read_ahead_history_follows_a_change_of_the_customers_orders():
+    """The answer read ahead is served only while the buyer's orders generation stands:
+    an order cancelled after the list was cached is cancelled in the next list."""
+    from orders.models import Order
+    from orders.services import order_cancel
+    from tests.orders.test_orders_cache import place, shopper
+
+    user, client = shopper()
+    placed = place(client, ProductFactory(stock_quantity=5))
+    assert client.get("/api/v1/orders/").json()["results"][0]["status"] == "pending"
+    order_cancel(order=Order.objects.get(pk=placed["id"]), by=user)
+    assert client.get("/api/v1/orders/").json()["results"][0]["status"] == "cancelled"
+    assert client.get(f"/api/v1/orders/{placed['id']}/").json()["status"] == "cancelled"
+
+
+def test_a_token_is_verified_once_and_its_expiry_at_every_use(monkeypatch):
+    """The signature and claims of a token seen before are not checked again by PyJWT
+    (core.security.jwt keeps the verified payload per process); its expiry is, and a
+    token past it is refused as any expired token is."""
+    import jwt as pyjwt
+
+    from core.security import jwt as shop_jwt
+
+    calls = []
+    decode = pyjwt.decode
+    monkeypatch.setattr(pyjwt, "decode", lambda *a, **k: calls.append(1) or decode(*a, **k))
+    user = UserFactory()
+    client = bearer_client(user)
+    for _request in range(3):
+        assert client.get("/api/v1/auth/me/").status_code == 200
+    assert len(calls) == 1
+
+    later = shop_jwt.time.time() + 24 * 3600
+    monkeypatch.setattr(shop_jwt, "time", type("Clock", (), {"time": staticmethod(lambda: later)}))
+    response = client.get("/api/v1/auth/me/")
+    assert response.status_code == 401 and response.json()["code"] == "token_invalid"
+    assert len(calls) == 1  # refused from the payload kept, not by verifying again
