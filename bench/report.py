@@ -38,13 +38,54 @@ class Row:
 
 
 def ratios_fill(rows: list[Row], ceiling: str = CEILING) -> None:
-    """Each row's requests/s as a fraction of the ceiling row's (None without it)."""
+    """Each row's requests/s as a fraction of the /healthz/ measured next to it (its
+    `extra["healthz_near"]`: the mean of the probes just before and just after it), or
+    else of the ceiling row's (None without either)."""
     top = next((row for row in rows if row.name == ceiling), None)
     for row in rows:
-        if top is None or top.requests_per_s <= 0:
+        near = row.extra.get("healthz_near")
+        if near and row.name != ceiling:
+            row.ratio = row.requests_per_s / near
+        elif top is None or top.requests_per_s <= 0:
             row.ratio = None
         else:
             row.ratio = row.requests_per_s / top.requests_per_s
+
+
+class HealthzNear:
+    """The /healthz/ measured around each endpoint: `ceiling` gives the first one, `after`
+    each endpoint's probe (a wrk result), whose row then holds the mean of the probes
+    before and after it (`extra["healthz_near"]`, and both in `extra["healthz_probes"]`).
+    A probe that failed (no answer, or errors) is not used: the row gets the last good
+    one alone and a warning is answered. `alone` gives a row the last good one (the
+    checkout rows: no probe between their loads)."""
+
+    def __init__(self) -> None:
+        self.last: float | None = None
+        self.probes: list[float] = []
+
+    def ceiling(self, requests_per_s: float) -> None:
+        self.last = requests_per_s if requests_per_s > 0 else None
+
+    def after(self, row: Row, probe) -> str | None:
+        if self.last is None:
+            return None
+        if probe.requests <= 0 or probe.error_count:
+            row.extra["healthz_near"] = self.last
+            return (
+                f"  ! /healthz/ probe after {row.label} failed ({probe.requests} answers, "
+                f"{probe.error_count} errors): its share is of the last good one"
+            )
+        measured = probe.requests_per_s
+        row.extra["healthz_near"] = (self.last + measured) / 2
+        row.extra["healthz_probes"] = [self.last, measured]
+        self.last = measured
+        self.probes.append(measured)
+        return None
+
+    def alone(self, row: Row) -> None:
+        if self.last is not None:
+            row.extra["healthz_near"] = self.last
 
 
 @dataclass(frozen=True)

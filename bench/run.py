@@ -160,6 +160,15 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         help="Seconds of unmeasured load before each (BENCH_WARMUP; 2).",
     )
     parser.add_argument(
+        "--healthz-probe",
+        type=int,
+        default=int(env_number("BENCH_HEALTHZ_PROBE", 3)),
+        help="Seconds of /healthz/ measured again after each endpoint (BENCH_HEALTHZ_PROBE; "
+        "3; 0: none): an endpoint's share is of the /healthz/ measured just before and just "
+        "after it, so that a machine whose speed drifts during the run does not move the "
+        "shares of the endpoints measured late.",
+    )
+    parser.add_argument(
         "--connections",
         type=int,
         default=int(env_number("BENCH_CONNECTIONS", 32)),
@@ -215,8 +224,10 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     options = parser.parse_args(argv)
     if options.products < 100:
         parser.error("--products must be at least 100.")
-    if options.duration < 1 or options.warmup < 0:
-        parser.error("--duration must be at least 1 second and --warmup 0 or more.")
+    if options.duration < 1 or options.warmup < 0 or options.healthz_probe < 0:
+        parser.error(
+            "--duration must be at least 1 second, --warmup and --healthz-probe 0 or more."
+        )
     if options.connections < 1 or options.workers < 1:
         parser.error("--connections and --workers must be at least 1.")
     try:
@@ -1016,9 +1027,21 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     rows: list[report.Row] = []
+
+    def healthz_command(seconds: float) -> list[str]:
+        return wrk_command(
+            wrk=wrk,
+            url=server.base_url + "/healthz/",
+            duration_s=seconds,
+            connections=options.connections,
+            threads=cpu_count(),
+            headers={},
+        )
+
     checkout_summary = None
     oversold = None
     server.start()
+    near = report.HealthzNear()
     try:
         for endpoint in endpoints:
             command = lambda seconds, e=endpoint: wrk_command(  # noqa: E731
@@ -1051,6 +1074,13 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
             print(f"  {endpoint.label}: {result.requests_per_s:,.0f} req/s", flush=True)
+            if endpoint.name == report.CEILING:
+                near.ceiling(result.requests_per_s)
+            elif options.healthz_probe and near.last is not None:
+                server.wait_idle()
+                warning = near.after(rows[-1], wrk_run(healthz_command(options.healthz_probe)))
+                if warning:
+                    print(warning, flush=True)
             if result.requests == 0:
                 print(
                     f"  ! no answer within {options.duration:g} s: the endpoint is slower than "
@@ -1089,6 +1119,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  checkout: {checkout_summary['checkouts_per_s']:,.1f} checkouts/s", flush=True)
             capacity = capacity_measure(options, server, fixtures)
             rows.append(capacity_row(capacity, step_queries))
+            for row in rows[-2:]:
+                if options.healthz_probe:
+                    near.alone(row)
     finally:
         server.stop()
         shutil.rmtree(static_root, ignore_errors=True)
@@ -1124,6 +1157,13 @@ def main(argv: list[str] | None = None) -> int:
     print()
     shown = ", ".join(f"{mb:.0f}" for mb in worker_rss.values())
     print(f"Largest gunicorn worker RSS: {max_rss:.1f} MB (each worker's peak: {shown} MB)")
+    probes = near.probes
+    if probes:
+        print(
+            f"/healthz/ measured again after each endpoint ({options.healthz_probe:g} s): "
+            f"{min(probes):,.0f} to {max(probes):,.0f} req/s; each share is of the mean of "
+            "the two measured around its endpoint"
+        )
     if checkout_summary:
         print(
             f"Checkout: {checkout_summary['checkouts']:,} checkouts "
@@ -1177,6 +1217,7 @@ def main(argv: list[str] | None = None) -> int:
                 "seed": seed,
                 "duration_s": options.duration,
                 "warmup_s": options.warmup,
+                "healthz_probe_s": options.healthz_probe,
                 "connections": options.connections,
                 "gunicorn_workers": options.workers,
                 "worker_class": "sync",

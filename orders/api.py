@@ -436,7 +436,8 @@ class OrderViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Order.objects.none()
-        return selectors.order_list_for(user=self.request.user).order_by("-created_at")
+        own = self.action in ("list", "retrieve") and self._own_history(self.request)
+        return selectors.order_list_for(user=self.request.user, own=own).order_by("-created_at")
 
     def _own_history(self, request) -> bool:
         """The caller is a customer reading their own orders, whose answers are cached
@@ -469,7 +470,9 @@ class OrderViewSet(
         # queries (see orders_load_lines_and_history) instead of prefetch_related; a
         # customer's own history is cached until one of their orders changes.
         def build():
-            orders, visible_lines, _own_only = selectors.order_visibility(user=request.user)
+            orders, visible_lines, _own_only = selectors.order_visibility(
+                user=request.user, own=self._own_history(request)
+            )
             queryset = self.filter_queryset(orders.order_by("-created_at"))
             page = self.paginate_queryset(queryset)
             loaded = selectors.orders_load_lines_and_history(

@@ -62,9 +62,14 @@ def sees_own_orders_only(*, user) -> bool:
     )
 
 
-def order_visibility(*, user) -> tuple[QuerySet[Order], QuerySet[OrderLine], bool]:
+def order_visibility(
+    *, user, own: bool = False
+) -> tuple[QuerySet[Order], QuerySet[OrderLine], bool]:
     """The orders `user` may see, the lines of them they may see (not prefetched), and
-    whether that is exactly the person's own orders and all their lines.
+    whether that is exactly the person's own orders and all their lines. `own`: the
+    caller already found that (sees_own_orders_only) and caches what it builds under the
+    person's own key, so it is not decided again (a membership committed in between
+    must not put a shop's orders under that key).
 
     A customer sees their own orders; a shop member also sees orders with lines of their
     shops (those lines only); platform staff who may view orders see everything. A guest
@@ -73,6 +78,8 @@ def order_visibility(*, user) -> tuple[QuerySet[Order], QuerySet[OrderLine], boo
     """
     if is_guest(user):
         return guest_orders(user), OrderLine.objects.all(), True
+    if own:
+        return Order.objects.filter(user=user), OrderLine.objects.all(), True
     if may_view_all_orders(user):
         return Order.objects.all(), OrderLine.objects.all(), False
     shop_ids = user_shop_ids(user=user)
@@ -195,11 +202,11 @@ def _history() -> QuerySet[OrderStatusChange]:
     return OrderStatusChange.objects.order_by("at", "id")
 
 
-def order_list_for(*, user) -> QuerySet[Order]:
+def order_list_for(*, user, own: bool = False) -> QuerySet[Order]:
     """Orders `user` may see, each with `visible_lines` (the lines they may see) and
     `history` (its status changes), as lists, in a fixed number of queries (see
-    `order_visibility`)."""
-    orders, visible_lines, _own = order_visibility(user=user)
+    `order_visibility`, and its `own`)."""
+    orders, visible_lines, _own = order_visibility(user=user, own=own)
     return orders.prefetch_related(
         Prefetch("lines", queryset=visible_lines, to_attr="visible_lines"),
         Prefetch("status_history", queryset=_history(), to_attr="history"),

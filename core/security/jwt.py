@@ -89,7 +89,7 @@ class RotatingKeyTokenBackend(TokenBackend):
         # Its signature and claims were checked when first seen; its time, at each use (as
         # PyJWT's own check: expired once `exp` is not after now less the leeway).
         expires = payload.get("exp")
-        if expires is not None and expires <= time.time() - self.get_leeway().total_seconds():
+        if expires is not None and int(expires) <= time.time() - self.get_leeway().total_seconds():
             raise TokenBackendExpiredToken(_("Token is expired"))
         return dict(payload)
 

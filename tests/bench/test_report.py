@@ -36,6 +36,37 @@ def test_ratios_are_to_the_healthz_row_of_the_same_run():
     assert [r.ratio for r in rows] == [0.3, 1.0, 0.75]
 
 
+def test_a_share_is_of_the_healthz_measured_around_its_endpoint():
+    """A machine whose speed drifts during the run: each row is compared with the
+    /healthz/ measured just before and after it (their mean), not with the first one."""
+    rows = [row("healthz", 2000), row("api_list", 600), row("orders", 500)]
+    rows[1].extra = {"healthz_near": 1500.0}
+    ratios_fill(rows)
+    assert [r.ratio for r in rows] == [1.0, 0.4, 0.25]
+
+
+def test_the_probes_around_each_endpoint_are_kept_and_a_failed_one_is_not_used():
+    from bench.report import HealthzNear
+    from bench.wrk import WrkResult
+
+    def probe(requests, errors=None):
+        return WrkResult(requests, 3.0, 1, 2, 3, errors or {})
+
+    near = HealthzNear()
+    rows = [row("api_list", 600), row("orders", 500), row("cart", 400), row("checkout", 30)]
+    assert near.after(rows[0], probe(6000)) is None and "healthz_near" not in rows[0].extra
+    near.ceiling(2400)
+    assert near.after(rows[0], probe(6000)) is None  # 2,000 req/s after it
+    assert rows[0].extra == {"healthz_near": 2200, "healthz_probes": [2400, 2000]}
+    warning = near.after(rows[1], probe(6000, {"status 500": 3}))
+    assert "failed" in warning and rows[1].extra == {"healthz_near": 2000}
+    assert near.after(rows[2], probe(0)) and rows[2].extra == {"healthz_near": 2000}
+    near.alone(rows[3])
+    assert rows[3].extra == {"healthz_near": 2000} and near.probes == [2000]
+    ratios_fill([row("healthz", 2400), *rows])
+    assert [r.ratio for r in rows] == [600 / 2200, 0.25, 0.2, 30 / 2000]
+
+
 def test_without_a_ceiling_there_are_no_ratios():
     rows = [row("api_list", 600)]
     ratios_fill(rows)

@@ -36,6 +36,7 @@ def test_defaults_come_from_the_environment(monkeypatch):
         (["--products", "10"], "at least 100"),
         (["--duration", "0"], "--duration"),
         (["--connections", "0"], "--connections"),
+        (["--healthz-probe", "-1"], "--healthz-probe"),
     ],
 )
 def test_bad_options_stop_with_a_message(argv, message, capsys):

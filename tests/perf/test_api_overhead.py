@@ -244,6 +244,28 @@ def test_a_read_ahead_history_follows_a_change_of_the_customers_orders():
     assert client.get(f"/api/v1/orders/{placed['id']}/").json()["status"] == "cancelled"
 
 
+def test_what_is_cached_as_a_customers_own_history_is_built_as_their_own(monkeypatch):
+    """The rate limit's read ahead decides that a caller reads their own orders; the
+    answer stored under their key is then built from their own orders alone, even if a
+    membership was committed in between (here: the decision is made for a member)."""
+    from orders import selectors
+    from tests.orders.test_orders_cache import place, shopper
+
+    seller, seller_client = shopper()
+    _buyer, buyer_client = shopper()
+    product = ProductFactory(stock_quantity=5)
+    MembershipFactory(user=seller, shop=product.shop)
+    place(buyer_client, product)  # an order with a line of the seller's shop
+    own = place(seller_client, ProductFactory(stock_quantity=5))
+    assert seller_client.get("/api/v1/orders/").json()["count"] == 2  # as a member
+
+    monkeypatch.setattr(selectors, "sees_own_orders_only", lambda *, user: True)
+    answer = seller_client.get("/api/v1/orders/?page_size=5").json()
+    assert [order["id"] for order in answer["results"]] == [own["id"]]
+    others = seller_client.get(f"/api/v1/orders/{answer['results'][0]['id']}/")
+    assert others.status_code == 200
+
+
 def test_a_token_is_verified_once_and_its_expiry_at_every_use(monkeypatch):
     """The signature and claims of a token seen before are not checked again by PyJWT
     (core.security.jwt keeps the verified payload per process); its expiry is, and a
@@ -266,3 +288,16 @@ def test_a_token_is_verified_once_and_its_expiry_at_every_use(monkeypatch):
     response = client.get("/api/v1/auth/me/")
     assert response.status_code == 401 and response.json()["code"] == "token_invalid"
     assert len(calls) == 1  # refused from the payload kept, not by verifying again
+
+
+def test_a_refused_token_is_not_kept():
+    from core.security import jwt as shop_jwt
+
+    kept = shop_jwt._verified_payload.cache_info().currsize
+    client = bearer_client(UserFactory())
+    token = client._credentials["HTTP_AUTHORIZATION"].split()[1]
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token[:-4]}AAAA")  # signature broken
+    for _request in range(2):
+        response = client.get("/api/v1/auth/me/")
+        assert response.status_code == 401 and response.json()["code"] == "token_invalid"
+    assert shop_jwt._verified_payload.cache_info().currsize == kept
