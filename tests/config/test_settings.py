@@ -17,6 +17,8 @@ from django.conf import settings
 print(json.dumps({
     "debug": settings.DEBUG,
     "database": settings.DATABASES["default"]["ENGINE"],
+    "binding": settings.DATABASES["default"].get("OPTIONS", {}).get("server_side_binding", False),
+    "prepare": settings.DATABASES["default"].get("OPTIONS", {}).get("prepare_threshold"),
     "cache": settings.CACHES["default"]["BACKEND"],
     "celery_eager": settings.CELERY_TASK_ALWAYS_EAGER,
     "broker": settings.CELERY_BROKER_URL,
@@ -57,6 +59,8 @@ def test_defaults_run_everything_on_one_machine():
     assert values == {
         "debug": True,
         "database": "django.db.backends.sqlite3",
+        "binding": False,
+        "prepare": None,
         "cache": "django.core.cache.backends.locmem.LocMemCache",
         "celery_eager": True,
         "broker": "memory://",
@@ -89,12 +93,43 @@ def test_each_variable_switches_its_part_to_the_real_service():
         AWS_STORAGE_BUCKET_NAME="shop-media",
     )
     assert values["database"] == "django.db.backends.postgresql"
+    assert values["binding"] is True  # parameters bound by the server
+    assert values["prepare"] == 5  # a statement prepared at its fifth run on a connection
     assert values["cache"] == "core.cache.RedisCache"  # Django's, one client per process
     assert values["celery_eager"] is False
     assert values["broker"] == "redis://cache.internal:6379/0"
     assert values["email"] == "anymail.backends.sendgrid.EmailBackend"
     assert values["payments"] == "stripe"
     assert values["storage"] == "storages.backends.s3.S3Storage"
+
+
+def test_server_side_binding_can_be_turned_off_for_an_old_pooler():
+    values = load_settings(
+        DJANGO_DEBUG="true",
+        DATABASE_URL="postgres://shop:secret@pgbouncer.internal:6432/shop",
+        DATABASE_SERVER_SIDE_BINDING="false",
+    )
+    assert values["binding"] is False and values["prepare"] is None
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db
+def test_a_statement_run_again_and_again_is_prepared_once_on_its_connection():
+    """psycopg binds the parameters on the server and prepares a statement after its
+    fifth run on a connection: PostgreSQL parses and plans it once."""
+    import psycopg
+
+    with connection.cursor() as cursor:
+        assert not isinstance(cursor.cursor, psycopg.ClientCursor)  # bound by the server
+        for number in range(6):
+            cursor.execute("SELECT %s::int + 41 AS answer_of_the_probe", [number])
+            assert cursor.fetchone() == (number + 41,)
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements "
+            "WHERE statement LIKE %s AND statement NOT LIKE %s",
+            ["%answer_of_the_probe%", "%pg_prepared_statements%"],
+        )
+        assert cursor.fetchone() == (1,)
 
 
 def production_environment(**extra: str) -> dict[str, str]:
