@@ -49,17 +49,24 @@ from shops.selectors import user_shop_ids
 SALES_STATUSES = SALE_STATUSES  # the name the reports and their tests use
 
 
+def _reach(user) -> tuple[str, list[int]]:
+    """Whose orders `user` sees, decided in one place: "guest" (what their proof reaches),
+    "all" (staff who may view every order), "shops" (their own and their shops' lines:
+    the shop ids) or "own"."""
+    if is_guest(user):
+        return "guest", []
+    if may_view_all_orders(user):
+        return "all", []
+    shop_ids = user_shop_ids(user=user)
+    return ("shops", shop_ids) if shop_ids else ("own", [])
+
+
 def sees_own_orders_only(*, user) -> bool:
     """`user` is a signed-in customer who sees exactly their own orders and all their
     lines (neither staff who may view every order nor a member of a shop): what
     order_visibility answers as "own only" for a person, whose history may be cached as
     theirs (orders.caching). No query: the person's shops are read with their card."""
-    return (
-        user.is_authenticated
-        and not is_guest(user)
-        and not may_view_all_orders(user)
-        and not user_shop_ids(user=user)
-    )
+    return user.is_authenticated and _reach(user)[0] == "own"
 
 
 def order_visibility(
@@ -76,14 +83,12 @@ def order_visibility(
     (accounts.guests) sees the orders their proof reaches. Shop members do not see a
     guest's order that waits for its email address to be confirmed.
     """
-    if is_guest(user):
+    reach, shop_ids = ("own", []) if own and not is_guest(user) else _reach(user)
+    if reach == "guest":
         return guest_orders(user), OrderLine.objects.all(), True
-    if own:
-        return Order.objects.filter(user=user), OrderLine.objects.all(), True
-    if may_view_all_orders(user):
+    if reach == "all":
         return Order.objects.all(), OrderLine.objects.all(), False
-    shop_ids = user_shop_ids(user=user)
-    if not shop_ids:
+    if reach == "own":
         return Order.objects.filter(user=user), OrderLine.objects.all(), True
     for_shops = Q(shop_id__in=shop_ids, order__awaiting_email=False)
     visible_lines = OrderLine.objects.filter(Q(order__user=user) | for_shops)
